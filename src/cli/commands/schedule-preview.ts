@@ -1,0 +1,70 @@
+import type { Command } from 'commander';
+import { formatProblem, loadConfigDirectory } from '../../config/config-loader.ts';
+import { TideError } from '../../errors/tide-error.ts';
+import { formatPreviewText, schedulePreview } from '../../schedule/preview.ts';
+import { systemClock } from '../../time/clock.ts';
+import { printJson, type CliContext } from '../output.ts';
+import { loadEnv } from '../settings.ts';
+
+interface PreviewOptions {
+  days: string;
+  from?: string;
+  configDir?: string;
+  json?: boolean;
+}
+
+function parseOptions(options: PreviewOptions): { days: number; from: Date } {
+  const days = Number(options.days);
+  if (!Number.isInteger(days) || days < 1 || days > 366) {
+    throw new TideError(
+      'invalid_argument',
+      `--days must be a whole number from 1 to 366, got "${options.days}"`,
+    );
+  }
+  const from = options.from === undefined ? systemClock.now() : new Date(options.from);
+  if (Number.isNaN(from.getTime())) {
+    throw new TideError(
+      'invalid_argument',
+      `--from must be an ISO 8601 time such as 2027-03-13T00:00:00Z, got "${options.from}"`,
+    );
+  }
+  return { days, from };
+}
+
+export function registerSchedulePreview(program: Command, ctx: CliContext): void {
+  const schedule = program.command('schedule').description('Inspect schedules');
+  schedule
+    .command('preview')
+    .description("Show a workspace's upcoming firings and up/down timeline, computed by the scheduler's code")
+    .argument('<workspace>', 'workspace name')
+    .option('--days <n>', 'how many days ahead', '7')
+    .option('--from <time>', 'start instead of now (ISO 8601)')
+    .option('--config-dir <dir>', 'configuration directory (default: TIDE_CONFIG_DIR)')
+    .option('--json', 'print JSON')
+    .action(async (workspace: string, options: PreviewOptions) => {
+      const { days, from } = parseOptions(options);
+      const env = loadEnv();
+      const { snapshot } = await loadConfigDirectory(options.configDir ?? env.TIDE_CONFIG_DIR, {
+        defaultTimeZone: env.TIDE_TIMEZONE,
+      });
+      const definition = snapshot.workspaces.get(workspace);
+      if (!definition) {
+        const problems = snapshot.problems.filter(
+          (p) => p.unit.kind === 'workspace' && p.unit.name === workspace && p.severity === 'error',
+        );
+        if (problems.length > 0) {
+          throw new TideError(
+            'config_invalid',
+            `workspace "${workspace}" has configuration errors: ${problems.map(formatProblem).join('; ')}`,
+          );
+        }
+        throw new TideError(
+          'not_found',
+          `workspace "${workspace}" not found in ${snapshot.directory}/workspaces`,
+        );
+      }
+      const preview = schedulePreview(definition, snapshot.calendars, { from, days });
+      if (options.json) printJson(ctx.output, preview);
+      else ctx.output.out(formatPreviewText(preview));
+    });
+}

@@ -1,0 +1,62 @@
+import type { Command } from 'commander';
+import { formatProblem, loadConfigDirectory } from '../../config/config-loader.ts';
+import type { ConfigProblem } from '../../config/config-model.ts';
+import { printJson, type CliContext } from '../output.ts';
+import { loadEnv } from '../settings.ts';
+
+export interface ValidateResult {
+  ok: boolean;
+  directory: string;
+  workspaces: string[];
+  rejected_workspaces: string[];
+  jobs: string[];
+  calendars: string[];
+  templates: string[];
+  problems: ConfigProblem[];
+}
+
+/** The checks `tide serve` runs on load, offline. */
+export async function validateDirectory(directory: string, timezone: string): Promise<ValidateResult> {
+  const { snapshot } = await loadConfigDirectory(directory, { defaultTimeZone: timezone });
+  const rejected = new Set(
+    snapshot.problems
+      .filter((p) => p.severity === 'error' && p.unit.kind === 'workspace')
+      .map((p) => p.unit.name),
+  );
+  return {
+    ok: !snapshot.problems.some((p) => p.severity === 'error'),
+    directory: snapshot.directory,
+    workspaces: [...snapshot.workspaces.keys()].sort(),
+    rejected_workspaces: [...rejected].sort(),
+    jobs: [...snapshot.jobs.keys()].sort(),
+    calendars: [...snapshot.calendars.keys()].sort(),
+    templates: [...snapshot.templates.keys()].sort(),
+    problems: [...snapshot.problems],
+  };
+}
+
+function summary(result: ValidateResult): string {
+  const counts = `${result.workspaces.length} workspaces, ${result.jobs.length} standalone jobs, ${result.calendars.length} calendars, ${result.templates.length} templates`;
+  const errors = result.problems.filter((p) => p.severity === 'error').length;
+  const warnings = result.problems.length - errors;
+  if (result.ok) return `ok: ${result.directory}: ${counts}${warnings ? `, ${warnings} warnings` : ''}`;
+  return `invalid: ${result.directory}: ${errors} errors, ${warnings} warnings (valid: ${counts}; rejected workspaces: ${result.rejected_workspaces.join(', ') || 'none'})`;
+}
+
+export function registerValidate(program: Command, ctx: CliContext): void {
+  program
+    .command('validate')
+    .description('Validate a configuration directory offline (exit 1 if anything is wrong)')
+    .argument('[dir]', 'configuration directory (default: TIDE_CONFIG_DIR)')
+    .option('--json', 'print the result as JSON')
+    .action(async (dir: string | undefined, options: { json?: boolean }) => {
+      const env = loadEnv();
+      const result = await validateDirectory(dir ?? env.TIDE_CONFIG_DIR, env.TIDE_TIMEZONE);
+      if (options.json) printJson(ctx.output, result);
+      else {
+        for (const problem of result.problems) ctx.output.out(formatProblem(problem));
+        ctx.output.out(summary(result));
+      }
+      if (!result.ok) ctx.exitCode = 1;
+    });
+}

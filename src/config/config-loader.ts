@@ -1,0 +1,33 @@
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import { TideError } from '../errors/tide-error.ts';
+import { assembleSnapshot, type AssembleOptions } from './assemble-snapshot.ts';
+import type { ConfigProblem, ConfigSnapshot } from './config-model.ts';
+import { listUnits, loadUnit, type AnyUnit, type LoadOptions } from './config-units.ts';
+
+export type ConfigLoadOptions = LoadOptions & AssembleOptions;
+
+/** Loads and validates a whole config directory. Problems are collected, never thrown. */
+export async function loadConfigDirectory(
+  directory: string,
+  options: ConfigLoadOptions,
+): Promise<{ snapshot: ConfigSnapshot; units: AnyUnit[] }> {
+  const root = path.resolve(directory);
+  try {
+    await access(root);
+  } catch {
+    throw new TideError('not_found', `config directory ${root} does not exist`);
+  }
+  const units: AnyUnit[] = [];
+  for (const { kind, id } of await listUnits(root)) {
+    const unit = await loadUnit(root, kind, id, options);
+    if (unit) units.push(unit);
+  }
+  return { snapshot: assembleSnapshot(root, units, options), units };
+}
+
+/** `workspaces/web/config.json: deploy_schedule[1]: invalid cron expression …` */
+export function formatProblem(problem: ConfigProblem): string {
+  const where = problem.path ? `${problem.file}: ${problem.path}` : problem.file;
+  return `${problem.severity === 'warning' ? 'warning: ' : ''}${where}: ${problem.message}`;
+}

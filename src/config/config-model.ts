@@ -1,0 +1,183 @@
+/**
+ * The configuration as the rest of Tide sees it: validated, normalised (durations in ms, schedules as
+ * lists, defaults applied) and frozen. Produced by config-loader.ts from the files; never written back.
+ */
+import type { EventTrigger } from './schedule-field.schema.ts';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** One cron-driven schedule entry. `key` is the ledger's schedule_key: stable while the entry is unchanged. */
+export interface EdgeSchedule {
+  readonly key: string;
+  readonly action: 'deploy' | 'destroy' | 'plan' | 'job';
+  /** Set for `mode_schedules` entries: deploy in this mode. */
+  readonly mode?: string;
+  /** Set for job schedules. */
+  readonly job?: string;
+  readonly cron: string;
+  readonly timezone: string;
+}
+
+export interface UptimeWindow {
+  /** Ledger key of this window's boundary firings, e.g. `uptime[0]`. */
+  readonly key: string;
+  /** Cron day-of-week syntax, `*` when every day. */
+  readonly days: string;
+  /** `HH:MM` local. */
+  readonly from: string;
+  /** `HH:MM` local or `24:00`; not after `from` means the next day. */
+  readonly to: string;
+  readonly mode?: string;
+}
+
+export interface WorkspacePolicy {
+  readonly catchUp: 'latest' | 'none';
+  readonly startingDeadlineMs: number;
+  readonly concurrency: 'queue' | 'skip' | 'replace';
+  readonly jitterMs: number;
+  readonly retries: number;
+  readonly backoffBaseMs: number;
+  readonly backoffMaxMs: number;
+  readonly retryOn: readonly string[];
+  readonly timeoutMs: number;
+}
+
+export interface NotificationRule {
+  readonly on: readonly string[];
+  readonly email: readonly string[];
+  readonly webhook?: string;
+  readonly remindBeforeMs: readonly number[];
+}
+
+export interface JobDefinition {
+  readonly name: string;
+  /** Owning workspace, or `_standalone_`. */
+  readonly scope: string;
+  /** Workspace whose context a standalone job runs in, if any; for workspace jobs, the workspace. */
+  readonly workspace?: string;
+  readonly description: string;
+  readonly type: 'script' | 'command' | 'template';
+  readonly script?: string;
+  readonly command?: string | readonly string[];
+  readonly template?: string;
+  readonly schedules: readonly EdgeSchedule[];
+  readonly events: readonly Exclude<EventTrigger, '@reboot'>[];
+  readonly environment: Readonly<Record<string, string>>;
+  readonly workingDir?: string;
+  readonly timeoutMs: number;
+  readonly enabled: boolean;
+  readonly dependsOn: readonly string[];
+  readonly retries: number;
+  readonly timezone: string;
+  readonly tags: readonly string[];
+  /** Config file, relative to the config directory. */
+  readonly file: string;
+}
+
+export interface CustomCommands {
+  readonly init_command?: string;
+  readonly plan_command?: string;
+  readonly apply_command?: string;
+  readonly destroy_command?: string;
+}
+
+export interface WorkspaceDefinition {
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly description: string;
+  readonly timezone: string;
+  readonly template?: string;
+  /** deploy/destroy/mode/plan schedules, plus workspace job cron schedules. */
+  readonly edges: readonly EdgeSchedule[];
+  readonly uptime: readonly UptimeWindow[];
+  readonly enforce: boolean;
+  readonly calendars: readonly string[];
+  /** Every mode the workspace knows (from `modes`, `mode_schedules` and `uptime`), with its variables. */
+  readonly modes: Readonly<Record<string, Readonly<Record<string, JsonValue>>>>;
+  readonly variables: Readonly<Record<string, JsonValue>>;
+  readonly sensitiveVariables: readonly string[];
+  readonly dependsOn: readonly string[];
+  readonly ttlMs?: number;
+  readonly protect: boolean;
+  readonly hourlyCost?: number;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly policy: WorkspacePolicy;
+  readonly notifications: readonly NotificationRule[];
+  readonly jobs: readonly JobDefinition[];
+  readonly customDeploy?: CustomCommands;
+  readonly customDestroy?: CustomCommands;
+  /** Absolute path of the workspace folder. */
+  readonly directory: string;
+  /** Config file, relative to the config directory (e.g. `workspaces/web/config.json`). */
+  readonly file: string;
+  /** Files of the folder (relative, sorted) that make up the workspace's code, config included. */
+  readonly files: readonly string[];
+  /** sha256 over the folder's files and its template's content: changes whenever anything that matters does. */
+  readonly contentHash: string;
+}
+
+export interface CalendarDate {
+  readonly date: string;
+  readonly name?: string;
+}
+
+export interface Calendar {
+  readonly name: string;
+  readonly file: string;
+  /** Local dates (`YYYY-MM-DD`) on which windows are closed. */
+  readonly dates: ReadonlySet<string>;
+  readonly entries: readonly CalendarDate[];
+}
+
+export interface LocalTemplate {
+  readonly name: string;
+  readonly directory: string;
+  readonly files: readonly string[];
+  readonly contentHash: string;
+}
+
+export type ProblemSeverity = 'error' | 'warning';
+
+/** One thing wrong with the configuration: where (file + JSON path) and why. */
+export interface ConfigProblem {
+  readonly severity: ProblemSeverity;
+  /** Relative to the config directory. */
+  readonly file: string;
+  /** Dotted JSON path (`jobs[1].schedule`), empty for the whole file. */
+  readonly path: string;
+  readonly message: string;
+  /** The workspace, job, calendar or template the problem belongs to. */
+  readonly unit: { kind: 'workspace' | 'job' | 'calendar' | 'template' | 'directory'; name: string };
+}
+
+export interface ConfigSnapshot {
+  readonly directory: string;
+  readonly workspaces: ReadonlyMap<string, WorkspaceDefinition>;
+  readonly jobs: ReadonlyMap<string, JobDefinition>;
+  readonly calendars: ReadonlyMap<string, Calendar>;
+  readonly templates: ReadonlyMap<string, LocalTemplate>;
+  readonly problems: readonly ConfigProblem[];
+}
+
+export const defaultPolicy: WorkspacePolicy = Object.freeze({
+  catchUp: 'latest',
+  startingDeadlineMs: 60 * 60_000,
+  concurrency: 'queue',
+  jitterMs: 0,
+  retries: 2,
+  backoffBaseMs: 30_000,
+  backoffMaxMs: 10 * 60_000,
+  // Transient failures worth a retry: network trouble, provider rate limits, a state lock held by someone else.
+  retryOn: Object.freeze([
+    'connection (reset|refused)',
+    'i/o timeout',
+    'TLS handshake timeout',
+    'no such host',
+    'Too Many Requests|rate limit|Throttling',
+    'Error acquiring the state lock',
+    '503 Service Unavailable|502 Bad Gateway',
+  ]),
+  timeoutMs: 60 * 60_000,
+});
+
+export const defaultJobTimeoutMs = 10 * 60_000;

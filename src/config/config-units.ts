@@ -1,0 +1,288 @@
+/**
+ * A config directory is a set of independent units: a workspace folder, a standalone job file, a calendar
+ * file, a local template folder. Each unit loads and validates on its own, so one broken unit never blocks
+ * the others and a hot reload only re-reads the units whose files changed.
+ */
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
+import { parseCalendarFile } from './calendar-file.ts';
+import type {
+  Calendar,
+  ConfigProblem,
+  JobDefinition,
+  LocalTemplate,
+  WorkspaceDefinition,
+} from './config-model.ts';
+import { standaloneJobSchema } from './job-config.schema.ts';
+import { isValidName, nameRule, standaloneScope } from './names.ts';
+import { normalizeJob } from './normalize-job.ts';
+import { normalizeWorkspace } from './normalize-workspace.ts';
+import { parseConfigText } from './parse-config-file.ts';
+import { isDirectory, listDirectory, readUnitFiles } from './unit-files.ts';
+import { checkWorkspace } from './workspace-checks.ts';
+import { workspaceConfigSchema } from './workspace-config.schema.ts';
+import { issuesToProblems } from './zod-problems.ts';
+
+export type UnitKind = 'workspace' | 'job' | 'calendar' | 'template';
+
+export type UnitValue = {
+  workspace: WorkspaceDefinition;
+  job: JobDefinition;
+  calendar: Calendar;
+  template: LocalTemplate;
+};
+
+export interface Unit<K extends UnitKind = UnitKind> {
+  readonly kind: K;
+  /** Folder name (workspace, template) or file name (job, calendar): unique per kind. */
+  readonly id: string;
+  readonly file: string;
+  readonly problems: readonly ConfigProblem[];
+  /** Absent when the unit has errors. */
+  readonly value?: UnitValue[K];
+}
+
+export type AnyUnit = { [K in UnitKind]: Unit<K> }[UnitKind];
+
+export const unitKey = (kind: UnitKind, id: string): string => `${kind}:${id}`;
+
+const configFileNames = ['config.json', 'config.yaml', 'config.yml'];
+const jobFile = /\.(json|ya?ml)$/;
+const calendarFile = /\.(ya?ml|ics)$/;
+
+/** Which unit a changed path (relative to the config directory) belongs to, if any. */
+export function unitOfPath(relative: string): { kind: UnitKind; id: string } | null {
+  const [top, id, ...rest] = relative.split(/[\\/]/);
+  if (!id || id.startsWith('.')) return null;
+  if (top === 'workspaces') return { kind: 'workspace', id };
+  if (top === 'templates') return { kind: 'template', id };
+  if (rest.length > 0) return null;
+  if (top === 'jobs' && jobFile.test(id)) return { kind: 'job', id };
+  if (top === 'calendars' && calendarFile.test(id)) return { kind: 'calendar', id };
+  return null;
+}
+
+/** Every unit present in the directory. */
+export async function listUnits(directory: string): Promise<{ kind: UnitKind; id: string }[]> {
+  const units: { kind: UnitKind; id: string }[] = [];
+  const folders = { workspaces: 'workspace', templates: 'template' } as const;
+  for (const [folder, kind] of Object.entries(folders)) {
+    for (const entry of await listDirectory(path.join(directory, folder))) {
+      if (entry.isDirectory() && !entry.name.startsWith('.')) units.push({ kind, id: entry.name });
+    }
+  }
+  for (const [folder, kind, pattern] of [
+    ['jobs', 'job', jobFile],
+    ['calendars', 'calendar', calendarFile],
+  ] as const) {
+    for (const entry of await listDirectory(path.join(directory, folder))) {
+      if (entry.isFile() && pattern.test(entry.name) && !entry.name.startsWith('.'))
+        units.push({ kind, id: entry.name });
+    }
+  }
+  return units;
+}
+
+export interface LoadOptions {
+  /** Zone for workspaces without `timezone` (TIDE_TIMEZONE, default UTC). */
+  readonly defaultTimeZone: string;
+}
+
+/** Loads one unit; null when it no longer exists. */
+export async function loadUnit(
+  directory: string,
+  kind: UnitKind,
+  id: string,
+  options: LoadOptions,
+): Promise<AnyUnit | null> {
+  switch (kind) {
+    case 'workspace':
+      return loadWorkspaceUnit(directory, id, options);
+    case 'job':
+      return loadJobUnit(directory, id, options);
+    case 'calendar':
+      return loadCalendarUnit(directory, id);
+    case 'template':
+      return loadTemplateUnit(directory, id);
+  }
+}
+
+function problem(
+  kind: UnitKind,
+  name: string,
+  file: string,
+  pathText: string,
+  message: string,
+  severity: 'error' | 'warning' = 'error',
+): ConfigProblem {
+  return { severity, file, path: pathText, message, unit: { kind, name } };
+}
+
+const nameProblem = (kind: UnitKind, id: string, file: string) =>
+  problem(kind, id, file, '', `invalid ${kind} name "${id}": use ${nameRule}`);
+
+async function readIfExists(file: string): Promise<string | null> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+}
+
+async function loadWorkspaceUnit(
+  directory: string,
+  name: string,
+  options: LoadOptions,
+): Promise<Unit<'workspace'> | null> {
+  const folder = path.join(directory, 'workspaces', name);
+  if (!(await isDirectory(folder))) return null;
+  const folderFile = `workspaces/${name}`;
+  if (!isValidName(name))
+    return {
+      kind: 'workspace',
+      id: name,
+      file: folderFile,
+      problems: [nameProblem('workspace', name, folderFile)],
+    };
+  const present = [];
+  for (const candidate of configFileNames) {
+    const text = await readIfExists(path.join(folder, candidate));
+    if (text !== null) present.push({ file: `${folderFile}/${candidate}`, text });
+  }
+  const fail = (file: string, pathText: string, message: string): Unit<'workspace'> => ({
+    kind: 'workspace',
+    id: name,
+    file,
+    problems: [problem('workspace', name, file, pathText, message)],
+  });
+  if (present.length === 0)
+    return fail(folderFile, '', 'no config.json or config.yaml in the workspace folder');
+  if (present.length > 1)
+    return fail(
+      folderFile,
+      '',
+      `more than one config file: ${present.map((p) => path.basename(p.file)).join(', ')}`,
+    );
+  const { file, text } = present[0]!;
+  const parsed = parseConfigText(file, text);
+  if (!parsed.ok) return fail(file, '', parsed.message);
+  const result = workspaceConfigSchema.safeParse(parsed.value);
+  if (!result.success) {
+    return {
+      kind: 'workspace',
+      id: name,
+      file,
+      problems: issuesToProblems(result.error.issues).map((p) =>
+        problem('workspace', name, file, p.path, p.message),
+      ),
+    };
+  }
+  const unitFiles = await readUnitFiles(folder);
+  const findings = checkWorkspace(result.data, { name, files: unitFiles.files });
+  const problems = [
+    ...findings.map((f) => problem('workspace', name, file, f.path, f.message, f.severity)),
+    ...unitFiles.skippedLinks.map((link) =>
+      problem(
+        'workspace',
+        name,
+        `${folderFile}/${link}`,
+        '',
+        'symbolic link not followed: a workspace is the files inside its folder',
+        'warning',
+      ),
+    ),
+  ];
+  const value = problems.some((p) => p.severity === 'error')
+    ? undefined
+    : normalizeWorkspace(result.data, {
+        name,
+        defaultTimeZone: options.defaultTimeZone,
+        directory: folder,
+        file,
+        files: unitFiles.files,
+        contentHash: unitFiles.contentHash,
+      });
+  return { kind: 'workspace', id: name, file, problems, value };
+}
+
+async function loadJobUnit(directory: string, id: string, options: LoadOptions): Promise<Unit<'job'> | null> {
+  const file = `jobs/${id}`;
+  const text = await readIfExists(path.join(directory, file));
+  if (text === null) return null;
+  const fallbackName = id.replace(jobFile, '');
+  const fail = (problems: ConfigProblem[]): Unit<'job'> => ({ kind: 'job', id, file, problems });
+  const parsed = parseConfigText(file, text);
+  if (!parsed.ok) return fail([problem('job', fallbackName, file, '', parsed.message)]);
+  const result = standaloneJobSchema.safeParse(parsed.value);
+  if (!result.success) {
+    return fail(
+      issuesToProblems(result.error.issues).map((p) => problem('job', fallbackName, file, p.path, p.message)),
+    );
+  }
+  const name = result.data.name ?? fallbackName;
+  if (!isValidName(name)) return fail([nameProblem('job', name, file)]);
+  if (result.data.depends_on?.length) {
+    return fail([
+      problem(
+        'job',
+        name,
+        file,
+        'depends_on',
+        'standalone jobs cannot depend on other jobs; put them in one workspace',
+      ),
+    ]);
+  }
+  const value = normalizeJob(result.data, {
+    name,
+    scope: standaloneScope,
+    workspace: result.data.workspace,
+    timezone: result.data.timezone ?? options.defaultTimeZone,
+    file,
+    keyPrefix: `jobs.${name}`,
+  });
+  return { kind: 'job', id, file, problems: [], value };
+}
+
+async function loadCalendarUnit(directory: string, id: string): Promise<Unit<'calendar'> | null> {
+  const file = `calendars/${id}`;
+  const text = await readIfExists(path.join(directory, file));
+  if (text === null) return null;
+  const name = id.replace(calendarFile, '');
+  if (!isValidName(name))
+    return { kind: 'calendar', id, file, problems: [nameProblem('calendar', name, file)] };
+  const parsed = parseCalendarFile({ name, file, text, format: id.endsWith('.ics') ? 'ics' : 'yaml' });
+  if (!parsed.ok) {
+    return {
+      kind: 'calendar',
+      id,
+      file,
+      problems: parsed.problems.map((p) => problem('calendar', name, file, p.path, p.message)),
+    };
+  }
+  return { kind: 'calendar', id, file, problems: [], value: parsed.calendar };
+}
+
+async function loadTemplateUnit(directory: string, name: string): Promise<Unit<'template'> | null> {
+  const folder = path.join(directory, 'templates', name);
+  const file = `templates/${name}`;
+  if (!(await isDirectory(folder))) return null;
+  if (!isValidName(name))
+    return { kind: 'template', id: name, file, problems: [nameProblem('template', name, file)] };
+  const { files, contentHash } = await readUnitFiles(folder);
+  if (!files.some((f) => !f.includes('/') && /\.tf(\.json)?$/.test(f))) {
+    return {
+      kind: 'template',
+      id: name,
+      file,
+      problems: [problem('template', name, file, '', 'no *.tf files in the template folder')],
+    };
+  }
+  return {
+    kind: 'template',
+    id: name,
+    file,
+    problems: [],
+    value: Object.freeze({ name, directory: folder, files, contentHash }),
+  };
+}

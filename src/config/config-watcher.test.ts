@@ -1,0 +1,102 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { makeConfigDir, minimalTf, workspaceFiles } from '../../test/helpers/config-dir.ts';
+import { ConfigWatcher, type ReloadEvent } from './config-watcher.ts';
+
+const watchers: ConfigWatcher[] = [];
+const cleanups: (() => void)[] = [];
+afterEach(async () => {
+  await Promise.all(watchers.splice(0).map((watcher) => watcher.close()));
+  cleanups.splice(0).forEach((cleanup) => cleanup());
+});
+
+async function startWatching(files: Record<string, string | object>) {
+  const config = makeConfigDir(files);
+  cleanups.push(config.cleanup);
+  const watcher = new ConfigWatcher(config.dir, { defaultTimeZone: 'UTC' });
+  watchers.push(watcher);
+  await watcher.start();
+  return { config, watcher };
+}
+
+/** The next reload, failing after 1 s: the SPEC promises changes take effect within a second. */
+function nextReload(watcher: ConfigWatcher): Promise<ReloadEvent> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('no reload within 1 s')), 1000);
+    watcher.once('reload', (event) => {
+      clearTimeout(timer);
+      resolve(event);
+    });
+  });
+}
+
+describe('hot reload', () => {
+  it('picks up an added workspace', async () => {
+    const { config, watcher } = await startWatching(workspaceFiles('web', {}));
+    const reload = nextReload(watcher);
+    config.write('workspaces/db/main.tf', minimalTf);
+    config.write('workspaces/db/config.json', { enabled: true });
+    const event = await reload;
+    expect(event.changes).toContainEqual({ kind: 'workspace', name: 'db', change: 'added' });
+    expect(watcher.current().workspaces.get('db')?.definition?.enabled).toBe(true);
+  });
+
+  it('picks up an edit of a .tfvars file as an update of its workspace', async () => {
+    const { config, watcher } = await startWatching(workspaceFiles('web', {}));
+    const before = watcher.current().workspaces.get('web')!.definition!.contentHash;
+    const reload = nextReload(watcher);
+    config.write('workspaces/web/prod.tfvars', 'size = 2\n');
+    expect((await reload).changes).toEqual([{ kind: 'workspace', name: 'web', change: 'updated' }]);
+    expect(watcher.current().workspaces.get('web')!.definition!.contentHash).not.toBe(before);
+  });
+
+  it('updates every workspace built on an edited template', async () => {
+    const { config, watcher } = await startWatching({
+      ...workspaceFiles('a', { template: 'base' }),
+      ...workspaceFiles('b', { template: 'base' }),
+      'templates/base/main.tf': minimalTf,
+    });
+    const reload = nextReload(watcher);
+    config.write('templates/base/main.tf', `${minimalTf}# v2\n`);
+    expect((await reload).changes).toEqual(
+      expect.arrayContaining([
+        { kind: 'template', name: 'base', change: 'updated' },
+        { kind: 'workspace', name: 'a', change: 'updated' },
+        { kind: 'workspace', name: 'b', change: 'updated' },
+      ]),
+    );
+  });
+
+  it('removes a deleted workspace', async () => {
+    const { config, watcher } = await startWatching({
+      ...workspaceFiles('web', {}),
+      ...workspaceFiles('db', {}),
+    });
+    const reload = nextReload(watcher);
+    rmSync(path.join(config.dir, 'workspaces/db'), { recursive: true });
+    expect((await reload).changes).toContainEqual({ kind: 'workspace', name: 'db', change: 'removed' });
+    expect(watcher.current().workspaces.has('db')).toBe(false);
+  });
+
+  it('keeps the last good config when an edit is invalid, and reports the error', async () => {
+    const { config, watcher } = await startWatching(workspaceFiles('web', { deploy_schedule: '0 9 * * *' }));
+    const reload = nextReload(watcher);
+    config.write('workspaces/web/config.json', { deploy_schedule: '0 99 * * *' });
+    const event = await reload;
+    expect(event.changes).toEqual([{ kind: 'workspace', name: 'web', change: 'rejected' }]);
+    const web = watcher.current().workspaces.get('web')!;
+    expect(web.definition?.edges[0]?.cron).toBe('0 9 * * *');
+    expect(web.configError).toMatch(/deploy_schedule: invalid cron expression "0 99 \* \* \*"/);
+  });
+
+  it('picks up standalone jobs and calendars', async () => {
+    const { config, watcher } = await startWatching({});
+    const reload = nextReload(watcher);
+    config.write('jobs/ping.json', { type: 'command', command: 'true', enabled: true });
+    expect((await reload).changes).toEqual([{ kind: 'job', name: 'ping', change: 'added' }]);
+    const second = nextReload(watcher);
+    config.write('calendars/holidays.yaml', '- 2027-01-01\n');
+    expect((await second).changes).toEqual([{ kind: 'calendar', name: 'holidays', change: 'added' }]);
+  });
+});

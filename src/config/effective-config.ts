@@ -1,0 +1,99 @@
+/**
+ * What Tide acts on after a reload: the new snapshot, except that a workspace or job whose files became
+ * invalid keeps its last good definition and carries the error. Pure, so reload behaviour is testable
+ * without a file system.
+ */
+import type { ConfigProblem, ConfigSnapshot, JobDefinition, WorkspaceDefinition } from './config-model.ts';
+import { formatProblem } from './config-loader.ts';
+
+export interface Effective<T> {
+  /** The definition in force: the current one, or the last good one while the files are invalid. */
+  readonly definition: T | null;
+  /** Why the files are rejected, or null. */
+  readonly configError: string | null;
+}
+
+export interface EffectiveConfig {
+  readonly snapshot: ConfigSnapshot;
+  readonly workspaces: ReadonlyMap<string, Effective<WorkspaceDefinition>>;
+  readonly jobs: ReadonlyMap<string, Effective<JobDefinition>>;
+}
+
+export type ChangeKind = 'added' | 'updated' | 'removed' | 'rejected' | 'recovered';
+
+export interface ConfigChange {
+  readonly kind: 'workspace' | 'job' | 'calendar' | 'template';
+  readonly name: string;
+  readonly change: ChangeKind;
+}
+
+export function applySnapshot(
+  previous: EffectiveConfig | null,
+  snapshot: ConfigSnapshot,
+): { next: EffectiveConfig; changes: ConfigChange[] } {
+  const changes: ConfigChange[] = [];
+  const workspaces = merge(
+    'workspace',
+    previous?.workspaces,
+    snapshot.workspaces,
+    snapshot.problems,
+    (d) => d.contentHash,
+    changes,
+  );
+  const jobs = merge(
+    'job',
+    previous?.jobs,
+    snapshot.jobs,
+    snapshot.problems,
+    (d) => JSON.stringify(d),
+    changes,
+  );
+  for (const kind of ['calendar', 'template'] as const) {
+    const before = kind === 'calendar' ? previous?.snapshot.calendars : previous?.snapshot.templates;
+    const after = kind === 'calendar' ? snapshot.calendars : snapshot.templates;
+    const fingerprint = (value: unknown) =>
+      JSON.stringify(value, (_key, v: unknown) => (v instanceof Set ? [...v] : v));
+    for (const [name, value] of after) {
+      const old = before?.get(name);
+      if (!old) changes.push({ kind, name, change: 'added' });
+      else if (fingerprint(old) !== fingerprint(value)) changes.push({ kind, name, change: 'updated' });
+    }
+    for (const name of before?.keys() ?? [])
+      if (!after.has(name)) changes.push({ kind, name, change: 'removed' });
+  }
+  return { next: Object.freeze({ snapshot, workspaces, jobs }), changes };
+}
+
+function merge<T>(
+  kind: 'workspace' | 'job',
+  previous: ReadonlyMap<string, Effective<T>> | undefined,
+  current: ReadonlyMap<string, T>,
+  problems: readonly ConfigProblem[],
+  fingerprint: (definition: T) => string,
+  changes: ConfigChange[],
+): Map<string, Effective<T>> {
+  const errors = new Map<string, string[]>();
+  for (const problem of problems) {
+    if (problem.severity !== 'error' || problem.unit.kind !== kind) continue;
+    errors.set(problem.unit.name, [...(errors.get(problem.unit.name) ?? []), formatProblem(problem)]);
+  }
+  const merged = new Map<string, Effective<T>>();
+  for (const name of [...new Set([...current.keys(), ...errors.keys()])].sort()) {
+    const old = previous?.get(name);
+    const definition = current.get(name);
+    if (definition !== undefined) {
+      merged.set(name, { definition, configError: null });
+      if (!old) changes.push({ kind, name, change: 'added' });
+      else if (old.configError !== null) changes.push({ kind, name, change: 'recovered' });
+      else if (old.definition === null || fingerprint(old.definition) !== fingerprint(definition))
+        changes.push({ kind, name, change: 'updated' });
+    } else {
+      const configError = errors.get(name)!.join('\n');
+      merged.set(name, { definition: old?.definition ?? null, configError });
+      if (old?.configError !== configError) changes.push({ kind, name, change: 'rejected' });
+    }
+  }
+  for (const name of previous?.keys() ?? [])
+    if (!merged.has(name)) changes.push({ kind, name, change: 'removed' });
+  return merged;
+}

@@ -1,0 +1,133 @@
+import { parseDuration } from '../time/duration.ts';
+import type {
+  EdgeSchedule,
+  JsonValue,
+  UptimeWindow,
+  WorkspaceDefinition,
+  WorkspacePolicy,
+} from './config-model.ts';
+import { defaultPolicy } from './config-model.ts';
+import { normalizeJob } from './normalize-job.ts';
+import { scheduleEntries } from './schedule-field.schema.ts';
+import type { WorkspaceConfig } from './workspace-config.schema.ts';
+
+function ms(text: string | undefined, fallback: number): number {
+  if (text === undefined) return fallback;
+  const parsed = parseDuration(text);
+  return parsed.ok ? parsed.ms : fallback;
+}
+
+function normalizePolicy(policy: WorkspaceConfig['policy']): WorkspacePolicy {
+  return Object.freeze({
+    catchUp: policy?.catch_up ?? defaultPolicy.catchUp,
+    startingDeadlineMs: ms(policy?.starting_deadline, defaultPolicy.startingDeadlineMs),
+    concurrency: policy?.concurrency ?? defaultPolicy.concurrency,
+    jitterMs: ms(policy?.jitter, defaultPolicy.jitterMs),
+    retries: policy?.retries ?? defaultPolicy.retries,
+    backoffBaseMs: ms(policy?.backoff?.base, defaultPolicy.backoffBaseMs),
+    backoffMaxMs: ms(policy?.backoff?.max, defaultPolicy.backoffMaxMs),
+    retryOn: policy?.retry_on ?? defaultPolicy.retryOn,
+    timeoutMs: ms(policy?.timeout, defaultPolicy.timeoutMs),
+  });
+}
+
+/** Cron edges of a workspace with ledger keys `<field>:<expression>` (stable while the entry is unchanged). */
+export function workspaceEdges(config: WorkspaceConfig, timezone: string): EdgeSchedule[] {
+  const edges: EdgeSchedule[] = [];
+  const add = (
+    field: string,
+    value: string | string[] | false | undefined,
+    extra: Partial<EdgeSchedule> & Pick<EdgeSchedule, 'action'>,
+  ) => {
+    for (const cron of new Set(scheduleEntries(value)))
+      edges.push({ key: `${field}:${cron}`, cron, timezone, ...extra });
+  };
+  add('deploy_schedule', config.deploy_schedule, { action: 'deploy' });
+  for (const [mode, value] of Object.entries(config.mode_schedules ?? {})) {
+    add(`mode_schedules.${mode}`, value, { action: 'deploy', mode });
+  }
+  add('destroy_schedule', config.destroy_schedule, { action: 'destroy' });
+  add('plan_schedule', config.plan_schedule, { action: 'plan' });
+  return edges;
+}
+
+/** Every mode the workspace mentions, with the variables `modes` gives it. */
+export function workspaceModes(config: WorkspaceConfig): Record<string, Record<string, JsonValue>> {
+  const modes: Record<string, Record<string, JsonValue>> = {};
+  for (const mode of Object.keys(config.mode_schedules ?? {})) modes[mode] = {};
+  for (const window of config.uptime ?? []) if (window.mode) modes[window.mode] = {};
+  for (const [mode, settings] of Object.entries(config.modes ?? {})) {
+    modes[mode] = (settings.variables ?? {}) as Record<string, JsonValue>;
+  }
+  return modes;
+}
+
+export function normalizeWorkspace(
+  config: WorkspaceConfig,
+  context: {
+    name: string;
+    defaultTimeZone: string;
+    directory: string;
+    file: string;
+    files: readonly string[];
+    contentHash: string;
+  },
+): WorkspaceDefinition {
+  const timezone = config.timezone ?? context.defaultTimeZone;
+  const jobs = (config.jobs ?? []).map((job) =>
+    normalizeJob(job, {
+      name: job.name,
+      scope: context.name,
+      workspace: context.name,
+      timezone,
+      file: context.file,
+      keyPrefix: `jobs.${job.name}`,
+    }),
+  );
+  const uptime: UptimeWindow[] = (config.uptime ?? []).map((window, index) => ({
+    key: `uptime[${index}]`,
+    days: window.days ?? '*',
+    from: window.from,
+    to: window.to,
+    mode: window.mode,
+  }));
+  const calendars =
+    config.calendar === undefined
+      ? []
+      : typeof config.calendar === 'string'
+        ? [config.calendar]
+        : config.calendar;
+  return Object.freeze({
+    name: context.name,
+    enabled: config.enabled ?? false,
+    description: config.description ?? '',
+    timezone,
+    template: config.template,
+    edges: [...workspaceEdges(config, timezone), ...jobs.flatMap((job) => job.schedules)],
+    uptime,
+    enforce: config.enforce ?? false,
+    calendars,
+    modes: workspaceModes(config),
+    variables: (config.variables ?? {}) as Record<string, JsonValue>,
+    sensitiveVariables: config.sensitive_variables ?? [],
+    dependsOn: config.depends_on ?? [],
+    ttlMs: config.ttl === undefined ? undefined : ms(config.ttl, 0),
+    protect: config.protect ?? false,
+    hourlyCost: config.hourly_cost,
+    labels: config.labels ?? {},
+    policy: normalizePolicy(config.policy),
+    notifications: (config.notifications ?? []).map((rule) => ({
+      on: rule.on,
+      email: rule.email ?? [],
+      webhook: rule.webhook,
+      remindBeforeMs: (rule.remind_before ?? []).map((text) => ms(text, 0)),
+    })),
+    jobs,
+    customDeploy: config.custom_deploy,
+    customDestroy: config.custom_destroy,
+    directory: context.directory,
+    file: context.file,
+    files: context.files,
+    contentHash: context.contentHash,
+  });
+}

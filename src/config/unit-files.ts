@@ -1,0 +1,68 @@
+import { createHash } from 'node:crypto';
+import type { Dirent } from 'node:fs';
+import { lstat, readdir, readFile } from 'node:fs/promises';
+import path from 'node:path';
+
+/** Directories and files that are engine or VCS output, never part of a workspace's source. */
+const ignoredDirectories = new Set(['.terraform', '.git']);
+const ignoredFile = /\.tfstate(\..*)?$|\.tfplan$|^\.DS_Store$/;
+
+export interface UnitFiles {
+  /** Relative paths (POSIX separators), sorted. */
+  readonly files: string[];
+  /** Relative paths of symbolic links that were not followed. */
+  readonly skippedLinks: string[];
+  /** The Provisioner's content hash: sha256 over the sorted `<path>:<sha256 of file>` strings. */
+  readonly contentHash: string;
+}
+
+export async function readUnitFiles(directory: string): Promise<UnitFiles> {
+  const files: string[] = [];
+  const skippedLinks: string[] = [];
+  await walk(directory, '', files, skippedLinks);
+  files.sort();
+  const entries = await Promise.all(
+    files.map(async (file) => {
+      const content = await readFile(path.join(directory, file));
+      return `${file}:${createHash('sha256').update(content).digest('hex')}`;
+    }),
+  );
+  return { files, skippedLinks, contentHash: hashStrings(entries.sort()) };
+}
+
+export function hashStrings(parts: readonly string[]): string {
+  return createHash('sha256').update(parts.join('')).digest('hex');
+}
+
+async function walk(root: string, relative: string, files: string[], skippedLinks: string[]): Promise<void> {
+  const entries = await readdir(path.join(root, relative), { withFileTypes: true });
+  for (const entry of entries) {
+    const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
+    // Links could point anywhere on the host; a workspace is exactly the files inside its folder.
+    if (entry.isSymbolicLink()) {
+      skippedLinks.push(child);
+    } else if (entry.isDirectory()) {
+      if (!ignoredDirectories.has(entry.name)) await walk(root, child, files, skippedLinks);
+    } else if (entry.isFile() && !ignoredFile.test(entry.name)) {
+      files.push(child);
+    }
+  }
+}
+
+export async function isDirectory(target: string): Promise<boolean> {
+  try {
+    return (await lstat(target)).isDirectory();
+  } catch {
+    return false;
+  }
+}
+
+/** Entries of a directory, or none if it does not exist. */
+export async function listDirectory(target: string): Promise<Dirent[]> {
+  try {
+    return await readdir(target, { withFileTypes: true });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
+  }
+}

@@ -1,0 +1,50 @@
+/**
+ * The one catalogue of Tide's error codes. Every typed error carries one of these codes; the HTTP status and
+ * the CLI exit code are looked up here and nowhere else. A test checks that each code is documented in
+ * docs/errors.md.
+ */
+export const errorCatalogue = {
+  invalid_argument: {
+    status: 400,
+    exitCode: 2,
+    summary: 'A command-line argument or request parameter is invalid.',
+  },
+  validation_failed: { status: 400, exitCode: 2, summary: 'A request body failed schema validation.' },
+  config_invalid: { status: 422, exitCode: 1, summary: 'A configuration file failed validation.' },
+  not_found: {
+    status: 404,
+    exitCode: 3,
+    summary: 'The named workspace, run, job or other resource does not exist.',
+  },
+  conflict: {
+    status: 409,
+    exitCode: 4,
+    summary: 'The request conflicts with the current state of the resource.',
+  },
+  firing_exists: {
+    status: 409,
+    exitCode: 4,
+    summary: 'This firing (workspace, schedule, scheduled time) is already in the ledger.',
+  },
+  workspace_busy: { status: 409, exitCode: 4, summary: 'The workspace already has an active run.' },
+  illegal_transition: {
+    status: 409,
+    exitCode: 4,
+    summary: 'The run cannot move from its current state to that one.',
+  },
+  database_unavailable: {
+    status: 503,
+    exitCode: 5,
+    summary: 'The database cannot be reached or is not migrated.',
+  },
+  migration_failed: {
+    status: 503,
+    exitCode: 5,
+    summary: 'A database migration failed; the schema was left as it was.',
+  },
+  internal: { status: 500, exitCode: 1, summary: 'An unexpected error; the log has the details.' },
+} as const satisfies Record<string, { status: number; exitCode: number; summary: string }>;
+
+export type ErrorCode = keyof typeof errorCatalogue;
+
+export const errorCodes = Object.keys(errorCatalogue) as ErrorCode[];

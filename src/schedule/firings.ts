@@ -1,0 +1,125 @@
+/**
+ * Upcoming firings of a workspace: every cron edge (deploy, destroy, mode, plan, job) plus, for uptime
+ * workspaces, the moments its desired state changes (a window opening deploys, closing destroys).
+ *
+ * Calendars: a deploy edge (mode schedules included) firing on a calendar day is listed with
+ * `skip: 'calendar'`; destroys, plans and jobs are never skipped by calendars. For windows a calendar day
+ * closes the window, so window firings are the changes of the calendar-aware desired state: no deploy at a
+ * window's opening on a calendar day, a destroy at local midnight when a calendar day starts inside an open
+ * window, a deploy when it ends inside one.
+ *
+ * Order: by instant; at the same instant destroy, deploy, plan, job (tearing down before bringing up, and
+ * running plans and jobs against what is deployed); then window firings before edges, edges in schedule
+ * order. The last deploy/destroy at an instant decides the desired state (see desired-state.ts).
+ */
+import type { Calendar, EdgeSchedule, WorkspaceDefinition } from '../config/config-model.ts';
+import { isCalendarDay, workspaceCalendars } from './calendar-days.ts';
+import { parseCron } from './cron.ts';
+import { actionRank, uptimeBoundaries, uptimeStateAt } from './desired-state.ts';
+
+export interface Firing {
+  readonly schedule_key: string;
+  readonly action: EdgeSchedule['action'];
+  readonly mode?: string;
+  readonly job?: string;
+  readonly scheduled_at: Date;
+  readonly skip?: 'calendar';
+}
+
+export interface FiringRange {
+  /** Exclusive. */
+  readonly after: Date;
+  /** Inclusive. */
+  readonly until: Date;
+  /** Most firings returned (the earliest ones); default 1000. */
+  readonly limit?: number;
+}
+
+export const defaultFiringLimit = 1000;
+
+const dayMs = 86_400_000;
+// nextFirings widens its search through these horizons until it has enough firings.
+const horizonsMs = [dayMs, 8 * dayMs, 32 * dayMs, 366 * dayMs, 1500 * dayMs];
+
+/** Firings in `(after, until]`, sorted (see the file comment for ties), at most `limit`. */
+export function upcomingFirings(
+  definition: WorkspaceDefinition,
+  calendars: ReadonlyMap<string, Calendar>,
+  range: FiringRange,
+): Firing[] {
+  const limit = range.limit ?? defaultFiringLimit;
+  const firings = [
+    ...windowFirings(definition, calendars, range.after, range.until),
+    ...edgeFirings(definition, calendars, range.after, range.until, limit),
+  ];
+  // Array.prototype.sort is stable: equal keys keep the window-then-schedule order built above.
+  firings.sort(
+    (a, b) =>
+      a.scheduled_at.getTime() - b.scheduled_at.getTime() || actionRank[a.action] - actionRank[b.action],
+  );
+  return firings.slice(0, limit);
+}
+
+/** The next `count` firings strictly after `now` (skipped ones included), looking up to 1500 days ahead. */
+export function nextFirings(
+  definition: WorkspaceDefinition,
+  calendars: ReadonlyMap<string, Calendar>,
+  now: Date,
+  count: number,
+): Firing[] {
+  let firings: Firing[] = [];
+  for (const horizon of horizonsMs) {
+    const until = new Date(now.getTime() + horizon);
+    firings = upcomingFirings(definition, calendars, { after: now, until, limit: count });
+    if (firings.length >= count) break;
+  }
+  return firings;
+}
+
+function edgeFirings(
+  definition: WorkspaceDefinition,
+  calendars: ReadonlyMap<string, Calendar>,
+  after: Date,
+  until: Date,
+  limit: number,
+): Firing[] {
+  const days = workspaceCalendars(definition, calendars);
+  return definition.edges.flatMap((edge) => {
+    const parsed = parseCron(edge.cron, edge.timezone);
+    // Validated config never gets here with a bad expression; an event trigger never fires on a clock.
+    if (!parsed.ok) return [];
+    return parsed.cron.between(after, until, limit).map((at): Firing => {
+      const skipped = edge.action === 'deploy' && isCalendarDay(days, definition.timezone, at) !== null;
+      return {
+        schedule_key: edge.key,
+        action: edge.action,
+        ...(edge.mode === undefined ? {} : { mode: edge.mode }),
+        ...(edge.job === undefined ? {} : { job: edge.job }),
+        scheduled_at: at,
+        ...(skipped ? { skip: 'calendar' as const } : {}),
+      };
+    });
+  });
+}
+
+/** Changes of the window-driven desired state in `(after, until]`, as deploy/destroy firings. */
+function windowFirings(
+  definition: WorkspaceDefinition,
+  calendars: ReadonlyMap<string, Calendar>,
+  after: Date,
+  until: Date,
+): Firing[] {
+  if (definition.uptime.length === 0) return [];
+  const firings: Firing[] = [];
+  for (const at of uptimeBoundaries(definition, calendars, after, until)) {
+    const before = uptimeStateAt(definition, calendars, new Date(at.getTime() - 1));
+    const now = uptimeStateAt(definition, calendars, at);
+    if (now.state === 'up' && (before.state !== 'up' || before.mode !== now.mode)) {
+      const mode = now.mode === undefined ? {} : { mode: now.mode };
+      firings.push({ schedule_key: now.source_key ?? '', action: 'deploy', ...mode, scheduled_at: at });
+    } else if (now.state !== 'up' && before.state === 'up') {
+      firings.push({ schedule_key: before.source_key ?? '', action: 'destroy', scheduled_at: at });
+    }
+  }
+  return firings;
+}

@@ -1,0 +1,33 @@
+import { Migrator, type MigrationResult } from 'kysely';
+import { TideError } from '../errors/tide-error.ts';
+import type { Store } from './database.ts';
+import { migrations } from './migrations/index.ts';
+
+/**
+ * Applies every pending migration and returns their names (empty when already up to date).
+ *
+ * Safe to run from several processes at once: on PostgreSQL Kysely holds an advisory lock around one
+ * transaction; on SQLite the whole run is one BEGIN IMMEDIATE transaction (see sqlite-dialect.ts). A
+ * failed migration rolls back with everything before it in the same run, leaving the schema as it was.
+ */
+export async function migrateToLatest(store: Store): Promise<{ applied: string[] }> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: async () => Object.fromEntries(migrations) },
+  });
+  const { error, results = [] } = await migrator.migrateToLatest();
+  if (error !== undefined) throw migrationError(error, results);
+  return {
+    applied: results.filter((result) => result.status === 'Success').map((result) => result.migrationName),
+  };
+}
+
+function migrationError(error: unknown, results: MigrationResult[]): TideError {
+  const failed = results.find((result) => result.status === 'Error')?.migrationName;
+  const message = error instanceof Error ? error.message : String(error);
+  const where = failed ? `migration ${failed} failed` : 'preparing the migration tables failed';
+  return new TideError('migration_failed', `${where}: ${message}`, {
+    details: { migration: failed ?? null },
+    cause: error,
+  });
+}
