@@ -135,20 +135,36 @@ describe('iCalendar calendars', () => {
     expect(dates(result)).toEqual(['2027-03-14', '2027-03-15', '2027-03-20', '2027-04-01']);
   });
 
-  it('expands a yearly RRULE for ten years from DTSTART, leaving out EXDATEs', () => {
+  it('expands a yearly RRULE defined decades ago up to 2100, leaving out EXDATEs', () => {
     const result = ics(
       ...event(
-        'DTSTART;VALUE=DATE:20270501',
+        'DTSTART;VALUE=DATE:19900501',
         'RRULE:FREQ=YEARLY',
         'EXDATE;VALUE=DATE:20290501',
         'SUMMARY:Labour Day',
       ),
     );
     const marked = dates(result);
-    expect(marked).toHaveLength(9);
-    expect(marked[0]).toBe('2027-05-01');
+    expect(marked).toHaveLength(109);
+    expect(marked[0]).toBe('1990-05-01');
+    expect(marked).toContain('2027-05-01');
     expect(marked).not.toContain('2029-05-01');
-    expect(marked.at(-1)).toBe('2036-05-01');
+    expect(marked.at(-1)).toBe('2099-05-01');
+  });
+
+  it('stops an endless daily RRULE after 4000 occurrences', () => {
+    const marked = dates(
+      ics(...event('DTSTART;VALUE=DATE:20270101', 'RRULE:FREQ=DAILY', 'SUMMARY:Every day')),
+    );
+    expect(marked).toHaveLength(4000);
+    expect(marked.at(-1)).toBe('2037-12-13'); // 2027-01-01 + 3999 days
+  });
+
+  it('reads YAML 1.1 timestamps as dates', () => {
+    expect(dates(yaml('%YAML 1.1\n---\n- 2027-12-25\n- {date: 2027-12-26, name: Boxing Day}\n'))).toEqual([
+      '2027-12-25',
+      '2027-12-26',
+    ]);
   });
 
   it('expands a bounded weekly RRULE of a multi-day event', () => {

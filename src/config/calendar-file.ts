@@ -8,7 +8,8 @@
  * ICS: every VEVENT marks the dates it covers, named by its SUMMARY. All-day events (`DTSTART;VALUE=DATE`)
  * cover DTSTART up to DTEND exclusive (one day without DTEND); timed events cover the local dates they touch
  * in their own zone (as written, so `TZID=Europe/Paris` dates are Paris dates). RRULEs are expanded over
- * 10 years from DTSTART, at most 4000 occurrences, honouring EXDATE.
+ * up to the year 2100 (so a yearly holiday defined decades ago still counts), at most 4000
+ * occurrences, honouring EXDATE.
  */
 import ICAL from 'ical.js';
 import { parseDocument } from 'yaml';
@@ -34,7 +35,8 @@ export type CalendarFileResult =
   { ok: true; calendar: Calendar } | { ok: false; problems: CalendarFileProblem[] };
 
 const maxSpanDays = 366;
-const recurrenceYears = 10;
+// A fixed horizon keeps parsing a pure function of the file; 4000 occurrences bound daily rules.
+const recurrenceHorizon = Date.UTC(2100, 0, 1);
 const maxOccurrences = 4000;
 
 /** What a reader collects: entries in file order (a date may repeat) and problems. */
@@ -208,15 +210,13 @@ function readEvent(event: ICAL.Event, out: Collected): void {
   }
 }
 
-/** Occurrence starts (floating ms) over 10 years from DTSTART, at most 4000; EXDATEs are left out. */
+/** Occurrence starts (floating ms) until 2100, at most 4000; EXDATEs are left out. */
 function occurrences(event: ICAL.Event): number[] {
-  const first = event.startDate;
-  const horizon = Date.UTC(first.year + recurrenceYears, first.month - 1, first.day);
   const starts: number[] = [];
   const iterator = event.iterator();
   for (let next = iterator.next(); next && starts.length < maxOccurrences; next = iterator.next()) {
     const start = floating(next);
-    if (start >= horizon) break;
+    if (start >= recurrenceHorizon) break;
     starts.push(start);
   }
   return starts;

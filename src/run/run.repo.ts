@@ -32,6 +32,8 @@ export interface NewRun {
   /** Default: priorityFor(trigger) — 0 for manual/api, 1 otherwise. */
   priority?: number;
   config_hash?: string | null;
+  /** Not claimed before this instant (retry backoff, jitter). */
+  not_before?: Date | null;
   created_at: Date;
 }
 
@@ -55,6 +57,7 @@ export async function insertRun(db: Db, run: NewRun): Promise<Run> {
         lock_key: run.lock_key ?? lockKeyFor(run),
         priority: run.priority ?? priorityFor(run.trigger),
         config_hash: run.config_hash ?? null,
+        not_before: run.not_before ? toInstant(run.not_before) : null,
         created_at: toInstant(run.created_at),
       })
       .returningAll()
@@ -228,6 +231,8 @@ async function claimOnce(trx: Db, { owner, leaseMs, now }: ClaimOptions): Promis
         ),
       ),
     )
+    // A delayed head waits its turn rather than letting younger runs of its workspace overtake it.
+    .where((eb) => eb.or([eb('r.not_before', 'is', null), eb('r.not_before', '<=', toInstant(now))]))
     .orderBy('r.priority')
     .orderBy('r.created_at')
     .orderBy('r.id')

@@ -42,6 +42,10 @@ export interface Run {
   /** Incremented on every claim, so a runner that lost its lease can tell. */
   fencing_token: number;
   config_hash: string | null;
+  /** Not claimed before this instant (retry backoff, jitter). */
+  not_before: string | null;
+  /** A cancel was requested; the runner holding the lease stops the run. */
+  cancel_requested_at: string | null;
 }
 
 /**

@@ -15,7 +15,7 @@ import type { Calendar, EdgeSchedule, WorkspaceDefinition } from '../config/conf
 import { calendarDayEdges, isCalendarDay, workspaceCalendars } from './calendar-days.ts';
 import type { CronExpression } from './cron.ts';
 import { parseCron } from './cron.ts';
-import { windowBoundaries, isInsideWindow } from './windows.ts';
+import { isInsideWindow, windowBoundaries } from './windows.ts';
 import { startOfLocalDay } from './zoned-time.ts';
 
 export interface DesiredState {
@@ -51,6 +51,7 @@ export const actionRank: Readonly<Record<EdgeSchedule['action'], number>> = {
   job: 3,
 };
 
+/** What the schedules want at `instant`; calendars are looked up by the names the workspace lists. */
 export function desiredStateAt(
   definition: WorkspaceDefinition,
   calendars: ReadonlyMap<string, Calendar>,

@@ -84,6 +84,13 @@ export interface RunsTable {
   lease_expires_at: Instant | null;
   fencing_token: Generated<number>;
   config_hash: string | null;
+  not_before: Instant | null;
+  cancel_requested_at: Instant | null;
+}
+
+export interface SchedulerCheckpointsTable {
+  workspace: string;
+  evaluated_until: Instant;
 }
 
 export interface RunLogChunksTable {
@@ -99,6 +106,7 @@ export interface Database {
   firings: FiringsTable;
   runs: RunsTable;
   run_log_chunks: RunLogChunksTable;
+  scheduler_checkpoints: SchedulerCheckpointsTable;
 }
 
 /** What every repository takes as its first argument: the database, or a transaction on it. */

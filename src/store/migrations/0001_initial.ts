@@ -79,6 +79,10 @@ export const initial: Migration = {
       .addColumn('lease_expires_at', instant)
       .addColumn('fencing_token', 'integer', (col) => col.notNull().defaultTo(0))
       .addColumn('config_hash', 'text')
+      // Retries (backoff) and jitter delay a queued run: it is not claimed before this instant.
+      .addColumn('not_before', instant)
+      // Set by a cancel request; the runner holding the lease sees it at its next heartbeat.
+      .addColumn('cancel_requested_at', instant)
       .execute();
     // One active run per workspace, enforced by the database (SPEC §4), not only by the claim query.
     await db.schema
@@ -109,10 +113,18 @@ export const initial: Migration = {
       .addColumn('content', 'text', (col) => col.notNull())
       .addPrimaryKeyConstraint(RUN_LOG_CHUNKS_PK, ['run_id', 'seq'])
       .execute();
+
+    // How far the scheduler has evaluated each workspace's schedules: firings after this instant that are
+    // past when Tide starts were missed while it was down, and go through catch-up.
+    await db.schema
+      .createTable('scheduler_checkpoints')
+      .addColumn('workspace', 'text', (col) => col.primaryKey())
+      .addColumn('evaluated_until', instant, (col) => col.notNull())
+      .execute();
   },
 
   async down(db: Kysely<any>): Promise<void> {
-    for (const table of ['run_log_chunks', 'runs', 'firings', 'workspace_status']) {
+    for (const table of ['scheduler_checkpoints', 'run_log_chunks', 'runs', 'firings', 'workspace_status']) {
       await db.schema.dropTable(table).execute();
     }
   },

@@ -1,0 +1,24 @@
+import { toInstant } from '../store/dialect.ts';
+import type { Db } from '../store/schema.ts';
+import { storeCall } from '../store/store-errors.ts';
+import { toRun } from './run.repo.ts';
+import type { Run } from './run.ts';
+
+/**
+ * Marks a running run as asked to cancel. The runner holding its lease sees the mark at its next heartbeat
+ * (or at once through the event hub when it is in this process) and stops the process: SIGINT, then
+ * SIGKILL after the grace period. Returns null if the run is not running.
+ */
+export async function requestCancel(db: Db, id: string, now: Date): Promise<Run | null> {
+  return storeCall('requestCancel', async () => {
+    const row = await db
+      .updateTable('runs')
+      .set({ cancel_requested_at: toInstant(now) })
+      .where('id', '=', id)
+      .where('state', '=', 'running')
+      .where('cancel_requested_at', 'is', null)
+      .returningAll()
+      .executeTakeFirst();
+    return row ? toRun(row) : null;
+  });
+}

@@ -1,0 +1,87 @@
+/**
+ * Creating and cancelling runs: the one place the API, the CLI and the scheduler go through, so every
+ * new or cancelled run is announced on the event hub (which also wakes the worker).
+ */
+import { randomUUID } from 'node:crypto';
+import { TideError } from '../errors/tide-error.ts';
+import type { EventHub } from '../events/event-hub.ts';
+import type { Db } from '../store/schema.ts';
+import type { Clock } from '../time/clock.ts';
+import { requestCancel } from './run-cancel.repo.ts';
+import { getRun, insertRun, updateRunState } from './run.repo.ts';
+import type { RunAction, RunTrigger } from './run-state.ts';
+import type { Run } from './run.ts';
+
+export interface EnqueueRequest {
+  readonly workspace: string;
+  readonly job?: string | null;
+  readonly action: RunAction;
+  readonly mode?: string | null;
+  readonly trigger: RunTrigger;
+  readonly actor?: string | null;
+  readonly firingId?: number | null;
+  readonly attempt?: number;
+  readonly retryOf?: string | null;
+  readonly configHash?: string | null;
+  /** Not claimed before this instant (retry backoff, jitter). */
+  readonly notBefore?: Date | null;
+}
+
+export interface RunServiceDeps {
+  readonly db: Db;
+  readonly hub: EventHub;
+  readonly clock: Clock;
+  readonly newId?: () => string;
+}
+
+export class RunService {
+  readonly #deps: RunServiceDeps;
+
+  constructor(deps: RunServiceDeps) {
+    this.#deps = deps;
+  }
+
+  async enqueue(request: EnqueueRequest): Promise<Run> {
+    const { db, hub, clock, newId = randomUUID } = this.#deps;
+    const run = await insertRun(db, {
+      id: newId(),
+      workspace: request.workspace,
+      job: request.job ?? null,
+      action: request.action,
+      mode: request.mode ?? null,
+      trigger: request.trigger,
+      actor: request.actor ?? null,
+      attempt: request.attempt ?? 1,
+      retry_of: request.retryOf ?? null,
+      firing_id: request.firingId ?? null,
+      config_hash: request.configHash ?? null,
+      not_before: request.notBefore ?? null,
+      created_at: clock.now(),
+    });
+    hub.emit('run.updated', run);
+    return run;
+  }
+
+  /** A queued run is cancelled at once; a running one is asked to stop; a finished one is a conflict. */
+  async cancel(id: string, actor: string | null): Promise<Run> {
+    const { db, hub, clock } = this.#deps;
+    const run = await getRun(db, id);
+    if (!run) throw new TideError('not_found', `run ${id} does not exist`);
+    const now = clock.now();
+    let updated: Run | null = null;
+    if (run.state === 'queued') {
+      updated = await updateRunState(db, id, 'canceled', now, { reason: `canceled by ${actor ?? 'anonymous'}` }).catch(
+        // It was claimed in the meantime: ask the runner instead.
+        async (error: unknown) => {
+          if (error instanceof TideError && error.code === 'illegal_transition') return requestCancel(db, id, now);
+          throw error;
+        },
+      );
+    } else if (run.state === 'running') {
+      updated = (await requestCancel(db, id, now)) ?? run;
+    }
+    if (!updated) throw new TideError('conflict', `run ${id} already finished (${run.state})`, { details: { state: run.state } });
+    hub.emit('run.updated', updated);
+    return updated;
+  }
+}
