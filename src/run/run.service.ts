@@ -70,17 +70,23 @@ export class RunService {
     const now = clock.now();
     let updated: Run | null = null;
     if (run.state === 'queued') {
-      updated = await updateRunState(db, id, 'canceled', now, { reason: `canceled by ${actor ?? 'anonymous'}` }).catch(
+      updated = await updateRunState(db, id, 'canceled', now, {
+        reason: `canceled by ${actor ?? 'anonymous'}`,
+      }).catch(
         // It was claimed in the meantime: ask the runner instead.
         async (error: unknown) => {
-          if (error instanceof TideError && error.code === 'illegal_transition') return requestCancel(db, id, now);
+          if (error instanceof TideError && error.code === 'illegal_transition')
+            return requestCancel(db, id, now);
           throw error;
         },
       );
     } else if (run.state === 'running') {
       updated = (await requestCancel(db, id, now)) ?? run;
     }
-    if (!updated) throw new TideError('conflict', `run ${id} already finished (${run.state})`, { details: { state: run.state } });
+    if (!updated)
+      throw new TideError('conflict', `run ${id} already finished (${run.state})`, {
+        details: { state: run.state },
+      });
     hub.emit('run.updated', updated);
     return updated;
   }

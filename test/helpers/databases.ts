@@ -21,7 +21,13 @@ export interface DialectHarness {
   open(options: OpenDatabaseOptions): Promise<Store>;
 }
 
-const TABLES_CHILD_FIRST = ['run_log_chunks', 'runs', 'firings', 'workspace_status'] as const;
+const TABLES_CHILD_FIRST = [
+  'run_log_chunks',
+  'runs',
+  'firings',
+  'workspace_status',
+  'scheduler_checkpoints',
+] as const;
 
 /**
  * Declares the same tests against real SQLite and real PostgreSQL ("one store, two dialects, one test

@@ -5,6 +5,7 @@ import { dialectOf, instantType } from '../dialect.ts';
 export const FIRINGS_OCCURRENCE_UNIQUE = 'firings_occurrence_unique';
 export const RUNS_ONE_RUNNING_PER_LOCK_KEY = 'runs_one_running_per_lock_key';
 export const RUN_LOG_CHUNKS_PK = 'run_log_chunks_pk';
+export const RUNS_ONE_RETRY_PER_RUN = 'runs_one_retry_per_run';
 
 /* eslint-disable @typescript-eslint/no-explicit-any -- a migration is written against the schema of its
    own time, not today's Database type */
@@ -103,6 +104,9 @@ export const initial: Migration = {
       .columns(['workspace', 'created_at'])
       .execute();
     await db.schema.createIndex('runs_created_idx').on('runs').column('created_at').execute();
+    // A failed run is retried at most once (its retry may fail and be retried in turn): whichever
+    // replica decides the retry first wins, the others hit this index.
+    await db.schema.createIndex(RUNS_ONE_RETRY_PER_RUN).on('runs').column('retry_of').unique().execute();
 
     await db.schema
       .createTable('run_log_chunks')

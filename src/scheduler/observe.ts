@@ -1,0 +1,26 @@
+import type { Db } from '../store/schema.ts';
+import { getWorkspaceStatus } from '../workspace/workspace-status.repo.ts';
+import { neverObserved, type Observed } from './observed.ts';
+import { activeRunFor } from './scheduler.repo.ts';
+import type { ScheduleUnit } from './schedule-units.ts';
+
+/** Reads what the scheduler decides on: the observed status and the run holding the unit's lock. */
+export async function observeUnit(db: Db, unit: ScheduleUnit): Promise<Observed> {
+  const [status, active] = await Promise.all([
+    unit.workspace ? getWorkspaceStatus(db, unit.scope) : Promise.resolve(null),
+    activeRunFor(db, unit.lockKey),
+  ]);
+  const activeRun =
+    active && (active.state === 'queued' || active.state === 'running')
+      ? { id: active.id, state: active.state, action: active.action }
+      : null;
+  if (!status) return { ...neverObserved, activeRun };
+  return {
+    status: status.status,
+    mode: status.mode,
+    configHash: status.config_hash,
+    statusChangedAt: status.status_changed_at ? new Date(status.status_changed_at) : null,
+    enabledOverride: status.enabled_override,
+    activeRun,
+  };
+}

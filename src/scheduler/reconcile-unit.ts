@@ -1,0 +1,53 @@
+import type { EffectiveConfig } from '../config/effective-config.ts';
+import type { EventHub } from '../events/event-hub.ts';
+import type { Logger } from '../log/logger.ts';
+import type { RunService } from '../run/run.service.ts';
+import type { Db } from '../store/schema.ts';
+import { applyDecision } from './apply-decision.ts';
+import { observeUnit } from './observe.ts';
+import type { ScheduleUnit } from './schedule-units.ts';
+import { reconcileWindow } from './window-reconcile.ts';
+
+export interface ReconcileContext {
+  readonly db: Db;
+  readonly hub: EventHub;
+  readonly runs: Pick<RunService, 'enqueue'>;
+  readonly config: () => EffectiveConfig;
+  readonly logger: Logger;
+  readonly now: Date;
+}
+
+/** Heals one uptime workspace; the heal is a ledger firing keyed `reconcile:<window>` at the period start. */
+export async function reconcileUnit(ctx: ReconcileContext, unit: ScheduleUnit): Promise<void> {
+  const definition = unit.workspace;
+  if (!definition) return;
+  const observed = await observeUnit(ctx.db, unit);
+  const action = reconcileWindow(definition, ctx.config().snapshot.calendars, observed, ctx.now);
+  if (!action) return;
+  const run = await applyDecision(
+    {
+      firing: {
+        schedule_key: 'reconcile:uptime',
+        action: action.action,
+        ...(action.mode === undefined ? {} : { mode: action.mode }),
+        scheduled_at: action.at,
+      },
+      outcome: 'fired',
+      trigger: 'window',
+      replace: false,
+    },
+    {
+      db: ctx.db,
+      hub: ctx.hub,
+      now: ctx.now,
+      workspace: unit.scope,
+      configHash: definition.contentHash,
+      notBefore: null,
+    },
+  );
+  if (run)
+    ctx.logger.info(
+      { workspace: unit.scope, action: action.action, reason: action.reason, run_id: run.id },
+      'reconcile',
+    );
+}

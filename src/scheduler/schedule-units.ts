@@ -1,0 +1,91 @@
+/**
+ * A unit is what the scheduler evaluates on its own, with its own checkpoint: a workspace (its edges,
+ * windows and job schedules) or a standalone job.
+ */
+import type { Calendar, JobDefinition, WorkspaceDefinition } from '../config/config-model.ts';
+import { defaultPolicy } from '../config/config-model.ts';
+import type { EffectiveConfig } from '../config/effective-config.ts';
+import { standaloneScope } from '../config/names.ts';
+import { lockKeyFor } from '../run/run.ts';
+import { parseCron } from '../schedule/cron.ts';
+import { nextFirings, upcomingFirings, type Firing } from '../schedule/firings.ts';
+import type { DecisionInput } from './firing-decisions.ts';
+
+export interface ScheduleUnit {
+  /** Checkpoint key: the workspace name, or `job:<name>` for a standalone job. */
+  readonly key: string;
+  /** Ledger and run workspace: the workspace name or `_standalone_`. */
+  readonly scope: string;
+  readonly lockKey: string;
+  readonly enabled: boolean;
+  readonly policyHolder: DecisionInput['definition'];
+  readonly workspace?: WorkspaceDefinition;
+  readonly job?: JobDefinition;
+  /** Firings in `(after, until]`. */
+  firings(after: Date, until: Date): Firing[];
+  /** The first firing after `after`, or null. */
+  next(after: Date): Date | null;
+}
+
+const firingLimit = 10_000;
+
+function workspaceUnit(
+  definition: WorkspaceDefinition,
+  calendars: ReadonlyMap<string, Calendar>,
+): ScheduleUnit {
+  return {
+    key: definition.name,
+    scope: definition.name,
+    lockKey: definition.name,
+    enabled: definition.enabled,
+    policyHolder: definition,
+    workspace: definition,
+    firings: (after, until) => upcomingFirings(definition, calendars, { after, until, limit: firingLimit }),
+    next: (after) => nextFirings(definition, calendars, after, 1)[0]?.scheduled_at ?? null,
+  };
+}
+
+function standaloneJobUnit(job: JobDefinition): ScheduleUnit {
+  const crons = job.schedules.flatMap((schedule) => {
+    const parsed = parseCron(schedule.cron, schedule.timezone);
+    return parsed.ok ? [{ schedule, cron: parsed.cron }] : [];
+  });
+  return {
+    key: `job:${job.name}`,
+    scope: standaloneScope,
+    lockKey: lockKeyFor({ workspace: standaloneScope, job: job.name }),
+    enabled: job.enabled,
+    policyHolder: { policy: defaultPolicy, protect: false, contentHash: '' },
+    job,
+    firings: (after, until) =>
+      crons
+        .flatMap(({ schedule, cron }) =>
+          cron
+            .between(after, until, firingLimit)
+            .map((at) => ({
+              schedule_key: schedule.key,
+              action: 'job' as const,
+              job: job.name,
+              scheduled_at: at,
+            })),
+        )
+        .sort((a, b) => a.scheduled_at.getTime() - b.scheduled_at.getTime()),
+    next: (after) =>
+      crons.reduce<Date | null>((best, { cron }) => {
+        const next = cron.next(after);
+        return next && (!best || next < best) ? next : best;
+      }, null),
+  };
+}
+
+/** Every unit of the configuration in force (last good definitions included). */
+export function scheduleUnits(config: EffectiveConfig): ScheduleUnit[] {
+  const units: ScheduleUnit[] = [];
+  for (const { definition } of config.workspaces.values()) {
+    if (definition) units.push(workspaceUnit(definition, config.snapshot.calendars));
+  }
+  for (const { definition } of config.jobs.values()) {
+    if (definition && definition.schedules.length > 0) units.push(standaloneJobUnit(definition));
+  }
+  return units;
+}

@@ -1,0 +1,218 @@
+/**
+ * The scheduler loop. It sleeps until the next due instant of any unit (no per-minute scan), then for each
+ * due unit: decides the firings in (checkpoint, now] (pure, firing-decisions.ts), writes them through the
+ * ledger (apply-decision.ts) and advances the checkpoint. On an interval (default 60 s), at start and
+ * after every run it also heals uptime workspaces (window-reconcile.ts) and retries failed runs
+ * (retry-policy.ts). Time comes from the injected clock; tests call tick() after moving it.
+ */
+import type { EffectiveConfig } from '../config/effective-config.ts';
+import type { EventHub } from '../events/event-hub.ts';
+import type { Logger } from '../log/logger.ts';
+import type { RunService } from '../run/run.service.ts';
+import { isDone } from '../run/run-state.ts';
+import type { Run } from '../run/run.ts';
+import type { Db } from '../store/schema.ts';
+import type { Clock } from '../time/clock.ts';
+import { applyDecision } from './apply-decision.ts';
+import { decideFirings } from './firing-decisions.ts';
+import { observeUnit } from './observe.ts';
+import { retryFailedRun } from './retry-failed-run.ts';
+import { advanceCheckpoint, failedRunsWithoutRetry, readCheckpoints } from './scheduler.repo.ts';
+import { scheduleUnits, type ScheduleUnit } from './schedule-units.ts';
+import { reconcileUnit } from './reconcile-unit.ts';
+
+export interface Timers {
+  set(callback: () => void, ms: number): unknown;
+  clear(handle: unknown): void;
+}
+
+export interface SchedulerDeps {
+  readonly db: Db;
+  readonly hub: EventHub;
+  readonly clock: Clock;
+  readonly config: () => EffectiveConfig;
+  readonly runs: Pick<RunService, 'enqueue' | 'cancel'>;
+  readonly logger: Logger;
+  readonly random?: () => number;
+  /** How often windows are reconciled and failed runs swept for retries (default 60 s). */
+  readonly reconcileIntervalMs?: number;
+  /** Default: the real setTimeout; tests pass a fake that never fires and call tick() themselves. */
+  readonly timers?: Timers;
+}
+
+const realTimers: Timers = {
+  set: (callback, ms) => setTimeout(callback, ms),
+  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+const maxSleepMs = 2 ** 31 - 1;
+const retrySweepWindowMs = 60 * 60_000;
+
+export class Scheduler {
+  readonly #deps: SchedulerDeps;
+  readonly #timers: Timers;
+  #units = new Map<string, ScheduleUnit>();
+  #nextDue = new Map<string, Date | null>();
+  #checkpoints = new Map<string, Date>();
+  #startedAt: Date | null = null;
+  #lastReconcile = 0;
+  #timer: unknown = null;
+  #queue: Promise<void> = Promise.resolve();
+  #stopped = true;
+  readonly #onRun = (run: Run) => {
+    if (isDone(run.state)) void this.#serialize(() => this.#afterRun(run));
+  };
+
+  constructor(deps: SchedulerDeps) {
+    this.#deps = deps;
+    this.#timers = deps.timers ?? realTimers;
+  }
+
+  get running(): boolean {
+    return !this.#stopped;
+  }
+
+  /** Rebuilds from the database and catches up on what was missed while Tide was down. */
+  async start(): Promise<void> {
+    this.#stopped = false;
+    this.#startedAt = this.#deps.clock.now();
+    this.#checkpoints = await readCheckpoints(this.#deps.db);
+    this.#rebuildUnits();
+    this.#deps.hub.on('run.updated', this.#onRun);
+    await this.tick();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    this.#deps.hub.off('run.updated', this.#onRun);
+    if (this.#timer !== null) this.#timers.clear(this.#timer);
+    await this.#queue;
+  }
+
+  /** The configuration changed: units are rebuilt and evaluated at once. */
+  configChanged(): Promise<void> {
+    this.#rebuildUnits();
+    return this.tick();
+  }
+
+  /** Processes everything due at the clock's now, then sleeps until the next due instant. */
+  tick(): Promise<void> {
+    return this.#serialize(() => this.#tick());
+  }
+
+  #serialize(work: () => Promise<void>): Promise<void> {
+    const next = this.#queue
+      .then(work)
+      .catch((error: unknown) => this.#deps.logger.error({ err: error }, 'scheduler tick failed'));
+    this.#queue = next;
+    return next;
+  }
+
+  #rebuildUnits(): void {
+    const units = scheduleUnits(this.#deps.config());
+    this.#units = new Map(units.map((unit) => [unit.key, unit]));
+    // Definitions may have changed: next due instants are recomputed at the next tick.
+    this.#nextDue.clear();
+  }
+
+  async #tick(): Promise<void> {
+    if (this.#stopped) return;
+    const now = this.#deps.clock.now();
+    for (const unit of this.#units.values()) {
+      if (!this.#nextDue.has(unit.key) || (this.#nextDue.get(unit.key) ?? Infinity) <= now)
+        await this.#process(unit, now);
+    }
+    if (now.getTime() - this.#lastReconcile >= (this.#deps.reconcileIntervalMs ?? 60_000)) {
+      this.#lastReconcile = now.getTime();
+      await this.#reconcileAll(now);
+    }
+    this.#arm(now);
+  }
+
+  async #process(unit: ScheduleUnit, now: Date): Promise<void> {
+    const from = this.#checkpoints.get(unit.key) ?? now;
+    if (from < now) {
+      const due = unit.firings(from, now);
+      // A workspace disabled in its config is not scheduled; its checkpoint still moves so that enabling it
+      // later does not count the time it was off as missed.
+      if (due.length > 0 && unit.enabled) await this.#fire(unit, due, now);
+      await advanceCheckpoint(this.#deps.db, unit.key, now);
+      this.#checkpoints.set(unit.key, now);
+    } else if (!this.#checkpoints.has(unit.key)) {
+      await advanceCheckpoint(this.#deps.db, unit.key, now);
+      this.#checkpoints.set(unit.key, now);
+    }
+    this.#nextDue.set(unit.key, unit.next(now));
+  }
+
+  async #fire(unit: ScheduleUnit, due: ReturnType<ScheduleUnit['firings']>, now: Date): Promise<void> {
+    const { db, hub, runs, logger } = this.#deps;
+    const observed = await observeUnit(db, unit);
+    const decisions = decideFirings({
+      definition: unit.policyHolder,
+      observed,
+      due,
+      now,
+      startedAt: this.#startedAt ?? now,
+    });
+    const jitterMs = unit.policyHolder.policy.jitterMs;
+    for (const decision of decisions) {
+      if (decision.outcome === 'fired' && decision.replace && observed.activeRun) {
+        await runs
+          .cancel(observed.activeRun.id, 'scheduler (concurrency policy replace)')
+          .catch(() => undefined);
+      }
+      const notBefore =
+        jitterMs > 0
+          ? new Date(now.getTime() + Math.floor((this.#deps.random ?? Math.random)() * jitterMs))
+          : null;
+      const run = await applyDecision(decision, {
+        db,
+        hub,
+        now,
+        workspace: unit.scope,
+        configHash: unit.workspace?.contentHash ?? null,
+        notBefore,
+      });
+      logger.info(
+        {
+          workspace: unit.scope,
+          schedule_key: decision.firing.schedule_key,
+          scheduled_at: decision.firing.scheduled_at.toISOString(),
+          outcome: decision.outcome,
+          run_id: run?.id,
+        },
+        'firing',
+      );
+    }
+  }
+
+  async #reconcileAll(now: Date): Promise<void> {
+    const { db, runs, config, logger } = this.#deps;
+    for (const unit of this.#units.values()) {
+      if (unit.workspace?.uptime.length && unit.enabled)
+        await reconcileUnit({ db, hub: this.#deps.hub, runs, config, logger, now }, unit);
+    }
+    for (const run of await failedRunsWithoutRetry(db, new Date(now.getTime() - retrySweepWindowMs))) {
+      await retryFailedRun(run, { db, runs, config, now, random: this.#deps.random ?? Math.random, logger });
+    }
+  }
+
+  async #afterRun(run: Run): Promise<void> {
+    if (this.#stopped) return;
+    const { db, runs, config, logger } = this.#deps;
+    const now = this.#deps.clock.now();
+    if (run.state === 'failed')
+      await retryFailedRun(run, { db, runs, config, now, random: this.#deps.random ?? Math.random, logger });
+    const unit = this.#units.get(run.workspace);
+    if (unit?.workspace?.uptime.length && unit.enabled)
+      await reconcileUnit({ db, hub: this.#deps.hub, runs, config, logger, now }, unit);
+  }
+
+  #arm(now: Date): void {
+    if (this.#timer !== null) this.#timers.clear(this.#timer);
+    let next = this.#lastReconcile + (this.#deps.reconcileIntervalMs ?? 60_000);
+    for (const due of this.#nextDue.values()) if (due && due.getTime() < next) next = due.getTime();
+    const delay = Math.min(Math.max(next - now.getTime(), 0), maxSleepMs);
+    this.#timer = this.#timers.set(() => void this.tick(), delay);
+  }
+}

@@ -1,0 +1,66 @@
+import { loadConfigDirectory } from '../../src/config/config-loader.ts';
+import { applySnapshot, type EffectiveConfig } from '../../src/config/effective-config.ts';
+import { EventHub } from '../../src/events/event-hub.ts';
+import { createLogger } from '../../src/log/logger.ts';
+import { RunService } from '../../src/run/run.service.ts';
+import { Scheduler, type Timers } from '../../src/scheduler/scheduler.ts';
+import type { Db } from '../../src/store/schema.ts';
+import { ManualClock } from '../../src/time/clock.ts';
+import { makeConfigDir } from './config-dir.ts';
+
+/** Timers that never fire: the test moves the clock and calls tick() itself. Records the last sleep. */
+export class ManualTimers implements Timers {
+  lastDelayMs: number | null = null;
+  set(_callback: () => void, ms: number): unknown {
+    this.lastDelayMs = ms;
+    return ms;
+  }
+  clear(): void {}
+}
+
+export interface SchedulerHarness {
+  clock: ManualClock;
+  hub: EventHub;
+  runs: RunService;
+  timers: ManualTimers;
+  config: EffectiveConfig;
+  newScheduler(): Scheduler;
+  cleanup(): void;
+}
+
+/** A scheduler over a real store and a real config directory, with a manual clock. */
+export async function schedulerHarness(
+  db: Db,
+  files: Record<string, string | object>,
+  start: string,
+): Promise<SchedulerHarness> {
+  const dir = makeConfigDir(files);
+  const { snapshot } = await loadConfigDirectory(dir.dir, { defaultTimeZone: 'UTC' });
+  if (snapshot.problems.length > 0) throw new Error(snapshot.problems.map((p) => p.message).join('; '));
+  const config = applySnapshot(null, snapshot).next;
+  const clock = new ManualClock(start);
+  const hub = new EventHub();
+  const runs = new RunService({ db, hub, clock });
+  const timers = new ManualTimers();
+  const logger = createLogger('silent');
+  let counter = 0;
+  return {
+    clock,
+    hub,
+    runs,
+    timers,
+    config,
+    newScheduler: () =>
+      new Scheduler({
+        db,
+        hub,
+        clock,
+        config: () => config,
+        runs,
+        logger,
+        timers,
+        random: () => (counter++ % 10) / 10,
+      }),
+    cleanup: dir.cleanup,
+  };
+}
