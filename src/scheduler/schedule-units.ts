@@ -60,14 +60,12 @@ function standaloneJobUnit(job: JobDefinition): ScheduleUnit {
     firings: (after, until) =>
       crons
         .flatMap(({ schedule, cron }) =>
-          cron
-            .between(after, until, firingLimit)
-            .map((at) => ({
-              schedule_key: schedule.key,
-              action: 'job' as const,
-              job: job.name,
-              scheduled_at: at,
-            })),
+          cron.between(after, until, firingLimit).map((at) => ({
+            schedule_key: schedule.key,
+            action: 'job' as const,
+            job: job.name,
+            scheduled_at: at,
+          })),
         )
         .sort((a, b) => a.scheduled_at.getTime() - b.scheduled_at.getTime()),
     next: (after) =>
