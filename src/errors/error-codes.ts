@@ -9,8 +9,18 @@ export const errorCatalogue = {
     exitCode: 2,
     summary: 'A command-line argument or request parameter is invalid.',
   },
-  validation_failed: { status: 400, exitCode: 2, summary: 'A request body failed schema validation.' },
-  config_invalid: { status: 422, exitCode: 1, summary: 'A configuration file failed validation.' },
+  validation_failed: {
+    status: 400,
+    exitCode: 2,
+    summary: 'A request body, query string or path parameter failed schema validation.',
+  },
+  payload_too_large: { status: 413, exitCode: 2, summary: 'The request body is larger than 1 MiB.' },
+  // 409, not 422: the request is fine; the workspace's files are what is wrong, so it conflicts with its state.
+  config_invalid: {
+    status: 409,
+    exitCode: 1,
+    summary: 'A configuration file failed validation (or the workspace has never had a valid one).',
+  },
   not_found: {
     status: 404,
     exitCode: 3,
@@ -41,6 +51,22 @@ export const errorCatalogue = {
     status: 503,
     exitCode: 5,
     summary: 'A database migration failed; the schema was left as it was.',
+  },
+  engine_not_found: {
+    status: 503,
+    exitCode: 5,
+    summary:
+      'No OpenTofu/Terraform engine could be found or run (TIDE_TOFU_BIN, then tofu, then terraform on PATH).',
+  },
+  not_ready: {
+    status: 503,
+    exitCode: 5,
+    summary: 'The server is up but not ready (a readiness check fails; details name it).',
+  },
+  unreachable: {
+    status: 503,
+    exitCode: 5,
+    summary: 'The CLI cannot reach the Tide server at TIDE_URL (connection refused, unknown host, timeout).',
   },
   internal: { status: 500, exitCode: 1, summary: 'An unexpected error; the log has the details.' },
 } as const satisfies Record<string, { status: number; exitCode: number; summary: string }>;

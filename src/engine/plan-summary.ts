@@ -1,0 +1,34 @@
+import { TideError } from '../errors/tide-error.ts';
+import type { PlanSummary } from '../run/run.ts';
+
+interface ShowJson {
+  resource_changes?: { change?: { actions?: unknown } }[];
+}
+
+/**
+ * Counts a plan's resource changes from `show -json <planfile>`, as the engine's own "Plan: N to add…"
+ * line does: a replacement (`["delete","create"]` or `["create","delete"]`) counts as one add and one
+ * destroy; `no-op`, `read` and `forget` change nothing.
+ */
+export function parsePlanSummary(showJson: string): PlanSummary {
+  const plan = parseJson<ShowJson>(showJson, 'show -json');
+  const summary: PlanSummary = { add: 0, change: 0, destroy: 0 };
+  for (const resource of plan.resource_changes ?? []) {
+    const actions = resource.change?.actions;
+    if (!Array.isArray(actions)) continue;
+    if (actions.includes('create')) summary.add++;
+    if (actions.includes('delete')) summary.destroy++;
+    if (actions.includes('update')) summary.change++;
+  }
+  return summary;
+}
+
+export function parseJson<T>(text: string, what: string): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch (error) {
+    throw new TideError('internal', `${what} did not print valid JSON: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,164 @@
+import { chmod, mkdir, mkdtemp, readFile, readdir, rm, stat, symlink, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalTemplate } from '../config/config-model.ts';
+import { writeWorkspace } from '../run/executor/test-fixtures.ts';
+import { BACKEND_FILE, configuresBackend, dataDirLayout, prepareWorkdir, TFVARS_FILE } from './workdir.ts';
+
+let root: string;
+let template: LocalTemplate;
+beforeAll(async () => {
+  root = await mkdtemp(path.join(tmpdir(), 'tide-workdir-'));
+  const directory = path.join(root, 'templates', 'base');
+  await mkdir(path.join(directory, 'modules', 'net'), { recursive: true });
+  await writeFile(path.join(directory, 'main.tf'), '# template main\n');
+  await writeFile(path.join(directory, 'variables.tf'), '# template variables\n');
+  await writeFile(path.join(directory, 'modules', 'net', 'net.tf'), '# module\n');
+  await writeFile(path.join(directory, 'run.sh'), '#!/bin/sh\n');
+  await chmod(path.join(directory, 'run.sh'), 0o750);
+  template = {
+    name: 'base',
+    directory,
+    files: ['main.tf', 'modules/net/net.tf', 'run.sh', 'variables.tf'],
+    contentHash: 'x',
+  };
+});
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+const dataDir = () => path.join(root, 'data');
+
+describe('prepareWorkdir', () => {
+  it('copies the template, then the workspace files over it, keeping file modes and leaving out config.json', async () => {
+    const workspace = await writeWorkspace(root, 'web', {
+      'main.tf': '# workspace main\n',
+      'extra.tf': '# extra\n',
+    });
+    const runDir = dataDirLayout.runDir(dataDir(), 'run-1');
+    const { workDir } = await prepareWorkdir({
+      runDir,
+      stateDir: path.join(dataDir(), 'state', 'web'),
+      workspace,
+      template,
+    });
+    expect(workDir).toBe(path.join(runDir, 'work'));
+    expect(await readFile(path.join(workDir, 'main.tf'), 'utf8')).toBe('# workspace main\n');
+    expect(await readFile(path.join(workDir, 'variables.tf'), 'utf8')).toBe('# template variables\n');
+    expect(await readFile(path.join(workDir, 'modules/net/net.tf'), 'utf8')).toBe('# module\n');
+    expect((await stat(path.join(workDir, 'run.sh'))).mode & 0o777).toBe(0o750);
+    expect((await readdir(workDir)).sort()).toEqual(
+      [BACKEND_FILE, 'extra.tf', 'main.tf', 'modules', 'run.sh', TFVARS_FILE, 'variables.tf'].sort(),
+    );
+  });
+
+  it('starts from an empty directory every time: files of an earlier attempt are gone', async () => {
+    const workspace = await writeWorkspace(root, 'fresh', { 'main.tf': '' });
+    const runDir = dataDirLayout.runDir(dataDir(), 'run-2');
+    const options = { runDir, stateDir: path.join(dataDir(), 'state', 'fresh'), workspace };
+    const first = await prepareWorkdir(options);
+    await writeFile(path.join(first.workDir, 'stale.tfplan'), 'old plan');
+    await mkdir(path.join(first.workDir, '.terraform'));
+    const second = await prepareWorkdir(options);
+    expect((await readdir(second.workDir)).sort()).toEqual([BACKEND_FILE, 'main.tf', TFVARS_FILE].sort());
+  });
+
+  it('writes workspace and mode variables plus workspace and mode, but not sensitive values', async () => {
+    const workspace = await writeWorkspace(
+      root,
+      'vars',
+      { 'main.tf': '' },
+      {
+        variables: { size: 1, region: 'eu', db_password: 'from-config' },
+        modes: { busy: { size: 3 } },
+        sensitiveVariables: ['db_password', 'api_key'],
+      },
+    );
+    const prepared = await prepareWorkdir({
+      runDir: dataDirLayout.runDir(dataDir(), 'run-3'),
+      stateDir: path.join(dataDir(), 'state', 'vars'),
+      workspace,
+      mode: 'busy',
+      secrets: { api_key: 'sk-live-123456' },
+    });
+    const tfvars = JSON.parse(await readFile(path.join(prepared.workDir, TFVARS_FILE), 'utf8'));
+    expect(tfvars).toEqual({ size: 3, region: 'eu', workspace: 'vars', mode: 'busy' });
+    expect(prepared.env).toEqual({ TF_VAR_db_password: 'from-config', TF_VAR_api_key: 'sk-live-123456' });
+    expect([...prepared.secretValues].sort()).toEqual(['from-config', 'sk-live-123456']);
+  });
+
+  it('names the mode "default" when the run has none', async () => {
+    const workspace = await writeWorkspace(root, 'plain', { 'main.tf': '' });
+    const { workDir } = await prepareWorkdir({
+      runDir: dataDirLayout.runDir(dataDir(), 'run-4'),
+      stateDir: path.join(dataDir(), 'state', 'plain'),
+      workspace,
+      mode: null,
+    });
+    expect(JSON.parse(await readFile(path.join(workDir, TFVARS_FILE), 'utf8'))).toEqual({
+      workspace: 'plain',
+      mode: 'default',
+    });
+  });
+
+  it('points a local backend at the state directory outside the working dir, which survives the run dir', async () => {
+    const workspace = await writeWorkspace(root, 'stateful', { 'main.tf': '' });
+    const stateDir = path.join(dataDir(), 'state', 'stateful');
+    const runDir = dataDirLayout.runDir(dataDir(), 'run-5');
+    const { workDir, localBackend } = await prepareWorkdir({ runDir, stateDir, workspace });
+    expect(localBackend).toBe(true);
+    expect(await readFile(path.join(workDir, BACKEND_FILE), 'utf8')).toContain(
+      `path = "${path.join(stateDir, 'terraform.tfstate')}"`,
+    );
+    await writeFile(path.join(stateDir, 'terraform.tfstate'), '{}');
+    await rm(runDir, { recursive: true, force: true });
+    await prepareWorkdir({ runDir, stateDir, workspace });
+    expect(await readFile(path.join(stateDir, 'terraform.tfstate'), 'utf8')).toBe('{}');
+  });
+
+  it('writes no backend file when the code configures its own backend', async () => {
+    const workspace = await writeWorkspace(root, 'remote', {
+      'main.tf': '# backend "local" in a comment does not count\n',
+      'backend.tf': 'terraform {\n  backend "s3" {\n    bucket = "b"\n  }\n}\n',
+    });
+    const { workDir, localBackend } = await prepareWorkdir({
+      runDir: dataDirLayout.runDir(dataDir(), 'run-6'),
+      stateDir: path.join(dataDir(), 'state', 'remote'),
+      workspace,
+    });
+    expect(localBackend).toBe(false);
+    expect(await readdir(workDir)).not.toContain(BACKEND_FILE);
+  });
+
+  it('does not count a backend mentioned only in a comment', async () => {
+    const dir = await mkdtemp(path.join(root, 'scan-'));
+    await writeFile(
+      path.join(dir, 'main.tf'),
+      '# backend "s3" {}\n/* backend "gcs" {} */\nresource "x" "y" {}\n',
+    );
+    expect(await configuresBackend(dir)).toBe(false);
+  });
+
+  it('never follows a symbolic link in the source', async () => {
+    const workspace = await writeWorkspace(root, 'linked', { 'main.tf': '' });
+    await symlink('/etc/passwd', path.join(workspace.directory, 'passwd.tf'));
+    const { workDir } = await prepareWorkdir({
+      runDir: dataDirLayout.runDir(dataDir(), 'run-7'),
+      stateDir: path.join(dataDir(), 'state', 'linked'),
+      workspace: { ...workspace, files: [...workspace.files, 'passwd.tf'] },
+    });
+    expect(await readdir(workDir)).not.toContain('passwd.tf');
+  });
+
+  it('refuses a file path that escapes the working directory', async () => {
+    const workspace = await writeWorkspace(root, 'escape', { 'main.tf': '' });
+    await expect(
+      prepareWorkdir({
+        runDir: dataDirLayout.runDir(dataDir(), 'run-8'),
+        stateDir: path.join(dataDir(), 'state', 'escape'),
+        workspace: { ...workspace, files: ['../../outside.tf'] },
+      }),
+    ).rejects.toThrow(/outside the working directory/);
+  });
+});

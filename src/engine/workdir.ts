@@ -1,0 +1,165 @@
+/**
+ * The working directory of one run (SPEC §5): built fresh from the source — the template's files, then
+ * the workspace's files over them — plus the generated variables file and, when the code configures no
+ * backend, a local backend pointing at the workspace's state directory. State never lives in the working
+ * directory, so removing a run's directory can never lose it.
+ */
+import { constants } from 'node:fs';
+import { chmod, copyFile, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import type { JsonValue, LocalTemplate, WorkspaceDefinition } from '../config/config-model.ts';
+import { TideError } from '../errors/tide-error.ts';
+
+export const TFVARS_FILE = 'tide.auto.tfvars.json';
+export const BACKEND_FILE = 'tide_backend.tf';
+export const STATE_FILE = 'terraform.tfstate';
+/** The mode of a run that names none. */
+export const DEFAULT_MODE = 'default';
+
+/** Where things live under the data directory. */
+export const dataDirLayout = {
+  runDir: (dataDir: string, runId: string) => path.join(dataDir, 'runs', runId),
+  workDir: (runDir: string) => path.join(runDir, 'work'),
+  stateDir: (dataDir: string, workspace: string) => path.join(dataDir, 'state', workspace),
+  pluginCacheDir: (dataDir: string) => path.join(dataDir, 'plugin-cache'),
+};
+
+/**
+ * What the working directory is built from: a workspace, or for a template job a stand-in with the
+ * template's name and no files of its own.
+ */
+export type WorkdirSource = Pick<
+  WorkspaceDefinition,
+  'name' | 'directory' | 'file' | 'files' | 'variables' | 'modes' | 'sensitiveVariables'
+>;
+
+export interface PrepareWorkdirOptions {
+  /** `<dataDir>/runs/<run-id>`; the working directory is its `work/` folder. */
+  readonly runDir: string;
+  /** `<dataDir>/state/<workspace>`: created if missing, never emptied. */
+  readonly stateDir: string;
+  readonly workspace: WorkdirSource;
+  readonly template?: LocalTemplate | undefined;
+  /** Applied after the workspace's and the mode's variables (e.g. a run's own). */
+  readonly variables?: Readonly<Record<string, JsonValue>>;
+  /** The run's mode; null or undefined means `default`. */
+  readonly mode?: string | null;
+  /** Values of sensitive variables (from the encrypted store): they reach the engine only as TF_VAR_*. */
+  readonly secrets?: Readonly<Record<string, string>>;
+}
+
+export interface PreparedWorkdir {
+  readonly workDir: string;
+  /** TF_VAR_<name> for every sensitive variable: the engine's environment, never a file. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The values to mask in the run's log. */
+  readonly secretValues: readonly string[];
+  /** Whether tide_backend.tf was written (false: the code configures its own backend). */
+  readonly localBackend: boolean;
+}
+
+export async function prepareWorkdir(options: PrepareWorkdirOptions): Promise<PreparedWorkdir> {
+  const { workspace, template } = options;
+  const workDir = path.resolve(dataDirLayout.workDir(options.runDir));
+  // Fresh: whatever an earlier attempt left (a plan file, .terraform) must not leak into this run.
+  await rm(workDir, { recursive: true, force: true });
+  await mkdir(workDir, { recursive: true });
+  await mkdir(options.stateDir, { recursive: true });
+  if (template) await copyFiles(template.directory, template.files, workDir);
+  // The workspace's Tide config file is not engine code.
+  const ownConfig = path.basename(workspace.file);
+  await copyFiles(
+    workspace.directory,
+    workspace.files.filter((file) => file !== ownConfig),
+    workDir,
+  );
+
+  const mode = options.mode ?? DEFAULT_MODE;
+  const variables: Record<string, JsonValue> = {
+    ...workspace.variables,
+    ...(workspace.modes[mode] ?? {}),
+    ...(options.variables ?? {}),
+    workspace: workspace.name,
+    mode,
+  };
+  const { env, secretValues } = splitSensitive(
+    variables,
+    workspace.sensitiveVariables,
+    options.secrets ?? {},
+  );
+  await writeFile(path.join(workDir, TFVARS_FILE), `${JSON.stringify(variables, null, 2)}\n`, {
+    mode: 0o600,
+  });
+
+  const localBackend = !(await configuresBackend(workDir));
+  if (localBackend)
+    await writeFile(path.join(workDir, BACKEND_FILE), localBackendBlock(path.resolve(options.stateDir)));
+  return { workDir, env, secretValues, localBackend };
+}
+
+/** Moves sensitive variables out of `variables` (mutated) into TF_VAR_* values; secrets win over config. */
+function splitSensitive(
+  variables: Record<string, JsonValue>,
+  sensitive: readonly string[],
+  secrets: Readonly<Record<string, string>>,
+): { env: Record<string, string>; secretValues: string[] } {
+  const env: Record<string, string> = {};
+  const secretValues: string[] = [];
+  const names = new Set([...sensitive, ...Object.keys(secrets)]);
+  for (const name of names) {
+    const value = secrets[name] ?? variables[name];
+    delete variables[name];
+    if (value === undefined) continue;
+    // The engine reads complex TF_VAR_ values as HCL, of which JSON is a subset.
+    const text = typeof value === 'string' ? value : JSON.stringify(value);
+    env[`TF_VAR_${name}`] = text;
+    secretValues.push(text);
+  }
+  return { env, secretValues };
+}
+
+/** Copies regular files only: symbolic links are never followed (they could point anywhere on the host). */
+async function copyFiles(fromDir: string, files: readonly string[], toDir: string): Promise<void> {
+  for (const file of files) {
+    const target = path.resolve(toDir, file);
+    if (path.isAbsolute(file) || !target.startsWith(toDir + path.sep)) {
+      throw new TideError(
+        'invalid_argument',
+        `refusing to copy ${file}: it is outside the working directory`,
+      );
+    }
+    const source = path.join(fromDir, file);
+    const info = await lstat(source);
+    if (!info.isFile()) continue;
+    await mkdir(path.dirname(target), { recursive: true });
+    // The overlay replaces the template's file: remove first so a read-only template file can be replaced.
+    await rm(target, { force: true });
+    await copyFile(source, target, constants.COPYFILE_EXCL);
+    await chmod(target, info.mode & 0o777);
+  }
+}
+
+/** Whether a top-level `*.tf` / `*.tf.json` file declares a `backend` (or `cloud`) block. */
+export async function configuresBackend(workDir: string): Promise<boolean> {
+  const entries = await readdir(workDir, { withFileTypes: true });
+  for (const entry of entries) {
+    if (!entry.isFile()) continue;
+    if (entry.name.endsWith('.tf')) {
+      const text = stripComments(await readFile(path.join(workDir, entry.name), 'utf8'));
+      if (/^\s*(backend\s+"|cloud\s*\{)/m.test(text)) return true;
+    } else if (entry.name.endsWith('.tf.json')) {
+      if (/"(backend|cloud)"\s*:/.test(await readFile(path.join(workDir, entry.name), 'utf8'))) return true;
+    }
+  }
+  return false;
+}
+
+function stripComments(hcl: string): string {
+  return hcl.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*(#|\/\/).*$/gm, '');
+}
+
+function localBackendBlock(stateDir: string): string {
+  // JSON string escaping is valid HCL; `${` and `%{` would start a template, which a backend may not use.
+  const statePath = JSON.stringify(path.join(stateDir, STATE_FILE)).replace(/([$%])\{/g, '$1$1{');
+  return `# Generated by Tide: state lives outside the run's working directory.\nterraform {\n  backend "local" {\n    path = ${statePath}\n  }\n}\n`;
+}

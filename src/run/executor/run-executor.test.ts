@@ -1,0 +1,343 @@
+import { access, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import { forEachDialect } from '../../../test/helpers/databases.ts';
+import type { JobDefinition, LocalTemplate, WorkspaceDefinition } from '../../config/config-model.ts';
+import { defaultPolicy } from '../../config/config-model.ts';
+import type { Engine } from '../../engine/engine.ts';
+import { groupExists } from '../../engine/process-group.ts';
+import { testEngine, testEnv } from '../../engine/test-engine.ts';
+import { EventHub } from '../../events/event-hub.ts';
+import { systemClock } from '../../time/clock.ts';
+import { getWorkspaceStatus } from '../../workspace/workspace-status.repo.ts';
+import { readLogChunks } from '../run-log.repo.ts';
+import { claimNextQueued } from '../run.repo.ts';
+import { RunService, type EnqueueRequest } from '../run.service.ts';
+import type { Run } from '../run.ts';
+import { executeRun, type ExecutorContext } from './run-executor.ts';
+import { jobDefinition, silentLogger, writeWorkspace } from './test-fixtures.ts';
+
+const TOKEN = 'tok-9f8e7d6c5b4a';
+
+/** One terraform_data resource whose local-exec prints the token, records its process group, optionally
+ * sleeps or fails, and touches a marker file; a destroy-time provisioner removes the marker. */
+function stack(options: { sleep?: number; fail?: boolean } = {}): string {
+  const create = [
+    'echo using token ${nonsensitive(var.api_token)}',
+    'ps -o pgid= $$ | tr -d " " > ${var.marker_dir}/pgid',
+    options.sleep ? `echo sleeping-now; sleep ${options.sleep}` : 'true',
+    options.fail ? 'echo boom >&2; exit 3' : 'touch ${self.input}',
+  ].join('; ');
+  return `
+variable "workspace" { type = string }
+variable "mode" { type = string }
+variable "marker_dir" { type = string }
+variable "api_token" {
+  type      = string
+  sensitive = true
+}
+resource "terraform_data" "app" {
+  input = "\${var.marker_dir}/marker-\${var.workspace}"
+  provisioner "local-exec" { command = "${create.replaceAll('"', '\\"')}" }
+  provisioner "local-exec" {
+    when    = destroy
+    command = "rm -f \${self.output}"
+  }
+}
+output "marker" { value = terraform_data.app.output }
+output "token" {
+  value     = var.api_token
+  sensitive = true
+}
+`;
+}
+
+forEachDialect('executing a run with the real engine', (harness) => {
+  let root: string;
+  let dataDir: string;
+  let markers: string;
+  let engine: Engine;
+  let hub: EventHub;
+  let service: RunService;
+  const workspaces = new Map<string, WorkspaceDefinition>();
+  const jobs = new Map<string, JobDefinition>();
+  const templates = new Map<string, LocalTemplate>();
+
+  beforeAll(async () => {
+    root = await mkdtemp(path.join(tmpdir(), 'tide-executor-'));
+    engine = await testEngine();
+  });
+  afterAll(async () => {
+    await rm(root, { recursive: true, force: true });
+  });
+  beforeEach(async () => {
+    dataDir = await mkdtemp(path.join(root, 'data-'));
+    markers = await mkdtemp(path.join(root, 'markers-'));
+    hub = new EventHub();
+    service = new RunService({ db: harness.db, hub, clock: systemClock });
+    workspaces.clear();
+    jobs.clear();
+    templates.clear();
+  });
+
+  async function addWorkspace(name: string, hcl: string, overrides: Partial<WorkspaceDefinition> = {}) {
+    const workspace = await writeWorkspace(
+      await mkdtemp(path.join(root, 'config-')),
+      name,
+      { 'main.tf': hcl },
+      { variables: { marker_dir: markers }, sensitiveVariables: ['api_token'], ...overrides },
+    );
+    workspaces.set(name, workspace);
+    return workspace;
+  }
+
+  function context(overrides: Partial<ExecutorContext> = {}): ExecutorContext {
+    return {
+      db: harness.db,
+      hub,
+      clock: systemClock,
+      logger: silentLogger,
+      dataDir,
+      engine,
+      leaseMs: 30_000,
+      resolveWorkspace: (name) => workspaces.get(name),
+      resolveJob: (workspace, job) => jobs.get(`${workspace}/${job}`),
+      resolveTemplate: (name) => templates.get(name),
+      resolveSecrets: async () => ({ api_token: TOKEN }),
+      baseEnv: testEnv,
+      graceMs: 3_000,
+      ...overrides,
+    };
+  }
+
+  async function run(request: Omit<EnqueueRequest, 'trigger'>, ctx = context()): Promise<Run> {
+    const queued = await service.enqueue({ trigger: 'manual', ...request });
+    const claimed = await claimNextQueued(harness.db, {
+      owner: 'runner-test',
+      leaseMs: ctx.leaseMs,
+      now: new Date(),
+    });
+    expect(claimed?.id).toBe(queued.id);
+    return executeRun(claimed!, ctx);
+  }
+
+  async function logOf(runId: string): Promise<string> {
+    return (await readLogChunks(harness.db, runId)).map((chunk) => chunk.content).join('');
+  }
+
+  const exists = (file: string) =>
+    access(file).then(
+      () => true,
+      () => false,
+    );
+
+  function nextLogLine(match: string): Promise<Run['id']> {
+    return new Promise((resolve) => {
+      const listener = (event: { runId: string; lines: readonly string[] }) => {
+        if (!event.lines.some((line) => line.includes(match))) return;
+        hub.off('run.log', listener);
+        resolve(event.runId);
+      };
+      hub.on('run.log', listener);
+    });
+  }
+
+  it('deploys: succeeded, state in the state dir, outputs and plan summary stored, log masked', async () => {
+    await addWorkspace('app', stack());
+    const final = await run({ workspace: 'app', action: 'deploy' });
+    expect(final).toMatchObject({ state: 'succeeded', exit_code: 0, reason: null, lease_expires_at: null });
+    expect(final.plan_summary).toEqual({ add: 1, change: 0, destroy: 0 });
+    expect(final.outputs).toEqual({ marker: path.join(markers, 'marker-app'), token: '(sensitive)' });
+    expect(await exists(path.join(markers, 'marker-app'))).toBe(true);
+    expect(await exists(path.join(dataDir, 'state', 'app', 'terraform.tfstate'))).toBe(true);
+    expect(await readdir(path.join(dataDir, 'runs'))).toEqual([]);
+    const log = await logOf(final.id);
+    for (const step of ['prepare', 'init', 'plan', 'summarize', 'apply', 'outputs'])
+      expect(log).toContain(`==> ${step}\n`);
+    expect(log).toContain('Apply complete! Resources: 1 added');
+    expect(log).toContain('using token ***');
+    expect(log).not.toContain(TOKEN);
+    expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({
+      status: 'deployed',
+      mode: 'default',
+    });
+  });
+
+  it('destroys: the destroy-time provisioner removes the marker, outputs cleared, status destroyed', async () => {
+    await addWorkspace('app', stack());
+    await run({ workspace: 'app', action: 'deploy' });
+    const statuses: string[] = [];
+    hub.on('workspace.status', (event) => statuses.push(event.status));
+    const final = await run({ workspace: 'app', action: 'destroy' });
+    expect(final).toMatchObject({
+      state: 'succeeded',
+      plan_summary: { add: 0, change: 0, destroy: 1 },
+      outputs: {},
+    });
+    expect(await exists(path.join(markers, 'marker-app'))).toBe(false);
+    expect(statuses).toEqual(['destroying', 'destroyed']);
+    expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({ status: 'destroyed', mode: null });
+  });
+
+  it("deploys in a mode: the mode's variables apply and the mode is recorded", async () => {
+    await addWorkspace('app', stack(), { modes: { busy: { marker_dir: `${markers}/busy` } } });
+    await mkdir(path.join(markers, 'busy'));
+    const final = await run({ workspace: 'app', action: 'mode', mode: 'busy' });
+    expect(final).toMatchObject({
+      state: 'succeeded',
+      outputs: { marker: path.join(markers, 'busy', 'marker-app') },
+    });
+    expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({ status: 'deployed', mode: 'busy' });
+  });
+
+  it('applies a template job as its own stack, with state apart from any workspace', async () => {
+    const directory = await mkdtemp(path.join(root, 'template-'));
+    await writeFile(
+      path.join(directory, 'main.tf'),
+      'variable "workspace" { type = string }\nvariable "mode" { type = string }\nresource "terraform_data" "snapshot" { input = var.workspace }\noutput "of" { value = terraform_data.snapshot.output }\n',
+    );
+    templates.set('snapshot', { name: 'snapshot', directory, files: ['main.tf'], contentHash: 'h' });
+    jobs.set('_standalone_/snap', jobDefinition({ name: 'snap', type: 'template', template: 'snapshot' }));
+    const final = await run({ workspace: '_standalone_', job: 'snap', action: 'job' });
+    expect(final).toMatchObject({
+      state: 'succeeded',
+      plan_summary: { add: 1, change: 0, destroy: 0 },
+      outputs: { of: 'snap' },
+    });
+    expect(
+      await exists(path.join(dataDir, 'state', '_jobs', '_standalone_', 'snap', 'terraform.tfstate')),
+    ).toBe(true);
+  });
+
+  it('fails with the step and the last stderr line as reason when a provisioner fails', async () => {
+    await addWorkspace('broken', stack({ fail: true }));
+    const final = await run({ workspace: 'broken', action: 'deploy' });
+    expect(final).toMatchObject({ state: 'failed', exit_code: 1, outputs: null });
+    expect(final.reason).toMatch(/^apply failed \(exit 1\): Error: local-exec provisioner error — .*boom$/);
+    expect(final.reason).not.toContain(TOKEN);
+    expect(await getWorkspaceStatus(harness.db, 'broken')).toMatchObject({ status: 'deploy_failed' });
+  });
+
+  it('runs a job command with its environment and the workspace outputs as TIDE_OUTPUT_*', async () => {
+    await addWorkspace('app', stack());
+    await run({ workspace: 'app', action: 'deploy' });
+    const command =
+      'echo "greeting=$GREETING ws=$TIDE_WORKSPACE/$WORKSPACE_ID job=$TIDE_JOB/$JOB_NAME run=$TIDE_RUN_ID"; echo "marker=$TIDE_OUTPUT_MARKER token=$TIDE_OUTPUT_TOKEN"';
+    jobs.set(
+      'app/report',
+      jobDefinition({
+        name: 'report',
+        scope: 'app',
+        workspace: 'app',
+        command,
+        environment: { GREETING: 'hi' },
+      }),
+    );
+    const final = await run({ workspace: 'app', job: 'report', action: 'job' });
+    expect(final).toMatchObject({ state: 'succeeded', exit_code: 0 });
+    const log = await logOf(final.id);
+    expect(log).toContain(`greeting=hi ws=app/app job=report/report run=${final.id}\n`);
+    expect(log).toContain(`marker=${path.join(markers, 'marker-app')} token=(sensitive)\n`);
+    expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({ status: 'deployed' });
+  });
+
+  it('runs a script job with bash when it has no #! line, and an argv command without a shell', async () => {
+    jobs.set(
+      '_standalone_/script',
+      jobDefinition({ name: 'script', type: 'script', script: 'if [[ 1 == 1 ]]; then echo "bash ran"; fi' }),
+    );
+    jobs.set('_standalone_/argv', jobDefinition({ name: 'argv', command: ['/bin/echo', 'a  b', '$HOME'] }));
+    const script = await run({ workspace: '_standalone_', job: 'script', action: 'job' });
+    const argv = await run({ workspace: '_standalone_', job: 'argv', action: 'job' });
+    expect([script.state, argv.state]).toEqual(['succeeded', 'succeeded']);
+    expect(await logOf(script.id)).toContain('bash ran\n');
+    expect(await logOf(argv.id)).toContain('a  b $HOME\n');
+  });
+
+  it('fails a job whose command cannot be started, saying why', async () => {
+    jobs.set('_standalone_/missing', jobDefinition({ name: 'missing', command: ['/no/such/tool'] }));
+    const final = await run({ workspace: '_standalone_', job: 'missing', action: 'job' });
+    expect(final).toMatchObject({ state: 'failed', exit_code: null });
+    expect(final.reason).toBe(
+      'job failed: cannot run /no/such/tool: no such file or directory (or its cwd is missing)',
+    );
+  });
+
+  it('cancels during apply: SIGINT to the engine group, run canceled, no process left', async () => {
+    await addWorkspace('slow', stack({ sleep: 30 }));
+    const sleeping = nextLogLine('sleeping-now');
+    const execution = run({ workspace: 'slow', action: 'deploy' });
+    await service.cancel(await sleeping, 'alice');
+    const final = await execution;
+    expect(final).toMatchObject({ state: 'canceled', reason: 'canceled during apply' });
+    const pgid = Number(await readFile(path.join(markers, 'pgid'), 'utf8'));
+    expect(groupExists(pgid) && (await waitGone(pgid))).toBe(false);
+    expect(await getWorkspaceStatus(harness.db, 'slow')).toMatchObject({ status: 'deploy_failed' });
+    expect(await logOf(final.id)).toContain('==> canceled\n');
+  });
+
+  it('times out after the workspace policy timeout', async () => {
+    await addWorkspace('slow', stack({ sleep: 30 }), { policy: { ...defaultPolicy, timeoutMs: 1_500 } });
+    const final = await run({ workspace: 'slow', action: 'deploy' });
+    expect(final).toMatchObject({ state: 'timed_out' });
+    expect(final.reason).toMatch(/^timed out after 1500ms during (init|plan|apply)$/);
+    expect(await getWorkspaceStatus(harness.db, 'slow')).toMatchObject({ status: 'deploy_failed' });
+  });
+
+  it('checks drift: an unchanged workspace is not drifted, a changed variable is', async () => {
+    const workspace = await addWorkspace('app', stack());
+    await run({ workspace: 'app', action: 'deploy' });
+    const clean = await run({ workspace: 'app', action: 'plan' });
+    expect(clean).toMatchObject({ state: 'succeeded', plan_summary: { add: 0, change: 0, destroy: 0 } });
+    expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({ status: 'deployed', drifted: false });
+    workspaces.set('app', {
+      ...workspace,
+      variables: { ...workspace.variables, marker_dir: `${markers}/moved` },
+    });
+    const drifted = await run({ workspace: 'app', action: 'plan' });
+    expect(drifted).toMatchObject({ state: 'succeeded', exit_code: 0 });
+    expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({ status: 'deployed', drifted: true });
+  });
+
+  it('runs custom_deploy commands in place of their steps, with the engine in $TIDE_ENGINE', async () => {
+    await addWorkspace('custom', stack(), {
+      customDeploy: {
+        init_command: 'echo custom-init for $TIDE_WORKSPACE && "$TIDE_ENGINE" init -input=false -no-color',
+      },
+    });
+    const final = await run({ workspace: 'custom', action: 'deploy' });
+    expect(final.state).toBe('succeeded');
+    expect(await logOf(final.id)).toContain('custom-init for custom\n');
+  });
+
+  it('fails a run whose workspace is no longer configured', async () => {
+    const final = await run({ workspace: 'gone', action: 'deploy' });
+    expect(final).toMatchObject({ state: 'failed', reason: 'workspace gone is not in the configuration' });
+    expect(await getWorkspaceStatus(harness.db, 'gone')).toBeNull();
+  });
+
+  it('stops and writes nothing more once its lease is taken over by the reaper', async () => {
+    await addWorkspace('slow', stack({ sleep: 30 }));
+    const sleeping = nextLogLine('sleeping-now');
+    const execution = run({ workspace: 'slow', action: 'deploy' });
+    await sleeping;
+    const { reapOrphans } = await import('../orphan-reaper.ts');
+    const reaped = await reapOrphans(harness.db, new Date(Date.now() + 60_000), hub);
+    expect(reaped).toHaveLength(1);
+    const final = await execution;
+    expect(final).toMatchObject({ state: 'failed', reason: 'orphaned' });
+    expect(await logOf(final.id)).not.toMatch(/==> (succeeded|failed|canceled|timed_out)/);
+    const pgid = Number(await readFile(path.join(markers, 'pgid'), 'utf8'));
+    expect(groupExists(pgid) && (await waitGone(pgid))).toBe(false);
+  });
+});
+
+/** Killed orphans are reaped by init asynchronously: wait (bounded) until the group is gone. */
+async function waitGone(pgid: number): Promise<boolean> {
+  for (const until = Date.now() + 5_000; Date.now() < until;) {
+    if (!groupExists(pgid)) return false;
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  return groupExists(pgid);
+}

@@ -1,0 +1,254 @@
+/**
+ * Executes one claimed run (state `running`, lease held) from start to its final state: resolves what to
+ * run from the current configuration, walks the steps, streams the masked log, keeps the lease alive,
+ * stops on cancel, timeout or shutdown, and records the outcome — on the run (fenced: a runner that lost
+ * its lease writes nothing) and on the workspace's observed status. It never leaves a run `running`:
+ * if even the final write fails, the lease runs out and the reaper marks the run `orphaned`.
+ */
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import type { JobDefinition, LocalTemplate, WorkspaceDefinition } from '../../config/config-model.ts';
+import { defaultPolicy } from '../../config/config-model.ts';
+import type { Engine } from '../../engine/engine.ts';
+import { DEFAULT_GRACE_MS } from '../../engine/process-group.ts';
+import { dataDirLayout } from '../../engine/workdir.ts';
+import { TideError } from '../../errors/tide-error.ts';
+import type { EventHub } from '../../events/event-hub.ts';
+import type { Logger } from '../../log/logger.ts';
+import type { Db } from '../../store/schema.ts';
+import type { Clock } from '../../time/clock.ts';
+import { upsertWorkspaceStatus, type WorkspaceStatusPatch } from '../../workspace/workspace-status.repo.ts';
+import { getRun, updateRunState } from '../run.repo.ts';
+import type { Run } from '../run.ts';
+import { RunLogSink } from './run-log-sink.ts';
+import { watchLease, type StopReason } from './run-lease.ts';
+import { stepsFor } from './run-steps.ts';
+import type { RunDefinition, RunDirectories } from './step-context.ts';
+import { walkSteps, type StepsOutcome } from './step-runner.ts';
+import { lastWorkspaceOutputs } from './workspace-outputs.repo.ts';
+import { statusAtEnd, statusAtStart } from './workspace-outcome.ts';
+
+export interface ExecutorContext {
+  readonly db: Db;
+  readonly hub: EventHub;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Holds `runs/`, `state/` and `plugin-cache/`. */
+  readonly dataDir: string;
+  readonly engine: Engine;
+  /** The lease length the run was claimed with; renewed every leaseMs / 3. */
+  readonly leaseMs: number;
+  /** From the current configuration; undefined when it is not (or no longer) configured. */
+  readonly resolveWorkspace: (name: string) => WorkspaceDefinition | undefined;
+  /** `workspace` is the run's (`_standalone_` for standalone jobs). */
+  readonly resolveJob: (workspace: string, job: string) => JobDefinition | undefined;
+  readonly resolveTemplate: (name: string) => LocalTemplate | undefined;
+  /** Values of a workspace's sensitive variables. Default: none. */
+  readonly resolveSecrets?: (workspace: string) => Promise<Readonly<Record<string, string>>>;
+  /** The environment processes start from. Default: process.env. */
+  readonly baseEnv?: NodeJS.ProcessEnv;
+  /** Between SIGINT and SIGKILL. Default 10 s. */
+  readonly graceMs?: number;
+  /** Log batching: flush every 250 ms or 100 lines by default. */
+  readonly logFlushIntervalMs?: number;
+  readonly logMaxLines?: number;
+}
+
+export interface ExecuteRunOptions {
+  /** Aborting cancels the run as the runner shuts down. */
+  readonly signal?: AbortSignal;
+}
+
+export async function executeRun(
+  run: Run,
+  ctx: ExecutorContext,
+  options: ExecuteRunOptions = {},
+): Promise<Run> {
+  if (run.state !== 'running' || !run.lease_owner) {
+    throw new TideError('invalid_argument', `run ${run.id} is not claimed (state ${run.state})`);
+  }
+  const stopper = stopControl(options.signal);
+  const sink = new RunLogSink({
+    ...ctx,
+    runId: run.id,
+    workspace: run.workspace,
+    flushIntervalMs: ctx.logFlushIntervalMs,
+    maxLines: ctx.logMaxLines,
+    onError: (error) => ctx.logger.error({ err: error, run_id: run.id }, 'cannot store run log chunk'),
+  });
+  const lease = watchLease(run, { ...ctx, stop: stopper.stop });
+  const dirs = directoriesOf(run, ctx.dataDir);
+  ctx.hub.emit('run.updated', run);
+  try {
+    const outcome = await execute(run, ctx, { dirs, sink, signal: stopper.signal }).catch((error: unknown) =>
+      internalFailure(error, run, ctx, sink),
+    );
+    lease.close();
+    // Errors from here on are the store's: they propagate, and the lease running out hands the run to the
+    // reaper, so it is not left running.
+    return await finish(run, outcome, ctx, sink);
+  } finally {
+    lease.close();
+    stopper.dispose();
+    await rm(dirs.runDir, { recursive: true, force: true }).catch(() => {});
+  }
+}
+
+/** One abort signal for every reason to stop; the first reason wins. A shutdown signal feeds it. */
+function stopControl(shutdown: AbortSignal | undefined) {
+  const controller = new AbortController();
+  const stop = (reason: StopReason): void => {
+    if (!controller.signal.aborted) controller.abort(reason);
+  };
+  const onShutdown = (): void => stop('shutdown');
+  shutdown?.addEventListener('abort', onShutdown, { once: true });
+  if (shutdown?.aborted) onShutdown();
+  return {
+    signal: controller.signal,
+    stop,
+    dispose: () => shutdown?.removeEventListener('abort', onShutdown),
+  };
+}
+
+/** Something other than a step failed (the store, the file system): the run fails, saying so. */
+function internalFailure(error: unknown, run: Run, ctx: ExecutorContext, sink: RunLogSink): StepsOutcome {
+  ctx.logger.error({ err: error, run_id: run.id }, 'run execution failed');
+  const message = error instanceof Error ? error.message : String(error);
+  const reason = sink.write('system', `internal error: ${message}`.replace(/\s+/g, ' '));
+  return {
+    state: 'failed',
+    exitCode: null,
+    reason,
+    results: { planSummary: null, outputs: null, drifted: null },
+  };
+}
+
+interface ExecuteParts {
+  readonly dirs: RunDirectories;
+  readonly sink: RunLogSink;
+  readonly signal: AbortSignal;
+}
+
+async function execute(run: Run, ctx: ExecutorContext, parts: ExecuteParts): Promise<StepsOutcome> {
+  const { sink, signal, dirs } = parts;
+  const resolved = await resolveDefinition(run, ctx);
+  const what = run.job ? `job ${run.job}` : `${run.action}${run.mode ? ` (mode ${run.mode})` : ''}`;
+  sink.write(
+    'system',
+    `run ${run.id}: ${what} of ${run.workspace}, ${ctx.engine.name} ${ctx.engine.version}`,
+  );
+  if (typeof resolved === 'string') {
+    const reason = sink.write('system', resolved);
+    return {
+      state: 'failed',
+      exitCode: null,
+      reason,
+      results: { planSummary: null, outputs: null, drifted: null },
+    };
+  }
+  sink.addSecrets(secretValuesOf(resolved));
+  await recordStatus(run, statusAtStart(run), ctx);
+  const timeoutMs =
+    resolved.job?.timeoutMs ?? resolved.workspace?.policy.timeoutMs ?? defaultPolicy.timeoutMs;
+  const deadline = new AbortController();
+  const timer = setTimeout(() => deadline.abort('timed_out'), timeoutMs);
+  try {
+    await mkdir(dirs.pluginCacheDir, { recursive: true });
+    return await walkSteps(stepsFor(resolved), {
+      definition: resolved,
+      dirs,
+      engine: ctx.engine,
+      env: { ...(ctx.baseEnv ?? process.env) },
+      sink,
+      // The first of cancel/shutdown/lease loss and the deadline: its reason says which.
+      signal: AbortSignal.any([signal, deadline.signal]),
+      graceMs: ctx.graceMs ?? DEFAULT_GRACE_MS,
+      timeoutMs,
+    });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** What to run, from the current configuration, or why it cannot run. */
+async function resolveDefinition(run: Run, ctx: ExecutorContext): Promise<RunDefinition | string> {
+  const job = run.job ? ctx.resolveJob(run.workspace, run.job) : undefined;
+  if (run.job && !job) return `job ${run.job} (${run.workspace}) is not in the configuration`;
+  const workspaceName = job ? job.workspace : run.workspace;
+  const workspace = workspaceName ? ctx.resolveWorkspace(workspaceName) : undefined;
+  if (!job && !workspace) return `workspace ${run.workspace} is not in the configuration`;
+  const templateName = job ? job.template : workspace?.template;
+  const template = templateName ? ctx.resolveTemplate(templateName) : undefined;
+  if (templateName && !template) return `template ${templateName} is not in the configuration`;
+  const contextOutputs = job && workspace ? await lastWorkspaceOutputs(ctx.db, workspace.name) : {};
+  const secrets = !job && workspace && ctx.resolveSecrets ? await ctx.resolveSecrets(workspace.name) : {};
+  return { run, workspace, template, job, secrets, contextOutputs };
+}
+
+async function finish(run: Run, outcome: StepsOutcome, ctx: ExecutorContext, sink: RunLogSink): Promise<Run> {
+  const { db, hub, clock, logger } = ctx;
+  if (outcome.state === 'lease_lost') return abandon(run, ctx, sink);
+  sink.write('system', `==> ${outcome.state}`);
+  await sink.flush();
+  const { results } = outcome;
+  let final: Run;
+  try {
+    final = await updateRunState(db, run.id, outcome.state, clock.now(), {
+      exit_code: outcome.exitCode,
+      reason: outcome.reason,
+      plan_summary: results.planSummary,
+      outputs: outcome.state === 'succeeded' ? results.outputs : null,
+      fence: { owner: run.lease_owner ?? '', fencingToken: run.fencing_token },
+    });
+  } catch (error) {
+    if (error instanceof TideError && error.code === 'conflict') return abandon(run, ctx, sink);
+    throw error;
+  }
+  hub.emit('run.updated', final);
+  // A workspace gone from the configuration gets no status row from a run that could not start.
+  if (ctx.resolveWorkspace(run.workspace)) {
+    await recordStatus(final, statusAtEnd(final, final.state, results.drifted), ctx);
+  }
+  logger.info({ run_id: run.id, state: final.state, reason: final.reason }, 'run finished');
+  return final;
+}
+
+/** Another runner (or the reaper) owns the run now: write nothing more, report what the store says. */
+async function abandon(run: Run, ctx: ExecutorContext, sink: RunLogSink): Promise<Run> {
+  sink.discard();
+  ctx.logger.warn(
+    { run_id: run.id },
+    'lease lost: the run was stopped and its outcome left to its new owner',
+  );
+  return (await getRun(ctx.db, run.id)) ?? run;
+}
+
+async function recordStatus(
+  run: Run,
+  patch: WorkspaceStatusPatch | null,
+  ctx: ExecutorContext,
+): Promise<void> {
+  if (!patch) return;
+  const status = await upsertWorkspaceStatus(ctx.db, run.workspace, patch, ctx.clock.now());
+  ctx.hub.emit('workspace.status', { workspace: status.workspace, status: status.status, mode: status.mode });
+}
+
+function directoriesOf(run: Run, dataDir: string): RunDirectories {
+  const stateKey = run.action === 'job' ? path.join('_jobs', run.workspace, run.job ?? '') : run.workspace;
+  return {
+    runDir: path.resolve(dataDirLayout.runDir(dataDir, run.id)),
+    stateDir: path.resolve(dataDir, 'state', stateKey),
+    pluginCacheDir: path.resolve(dataDirLayout.pluginCacheDir(dataDir)),
+  };
+}
+
+/** Secrets, and the configured values of sensitive variables, masked from the first line on. */
+function secretValuesOf(definition: RunDefinition): string[] {
+  const values = Object.values(definition.secrets);
+  for (const name of definition.workspace?.sensitiveVariables ?? []) {
+    const value = definition.workspace?.variables[name];
+    if (value !== undefined && value !== null)
+      values.push(typeof value === 'string' ? value : JSON.stringify(value));
+  }
+  return values;
+}

@@ -1,0 +1,225 @@
+/**
+ * The executor as an ordered list of named steps (STYLE §8): which steps a run goes through is decided
+ * here, once, from its action and the workspace's custom commands; the executor only walks the list.
+ *
+ *   deploy, mode   prepare → init → plan → summarize → apply → outputs
+ *   destroy        prepare → init → plan (-destroy) → summarize → apply → outputs (cleared)
+ *                  (custom destroy_command: prepare → init → destroy → outputs)
+ *   plan (drift)   prepare → init → drift (plan -detailed-exitcode) → summarize
+ *   job            prepare → job          (template jobs: the deploy steps on the template)
+ */
+import { access } from 'node:fs/promises';
+import path from 'node:path';
+import type { CustomCommands } from '../../config/config-model.ts';
+import { parseOutputs } from '../../engine/outputs.ts';
+import { parsePlanSummary } from '../../engine/plan-summary.ts';
+import { prepareWorkdir, type WorkdirSource } from '../../engine/workdir.ts';
+import { jobSteps, jobEnvironment } from './job-steps.ts';
+import { TideError } from '../../errors/tide-error.ts';
+import type { RunDefinition, RunStep } from './step-context.ts';
+
+export const PLAN_FILE = 'tide.tfplan';
+const ENGINE_FLAGS = ['-input=false', '-no-color'];
+
+export function stepsFor(definition: RunDefinition): RunStep[] {
+  const { run, workspace, job } = definition;
+  if (run.action === 'job') {
+    if (!job) throw new TideError('invalid_argument', `run ${run.id} is a job run without a job`);
+    if (job.type !== 'template') return jobSteps();
+    return [prepareStep(templateJobSource(definition)), ...applySteps(undefined)];
+  }
+  if (!workspace) throw new TideError('invalid_argument', `run ${run.id} has no workspace definition`);
+  const prepare = prepareStep(workspace);
+  switch (run.action) {
+    case 'deploy':
+    case 'mode':
+      return [prepare, ...applySteps(workspace.customDeploy)];
+    case 'destroy':
+      return [prepare, ...destroySteps(workspace.customDestroy)];
+    case 'plan':
+      return [
+        prepare,
+        initStep(workspace.customDeploy?.init_command),
+        driftStep(workspace.customDeploy?.plan_command),
+        summarizeStep(),
+      ];
+  }
+}
+
+function applySteps(custom: CustomCommands | undefined): RunStep[] {
+  return [
+    initStep(custom?.init_command),
+    engineStep('plan', ['plan', ...ENGINE_FLAGS, `-out=${PLAN_FILE}`], custom?.plan_command),
+    summarizeStep(),
+    applyStep(custom?.apply_command),
+    outputsStep(),
+  ];
+}
+
+function destroySteps(custom: CustomCommands | undefined): RunStep[] {
+  const destroy = custom?.destroy_command
+    ? [shellStep('destroy', custom.destroy_command)]
+    : [
+        engineStep('plan', ['plan', '-destroy', ...ENGINE_FLAGS, `-out=${PLAN_FILE}`], custom?.plan_command),
+        summarizeStep(),
+        applyStep(custom?.apply_command),
+      ];
+  return [initStep(custom?.init_command), ...destroy, clearOutputsStep()];
+}
+
+/** Builds the fresh working directory and the engine's environment. */
+function prepareStep(source: WorkdirSource): RunStep {
+  return {
+    name: 'prepare',
+    async run(ctx) {
+      const { definition, dirs, engine } = ctx;
+      const prepared = await prepareWorkdir({
+        runDir: dirs.runDir,
+        stateDir: dirs.stateDir,
+        workspace: source,
+        template: definition.template,
+        mode: definition.run.mode,
+        secrets: definition.secrets,
+      });
+      ctx.addSecrets(prepared.secretValues);
+      ctx.env = {
+        ...ctx.env,
+        TF_IN_AUTOMATION: '1',
+        TF_INPUT: '0',
+        TF_PLUGIN_CACHE_DIR: dirs.pluginCacheDir,
+        // No "a new version is available" calls home from a scheduler.
+        CHECKPOINT_DISABLE: '1',
+        // For custom commands: the engine Tide found, the run and what it deploys.
+        TIDE_ENGINE: engine.bin,
+        TIDE_RUN_ID: definition.run.id,
+        TIDE_WORKSPACE: source.name,
+        TIDE_MODE: definition.run.mode ?? 'default',
+        // A template job also gets a job's variables (its own TIDE_WORKSPACE: the context workspace).
+        ...(definition.job ? jobEnvironment(definition) : {}),
+        ...prepared.env,
+      };
+      const backend = prepared.localBackend
+        ? `local state in ${dirs.stateDir}`
+        : 'the backend the code configures';
+      ctx.system(`working directory ${prepared.workDir}, ${backend}`);
+    },
+  };
+}
+
+function initStep(custom: string | undefined): RunStep {
+  return engineStep('init', ['init', ...ENGINE_FLAGS], custom);
+}
+
+function applyStep(custom: string | undefined): RunStep {
+  return {
+    name: 'apply',
+    async run(ctx) {
+      if (custom) return shellStep('apply', custom).run(ctx);
+      // A custom plan command may not write the plan file: then apply plans and applies in one go.
+      const planned = await exists(path.join(ctx.workDir, PLAN_FILE));
+      const args = planned
+        ? ['apply', ...ENGINE_FLAGS, PLAN_FILE]
+        : ['apply', ...ENGINE_FLAGS, '-auto-approve'];
+      await ctx.exec({ command: ctx.engine.bin, args });
+    },
+  };
+}
+
+/** Drift check: exit 0 = no changes, 2 = changes (drift), anything else = the check failed. */
+function driftStep(custom: string | undefined): RunStep {
+  return {
+    name: 'drift',
+    async run(ctx) {
+      const { exitCode } = custom
+        ? await ctx.exec({ command: '/bin/sh', args: ['-c', custom], okExitCodes: [0, 2] })
+        : await ctx.exec({
+            command: ctx.engine.bin,
+            args: ['plan', '-detailed-exitcode', ...ENGINE_FLAGS, `-out=${PLAN_FILE}`],
+            okExitCodes: [0, 2],
+          });
+      ctx.results.drifted = exitCode === 2;
+      ctx.system(exitCode === 2 ? 'drift detected: the plan has changes' : 'no drift: the plan is empty');
+    },
+  };
+}
+
+/** The plan summary; `show -json` stays out of the log (it holds every variable value). */
+function summarizeStep(): RunStep {
+  return {
+    name: 'summarize',
+    async run(ctx) {
+      if (!(await exists(path.join(ctx.workDir, PLAN_FILE)))) {
+        ctx.system(`no ${PLAN_FILE} (custom plan command): no plan summary`);
+        return;
+      }
+      const { stdout } = await ctx.exec({
+        command: ctx.engine.bin,
+        args: ['show', '-json', PLAN_FILE],
+        captureStdout: true,
+      });
+      const summary = parsePlanSummary(stdout);
+      ctx.results.planSummary = summary;
+      ctx.system(`plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy`);
+    },
+  };
+}
+
+/** Outputs, sensitive values redacted; the raw JSON stays out of the log. */
+function outputsStep(): RunStep {
+  return {
+    name: 'outputs',
+    async run(ctx) {
+      const { stdout } = await ctx.exec({
+        command: ctx.engine.bin,
+        args: ['output', '-json'],
+        captureStdout: true,
+      });
+      ctx.results.outputs = parseOutputs(stdout);
+      ctx.system(`outputs: ${Object.keys(ctx.results.outputs).join(', ') || '(none)'}`);
+    },
+  };
+}
+
+function clearOutputsStep(): RunStep {
+  return {
+    name: 'outputs',
+    async run(ctx) {
+      ctx.results.outputs = {};
+      ctx.system('outputs cleared: the workspace is destroyed');
+    },
+  };
+}
+
+/** An engine command, or the workspace's custom command that replaces it. */
+function engineStep(name: string, args: readonly string[], custom: string | undefined): RunStep {
+  if (custom) return shellStep(name, custom);
+  return { name, run: async (ctx) => void (await ctx.exec({ command: ctx.engine.bin, args })) };
+}
+
+function shellStep(name: string, command: string): RunStep {
+  return { name, run: async (ctx) => void (await ctx.exec({ command: '/bin/sh', args: ['-c', command] })) };
+}
+
+/** A template job applies the template as its own small stack, with its own state. */
+function templateJobSource(definition: RunDefinition): WorkdirSource {
+  const { template, job } = definition;
+  if (!template || !job) throw new TideError('invalid_argument', 'a template job needs its template');
+  return {
+    name: definition.workspace?.name ?? job.name,
+    directory: template.directory,
+    file: '',
+    files: [],
+    variables: {},
+    modes: {},
+    sensitiveVariables: [],
+  };
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,99 @@
+/**
+ * What a step sees: the run, its directories, the engine, and one way to run a process. Kept apart from
+ * the step lists so the steps read as a recipe and the executor owns the plumbing (logging, masking,
+ * stopping).
+ */
+import type { JobDefinition, LocalTemplate, WorkspaceDefinition } from '../../config/config-model.ts';
+import type { Engine } from '../../engine/engine.ts';
+import type { PlanSummary, Run } from '../run.ts';
+
+/** Everything a run needs, resolved from the configuration before the first step. */
+export interface RunDefinition {
+  readonly run: Run;
+  /** The workspace deployed, destroyed or checked; for a job, the workspace whose context it runs in. */
+  readonly workspace?: WorkspaceDefinition | undefined;
+  /** The workspace's template, or a template job's. */
+  readonly template?: LocalTemplate | undefined;
+  readonly job?: JobDefinition | undefined;
+  /** Values of the workspace's sensitive variables (from the encrypted store). */
+  readonly secrets: Readonly<Record<string, string>>;
+  /** The context workspace's last known outputs, for a job's TIDE_OUTPUT_* variables. */
+  readonly contextOutputs: Readonly<Record<string, unknown>>;
+}
+
+export interface RunDirectories {
+  /** `<dataDir>/runs/<run-id>`: removed when the run ends. */
+  readonly runDir: string;
+  /** `<dataDir>/state/<workspace>` (template jobs: `<dataDir>/state/_jobs/<scope>/<job>`). */
+  readonly stateDir: string;
+  /** `<dataDir>/plugin-cache`, shared by every run. */
+  readonly pluginCacheDir: string;
+}
+
+/** What the steps found out; the executor records it on the run. */
+export interface StepResults {
+  planSummary: PlanSummary | null;
+  outputs: Record<string, unknown> | null;
+  /** Set by a drift check: true when the plan found changes. */
+  drifted: boolean | null;
+}
+
+export interface StepCommand {
+  readonly command: string;
+  readonly args: readonly string[];
+  /** Default: the step context's `env`. */
+  readonly env?: NodeJS.ProcessEnv;
+  /** Default: the working directory. */
+  readonly cwd?: string;
+  /** Keep stdout out of the log and return it (JSON holding sensitive values). */
+  readonly captureStdout?: boolean;
+  /** Exit codes that mean success. Default: only 0. */
+  readonly okExitCodes?: readonly number[];
+}
+
+export interface StepContext {
+  readonly definition: RunDefinition;
+  readonly dirs: RunDirectories;
+  readonly engine: Engine;
+  /** The working directory (`<runDir>/work`), created by the first step. */
+  readonly workDir: string;
+  /** The environment of the run's processes; the first step completes it. */
+  env: NodeJS.ProcessEnv;
+  readonly results: StepResults;
+  /**
+   * Runs a process in its own group, its output streamed (masked) to the log. Throws StepFailure when the
+   * exit code is not in okExitCodes and StepInterrupted when the run was stopped.
+   */
+  exec(command: StepCommand): Promise<{ exitCode: number; stdout: string }>;
+  /** A `system` line in the run's log. */
+  system(line: string): void;
+  /** More values to mask from now on. */
+  addSecrets(values: readonly string[]): void;
+}
+
+export interface RunStep {
+  readonly name: string;
+  run(ctx: StepContext): Promise<void>;
+}
+
+/** A step's process failed: its exit code, or null when it could not be started (`message` says why). */
+export class StepFailure extends Error {
+  readonly exitCode: number | null;
+
+  constructor(message: string, exitCode: number | null) {
+    super(message);
+    this.name = 'StepFailure';
+    this.exitCode = exitCode;
+  }
+}
+
+/** The run was stopped (cancel, timeout, shutdown, lost lease) while a step's process ran. */
+export class StepInterrupted extends Error {
+  readonly exitCode: number | null;
+
+  constructor(exitCode: number | null) {
+    super('interrupted');
+    this.name = 'StepInterrupted';
+    this.exitCode = exitCode;
+  }
+}
