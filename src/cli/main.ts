@@ -1,9 +1,11 @@
 import { Command, CommanderError } from 'commander';
 import { toTideError, TideError } from '../errors/tide-error.ts';
 import { registerDbMigrate } from './commands/db-migrate.ts';
+import { registerRun } from './commands/run.ts';
 import { registerSchedulePreview } from './commands/schedule-preview.ts';
 import { registerServe } from './commands/serve.ts';
 import { registerValidate } from './commands/validate.ts';
+import { registerWorkspace } from './commands/workspace.ts';
 import { processOutput, type CliContext, type Output } from './output.ts';
 import { tideVersion } from './version.ts';
 
@@ -22,6 +24,8 @@ export function buildProgram(ctx: CliContext): Command {
   registerSchedulePreview(program, ctx);
   registerServe(program, ctx);
   registerDbMigrate(program, ctx);
+  registerWorkspace(program, ctx);
+  registerRun(program, ctx);
   return program;
 }
 

@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { isValidTimeZone } from '../schedule/zoned-time.ts';
+import { parseDuration } from '../time/duration.ts';
 
 interface EnvVariable {
   readonly name: string;
@@ -49,10 +50,60 @@ export const envVariables = [
   },
   { name: 'TIDE_PORT', description: 'HTTP port.', example: '8080', schema: port.default(8080) },
   {
+    name: 'TIDE_URL',
+    description:
+      'Where the CLI reaches the Tide API (`tide workspace …`, `tide run …`); `--url` overrides it.',
+    example: 'http://127.0.0.1:8080',
+    schema: z
+      .url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' })
+      .default('http://127.0.0.1:8080'),
+  },
+  {
     name: 'TIDE_TIMEZONE',
     description: 'Time zone for workspaces that do not set `timezone`.',
     example: 'UTC',
     schema: timeZone.default('UTC'),
+  },
+  {
+    name: 'TIDE_TOFU_BIN',
+    description: 'The engine binary. Unset: `tofu` on PATH, else `terraform` on PATH (same CLI).',
+    example: '',
+    schema: z.string().optional(),
+  },
+  {
+    name: 'TIDE_MAX_CONCURRENT_RUNS',
+    description:
+      'How many runs this replica executes at once; the rest wait in the queue (manual runs first).',
+    example: '4',
+    schema: z.coerce.number().int().min(1).max(256).default(4),
+  },
+  {
+    name: 'TIDE_SHUTDOWN_GRACE_PERIOD',
+    description:
+      'On SIGTERM, how long running runs may finish before they are interrupted (SIGINT, then SIGKILL).',
+    example: '30s',
+    schema: z
+      .string()
+      .default('30s')
+      .refine((text) => parseDuration(text).ok, { error: 'expected a duration such as "30s" or "2m"' }),
+  },
+  {
+    name: 'TIDE_RUN_LEASE_DURATION',
+    description:
+      'How long a runner holds a run without renewing (renewed every third of it); a run whose runner died is marked failed (`orphaned`) after this.',
+    example: '30s',
+    schema: z
+      .string()
+      .default('30s')
+      .refine(
+        (text) => {
+          const parsed = parseDuration(text);
+          return parsed.ok && parsed.ms >= 1000;
+        },
+        {
+          error: 'expected a duration of at least 1s, such as "30s"',
+        },
+      ),
   },
   {
     name: 'TIDE_LOG_LEVEL',

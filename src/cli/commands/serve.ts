@@ -1,82 +1,75 @@
 import type { Command } from 'commander';
 import { formatProblem } from '../../config/config-loader.ts';
-import { ConfigWatcher } from '../../config/config-watcher.ts';
-import type { EffectiveConfig } from '../../config/effective-config.ts';
-import { createLogger, type Logger } from '../../log/logger.ts';
-import { nextFirings } from '../../schedule/firings.ts';
-import { openDatabase } from '../../store/database.ts';
-import { migrateToLatest } from '../../store/migrate.ts';
+import { allRoles, startDaemon, type Role } from '../../daemon/daemon.ts';
+import { TideError } from '../../errors/tide-error.ts';
+import { createLogger } from '../../log/logger.ts';
 import { systemClock } from '../../time/clock.ts';
+import { parseDuration } from '../../time/duration.ts';
 import type { CliContext } from '../output.ts';
 import { loadEnv } from '../settings.ts';
 
 interface ServeOptions {
   configDir?: string;
   dataDir?: string;
+  host?: string;
+  port?: string;
+  role: string;
 }
 
-function logSchedule(logger: Logger, config: EffectiveConfig): void {
-  const now = systemClock.now();
-  for (const [name, { definition, configError }] of config.workspaces) {
-    if (configError)
-      logger.warn({ workspace: name, config_error: configError }, 'workspace configuration rejected');
-    if (!definition) continue;
-    const [next] = nextFirings(definition, config.snapshot.calendars, now, 1);
-    logger.info(
-      {
-        workspace: name,
-        enabled: definition.enabled,
-        next_firing: next
-          ? { action: next.action, mode: next.mode, scheduled_at: next.scheduled_at.toISOString() }
-          : null,
-      },
-      'workspace loaded',
-    );
+function parseRoles(text: string): Set<Role> {
+  const roles = text.split(',').map((role) => role.trim());
+  const unknown = roles.filter((role) => !(allRoles as readonly string[]).includes(role));
+  if (unknown.length > 0 || roles.length === 0) {
+    throw new TideError('invalid_argument', `--role takes a list of ${allRoles.join(', ')}; got "${text}"`);
   }
+  return new Set(roles as Role[]);
 }
 
-/**
- * Starts Tide: environment checked, database opened and migrated, configuration loaded and watched.
- * Runs until SIGINT/SIGTERM.
- */
+/** Runs Tide until SIGINT/SIGTERM, then shuts down gracefully (SPEC §8). */
 export function registerServe(program: Command, _ctx: CliContext): void {
   program
     .command('serve')
-    .description('Run the Tide server')
+    .description('Run the Tide server: API, scheduler and runner')
     .option('--config-dir <dir>', 'configuration directory (default: TIDE_CONFIG_DIR)')
     .option('--data-dir <dir>', 'data directory (default: TIDE_DATA_DIR)')
+    .option('--host <host>', 'interface to bind (default: TIDE_HOST)')
+    .option('--port <port>', 'HTTP port (default: TIDE_PORT)')
+    .option(
+      '--role <roles>',
+      `roles of this replica, comma-separated: ${allRoles.join(',')}`,
+      allRoles.join(','),
+    )
     .action(async (options: ServeOptions) => {
-      const env = loadEnv();
+      const env = loadEnv({
+        ...process.env,
+        ...(options.port === undefined ? {} : { TIDE_PORT: options.port }),
+      });
       const logger = createLogger(env.TIDE_LOG_LEVEL);
-      const store = await openDatabase({
-        url: env.TIDE_DATABASE_URL,
+      const graceMs = (parseDuration(env.TIDE_SHUTDOWN_GRACE_PERIOD) as { ms: number }).ms;
+      const leaseMs = (parseDuration(env.TIDE_RUN_LEASE_DURATION) as { ms: number }).ms;
+      const daemon = await startDaemon({
+        configDir: options.configDir ?? env.TIDE_CONFIG_DIR,
         dataDir: options.dataDir ?? env.TIDE_DATA_DIR,
+        databaseUrl: env.TIDE_DATABASE_URL,
+        host: options.host ?? env.TIDE_HOST,
+        port: env.TIDE_PORT,
+        timezone: env.TIDE_TIMEZONE,
+        tofuBin: env.TIDE_TOFU_BIN,
+        maxConcurrentRuns: env.TIDE_MAX_CONCURRENT_RUNS,
+        roles: parseRoles(options.role),
+        clock: systemClock,
+        logger,
+        leaseMs,
       });
-      const { applied } = await migrateToLatest(store);
-      logger.info({ database: store.location, dialect: store.dialect, applied }, 'database ready');
-      const watcher = new ConfigWatcher(options.configDir ?? env.TIDE_CONFIG_DIR, {
-        defaultTimeZone: env.TIDE_TIMEZONE,
-      });
-      const config = await watcher.start();
-      for (const problem of config.snapshot.problems)
+      for (const problem of daemon.watcher.current().snapshot.problems) {
         logger.warn({ problem: formatProblem(problem) }, 'configuration problem');
-      logSchedule(logger, config);
-      watcher.on('reload', (event) => {
-        logger.info({ changes: event.changes }, 'configuration reloaded');
-        for (const problem of event.problems)
-          logger.warn({ problem: formatProblem(problem) }, 'configuration problem');
+      }
+      const signal = await new Promise<string>((resolve) => {
+        process.once('SIGINT', () => resolve('SIGINT'));
+        process.once('SIGTERM', () => resolve('SIGTERM'));
       });
-      watcher.on('error', (error) => logger.error({ err: error }, 'configuration watcher failed'));
-      logger.info({ config_dir: watcher.directory, workspaces: config.workspaces.size }, 'tide started');
-      await new Promise<void>((resolve) => {
-        const stop = (signal: string) => {
-          logger.info({ signal }, 'shutting down');
-          resolve();
-        };
-        process.once('SIGINT', () => stop('SIGINT'));
-        process.once('SIGTERM', () => stop('SIGTERM'));
-      });
-      await watcher.close();
-      await store.close();
+      logger.info({ signal, grace_ms: graceMs }, 'shutting down');
+      await daemon.close(graceMs);
+      logger.info('stopped');
     });
 }

@@ -1,0 +1,96 @@
+/**
+ * Every request shape the API accepts, declared once. Objects are strict (an unknown field or query
+ * parameter is a 400, so a typo is never silently ignored); path names are checked against the name
+ * pattern before anything is looked up, which keeps `../` and friends out of every lookup.
+ */
+import { z } from 'zod';
+import { nameSchema } from '../config/common.schema.ts';
+import { issuesToProblems } from '../config/zod-problems.ts';
+import { TideError } from '../errors/tide-error.ts';
+import { runStates, runTriggers } from '../run/run-state.ts';
+import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../store/page.ts';
+import { workspaceObservedStatuses } from '../store/schema.ts';
+
+/** 1 MiB: far above any legitimate body (`{"mode": …}`), far below what could hurt the process. */
+export const BODY_LIMIT_BYTES = 1024 * 1024;
+
+/** Run ids are UUIDs today; the pattern only keeps anything path- or SQL-looking out. */
+const runIdSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9-]{1,64}$/, { error: (issue) => `invalid run id "${String(issue.input)}"` });
+
+const limit = z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE);
+const cursor = z.string().min(1).max(1000).optional();
+const booleanString = z.enum(['true', 'false']).transform((value) => value === 'true');
+
+export const workspaceParams = z.strictObject({ name: nameSchema });
+export const runParams = z.strictObject({ id: runIdSchema });
+
+export const pageQuery = z.strictObject({ limit, cursor });
+
+export const workspaceListQuery = z.strictObject({
+  status: z.enum(workspaceObservedStatuses).optional(),
+  enabled: booleanString.optional(),
+  limit,
+  cursor,
+});
+
+export const runListQuery = z.strictObject({
+  workspace: nameSchema.optional(),
+  /** One state or a comma-separated list (`queued,running`). */
+  state: z
+    .string()
+    .transform((value) => value.split(','))
+    .pipe(z.array(z.enum(runStates)).min(1))
+    .optional(),
+  trigger: z.enum(runTriggers).optional(),
+  limit,
+  cursor,
+});
+
+export const scheduleQuery = z.strictObject({
+  days: z.coerce.number().int().min(1).max(366).default(7),
+  from: z.iso
+    .datetime({ offset: true })
+    .transform((value) => new Date(value))
+    .optional(),
+});
+
+export const logFormats = ['json', 'ndjson', 'text'] as const;
+export type LogFormat = (typeof logFormats)[number];
+
+export const logQuery = z
+  .strictObject({
+    follow: booleanString.default(false),
+    /** Default `json` (one page); `text` when following. */
+    format: z.enum(logFormats).optional(),
+    limit,
+    cursor,
+  })
+  .refine((query) => !(query.follow && query.format === 'json'), {
+    error: 'follow streams text or ndjson; drop format=json',
+    path: ['format'],
+  });
+
+export const deployBody = z.strictObject({ mode: nameSchema.optional() });
+export const emptyBody = z.strictObject({});
+
+export type RequestPart = 'params' | 'query' | 'body';
+
+/**
+ * Validates one part of a request. Failures are `validation_failed` (400) listing every problem with
+ * its place (`query.limit`), so a client can fix them all at once. A missing body counts as `{}`.
+ */
+export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, part: RequestPart): z.output<S> {
+  const result = schema.safeParse(value ?? (part === 'body' ? {} : value), { reportInput: true });
+  if (result.success) return result.data;
+  const problems = issuesToProblems(result.error.issues).map((problem) => ({
+    path: problem.path === '' ? part : `${part}.${problem.path}`,
+    message: problem.message,
+  }));
+  throw new TideError(
+    'validation_failed',
+    `invalid request ${part}: ${problems.map((p) => `${p.path}: ${p.message}`).join('; ')}`,
+    { details: { problems } },
+  );
+}

@@ -1,0 +1,77 @@
+import pino from 'pino';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
+import {
+  apiFixture,
+  fixtureConfigDir,
+  loadEffectiveConfig,
+  type ApiFixture,
+} from '../../test/helpers/api-fixture.ts';
+import { forEachDialect } from '../../test/helpers/databases.ts';
+import type { EffectiveConfig } from '../config/effective-config.ts';
+import { buildApp } from './app.ts';
+
+let config: EffectiveConfig;
+const configDir = fixtureConfigDir();
+beforeAll(async () => {
+  config = await loadEffectiveConfig(configDir.dir);
+});
+afterAll(() => configDir.cleanup());
+
+forEachDialect('health routes', (harness) => {
+  let f: ApiFixture;
+  beforeEach(() => {
+    f = apiFixture(harness.db, config);
+  });
+
+  it('answers live with 200 whatever readiness says', async () => {
+    f.readiness = { ok: false, checks: { database: { ok: false } } };
+    const response = await f.app.inject({ url: '/api/health/live' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok' });
+  });
+
+  it('answers ready with 200 and the checks when every check passes', async () => {
+    f.readiness = {
+      ok: true,
+      checks: { database: { ok: true }, config: { ok: true, detail: '4 workspaces' } },
+    };
+    const response = await f.app.inject({ url: '/api/health/ready' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ok', checks: f.readiness.checks });
+  });
+
+  it('answers ready with 503 not_ready naming the failing check', async () => {
+    f.readiness = {
+      ok: false,
+      checks: { database: { ok: true }, engine: { ok: false, detail: 'tofu not found on PATH' } },
+    };
+    const response = await f.app.inject({ url: '/api/health/ready' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json()).toEqual({
+      error: {
+        code: 'not_ready',
+        message: 'not ready: engine (tofu not found on PATH)',
+        details: { failing: ['engine'], checks: f.readiness.checks },
+      },
+    });
+  });
+
+  it('answers ready with 503 when the readiness probe itself fails', async () => {
+    const app = buildApp({
+      db: f.db,
+      hub: f.hub,
+      clock: f.clock,
+      runs: f.runs,
+      config: () => config,
+      readiness: () => Promise.reject(new Error('database probe timed out')),
+      logger: pino({ level: 'silent' }),
+    });
+    const response = await app.inject({ url: '/api/health/ready' });
+    expect(response.statusCode).toBe(503);
+    expect(response.json().error).toMatchObject({
+      code: 'not_ready',
+      message: 'not ready: readiness (database probe timed out)',
+      details: { failing: ['readiness'] },
+    });
+  });
+});

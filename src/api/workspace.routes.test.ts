@@ -1,0 +1,306 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import {
+  apiFixture,
+  fixtureConfigDir,
+  loadEffectiveConfig,
+  type ApiFixture,
+} from '../../test/helpers/api-fixture.ts';
+import { forEachDialect } from '../../test/helpers/databases.ts';
+import type { EffectiveConfig } from '../config/effective-config.ts';
+import { updateRunState } from '../run/run.repo.ts';
+import { recordFiring } from '../schedule/firing.repo.ts';
+import { upsertWorkspaceStatus } from '../workspace/workspace-status.repo.ts';
+
+let config: EffectiveConfig;
+const configDir = fixtureConfigDir();
+beforeAll(async () => {
+  config = await loadEffectiveConfig(configDir.dir);
+});
+afterAll(() => configDir.cleanup());
+
+forEachDialect('workspace routes', (harness) => {
+  let f: ApiFixture;
+  beforeEach(() => {
+    f = apiFixture(harness.db, config);
+  });
+  const get = (url: string) => f.app.inject({ url });
+  const post = (url: string, payload?: object) => f.app.inject({ method: 'POST', url, payload });
+
+  describe('GET /api/v1/workspaces', () => {
+    it('lists every configured workspace by name, including one whose files never validated', async () => {
+      const response = await get('/api/v1/workspaces');
+      expect(response.statusCode).toBe(200);
+      const body = response.json();
+      expect(body.items.map((ws: { name: string }) => ws.name)).toEqual(['broken', 'idle', 'vault', 'web']);
+      expect(body.next_cursor).toBeNull();
+      const broken = body.items[0];
+      expect(broken.config_error).toMatch(/deploy_schedule: invalid cron expression "0 9 \* \* 8"/);
+      expect(broken).toMatchObject({ enabled: false, status: 'destroyed', next_firings: [] });
+    });
+
+    it('filters by observed status and by effective enabled', async () => {
+      await upsertWorkspaceStatus(f.db, 'vault', { status: 'deployed' }, f.clock.now());
+      const deployed = (await get('/api/v1/workspaces?status=deployed')).json();
+      expect(deployed.items.map((ws: { name: string }) => ws.name)).toEqual(['vault']);
+      const disabled = (await get('/api/v1/workspaces?enabled=false')).json();
+      expect(disabled.items.map((ws: { name: string }) => ws.name)).toEqual(['broken', 'idle']);
+    });
+
+    it('pages with limit and an opaque cursor', async () => {
+      const first = (await get('/api/v1/workspaces?limit=3')).json();
+      expect(first.items).toHaveLength(3);
+      expect(first.next_cursor).toEqual(expect.any(String));
+      const second = (await get(`/api/v1/workspaces?limit=3&cursor=${first.next_cursor}`)).json();
+      expect(second.items.map((ws: { name: string }) => ws.name)).toEqual(['web']);
+      expect(second.next_cursor).toBeNull();
+    });
+
+    it('rejects a bad cursor, a limit out of range, an unknown filter and a wrong filter value', async () => {
+      for (const query of [
+        'cursor=bm9wZQ',
+        'limit=0',
+        'limit=501',
+        'limit=ten',
+        'colour=red',
+        'enabled=yes',
+      ]) {
+        const response = await get(`/api/v1/workspaces?${query}`);
+        expect(response.statusCode, query).toBe(400);
+        expect(['invalid_argument', 'validation_failed'], query).toContain(response.json().error.code);
+      }
+      const unknown = (await get('/api/v1/workspaces?colour=red')).json();
+      expect(unknown.error.details.problems).toEqual([
+        { path: 'query.colour', message: 'unknown key "colour"' },
+      ]);
+    });
+  });
+
+  describe('GET /api/v1/workspaces/{name}', () => {
+    it('merges config, observed status, next firings and runs into one representation', async () => {
+      await upsertWorkspaceStatus(
+        f.db,
+        'web',
+        { status: 'deployed', mode: 'large', drifted: true },
+        f.clock.now(),
+      );
+      const response = await get('/api/v1/workspaces/web');
+      expect(response.statusCode).toBe(200);
+      const web = response.json();
+      expect(web).toMatchObject({
+        name: 'web',
+        enabled: true,
+        status: 'deployed',
+        mode: 'large',
+        drifted: true,
+        description: 'Web tier',
+        timezone: 'Europe/Paris',
+        template: null,
+        labels: { team: 'shop' },
+        modes: ['large', 'small'],
+        current_run: null,
+        last_run: null,
+        config_error: null,
+      });
+      // 08:00 and 19:00 in Paris (CET, UTC+1) on Monday 15 March 2027.
+      expect(web.next_firings).toHaveLength(5);
+      expect(web.next_firings[0]).toEqual({
+        action: 'deploy',
+        scheduled_at: '2027-03-15T07:00:00.000Z',
+        schedule_key: 'deploy_schedule:0 8 * * 1-5',
+      });
+      expect(web.next_firings[1]).toMatchObject({
+        action: 'destroy',
+        scheduled_at: '2027-03-15T18:00:00.000Z',
+      });
+    });
+
+    it('shows the active run as current_run and the latest finished one as last_run', async () => {
+      const done = await f.runs.enqueue({ workspace: 'web', action: 'plan', trigger: 'api' });
+      await updateRunState(f.db, done.id, 'canceled', f.clock.now());
+      f.clock.advance(1000);
+      const queued = await f.runs.enqueue({ workspace: 'web', action: 'deploy', trigger: 'api' });
+      const web = (await get('/api/v1/workspaces/web')).json();
+      expect(web.current_run).toMatchObject({ id: queued.id, state: 'queued' });
+      expect(web.last_run).toMatchObject({ id: done.id, state: 'canceled' });
+      expect(web.current_run).not.toHaveProperty('lease_owner');
+    });
+
+    it('answers 404 for an unknown workspace and 400 for a name that is not a name', async () => {
+      const unknown = await get('/api/v1/workspaces/nope');
+      expect(unknown.statusCode).toBe(404);
+      expect(unknown.json()).toEqual({
+        error: {
+          code: 'not_found',
+          message: 'workspace "nope" does not exist',
+          details: { workspace: 'nope' },
+        },
+      });
+      for (const bad of ['..%2f', '..%2F..%2Fetc', 'Web', '-web', 'a'.repeat(64), '%00']) {
+        const response = await get(`/api/v1/workspaces/${bad}`);
+        expect(response.statusCode, bad).toBe(400);
+        expect(response.json().error.code, bad).toBe('validation_failed');
+      }
+    });
+  });
+
+  describe('POST /api/v1/workspaces/{name}/deploy|destroy|plan', () => {
+    it('answers 202 with the queued run, which then is the current run', async () => {
+      const response = await post('/api/v1/workspaces/web/deploy', { mode: 'large' });
+      expect(response.statusCode).toBe(202);
+      const run = response.json();
+      expect(run).toMatchObject({
+        workspace: 'web',
+        action: 'deploy',
+        mode: 'large',
+        state: 'queued',
+        trigger: 'api',
+        created_at: '2027-03-15T06:00:00.000Z',
+      });
+      expect((await get('/api/v1/workspaces/web')).json().current_run.id).toBe(run.id);
+    });
+
+    it('takes no body, an empty body or {} for destroy and plan', async () => {
+      expect((await post('/api/v1/workspaces/web/plan')).statusCode).toBe(202);
+      expect((await post('/api/v1/workspaces/web/plan', {})).statusCode).toBe(202);
+      const destroy = await post('/api/v1/workspaces/web/destroy');
+      expect(destroy.statusCode).toBe(202);
+      expect(destroy.json()).toMatchObject({ action: 'destroy', mode: null });
+    });
+
+    it('refuses a mode the workspace does not know, naming the known ones', async () => {
+      const response = await post('/api/v1/workspaces/web/deploy', { mode: 'huge' });
+      expect(response.statusCode).toBe(400);
+      expect(response.json().error).toMatchObject({
+        code: 'invalid_argument',
+        message: 'workspace "web" has no mode "huge"; known modes: large, small',
+        details: { known_modes: ['large', 'small'] },
+      });
+    });
+
+    it('refuses unknown fields and wrong types in the body', async () => {
+      const unknown = await post('/api/v1/workspaces/web/deploy', { mode: 'large', force: true });
+      expect(unknown.statusCode).toBe(400);
+      expect(unknown.json().error.details.problems).toEqual([
+        { path: 'body.force', message: 'unknown key "force"' },
+      ]);
+      const wrongType = await post('/api/v1/workspaces/web/deploy', { mode: 3 });
+      expect(wrongType.statusCode).toBe(400);
+      expect(wrongType.json().error).toMatchObject({
+        code: 'validation_failed',
+        details: { problems: [{ path: 'body.mode', message: 'expected string, got number' }] },
+      });
+      expect((await post('/api/v1/workspaces/web/plan', { mode: 'large' })).statusCode).toBe(400);
+    });
+
+    it('refuses to destroy a protected workspace with 409 conflict', async () => {
+      const response = await post('/api/v1/workspaces/vault/destroy');
+      expect(response.statusCode).toBe(409);
+      expect(response.json().error).toMatchObject({ code: 'conflict', details: { protect: true } });
+      expect((await get('/api/v1/runs')).json().items).toEqual([]);
+    });
+
+    it('refuses to act on a workspace whose config never validated with 409 config_invalid', async () => {
+      const response = await post('/api/v1/workspaces/broken/deploy');
+      expect(response.statusCode).toBe(409);
+      expect(response.json().error.code).toBe('config_invalid');
+      expect(response.json().error.message).toMatch(/^workspace "broken" has no valid configuration yet: /);
+    });
+
+    it('answers 404 for an unknown workspace and 400 for a bad name, creating no run', async () => {
+      expect((await post('/api/v1/workspaces/nope/deploy')).statusCode).toBe(404);
+      expect((await post('/api/v1/workspaces/..%2fweb/deploy')).statusCode).toBe(400);
+      expect((await get('/api/v1/runs')).json().items).toEqual([]);
+    });
+  });
+
+  describe('POST /api/v1/workspaces/{name}/enable|disable', () => {
+    it('sets the override, which wins over the config and empties next_firings while disabled', async () => {
+      const disabled = await post('/api/v1/workspaces/web/disable');
+      expect(disabled.statusCode).toBe(200);
+      expect(disabled.json()).toMatchObject({ name: 'web', enabled: false, next_firings: [] });
+      const idle = (await post('/api/v1/workspaces/idle/enable')).json();
+      expect(idle.enabled).toBe(true);
+      expect(idle.next_firings[0]).toMatchObject({
+        action: 'deploy',
+        scheduled_at: '2027-03-15T09:00:00.000Z',
+      });
+      const enabled = (await get('/api/v1/workspaces?enabled=true')).json();
+      expect(enabled.items.map((ws: { name: string }) => ws.name)).toEqual(['idle', 'vault']);
+    });
+
+    it('announces the change on the event hub', async () => {
+      const events: unknown[] = [];
+      f.hub.on('workspace.status', (event) => events.push(event));
+      await post('/api/v1/workspaces/web/disable');
+      expect(events).toEqual([{ workspace: 'web', status: 'destroyed', mode: null }]);
+    });
+  });
+
+  describe('GET /api/v1/workspaces/{name}/schedule', () => {
+    it('returns the preview computed by the scheduler’s code, from now by default', async () => {
+      const response = await get('/api/v1/workspaces/web/schedule?days=1');
+      expect(response.statusCode).toBe(200);
+      const preview = response.json();
+      expect(preview).toMatchObject({
+        workspace: 'web',
+        timezone: 'Europe/Paris',
+        from: '2027-03-15T06:00:00.000Z',
+        until: '2027-03-16T06:00:00.000Z',
+      });
+      expect(preview.firings.map((firing: { local_time: string }) => firing.local_time)).toEqual([
+        '2027-03-15 08:00:00 CET',
+        '2027-03-15 19:00:00 CET',
+      ]);
+      expect(preview.timeline.map((segment: { state: string }) => segment.state)).toEqual([
+        'down',
+        'up',
+        'down',
+      ]);
+    });
+
+    it('takes from= as an ISO instant and rejects what is not one', async () => {
+      const preview = (await get('/api/v1/workspaces/web/schedule?from=2027-03-20T00:00:00Z&days=2')).json();
+      expect(preview.firings).toEqual([]);
+      expect(preview.until).toBe('2027-03-22T00:00:00.000Z');
+      expect((await get('/api/v1/workspaces/web/schedule?from=tomorrow')).statusCode).toBe(400);
+      expect((await get('/api/v1/workspaces/web/schedule?days=0')).statusCode).toBe(400);
+      expect((await get('/api/v1/workspaces/broken/schedule')).statusCode).toBe(409);
+    });
+  });
+
+  describe('GET /api/v1/workspaces/{name}/firings', () => {
+    it('pages through the ledger, newest scheduled time first', async () => {
+      for (const at of ['2027-03-12T07:00:00.000Z', '2027-03-13T08:00:00.000Z', '2027-03-14T09:00:00.000Z']) {
+        await recordFiring(f.db, {
+          workspace: 'web',
+          schedule_key: 'deploy_schedule:0 8 * * 1-5',
+          action: 'deploy',
+          scheduled_at: at,
+          outcome: 'skipped',
+          reason: 'disabled',
+          recorded_at: f.clock.now(),
+        });
+      }
+      const first = (await get('/api/v1/workspaces/web/firings?limit=2')).json();
+      expect(first.items.map((firing: { scheduled_at: string }) => firing.scheduled_at)).toEqual([
+        '2027-03-14T09:00:00.000Z',
+        '2027-03-13T08:00:00.000Z',
+      ]);
+      expect(first.items[0]).toMatchObject({
+        workspace: 'web',
+        outcome: 'skipped',
+        reason: 'disabled',
+        run_id: null,
+      });
+      const second = (await get(`/api/v1/workspaces/web/firings?limit=2&cursor=${first.next_cursor}`)).json();
+      expect(second).toMatchObject({
+        items: [{ scheduled_at: '2027-03-12T07:00:00.000Z' }],
+        next_cursor: null,
+      });
+    });
+
+    it('answers 404 for an unknown workspace', async () => {
+      expect((await get('/api/v1/workspaces/nope/firings')).statusCode).toBe(404);
+    });
+  });
+});

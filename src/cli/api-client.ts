@@ -1,0 +1,151 @@
+/**
+ * The CLI's side of the HTTP API: JSON in and out, API errors turned back into TideErrors (so the exit
+ * code comes from the same catalogue as the server's status), and a refused connection reported as
+ * "not reachable" rather than a stack trace.
+ */
+import { errorCatalogue, type ErrorCode } from '../errors/error-codes.ts';
+import { TideError } from '../errors/tide-error.ts';
+import { loadEnv } from './settings.ts';
+
+export type Query = Record<string, string | number | boolean | undefined>;
+
+/** Plain requests give up after this long; followed logs have no limit (a deploy can take an hour). */
+const REQUEST_TIMEOUT_MS = 30_000;
+const PAGE_LIMIT = 500;
+
+export class ApiClient {
+  readonly baseUrl: string;
+  readonly #fetch: typeof fetch;
+
+  constructor(baseUrl: string, fetchImpl: typeof fetch = fetch) {
+    this.baseUrl = baseUrl.replace(/\/+$/, '');
+    this.#fetch = fetchImpl;
+  }
+
+  async get<T>(path: string, query: Query = {}): Promise<T> {
+    const response = await this.#send('GET', path, query, undefined, AbortSignal.timeout(REQUEST_TIMEOUT_MS));
+    return (await response.json()) as T;
+  }
+
+  async post<T>(path: string, body: object = {}): Promise<T> {
+    const response = await this.#send('POST', path, {}, body, AbortSignal.timeout(REQUEST_TIMEOUT_MS));
+    return (await response.json()) as T;
+  }
+
+  /** Every item of a paginated list, following next_cursor to the end. */
+  async getAll<T>(path: string, query: Query = {}): Promise<T[]> {
+    const items: T[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { items: T[]; next_cursor: string | null } = await this.get(path, {
+        ...query,
+        limit: PAGE_LIMIT,
+        cursor: cursor ?? undefined,
+      });
+      items.push(...page.items);
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+    return items;
+  }
+
+  /** Reads a streamed text response, handing over each decoded piece; resolves when the server ends it. */
+  async stream(path: string, query: Query, onText: (text: string) => void): Promise<void> {
+    const response = await this.#send('GET', path, query, undefined, undefined);
+    if (!response.body) return;
+    const decoder = new TextDecoder();
+    try {
+      for await (const bytes of response.body) onText(decoder.decode(bytes as Uint8Array, { stream: true }));
+    } catch (error) {
+      throw new TideError(
+        'unreachable',
+        `lost the connection to Tide at ${this.baseUrl} while reading ${path}`,
+        {
+          cause: error,
+        },
+      );
+    }
+    const rest = decoder.decode();
+    if (rest !== '') onText(rest);
+  }
+
+  async #send(
+    method: 'GET' | 'POST',
+    path: string,
+    query: Query,
+    body: object | undefined,
+    signal: AbortSignal | undefined,
+  ): Promise<Response> {
+    const url = new URL(`${this.baseUrl}${path}`);
+    for (const [key, value] of Object.entries(query))
+      if (value !== undefined) url.searchParams.set(key, String(value));
+    let response: Response;
+    try {
+      response = await this.#fetch(url, {
+        method,
+        headers: { accept: 'application/json', ...(body ? { 'content-type': 'application/json' } : {}) },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+        ...(signal ? { signal } : {}),
+      });
+    } catch (error) {
+      if (error instanceof Error && error.name === 'TimeoutError') {
+        throw new TideError(
+          'unreachable',
+          `Tide at ${this.baseUrl} did not answer within ${REQUEST_TIMEOUT_MS / 1000} s`,
+        );
+      }
+      throw new TideError(
+        'unreachable',
+        `Tide is not reachable at ${this.baseUrl} (is \`tide serve\` running?)`,
+        {
+          details: { url: url.toString(), cause: causeCode(error) },
+          cause: error,
+        },
+      );
+    }
+    if (!response.ok) throw await apiError(response);
+    return response;
+  }
+}
+
+/** The client for a command: `--url` if given, else TIDE_URL (default http://127.0.0.1:8080). */
+export function clientFor(options: { url?: string }): ApiClient {
+  if (options.url === undefined) return new ApiClient(loadEnv().TIDE_URL);
+  if (!/^https?:\/\/[^/]/.test(options.url) || !URL.canParse(options.url)) {
+    throw new TideError('invalid_argument', `--url must be an http:// or https:// URL, got "${options.url}"`);
+  }
+  return new ApiClient(options.url);
+}
+
+/** The API's `{"error": {code, message, details}}` as a TideError; a body that isn't one falls back on the status. */
+async function apiError(response: Response): Promise<TideError> {
+  const text = await response.text();
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = undefined;
+  }
+  const error = (parsed as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)
+    ?.error;
+  if (error && typeof error.code === 'string' && typeof error.message === 'string') {
+    const code = Object.hasOwn(errorCatalogue, error.code)
+      ? (error.code as ErrorCode)
+      : codeForStatus(response.status);
+    return new TideError(code, error.message, { details: error.details });
+  }
+  return new TideError(codeForStatus(response.status), `HTTP ${response.status} from ${response.url}`);
+}
+
+/** For errors from a newer server (a code this CLI does not know) or from a proxy in front of Tide. */
+function codeForStatus(status: number): ErrorCode {
+  if (status === 400) return 'invalid_argument';
+  if (status === 404) return 'not_found';
+  if (status === 409) return 'conflict';
+  if (status === 503) return 'not_ready';
+  return 'internal';
+}
+
+function causeCode(error: unknown): string | null {
+  const cause = (error as { cause?: { code?: unknown } } | null)?.cause;
+  return typeof cause?.code === 'string' ? cause.code : null;
+}

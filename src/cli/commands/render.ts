@@ -1,0 +1,122 @@
+/** Text views of workspaces and runs for the `workspace` and `run` commands (`--json` skips these). */
+import type { RunView } from '../../run/run-view.ts';
+import type { WorkspaceView } from '../../workspace/workspace-view.ts';
+import { formatDuration, formatFields, formatTable, formatWhen } from '../format.ts';
+
+export function workspaceTable(workspaces: readonly WorkspaceView[], now: Date): string {
+  if (workspaces.length === 0) return 'No workspaces.';
+  const rows = workspaces.map((ws) => {
+    const next = ws.next_firings[0];
+    return [
+      ws.name,
+      ws.enabled ? 'yes' : 'no',
+      ws.status,
+      ws.mode ?? '-',
+      next
+        ? `${next.action}${next.mode ? ` (${next.mode})` : ''} ${formatWhen(next.scheduled_at, now)}`
+        : '-',
+      ws.current_run ? `${ws.current_run.action} ${ws.current_run.state}` : '-',
+      ws.last_run
+        ? `${ws.last_run.action} ${ws.last_run.state} ${formatWhen(runTime(ws.last_run), now)}`
+        : '-',
+      notes(ws),
+    ];
+  });
+  return formatTable(['NAME', 'ENABLED', 'STATUS', 'MODE', 'NEXT', 'CURRENT RUN', 'LAST RUN', 'NOTES'], rows);
+}
+
+export function workspaceDetails(ws: WorkspaceView, now: Date): string {
+  const labels = Object.entries(ws.labels).map(([key, value]) => `${key}=${value}`);
+  const fields = formatFields([
+    ['Name', ws.name],
+    ['Description', ws.description || null],
+    ['Enabled', ws.enabled ? 'yes' : 'no'],
+    ['Status', `${ws.status}${ws.mode ? ` (mode ${ws.mode})` : ''}${ws.drifted ? ', drifted' : ''}`],
+    ['Time zone', ws.timezone],
+    ['Template', ws.template],
+    ['Labels', labels.length > 0 ? labels.join(', ') : null],
+    ['Modes', ws.modes.length > 0 ? ws.modes.join(', ') : null],
+    ['Protected', ws.protect ? 'yes (destroy refused)' : null],
+    ['Current run', ws.current_run ? runSummary(ws.current_run, now) : '-'],
+    ['Last run', ws.last_run ? runSummary(ws.last_run, now) : '-'],
+    ['Config error', ws.config_error],
+  ]);
+  const firings =
+    ws.next_firings.length === 0
+      ? '  (none)'
+      : indent(
+          formatTable(
+            ['WHEN', 'ACTION', 'MODE', 'SCHEDULE'],
+            ws.next_firings.map((f) => [
+              formatWhen(f.scheduled_at, now),
+              f.action === 'job' && f.job ? `job ${f.job}` : f.action,
+              f.mode ?? '-',
+              f.schedule_key,
+            ]),
+          ),
+        );
+  return `${fields}\n\nNext firings\n${firings}`;
+}
+
+export function runTable(runs: readonly RunView[], now: Date): string {
+  if (runs.length === 0) return 'No runs.';
+  return formatTable(
+    ['ID', 'WORKSPACE', 'ACTION', 'STATE', 'TRIGGER', 'CREATED', 'DURATION'],
+    runs.map((run) => [
+      run.id,
+      run.job ? `${run.workspace}/${run.job}` : run.workspace,
+      run.mode ? `${run.action} (${run.mode})` : run.action,
+      run.state,
+      run.trigger,
+      formatWhen(run.created_at, now),
+      formatDuration(run.started_at, run.finished_at, now),
+    ]),
+  );
+}
+
+export function runDetails(run: RunView, now: Date): string {
+  const plan = run.plan_summary;
+  const outputs = run.outputs === null ? [] : Object.keys(run.outputs);
+  return formatFields([
+    ['Run', run.id],
+    ['Workspace', run.workspace],
+    ['Job', run.job],
+    ['Action', run.mode ? `${run.action} (mode ${run.mode})` : run.action],
+    ['State', run.cancel_requested_at && !run.finished_at ? `${run.state} (cancel requested)` : run.state],
+    ['Trigger', run.actor ? `${run.trigger} by ${run.actor}` : run.trigger],
+    ['Attempt', run.retry_of ? `${run.attempt} (retry of ${run.retry_of})` : String(run.attempt)],
+    ['Created', formatWhen(run.created_at, now)],
+    ['Started', run.started_at ? formatWhen(run.started_at, now) : null],
+    ['Finished', run.finished_at ? formatWhen(run.finished_at, now) : null],
+    ['Duration', run.started_at ? formatDuration(run.started_at, run.finished_at, now) : null],
+    ['Exit code', run.exit_code === null ? null : String(run.exit_code)],
+    ['Reason', run.reason],
+    ['Plan', plan ? `${plan.add} to add, ${plan.change} to change, ${plan.destroy} to destroy` : null],
+    ['Outputs', outputs.length > 0 ? outputs.join(', ') : null],
+  ]);
+}
+
+/** `deploy succeeded Mon 08:03 (2h ago)` — the latest instant the run has. */
+function runSummary(run: RunView, now: Date): string {
+  return `${run.id} ${run.mode ? `${run.action} (${run.mode})` : run.action} ${run.state} ${formatWhen(runTime(run), now)}`;
+}
+
+function runTime(run: RunView): string {
+  return run.finished_at ?? run.started_at ?? run.created_at;
+}
+
+function notes(ws: WorkspaceView): string {
+  const notes = [
+    ws.config_error ? 'config error' : '',
+    ws.drifted ? 'drifted' : '',
+    ws.protect ? 'protected' : '',
+  ];
+  return notes.filter(Boolean).join(', ');
+}
+
+function indent(text: string): string {
+  return text
+    .split('\n')
+    .map((line) => `  ${line}`)
+    .join('\n');
+}

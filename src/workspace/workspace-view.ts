@@ -1,0 +1,121 @@
+/**
+ * A workspace as the API shows it (SPEC §6): its configuration merged with what Tide observed and the
+ * runs it has. Pure: every input is passed in, so the representation is testable without a database.
+ */
+import type { Calendar, WorkspaceDefinition } from '../config/config-model.ts';
+import type { Effective } from '../config/effective-config.ts';
+import { nextFirings } from '../schedule/firings.ts';
+import { toRunView, type RunView } from '../run/run-view.ts';
+import type { Run } from '../run/run.ts';
+import type { WorkspaceObservedStatus } from '../store/schema.ts';
+import type { WorkspaceStatus } from './workspace-status.repo.ts';
+
+/** How many upcoming firings a workspace representation lists. */
+export const NEXT_FIRINGS_SHOWN = 5;
+
+export interface NextFiringView {
+  readonly action: 'deploy' | 'destroy' | 'plan' | 'job';
+  /** ISO 8601, UTC. */
+  readonly scheduled_at: string;
+  readonly mode?: string;
+  readonly job?: string;
+  readonly schedule_key: string;
+}
+
+export interface WorkspaceView {
+  readonly name: string;
+  /** The API's enable/disable override if set, else the config's `enabled`. */
+  readonly enabled: boolean;
+  /** Observed; `destroyed` for a workspace Tide never acted on. */
+  readonly status: WorkspaceObservedStatus;
+  readonly mode: string | null;
+  readonly drifted: boolean;
+  readonly description: string;
+  readonly timezone: string | null;
+  readonly template: string | null;
+  readonly labels: Readonly<Record<string, string>>;
+  /** The modes a deploy may ask for. */
+  readonly modes: readonly string[];
+  readonly protect: boolean;
+  readonly next_firings: readonly NextFiringView[];
+  readonly current_run: RunView | null;
+  readonly last_run: RunView | null;
+  readonly config_error: string | null;
+}
+
+export interface WorkspaceViewInput {
+  readonly name: string;
+  readonly effective: Effective<WorkspaceDefinition>;
+  readonly status: WorkspaceStatus | null;
+  /** The workspace's queued or running runs, any order. */
+  readonly activeRuns: readonly Run[];
+  /** Its latest finished run. */
+  readonly lastRun: Run | null;
+  readonly calendars: ReadonlyMap<string, Calendar>;
+  readonly now: Date;
+}
+
+export function workspaceView(input: WorkspaceViewInput): WorkspaceView {
+  const { definition, configError } = input.effective;
+  const enabled = isEnabled(input.effective, input.status);
+  const current = currentRun(input.activeRuns);
+  return {
+    name: input.name,
+    enabled,
+    status: input.status?.status ?? 'destroyed',
+    mode: input.status?.mode ?? null,
+    drifted: input.status?.drifted ?? false,
+    description: definition?.description ?? '',
+    timezone: definition?.timezone ?? null,
+    template: definition?.template ?? null,
+    labels: definition?.labels ?? {},
+    modes: Object.keys(definition?.modes ?? {}).sort(),
+    protect: definition?.protect ?? false,
+    // A disabled workspace fires nothing, so listing its schedule as "next" would mislead.
+    next_firings: definition && enabled ? upcoming(definition, input.calendars, input.now) : [],
+    current_run: current ? toRunView(current) : null,
+    last_run: input.lastRun ? toRunView(input.lastRun) : null,
+    config_error: configError,
+  };
+}
+
+export function isEnabled(
+  effective: Effective<WorkspaceDefinition>,
+  status: Pick<WorkspaceStatus, 'enabled_override'> | null,
+): boolean {
+  return status?.enabled_override ?? effective.definition?.enabled ?? false;
+}
+
+/**
+ * The run holding the workspace: the running one, else the queued one the worker will claim first
+ * (same order as the claim: priority, then age).
+ */
+export function currentRun(activeRuns: readonly Run[]): Run | null {
+  const running = activeRuns.find((run) => run.state === 'running');
+  if (running) return running;
+  const queued = activeRuns
+    .filter((run) => run.state === 'queued')
+    .sort(
+      (a, b) =>
+        a.priority - b.priority || a.created_at.localeCompare(b.created_at) || a.id.localeCompare(b.id),
+    );
+  return queued[0] ?? null;
+}
+
+function upcoming(
+  definition: WorkspaceDefinition,
+  calendars: ReadonlyMap<string, Calendar>,
+  now: Date,
+): NextFiringView[] {
+  // Calendar-skipped firings will not run; ask for spares so skipping a holiday still leaves five.
+  return nextFirings(definition, calendars, now, NEXT_FIRINGS_SHOWN * 4)
+    .filter((firing) => firing.skip === undefined)
+    .slice(0, NEXT_FIRINGS_SHOWN)
+    .map((firing) => ({
+      action: firing.action,
+      scheduled_at: firing.scheduled_at.toISOString(),
+      ...(firing.mode === undefined ? {} : { mode: firing.mode }),
+      ...(firing.job === undefined ? {} : { job: firing.job }),
+      schedule_key: firing.schedule_key,
+    }));
+}

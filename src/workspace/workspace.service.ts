@@ -1,0 +1,196 @@
+/**
+ * What the API does with workspaces: read their representation, ask for runs, switch them on and off.
+ * Runs are created through RunService (so the worker and live followers hear about them); the rules a
+ * request must pass (config valid, mode known, destroy not protected) are checked here, before any write.
+ */
+import type { Calendar, WorkspaceDefinition } from '../config/config-model.ts';
+import type { Effective, EffectiveConfig } from '../config/effective-config.ts';
+import { TideError } from '../errors/tide-error.ts';
+import type { EventHub } from '../events/event-hub.ts';
+import { listRuns } from '../run/run.repo.ts';
+import type { RunService } from '../run/run.service.ts';
+import type { Run } from '../run/run.ts';
+import { isActive, runStates } from '../run/run-state.ts';
+import { schedulePreview, type SchedulePreview } from '../schedule/preview.ts';
+import { decodeCursor, encodeCursor, type Page } from '../store/page.ts';
+import type { Db, WorkspaceObservedStatus } from '../store/schema.ts';
+import type { Clock } from '../time/clock.ts';
+import { getWorkspaceStatus, listWorkspaceStatuses, upsertWorkspaceStatus } from './workspace-status.repo.ts';
+import { isEnabled, workspaceView, type WorkspaceView } from './workspace-view.ts';
+
+export interface WorkspaceServiceDeps {
+  readonly db: Db;
+  readonly clock: Clock;
+  readonly hub: Pick<EventHub, 'emit'>;
+  readonly config: () => EffectiveConfig;
+  readonly runs: Pick<RunService, 'enqueue'>;
+}
+
+export interface WorkspaceListQuery {
+  readonly status?: WorkspaceObservedStatus;
+  readonly enabled?: boolean;
+  readonly limit: number;
+  readonly cursor?: string;
+}
+
+export type RunRequestAction = 'deploy' | 'destroy' | 'plan';
+
+const activeStates = runStates.filter(isActive);
+const finishedStates = runStates.filter((state) => !isActive(state));
+const CURSOR_TAG = 'workspace';
+
+export class WorkspaceService {
+  readonly #deps: WorkspaceServiceDeps;
+
+  constructor(deps: WorkspaceServiceDeps) {
+    this.#deps = deps;
+  }
+
+  /** Workspaces by name. Filters apply before paging, so every page is full until the last. */
+  async list(query: WorkspaceListQuery): Promise<Page<WorkspaceView>> {
+    const config = this.#deps.config();
+    const statuses = new Map((await listWorkspaceStatuses(this.#deps.db)).map((s) => [s.workspace, s]));
+    const after = query.cursor === undefined ? null : decodeWorkspaceCursor(query.cursor);
+    const names = [...config.workspaces.keys()].sort().filter((name) => {
+      const status = statuses.get(name) ?? null;
+      if (after !== null && name <= after) return false;
+      if (query.status !== undefined && (status?.status ?? 'destroyed') !== query.status) return false;
+      return query.enabled === undefined || isEnabled(config.workspaces.get(name)!, status) === query.enabled;
+    });
+    const pageNames = names.slice(0, query.limit);
+    const active = await this.#activeRuns();
+    const items = await Promise.all(
+      pageNames.map((name) =>
+        this.#view(name, config.workspaces.get(name)!, config.snapshot.calendars, {
+          status: statuses.get(name) ?? null,
+          activeRuns: active.filter((run) => run.workspace === name),
+        }),
+      ),
+    );
+    const last = pageNames.at(-1);
+    const more = names.length > query.limit && last !== undefined;
+    return { items, next_cursor: more ? encodeCursor([CURSOR_TAG, last]) : null };
+  }
+
+  async get(name: string): Promise<WorkspaceView> {
+    const config = this.#deps.config();
+    const effective = lookup(config, name);
+    const activeRuns = await this.#activeRuns(name);
+    const status = await getWorkspaceStatus(this.#deps.db, name);
+    return this.#view(name, effective, config.snapshot.calendars, { status, activeRuns });
+  }
+
+  /** Queues a deploy, destroy or plan asked for through the API (trigger `api`). */
+  async requestRun(name: string, action: RunRequestAction, mode?: string): Promise<Run> {
+    const definition = validDefinition(this.#deps.config(), name);
+    if (action === 'destroy' && definition.protect) {
+      throw new TideError(
+        'conflict',
+        `workspace "${name}" is protected (protect: true in ${definition.file}); remove protect to destroy it`,
+        { details: { workspace: name, protect: true } },
+      );
+    }
+    if (mode !== undefined && !Object.hasOwn(definition.modes, mode)) {
+      const known = Object.keys(definition.modes).sort();
+      throw new TideError(
+        'invalid_argument',
+        `workspace "${name}" has no mode "${mode}"; known modes: ${known.join(', ') || '(none)'}`,
+        { details: { workspace: name, mode, known_modes: known } },
+      );
+    }
+    return this.#deps.runs.enqueue({
+      workspace: name,
+      action,
+      mode: mode ?? null,
+      trigger: 'api',
+      // Authentication comes later; until then no one can be named.
+      actor: null,
+      configHash: definition.contentHash,
+    });
+  }
+
+  /** Sets the enable/disable override, which wins over the config's `enabled` until changed again. */
+  async setEnabled(name: string, enabled: boolean): Promise<WorkspaceView> {
+    lookup(this.#deps.config(), name);
+    const status = await upsertWorkspaceStatus(
+      this.#deps.db,
+      name,
+      { enabled_override: enabled },
+      this.#deps.clock.now(),
+    );
+    this.#deps.hub.emit('workspace.status', { workspace: name, status: status.status, mode: status.mode });
+    return this.get(name);
+  }
+
+  schedule(name: string, range: { from?: Date; days: number }): SchedulePreview {
+    const config = this.#deps.config();
+    const definition = validDefinition(config, name);
+    return schedulePreview(definition, config.snapshot.calendars, {
+      from: range.from ?? this.#deps.clock.now(),
+      days: range.days,
+    });
+  }
+
+  /** Throws not_found unless the configuration knows the workspace (valid or not). */
+  assertKnown(name: string): void {
+    lookup(this.#deps.config(), name);
+  }
+
+  async #view(
+    name: string,
+    effective: Effective<WorkspaceDefinition>,
+    calendars: ReadonlyMap<string, Calendar>,
+    observed: Pick<Parameters<typeof workspaceView>[0], 'status' | 'activeRuns'>,
+  ): Promise<WorkspaceView> {
+    const { items } = await listRuns(this.#deps.db, { workspace: name, state: finishedStates, limit: 1 });
+    return workspaceView({
+      name,
+      effective,
+      ...observed,
+      lastRun: items[0] ?? null,
+      calendars,
+      now: this.#deps.clock.now(),
+    });
+  }
+
+  /** Queued and running runs, of one workspace or all (normally a handful: one per busy workspace). */
+  async #activeRuns(workspace?: string): Promise<Run[]> {
+    const runs: Run[] = [];
+    let cursor: string | null = null;
+    do {
+      const page = await listRuns(this.#deps.db, { workspace, state: activeStates, limit: 500, cursor });
+      runs.push(...page.items);
+      cursor = page.next_cursor;
+    } while (cursor !== null);
+    return runs;
+  }
+}
+
+function lookup(config: EffectiveConfig, name: string): Effective<WorkspaceDefinition> {
+  const effective = config.workspaces.get(name);
+  if (!effective) {
+    throw new TideError('not_found', `workspace "${name}" does not exist`, { details: { workspace: name } });
+  }
+  return effective;
+}
+
+/** The definition to act on: the current one, or the last good one while the files are invalid. */
+function validDefinition(config: EffectiveConfig, name: string): WorkspaceDefinition {
+  const { definition, configError } = lookup(config, name);
+  if (!definition) {
+    throw new TideError(
+      'config_invalid',
+      `workspace "${name}" has no valid configuration yet: ${configError ?? 'unknown error'}`,
+      { details: { workspace: name, config_error: configError } },
+    );
+  }
+  return definition;
+}
+
+function decodeWorkspaceCursor(cursor: string): string {
+  const [tag, name] = decodeCursor(cursor, 'string');
+  if (tag !== CURSOR_TAG) {
+    throw new TideError('invalid_argument', 'the cursor is malformed; pass next_cursor from a previous page');
+  }
+  return name;
+}

@@ -1,0 +1,76 @@
+import pino from 'pino';
+import type { FastifyInstance } from 'fastify';
+import type { Readiness } from '../../src/api/api-deps.ts';
+import { buildApp } from '../../src/api/app.ts';
+import { loadConfigDirectory } from '../../src/config/config-loader.ts';
+import { applySnapshot, type EffectiveConfig } from '../../src/config/effective-config.ts';
+import { EventHub } from '../../src/events/event-hub.ts';
+import { RunService } from '../../src/run/run.service.ts';
+import type { Db } from '../../src/store/schema.ts';
+import { ManualClock } from '../../src/time/clock.ts';
+import { makeConfigDir, workspaceFiles } from './config-dir.ts';
+
+/** Monday 15 March 2027, 06:00 UTC (07:00 in Paris): before the working day's deploys. */
+export const FIXTURE_NOW = '2027-03-15T06:00:00.000Z';
+
+/**
+ * The workspaces every API and CLI test talks to: `web` (modes, labels, Paris time), `vault`
+ * (protected), `idle` (disabled), `broken` (files never valid).
+ */
+export function fixtureConfigDir(): ReturnType<typeof makeConfigDir> {
+  return makeConfigDir({
+    ...workspaceFiles('web', {
+      enabled: true,
+      description: 'Web tier',
+      timezone: 'Europe/Paris',
+      deploy_schedule: '0 8 * * 1-5',
+      destroy_schedule: '0 19 * * 1-5',
+      modes: { small: { variables: { size: 1 } }, large: { variables: { size: 3 } } },
+      labels: { team: 'shop' },
+    }),
+    ...workspaceFiles('vault', { enabled: true, protect: true, deploy_schedule: '0 6 * * *' }),
+    ...workspaceFiles('idle', { enabled: false, deploy_schedule: '0 9 * * *' }),
+    ...workspaceFiles('broken', { enabled: true, deploy_schedule: '0 9 * * 8' }),
+  });
+}
+
+export async function loadEffectiveConfig(dir: string): Promise<EffectiveConfig> {
+  const { snapshot } = await loadConfigDirectory(dir, { defaultTimeZone: 'UTC' });
+  return applySnapshot(null, snapshot).next;
+}
+
+export interface ApiFixture {
+  readonly app: FastifyInstance;
+  readonly db: Db;
+  readonly hub: EventHub;
+  readonly clock: ManualClock;
+  readonly runs: RunService;
+  /** What /api/health/ready reports; tests change it. */
+  readiness: Readiness;
+}
+
+/** buildApp over a real store, a real EffectiveConfig, a real RunService and EventHub, and a manual clock. */
+export function apiFixture(db: Db, config: EffectiveConfig): ApiFixture {
+  const hub = new EventHub();
+  const clock = new ManualClock(FIXTURE_NOW);
+  let ids = 0;
+  // Ids that sort by creation make list order easy to assert; the real service uses UUIDs.
+  const runs = new RunService({ db, hub, clock, newId: () => `run-${String(++ids).padStart(4, '0')}` });
+  const fixture: ApiFixture = {
+    db,
+    hub,
+    clock,
+    runs,
+    readiness: { ok: true, checks: { database: { ok: true } } },
+    app: buildApp({
+      db,
+      hub,
+      clock,
+      runs,
+      config: () => config,
+      readiness: async () => fixture.readiness,
+      logger: pino({ level: 'silent' }),
+    }),
+  };
+  return fixture;
+}
