@@ -1,26 +1,12 @@
 import pino from 'pino';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import {
-  apiFixture,
-  fixtureConfigDir,
-  loadEffectiveConfig,
-  type ApiFixture,
-} from '../../test/helpers/api-fixture.ts';
-import { forEachDialect } from '../../test/helpers/databases.ts';
-import type { EffectiveConfig } from '../config/effective-config.ts';
+import { beforeEach, expect, it } from 'vitest';
+import { forEachApiDialect, type ApiFixture } from '../../test/helpers/api-fixture.ts';
 import { buildApp } from './app.ts';
 
-let config: EffectiveConfig;
-const configDir = fixtureConfigDir();
-beforeAll(async () => {
-  config = await loadEffectiveConfig(configDir.dir);
-});
-afterAll(() => configDir.cleanup());
-
-forEachDialect('API error responses', (harness) => {
+forEachApiDialect('API error responses', (fixture) => {
   let f: ApiFixture;
   beforeEach(() => {
-    f = apiFixture(harness.db, config);
+    f = fixture();
   });
 
   it('answers an unknown route, or a known path with another method, with 404 not_found', async () => {

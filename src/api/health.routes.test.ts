@@ -1,26 +1,12 @@
 import pino from 'pino';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import {
-  apiFixture,
-  fixtureConfigDir,
-  loadEffectiveConfig,
-  type ApiFixture,
-} from '../../test/helpers/api-fixture.ts';
-import { forEachDialect } from '../../test/helpers/databases.ts';
-import type { EffectiveConfig } from '../config/effective-config.ts';
+import { beforeEach, expect, it } from 'vitest';
+import { forEachApiDialect, type ApiFixture } from '../../test/helpers/api-fixture.ts';
 import { buildApp } from './app.ts';
 
-let config: EffectiveConfig;
-const configDir = fixtureConfigDir();
-beforeAll(async () => {
-  config = await loadEffectiveConfig(configDir.dir);
-});
-afterAll(() => configDir.cleanup());
-
-forEachDialect('health routes', (harness) => {
+forEachApiDialect('health routes', (fixture) => {
   let f: ApiFixture;
   beforeEach(() => {
-    f = apiFixture(harness.db, config);
+    f = fixture();
   });
 
   it('answers live with 200 whatever readiness says', async () => {
@@ -62,7 +48,7 @@ forEachDialect('health routes', (harness) => {
       hub: f.hub,
       clock: f.clock,
       runs: f.runs,
-      config: () => config,
+      config: () => f.config,
       readiness: () => Promise.reject(new Error('database probe timed out')),
       logger: pino({ level: 'silent' }),
     });

@@ -2,25 +2,11 @@ import type { EventEmitter } from 'node:events';
 import { once } from 'node:events';
 import { get, type IncomingMessage } from 'node:http';
 import type { Readable } from 'node:stream';
-import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
-import {
-  apiFixture,
-  fixtureConfigDir,
-  loadEffectiveConfig,
-  type ApiFixture,
-} from '../../test/helpers/api-fixture.ts';
-import { forEachDialect } from '../../test/helpers/databases.ts';
-import type { EffectiveConfig } from '../config/effective-config.ts';
+import { beforeEach, expect, it } from 'vitest';
+import { forEachApiDialect, type ApiFixture } from '../../test/helpers/api-fixture.ts';
 import { appendLogChunk } from '../run/run-log.repo.ts';
 import { updateRunState } from '../run/run.repo.ts';
 import type { Run } from '../run/run.ts';
-
-let config: EffectiveConfig;
-const configDir = fixtureConfigDir();
-beforeAll(async () => {
-  config = await loadEffectiveConfig(configDir.dir);
-});
-afterAll(() => configDir.cleanup());
 
 /** Collects a streamed body and lets a test wait until some text has arrived: no sleeps. */
 class StreamReader {
@@ -43,11 +29,11 @@ class StreamReader {
   }
 }
 
-forEachDialect('following a run log', (harness) => {
+forEachApiDialect('following a run log', (fixture) => {
   let f: ApiFixture;
   let run: Run;
   beforeEach(async () => {
-    f = apiFixture(harness.db, config);
+    f = fixture();
     run = await f.runs.enqueue({ workspace: 'web', action: 'deploy', trigger: 'api' });
     await updateRunState(f.db, run.id, 'running', f.clock.now(), {
       lease: { owner: 'test', leaseMs: 60_000 },

@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  apiFixture,
-  fixtureConfigDir,
-  loadEffectiveConfig,
-  type ApiFixture,
-} from '../../test/helpers/api-fixture.ts';
-import { forEachDialect } from '../../test/helpers/databases.ts';
-import type { EffectiveConfig } from '../config/effective-config.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { forEachApiDialect, type ApiFixture } from '../../test/helpers/api-fixture.ts';
 import { appendLogChunk } from '../run/run-log.repo.ts';
 import { updateRunState } from '../run/run.repo.ts';
 import type { Run } from '../run/run.ts';
 
-let config: EffectiveConfig;
-const configDir = fixtureConfigDir();
-beforeAll(async () => {
-  config = await loadEffectiveConfig(configDir.dir);
-});
-afterAll(() => configDir.cleanup());
-
-forEachDialect('run routes', (harness) => {
+forEachApiDialect('run routes', (fixture) => {
   let f: ApiFixture;
   beforeEach(() => {
-    f = apiFixture(harness.db, config);
+    f = fixture();
   });
   const get = (url: string) => f.app.inject({ url });
   const ids = (body: { items: { id: string }[] }) => body.items.map((run) => run.id);

@@ -1,27 +1,13 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import {
-  apiFixture,
-  fixtureConfigDir,
-  loadEffectiveConfig,
-  type ApiFixture,
-} from '../../test/helpers/api-fixture.ts';
-import { forEachDialect } from '../../test/helpers/databases.ts';
-import type { EffectiveConfig } from '../config/effective-config.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { forEachApiDialect, type ApiFixture } from '../../test/helpers/api-fixture.ts';
 import { updateRunState } from '../run/run.repo.ts';
 import { recordFiring } from '../schedule/firing.repo.ts';
 import { upsertWorkspaceStatus } from '../workspace/workspace-status.repo.ts';
 
-let config: EffectiveConfig;
-const configDir = fixtureConfigDir();
-beforeAll(async () => {
-  config = await loadEffectiveConfig(configDir.dir);
-});
-afterAll(() => configDir.cleanup());
-
-forEachDialect('workspace routes', (harness) => {
+forEachApiDialect('workspace routes', (fixture) => {
   let f: ApiFixture;
   beforeEach(() => {
-    f = apiFixture(harness.db, config);
+    f = fixture();
   });
   const get = (url: string) => f.app.inject({ url });
   const post = (url: string, payload?: object) => f.app.inject({ method: 'POST', url, payload });

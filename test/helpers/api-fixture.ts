@@ -1,4 +1,5 @@
 import pino from 'pino';
+import { afterAll, beforeAll } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { Readiness } from '../../src/api/api-deps.ts';
 import { buildApp } from '../../src/api/app.ts';
@@ -9,6 +10,7 @@ import { RunService } from '../../src/run/run.service.ts';
 import type { Db } from '../../src/store/schema.ts';
 import { ManualClock } from '../../src/time/clock.ts';
 import { makeConfigDir, workspaceFiles } from './config-dir.ts';
+import { forEachDialect, type DialectHarness } from './databases.ts';
 
 /** Monday 15 March 2027, 06:00 UTC (07:00 in Paris): before the working day's deploys. */
 export const FIXTURE_NOW = '2027-03-15T06:00:00.000Z';
@@ -41,6 +43,7 @@ export async function loadEffectiveConfig(dir: string): Promise<EffectiveConfig>
 
 export interface ApiFixture {
   readonly app: FastifyInstance;
+  readonly config: EffectiveConfig;
   readonly db: Db;
   readonly hub: EventHub;
   readonly clock: ManualClock;
@@ -57,6 +60,7 @@ export function apiFixture(db: Db, config: EffectiveConfig): ApiFixture {
   // Ids that sort by creation make list order easy to assert; the real service uses UUIDs.
   const runs = new RunService({ db, hub, clock, newId: () => `run-${String(++ids).padStart(4, '0')}` });
   const fixture: ApiFixture = {
+    config,
     db,
     hub,
     clock,
@@ -73,4 +77,21 @@ export function apiFixture(db: Db, config: EffectiveConfig): ApiFixture {
     }),
   };
   return fixture;
+}
+
+/**
+ * Declares API tests against both dialects over the shared fixture configuration: `fixture()` builds a
+ * fresh app (call it in beforeEach).
+ */
+export function forEachApiDialect(
+  name: string,
+  fn: (fixture: () => ApiFixture, harness: DialectHarness) => void,
+): void {
+  let config: EffectiveConfig;
+  const configDir = fixtureConfigDir();
+  beforeAll(async () => {
+    config = await loadEffectiveConfig(configDir.dir);
+  });
+  afterAll(() => configDir.cleanup());
+  forEachDialect(name, (harness) => fn(() => apiFixture(harness.db, config), harness));
 }
