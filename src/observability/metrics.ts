@@ -1,0 +1,70 @@
+/**
+ * Every Prometheus metric Tide exposes (SPEC §8), declared once on one registry. Code that observes
+ * something imports the metric from here; `GET /metrics` renders the registry. docs/monitoring.md lists
+ * them (a test checks it is in step).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'tide_process_' });
+  const registers = [registry];
+  return {
+    registry,
+    runsTotal: new Counter({
+      name: 'tide_runs_total',
+      help: 'Runs that reached a terminal state, by action, trigger and result (succeeded, failed, canceled, timed_out).',
+      labelNames: ['action', 'trigger', 'result'] as const,
+      registers,
+    }),
+    runDurationSeconds: new Histogram({
+      name: 'tide_run_duration_seconds',
+      help: 'Duration of finished runs from start to end, by action.',
+      labelNames: ['action'] as const,
+      buckets: [1, 5, 15, 30, 60, 120, 300, 600, 1800, 3600],
+      registers,
+    }),
+    scheduleLagSeconds: new Histogram({
+      name: 'tide_schedule_lag_seconds',
+      help: 'Delay between a firing scheduled instant and its run starting.',
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 300],
+      registers,
+    }),
+    firingsTotal: new Counter({
+      name: 'tide_firings_total',
+      help: 'Firings recorded in the ledger, by outcome (fired, skipped, missed, superseded).',
+      labelNames: ['outcome'] as const,
+      registers,
+    }),
+    runsActive: new Gauge({ name: 'tide_runs_active', help: 'Runs executing on this replica.', registers }),
+    queueDepth: new Gauge({ name: 'tide_queue_depth', help: 'Runs waiting in the queue (all replicas).', registers }),
+    workspaces: new Gauge({
+      name: 'tide_workspaces',
+      help: 'Configured workspaces by observed status (destroyed, deployed, deploy_failed, …).',
+      labelNames: ['status'] as const,
+      registers,
+    }),
+    configReloadsTotal: new Counter({
+      name: 'tide_config_reloads_total',
+      help: 'Configuration reloads, by result (ok: no errors, error: some unit rejected).',
+      labelNames: ['result'] as const,
+      registers,
+    }),
+    httpRequestDurationSeconds: new Histogram({
+      name: 'tide_http_request_duration_seconds',
+      help: 'HTTP request durations by method, route template (or "unmatched") and status code.',
+      labelNames: ['method', 'route', 'status_code'] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers,
+    }),
+    loginFailuresTotal: new Counter({ name: 'tide_login_failures_total', help: 'Failed login attempts.', registers }),
+    lockoutsTotal: new Counter({ name: 'tide_lockouts_total', help: 'Accounts or source addresses locked out after too many failures.', registers }),
+    backupLastSuccessTimestampSeconds: new Gauge({
+      name: 'tide_backup_last_success_timestamp_seconds',
+      help: 'Unix time of the last successful backup (0 if none).',
+      registers,
+    }),
+  };
+}
+
+export type TideMetrics = ReturnType<typeof createMetrics>;
