@@ -37,7 +37,11 @@ export function createMetrics() {
       registers,
     }),
     runsActive: new Gauge({ name: 'tide_runs_active', help: 'Runs executing on this replica.', registers }),
-    queueDepth: new Gauge({ name: 'tide_queue_depth', help: 'Runs waiting in the queue (all replicas).', registers }),
+    queueDepth: new Gauge({
+      name: 'tide_queue_depth',
+      help: 'Runs waiting in the queue (all replicas).',
+      registers,
+    }),
     workspaces: new Gauge({
       name: 'tide_workspaces',
       help: 'Configured workspaces by observed status (destroyed, deployed, deploy_failed, …).',
@@ -57,8 +61,16 @@ export function createMetrics() {
       buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
       registers,
     }),
-    loginFailuresTotal: new Counter({ name: 'tide_login_failures_total', help: 'Failed login attempts.', registers }),
-    lockoutsTotal: new Counter({ name: 'tide_lockouts_total', help: 'Accounts or source addresses locked out after too many failures.', registers }),
+    loginFailuresTotal: new Counter({
+      name: 'tide_login_failures_total',
+      help: 'Failed login attempts.',
+      registers,
+    }),
+    lockoutsTotal: new Counter({
+      name: 'tide_lockouts_total',
+      help: 'Accounts or source addresses locked out after too many failures.',
+      registers,
+    }),
     backupLastSuccessTimestampSeconds: new Gauge({
       name: 'tide_backup_last_success_timestamp_seconds',
       help: 'Unix time of the last successful backup (0 if none).',
