@@ -2,12 +2,18 @@
  * What the HTTP app needs from the rest of Tide, and nothing more: the daemon wires the real objects,
  * tests pass real stores with a manual clock. Each member is the narrowest shape the routes use.
  */
+import type { AuditRecorder } from '../audit/audit-entry.ts';
+import type { AuthSettings } from '../auth/auth-settings.ts';
 import type { EffectiveConfig } from '../config/effective-config.ts';
 import type { EventHub } from '../events/event-hub.ts';
+import type { RateLimiter } from '../http/rate-limiter.ts';
 import type { Logger } from '../log/logger.ts';
+import type { TideMetrics } from '../observability/metrics.ts';
 import type { RunService } from '../run/run.service.ts';
+import type { SecretStore } from '../secrets/secret-store.ts';
 import type { Db } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';
+import type { HttpSecurityOptions } from './security-headers.ts';
 
 export interface ReadinessCheck {
   readonly ok: boolean;
@@ -31,4 +37,19 @@ export interface ApiDeps {
   readonly runs: Pick<RunService, 'enqueue' | 'cancel'>;
   readiness(): Promise<Readiness>;
   readonly logger: Logger;
+  /** Where every mutation is recorded (src/audit/audit-log.ts in production). */
+  readonly audit: AuditRecorder;
+  /**
+   * Signing key, token lifetimes, lockout policy, trusted origins (src/auth/auth-settings.ts): every
+   * route but health, metrics, login and refresh requires credentials (src/auth/auth.plugin.ts).
+   */
+  readonly auth: AuthSettings;
+  /** Counts requests against the limits of src/http/rate-limit.plugin.ts; absent = no rate limits. */
+  readonly rateLimiter?: RateLimiter;
+  /** Served at `GET /metrics` and fed request durations; absent (tests that don't look) = neither. */
+  readonly metrics?: TideMetrics;
+  /** Sensitive variable values, encrypted at rest; the API only sets them and says whether they are set. */
+  readonly secrets: Pick<SecretStore, 'describe' | 'update'>;
+  /** CORS origins and the public URL (for HSTS); absent = no cross-origin access, no HSTS. */
+  readonly security?: HttpSecurityOptions;
 }

@@ -5,11 +5,13 @@
  */
 import { z } from 'zod';
 import { nameSchema } from '../config/common.schema.ts';
+import { variableNamePattern } from '../config/names.ts';
 import { issuesToProblems } from '../config/zod-problems.ts';
+import { MIN_SECRET_LENGTH } from '../engine/secret-mask.ts';
 import { TideError } from '../errors/tide-error.ts';
 import { runStates, runTriggers } from '../run/run-state.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../store/page.ts';
-import { workspaceObservedStatuses } from '../store/schema.ts';
+import { auditResults, workspaceObservedStatuses } from '../store/schema.ts';
 
 /** 1 MiB: far above any legitimate body (`{"mode": …}`), far below what could hurt the process. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -72,8 +74,58 @@ export const logQuery = z
     path: ['format'],
   });
 
+const instantQuery = z.iso.datetime({ offset: true }).transform((value) => new Date(value));
+/** Free text filters (actor, target) are bounded so a query string cannot carry a megabyte. */
+const auditText = z.string().min(1).max(200);
+
+export const auditListQuery = z.strictObject({
+  actor: auditText.optional(),
+  /** `<domain>.<verb>`, e.g. `workspace.deploy`, `auth.login`. */
+  action: z
+    .string()
+    .regex(/^[a-z0-9_]+(\.[a-z0-9_]+)+$/, { error: 'want <domain>.<verb>, e.g. workspace.deploy' })
+    .optional(),
+  target: auditText.optional(),
+  result: z.enum(auditResults).optional(),
+  /** Entries at or after this instant. */
+  since: instantQuery.optional(),
+  /** Entries before this instant. */
+  until: instantQuery.optional(),
+  limit,
+  cursor,
+});
+
 export const deployBody = z.strictObject({ mode: nameSchema.optional() });
 export const emptyBody = z.strictObject({});
+
+/** 64 KiB: room for a private key or a certificate chain. */
+export const MAX_SENSITIVE_VALUE_LENGTH = 64 * 1024;
+
+/**
+ * A sensitive variable's new value. At least MIN_SECRET_LENGTH characters, since the log masker leaves
+ * shorter strings alone (masking every `abc` would wreck logs and reveal the value); no NUL, which a
+ * process environment cannot hold.
+ */
+const sensitiveValue = z
+  .string()
+  .min(MIN_SECRET_LENGTH, {
+    error: `a sensitive value needs at least ${MIN_SECRET_LENGTH} characters to be masked in logs`,
+  })
+  .max(MAX_SENSITIVE_VALUE_LENGTH)
+  .refine((value) => !value.includes('\0'), { error: 'a sensitive value cannot contain a NUL character' });
+
+export const variablesBody = z.strictObject({
+  sensitive: z
+    .record(
+      z
+        .string()
+        .regex(variableNamePattern, { error: (issue) => `invalid variable name "${String(issue.input)}"` }),
+      z.union([sensitiveValue, z.null()]),
+    )
+    .describe(
+      "Variable name → new value, or null to delete it. Names must be in the workspace's sensitive_variables.",
+    ),
+});
 
 export type RequestPart = 'params' | 'query' | 'body';
 

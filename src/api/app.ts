@@ -3,12 +3,25 @@
  * that; tests call `inject()`. Each domain adds its routes as a plugin; errors of every route go
  * through the one handler in error-handler.ts.
  */
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import { authPlugin } from '../auth/auth.plugin.ts';
+import type { AuthDeps } from '../auth/auth-settings.ts';
+import { tideVersion } from '../cli/version.ts';
+import { rateLimitPlugin } from '../http/rate-limit.plugin.ts';
+import { observeHttp, REQUEST_ID_LOG_LABEL, requestIdOf } from '../observability/http-observability.ts';
 import type { ApiDeps } from './api-deps.ts';
+import { auditRoutes } from './audit.routes.ts';
+import { authRoutes } from './auth.routes.ts';
 import { BODY_LIMIT_BYTES } from './api-schemas.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { healthRoutes } from './health.routes.ts';
+import { metricsRoutes } from './metrics.routes.ts';
+import { openApiRoutes, recordRoutes } from './openapi.ts';
 import { runRoutes } from './run.routes.ts';
+import { tokenRoutes } from './token.routes.ts';
+import { userRoutes } from './user.routes.ts';
+import { registerSecurityHeaders } from './security-headers.ts';
+import { variablesRoutes } from './variables.routes.ts';
 import { workspaceRoutes } from './workspace.routes.ts';
 
 export function buildApp(deps: ApiDeps): FastifyInstance {
@@ -19,10 +32,40 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     bodyLimit: BODY_LIMIT_BYTES,
     // `/workspaces/` and `/workspaces` are the same list; a missing slash is no reason for a 404.
     routerOptions: { ignoreTrailingSlash: true },
+    // A caller's valid X-Request-Id is kept, else one is generated; logged as request_id.
+    genReqId: requestIdOf,
+    logController: new LogController({ requestIdLogLabel: REQUEST_ID_LOG_LABEL }),
   });
+  // Before any route exists, so the OpenAPI document sees every one.
+  const routes = recordRoutes(app);
+  // First, so requests that later hooks reject still carry their id and are timed.
+  observeHttp(app, deps.metrics);
   registerErrorHandling(app);
+  // Early: rejected requests (401, 429) get the headers too, and preflights are answered before
+  // authentication, which a browser's preflight never carries.
+  registerSecurityHeaders(app, deps.security ?? {});
+  // Before the routes, so its hooks cover them. Per-IP limits run in onRequest, ahead of authentication;
+  // per-principal ones in preHandler, after the auth plugin's onRequest has set the principal.
+  if (deps.rateLimiter) void app.register(rateLimitPlugin, { limiter: deps.rateLimiter, clock: deps.clock });
+  // Before the routes: every route's permission is enforced by its hooks (src/auth/auth.plugin.ts).
+  void app.register(authPlugin, { db: deps.db, clock: deps.clock, audit: deps.audit, settings: deps.auth });
   void app.register(healthRoutes, { prefix: '/api/health', deps });
+  if (deps.metrics) void app.register(metricsRoutes, { metrics: deps.metrics });
   void app.register(workspaceRoutes, { prefix: '/api/v1', deps });
   void app.register(runRoutes, { prefix: '/api/v1', deps });
+  void app.register(variablesRoutes, { prefix: '/api/v1', deps });
+  void app.register(openApiRoutes, { prefix: '/api/v1', routes, version: tideVersion });
+  void app.register(auditRoutes, { prefix: '/api/v1', deps });
+  const auth: AuthDeps = {
+    db: deps.db,
+    clock: deps.clock,
+    audit: deps.audit,
+    logger: deps.logger,
+    settings: deps.auth,
+    metrics: deps.metrics,
+  };
+  void app.register(authRoutes, { prefix: '/api/v1', auth });
+  void app.register(userRoutes, { prefix: '/api/v1', auth });
+  void app.register(tokenRoutes, { prefix: '/api/v1', auth });
   return app;
 }

@@ -31,13 +31,19 @@ forEachApiDialect('API error responses', (fixture) => {
       hub: f.hub,
       clock: f.clock,
       runs: f.runs,
+      audit: f.audit,
+      secrets: f.secrets,
+      auth: f.auth,
       config: () => {
         throw new Error('cannot read /secret/path');
       },
       readiness: async () => ({ ok: true, checks: {} }),
       logger: pino({ level: 'error' }, { write: (line: string) => logged.push(line) }),
     });
-    const response = await app.inject({ url: '/api/v1/workspaces' });
+    const response = await app.inject({
+      url: '/api/v1/workspaces',
+      headers: { authorization: `Bearer ${await f.adminToken()}` },
+    });
     expect(response.statusCode).toBe(500);
     const { error } = response.json();
     expect(error.code).toBe('internal');

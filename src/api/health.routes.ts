@@ -6,14 +6,20 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { TideError } from '../errors/tide-error.ts';
 import type { ApiDeps, Readiness } from './api-deps.ts';
+import { routeConfig } from './route-config.ts';
 
 export const healthRoutes: FastifyPluginAsync<{ deps: Pick<ApiDeps, 'readiness'> }> = async (
   app,
   { deps },
 ) => {
-  app.get('/live', async () => ({ status: 'ok' }));
+  const liveConfig = routeConfig({ permission: 'public', summary: 'Liveness: the process serves HTTP' });
+  app.get('/live', { config: liveConfig }, async () => ({ status: 'ok' }));
 
-  app.get('/ready', async () => {
+  const readyConfig = routeConfig({
+    permission: 'public',
+    summary: 'Readiness: database, migrations, config, scheduler, engine (503 naming what fails)',
+  });
+  app.get('/ready', { config: readyConfig }, async () => {
     const readiness = await deps.readiness().catch((error: unknown): Readiness => ({
       ok: false,
       checks: { readiness: { ok: false, detail: error instanceof Error ? error.message : String(error) } },

@@ -143,7 +143,10 @@ forEachApiDialect('following a run log', (fixture) => {
     const address = await f.app.listen({ host: '127.0.0.1', port: 0 });
     try {
       await writeChunk('hello', false);
-      const request = get(`${address}/api/v1/runs/${run.id}/logs?follow=true`, { agent: false });
+      const request = get(`${address}/api/v1/runs/${run.id}/logs?follow=true`, {
+        agent: false,
+        headers: { authorization: `Bearer ${await f.adminToken()}` },
+      });
       const [response] = (await once(request, 'response')) as [IncomingMessage];
       const [first] = (await once(response, 'data')) as [Buffer];
       expect(first.toString()).toBe('hello\n');

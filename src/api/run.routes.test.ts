@@ -96,7 +96,7 @@ forEachApiDialect('run routes', (fixture) => {
       expect(response.json()).toMatchObject({
         id: queued!.id,
         state: 'canceled',
-        reason: 'canceled by anonymous',
+        reason: 'canceled by fixture-admin',
       });
     });
 

@@ -1,6 +1,8 @@
 /** `/api/v1/runs…` (SPEC §6): list, read, follow the log, cancel. */
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { assertWorkspaceAccess, principalOf, scopeOf } from '../auth/auth.plugin.ts';
+import { globToLike } from '../auth/workspace-scope.ts';
 import { TideError } from '../errors/tide-error.ts';
 import { readLogChunks } from '../run/run-log.repo.ts';
 import { getRun, listRuns } from '../run/run.repo.ts';
@@ -11,6 +13,8 @@ import type { Db } from '../store/schema.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { emptyBody, logQuery, parseRequest, runListQuery, runParams } from './api-schemas.ts';
 import { streamRunLog, toLogChunkView, type StreamFormat } from './log-stream.ts';
+import { audited } from './request-audit.ts';
+import { routeConfig } from './route-config.ts';
 
 function runId(request: FastifyRequest): string {
   return parseRequest(runParams, request.params, 'params').id;
@@ -22,6 +26,13 @@ async function requireRun(db: Db, id: string): Promise<Run> {
   return run;
 }
 
+/** The run named in the path, if the caller may see its workspace (403 otherwise, 404 if there is none). */
+async function requireVisibleRun(db: Db, request: FastifyRequest): Promise<Run> {
+  const run = await requireRun(db, runId(request));
+  assertWorkspaceAccess(request, run.workspace);
+  return run;
+}
+
 export const runRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   // Followed logs last as long as their runs; on shutdown they end, or closing would wait for every run.
   const openStreams = new Set<Readable>();
@@ -29,26 +40,54 @@ export const runRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { de
     for (const stream of openStreams) stream.destroy();
   });
 
-  app.get('/runs', async (request) => {
+  const listConfig = routeConfig({
+    permission: 'read',
+    summary: 'List runs, newest first, by workspace, state and trigger',
+    schemas: { querystring: runListQuery },
+  });
+  app.get('/runs', { config: listConfig }, async (request) => {
     const query = parseRequest(runListQuery, request.query, 'query');
-    const page = await listRuns(deps.db, { ...query, cursor: query.cursor ?? null });
+    const scope = scopeOf(request);
+    const workspaceLike = scope.sets.map((set) => set.map(globToLike));
+    const page = await listRuns(deps.db, { ...query, workspaceLike, cursor: query.cursor ?? null });
     return { items: page.items.map(toRunView), next_cursor: page.next_cursor };
   });
 
-  app.get('/runs/:id', async (request) => toRunView(await requireRun(deps.db, runId(request))));
+  const getConfig = routeConfig({ permission: 'read', summary: 'One run', schemas: { params: runParams } });
+  app.get('/runs/:id', { config: getConfig }, async (request) =>
+    toRunView(await requireVisibleRun(deps.db, request)),
+  );
 
   // 202: a running run is only asked to stop; the runner finishes the job and records `canceled`.
-  app.post('/runs/:id/cancel', async (request, reply) => {
+  const cancelConfig = routeConfig({
+    permission: 'operate',
+    summary: 'Cancel a queued or running run (202)',
+    schemas: { params: runParams, body: emptyBody },
+  });
+  app.post('/runs/:id/cancel', { config: cancelConfig }, async (request, reply) => {
     const id = runId(request);
-    parseRequest(emptyBody, request.body, 'body');
-    const run = await deps.runs.cancel(id, null);
+    const run = await audited(
+      deps.audit,
+      request,
+      { action: 'run.cancel', target: `run:${id}` },
+      async () => {
+        parseRequest(emptyBody, request.body, 'body');
+        await requireVisibleRun(deps.db, request);
+        return deps.runs.cancel(id, principalOf(request).name);
+      },
+    );
     return reply.code(202).send(toRunView(run));
   });
 
-  app.get('/runs/:id/logs', async (request, reply) => {
+  const logsConfig = routeConfig({
+    permission: 'read',
+    summary: "A run's log: one page of chunks, or followed as text or NDJSON",
+    schemas: { params: runParams, querystring: logQuery },
+  });
+  app.get('/runs/:id/logs', { config: logsConfig }, async (request, reply) => {
     const id = runId(request);
     const query = parseRequest(logQuery, request.query, 'query');
-    await requireRun(deps.db, id);
+    await requireVisibleRun(deps.db, request);
     const format = query.format ?? (query.follow ? 'text' : 'json');
     if (format === 'json') return logPage(deps.db, id, query.limit, query.cursor);
     const stream = streamRunLog(deps, id, { format, follow: query.follow });

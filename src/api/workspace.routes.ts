@@ -3,6 +3,7 @@
  * a malformed or traversal-looking name is a 400 that never reaches the config or the store.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import { principalOf, scopeOf } from '../auth/auth.plugin.ts';
 import { toRunView } from '../run/run-view.ts';
 import { listFirings } from '../schedule/firing.repo.ts';
 import { WorkspaceService, type RunRequestAction } from '../workspace/workspace.service.ts';
@@ -16,6 +17,8 @@ import {
   workspaceListQuery,
   workspaceParams,
 } from './api-schemas.ts';
+import { audited } from './request-audit.ts';
+import { routeConfig } from './route-config.ts';
 
 const runActions: readonly RunRequestAction[] = ['deploy', 'destroy', 'plan'];
 
@@ -33,19 +36,49 @@ function requestedMode(action: RunRequestAction, body: unknown): string | undefi
 export const workspaceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   const workspaces = new WorkspaceService(deps);
 
-  app.get('/workspaces', async (request) => {
+  // Each route declares the schemas it validates with: the OpenAPI document is generated from them.
+  const params = workspaceParams;
+  const listConfig = routeConfig({
+    permission: 'read',
+    summary: 'List workspaces with status, mode and next firings',
+    schemas: { querystring: workspaceListQuery },
+  });
+  app.get('/workspaces', { config: listConfig }, async (request) => {
     const query = parseRequest(workspaceListQuery, request.query, 'query');
-    return workspaces.list(query);
+    return workspaces.list({ ...query, visible: (name) => scopeOf(request).allows(name) });
   });
 
-  app.get('/workspaces/:name', async (request) => workspaces.get(workspaceName(request)));
+  const getConfig = routeConfig({
+    permission: 'read',
+    workspaceParam: 'name',
+    summary: 'One workspace',
+    schemas: { params },
+  });
+  app.get('/workspaces/:name', { config: getConfig }, async (request) =>
+    workspaces.get(workspaceName(request)),
+  );
 
   for (const action of runActions) {
     // 202: the run is queued; its progress is at /api/v1/runs/{id} and its log at /runs/{id}/logs.
-    app.post(`/workspaces/:name/${action}`, async (request, reply) => {
+    const config = routeConfig({
+      permission: 'operate',
+      workspaceParam: 'name',
+      summary: `Queue a ${action} run (202 with the run)`,
+      schemas: { params, body: action === 'deploy' ? deployBody : emptyBody },
+    });
+    app.post(`/workspaces/:name/${action}`, { config }, async (request, reply) => {
       const name = workspaceName(request);
-      const mode = requestedMode(action, request.body);
-      const run = await workspaces.requestRun(name, action, mode);
+      const run = await audited(
+        deps.audit,
+        request,
+        {
+          action: `workspace.${action}`,
+          target: `workspace:${name}`,
+          detailsOf: (queued) => ({ run_id: queued.id, mode: queued.mode }),
+        },
+        () =>
+          workspaces.requestRun(name, action, requestedMode(action, request.body), principalOf(request).name),
+      );
       return reply.code(202).send(toRunView(run));
     });
   }
@@ -54,20 +87,45 @@ export const workspaceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app
     ['enable', true],
     ['disable', false],
   ] as const) {
-    app.post(`/workspaces/:name/${action}`, async (request) => {
+    const config = routeConfig({
+      permission: 'operate',
+      workspaceParam: 'name',
+      summary: `${enabled ? 'Enable' : 'Disable'} the workspace's schedules (overrides the config file)`,
+      schemas: { params, body: emptyBody },
+    });
+    app.post(`/workspaces/:name/${action}`, { config }, async (request) => {
       const name = workspaceName(request);
-      parseRequest(emptyBody, request.body, 'body');
-      return workspaces.setEnabled(name, enabled);
+      return audited(
+        deps.audit,
+        request,
+        { action: `workspace.${action}`, target: `workspace:${name}` },
+        () => {
+          parseRequest(emptyBody, request.body, 'body');
+          return workspaces.setEnabled(name, enabled);
+        },
+      );
     });
   }
 
-  app.get('/workspaces/:name/schedule', async (request) => {
+  const scheduleConfig = routeConfig({
+    permission: 'read',
+    workspaceParam: 'name',
+    summary: 'Next firings and the timeline of windows, firings and runs',
+    schemas: { params, querystring: scheduleQuery },
+  });
+  app.get('/workspaces/:name/schedule', { config: scheduleConfig }, async (request) => {
     const name = workspaceName(request);
     const query = parseRequest(scheduleQuery, request.query, 'query');
     return workspaces.schedule(name, query);
   });
 
-  app.get('/workspaces/:name/firings', async (request) => {
+  const firingsConfig = routeConfig({
+    permission: 'read',
+    workspaceParam: 'name',
+    summary: "The workspace's firing ledger, newest first",
+    schemas: { params, querystring: pageQuery },
+  });
+  app.get('/workspaces/:name/firings', { config: firingsConfig }, async (request) => {
     const name = workspaceName(request);
     const query = parseRequest(pageQuery, request.query, 'query');
     workspaces.assertKnown(name);

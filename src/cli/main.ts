@@ -1,9 +1,13 @@
 import { Command, CommanderError } from 'commander';
 import { toTideError, TideError } from '../errors/tide-error.ts';
+import { registerAudit } from './commands/audit.ts';
 import { registerDbMigrate } from './commands/db-migrate.ts';
+import { registerLogin } from './commands/login.ts';
 import { registerRun } from './commands/run.ts';
 import { registerSchedulePreview } from './commands/schedule-preview.ts';
 import { registerServe } from './commands/serve.ts';
+import { registerToken } from './commands/token.ts';
+import { registerUser } from './commands/user.ts';
 import { registerValidate } from './commands/validate.ts';
 import { registerWorkspace } from './commands/workspace.ts';
 import { processOutput, type CliContext, type Output } from './output.ts';
@@ -24,8 +28,12 @@ export function buildProgram(ctx: CliContext): Command {
   registerSchedulePreview(program, ctx);
   registerServe(program, ctx);
   registerDbMigrate(program, ctx);
+  registerAudit(program, ctx);
   registerWorkspace(program, ctx);
   registerRun(program, ctx);
+  registerLogin(program, ctx);
+  registerUser(program, ctx);
+  registerToken(program, ctx);
   return program;
 }
 

@@ -6,6 +6,20 @@ export const SENSITIVE_OUTPUT = '(sensitive)';
 type OutputJson = Record<string, { sensitive?: boolean; value?: unknown }>;
 
 /**
+ * Every string inside `value` passed through `mask`: an output that is not marked sensitive may still
+ * hold a sensitive variable's value (`output "x" { value = var.token }` with `token` not declared
+ * sensitive in the code), and outputs are stored and returned by the API.
+ */
+export function maskOutputValues<T>(value: T, mask: (text: string) => string): T {
+  if (typeof value === 'string') return mask(value) as T;
+  if (Array.isArray(value)) return value.map((item: unknown) => maskOutputValues(item, mask)) as T;
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, item]) => [key, maskOutputValues(item, mask)]),
+  ) as T;
+}
+
+/**
  * `{name: value}` from `output -json`. Sensitive values never leave this function: the run record, the API
  * and the jobs' TIDE_OUTPUT_* variables all see `(sensitive)`. An empty state prints `{}`.
  */

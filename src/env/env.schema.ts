@@ -4,18 +4,61 @@
  */
 import { z } from 'zod';
 import { isValidTimeZone } from '../schedule/zoned-time.ts';
-import { parseDuration } from '../time/duration.ts';
+import { parseEncryptionKey } from '../secrets/encryption-key.ts';
+import { formatDuration, parseDuration } from '../time/duration.ts';
 
-interface EnvVariable {
+export interface EnvVariable {
   readonly name: string;
   readonly description: string;
   /** Shown in .env.sample; also the default when the schema has one. */
   readonly example: string;
   readonly schema: z.ZodType;
+  /**
+   * A secret: with TIDE_ENV=production, Tide refuses to start when it is missing, shorter than
+   * `minBytes` or of low variety (src/env/production-checks.ts).
+   */
+  readonly secret?: boolean;
+  /** Minimum length in bytes of a secret (UTF-8 of the text, or the decoded key). */
+  readonly minBytes?: number;
 }
 
 const timeZone = z.string().refine(isValidTimeZone, { error: 'unknown IANA time zone' });
 const port = z.coerce.number().int().min(1).max(65_535);
+
+const keyFormat = 'expected 32 bytes as base64 or as 64 hex characters (e.g. `openssl rand -base64 32`)';
+/** An encryption key, decoded: what production-checks measures and what the cipher uses. */
+const encryptionKey = z.string().transform((text, ctx) => {
+  const key = parseEncryptionKey(text);
+  if (!key) ctx.addIssue({ code: 'custom', message: keyFormat });
+  return key ?? z.NEVER;
+});
+
+/** `https://app.example.com`: scheme, host and port only, exactly as a browser sends it in `Origin`. */
+function isExactOrigin(text: string): boolean {
+  try {
+    const url = new URL(text);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === text;
+  } catch {
+    return false;
+  }
+}
+
+/** A duration such as `15m` or `7d` (src/time/duration.ts), as milliseconds, within bounds. */
+function durationMs(fallback: string, minMs: number, maxMs: number) {
+  return z
+    .string()
+    .default(fallback)
+    .transform((text, ctx) => {
+      const parsed = parseDuration(text);
+      if (parsed.ok && parsed.ms >= minMs && parsed.ms <= maxMs) return parsed.ms;
+      const range = `between ${formatDuration(minMs)} and ${formatDuration(maxMs)}`;
+      ctx.addIssue({
+        code: 'custom',
+        message: parsed.ok ? `expected a duration ${range}` : `${parsed.error}; expected a duration ${range}`,
+      });
+      return z.NEVER;
+    });
+}
 
 export const envVariables = [
   {
@@ -110,6 +153,113 @@ export const envVariables = [
     description: 'Log level: fatal, error, warn, info, debug or trace.',
     example: 'info',
     schema: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).default('info'),
+  },
+  {
+    name: 'TIDE_ENV',
+    description:
+      '`development` or `production`. In production Tide refuses to start with a missing or weak secret (naming each) and never generates keys.',
+    example: 'development',
+    schema: z.enum(['development', 'production']).default('development'),
+  },
+  {
+    name: 'TIDE_PUBLIC_URL',
+    description:
+      "The URL people and browsers reach Tide at (behind a proxy, the proxy's). When it is https, responses carry Strict-Transport-Security.",
+    example: '',
+    schema: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+  },
+  {
+    name: 'TIDE_ENCRYPTION_KEY',
+    description:
+      'Key that encrypts sensitive variables at rest (AES-256-GCM): 32 bytes as base64 or 64 hex characters. Unset outside production: generated once in `<data>/encryption-key`.',
+    example: '',
+    schema: encryptionKey.optional(),
+    secret: true,
+    minBytes: 32,
+  },
+  {
+    name: 'TIDE_ENCRYPTION_KEY_PREVIOUS',
+    description:
+      'Comma-separated former encryption keys during a rotation: values under them stay readable and are re-encrypted with TIDE_ENCRYPTION_KEY at start.',
+    example: '',
+    schema: z
+      .string()
+      .transform((text) =>
+        text
+          .split(',')
+          .map((part) => part.trim())
+          .filter((part) => part !== ''),
+      )
+      .pipe(z.array(encryptionKey))
+      .default([]),
+  },
+  {
+    name: 'TIDE_CORS_ORIGINS',
+    description:
+      'Comma-separated exact origins (`https://app.example.com`) whose browser pages may call the API with credentials. Default: none (same origin only).',
+    example: '',
+    schema: z
+      .string()
+      .transform((text) =>
+        text
+          .split(',')
+          .map((part) => part.trim())
+          .filter((part) => part !== ''),
+      )
+      .pipe(
+        z.array(
+          z.string().refine(isExactOrigin, {
+            error: (issue) =>
+              `"${String(issue.input)}" is not an exact origin: scheme://host[:port], no path or trailing slash`,
+          }),
+        ),
+      )
+      .default([]),
+  },
+  {
+    name: 'TIDE_JWT_SECRET',
+    description:
+      'Key that signs access tokens (HS256), at least 32 bytes, the same on every replica. Unset outside production: generated once in `<data>/jwt-secret`. Changing it ends current access tokens (clients refresh; browsers log in again; docs/security.md).',
+    example: '',
+    schema: z
+      .string()
+      .min(32, { error: 'at least 32 characters (e.g. `openssl rand -base64 48`)' })
+      .optional(),
+    secret: true,
+    minBytes: 32,
+  },
+  {
+    name: 'TIDE_ACCESS_TOKEN_TTL',
+    description: 'How long an access token (JWT) is valid; clients refresh it with their refresh token.',
+    example: '15m',
+    schema: durationMs('15m', 10_000, 86_400_000),
+  },
+  {
+    name: 'TIDE_REFRESH_TOKEN_TTL',
+    description:
+      'How long a refresh token is valid; each use returns a new one, so a session ends after this long unused.',
+    example: '7d',
+    schema: durationMs('7d', 60_000, 365 * 86_400_000),
+  },
+  {
+    name: 'TIDE_LOGIN_LOCKOUT_THRESHOLD',
+    description:
+      'Failed logins that lock an account (a source address locks after 4 times as many), until the lockout duration passes or an admin unlocks it.',
+    example: '5',
+    schema: z.coerce.number().int().min(1).max(1000).default(5),
+  },
+  {
+    name: 'TIDE_LOGIN_LOCKOUT_DURATION',
+    description: 'How long failures are counted and how long a lockout lasts.',
+    example: '15m',
+    schema: durationMs('15m', 1000, 86_400_000),
+  },
+  {
+    name: 'TIDE_TOKEN',
+    description:
+      'CLI only: an API token (or access token) sent as `Authorization: Bearer`; wins over the credentials saved by `tide login`. For scripts and CI.',
+    example: '',
+    schema: z.string().min(1).optional(),
   },
 ] as const satisfies readonly EnvVariable[];
 

@@ -15,6 +15,29 @@ export const errorCatalogue = {
     summary: 'A request body, query string or path parameter failed schema validation.',
   },
   payload_too_large: { status: 413, exitCode: 2, summary: 'The request body is larger than 1 MiB.' },
+  unauthenticated: {
+    status: 401,
+    exitCode: 6,
+    summary:
+      'No valid credentials: none sent, or the token is expired, revoked or malformed (run `tide login`, or set TIDE_TOKEN).',
+  },
+  invalid_credentials: {
+    status: 401,
+    exitCode: 6,
+    summary:
+      'Login refused: unknown user, wrong password, or account temporarily locked (one answer for all).',
+  },
+  forbidden: {
+    status: 403,
+    exitCode: 7,
+    summary: 'Authenticated, but the role or workspace patterns do not allow this request.',
+  },
+  csrf_failed: {
+    status: 403,
+    exitCode: 7,
+    summary:
+      'A cookie-authenticated request lacked a matching X-CSRF-Token header or came from an untrusted Origin.',
+  },
   // 409, not 422: the request is fine; the workspace's files are what is wrong, so it conflicts with its state.
   config_invalid: {
     status: 409,
@@ -36,11 +59,22 @@ export const errorCatalogue = {
     exitCode: 4,
     summary: 'This firing (workspace, schedule, scheduled time) is already in the ledger.',
   },
+  origin_not_allowed: {
+    status: 403,
+    exitCode: 1,
+    summary: 'A browser preflight came from an origin not listed in TIDE_CORS_ORIGINS.',
+  },
   workspace_busy: { status: 409, exitCode: 4, summary: 'The workspace already has an active run.' },
   illegal_transition: {
     status: 409,
     exitCode: 4,
     summary: 'The run cannot move from its current state to that one.',
+  },
+  rate_limited: {
+    status: 429,
+    exitCode: 4,
+    summary:
+      'Too many requests from this client or principal; retry after the seconds in the Retry-After header.',
   },
   database_unavailable: {
     status: 503,

@@ -5,12 +5,30 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+/**
+ * What the on-scrape gauges read, installed by the metrics collector (it knows the worker and the
+ * store). `null` from a query means "unknown right now" (the store failed): the gauge keeps its last
+ * value rather than failing the whole scrape.
+ */
+export interface ScrapeSource {
+  runsActive(): number;
+  queueDepth(): Promise<number | null>;
+  /** Configured workspaces by observed status, every status present (0 when none). */
+  workspacesByStatus(): Promise<ReadonlyMap<string, number> | null>;
+}
+
 export function createMetrics() {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'tide_process_' });
   const registers = [registry];
+  // Until a source is installed (the API alone in tests), the gauges stay at 0.
+  let scrape: ScrapeSource | null = null;
   return {
     registry,
+    /** Installs (null: removes) what `tide_runs_active`, `tide_queue_depth` and `tide_workspaces` read. */
+    setScrapeSource(source: ScrapeSource | null): void {
+      scrape = source;
+    },
     runsTotal: new Counter({
       name: 'tide_runs_total',
       help: 'Runs that reached a terminal state, by action, trigger and result (succeeded, failed, canceled, timed_out).',
@@ -36,17 +54,35 @@ export function createMetrics() {
       labelNames: ['outcome'] as const,
       registers,
     }),
-    runsActive: new Gauge({ name: 'tide_runs_active', help: 'Runs executing on this replica.', registers }),
+    runsActive: new Gauge({
+      name: 'tide_runs_active',
+      help: 'Runs executing on this replica.',
+      registers,
+      collect() {
+        if (scrape) this.set(scrape.runsActive());
+      },
+    }),
     queueDepth: new Gauge({
       name: 'tide_queue_depth',
       help: 'Runs waiting in the queue (all replicas).',
       registers,
+      async collect() {
+        const depth = scrape ? await scrape.queueDepth() : null;
+        if (depth !== null) this.set(depth);
+      },
     }),
     workspaces: new Gauge({
       name: 'tide_workspaces',
       help: 'Configured workspaces by observed status (destroyed, deployed, deploy_failed, …).',
       labelNames: ['status'] as const,
       registers,
+      async collect() {
+        const counts = scrape ? await scrape.workspacesByStatus() : null;
+        if (counts === null) return;
+        // Replaced wholesale: the gauge shows exactly the statuses the source reports, none left over.
+        this.reset();
+        for (const [status, count] of counts) this.set({ status }, count);
+      },
     }),
     configReloadsTotal: new Counter({
       name: 'tide_config_reloads_total',

@@ -156,7 +156,7 @@ export class RunWorker {
     } catch (error) {
       // The executor records failures itself; this is the store failing too. The lease then runs out
       // and the reaper marks the run orphaned.
-      logger.error({ err: error, run_id: run.id }, 'run could not be recorded');
+      logger.error({ err: error, run_id: run.id, workspace: run.workspace }, 'run could not be recorded');
     } finally {
       this.#running.delete(run.id);
       this.#wake();

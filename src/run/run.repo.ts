@@ -77,6 +77,11 @@ export interface ListRunsQuery {
   workspace?: string;
   state?: RunState | readonly RunState[];
   trigger?: RunTrigger;
+  /**
+   * SQL LIKE patterns on the workspace, in groups: a run is listed when every group has a pattern that
+   * matches (how a caller's workspace scope reaches the query, so pages stay full).
+   */
+  workspaceLike?: readonly (readonly string[])[];
   /** Default 50, at most 500. */
   limit?: number;
   cursor?: string | null;
@@ -95,6 +100,15 @@ export async function listRuns(db: Db, query: ListRunsQuery = {}): Promise<Page<
       .$if(query.workspace !== undefined, (qb) => qb.where('workspace', '=', query.workspace ?? ''))
       .$if(states !== undefined, (qb) => qb.where('state', 'in', states ?? []))
       .$if(query.trigger !== undefined, (qb) => qb.where('trigger', '=', query.trigger ?? 'manual'))
+      .$if((query.workspaceLike ?? []).length > 0, (qb) =>
+        qb.where((eb) =>
+          eb.and(
+            (query.workspaceLike ?? []).map((group) =>
+              eb.or(group.map((pattern) => eb('workspace', 'like', pattern))),
+            ),
+          ),
+        ),
+      )
       .$if(after !== null, (qb) =>
         qb.where((eb) => {
           const [createdAt, id] = after ?? ['', ''];

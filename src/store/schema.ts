@@ -101,12 +101,122 @@ export interface RunLogChunksTable {
   content: string;
 }
 
+export const auditResults = ['success', 'failure', 'denied'] as const;
+export type AuditResult = (typeof auditResults)[number];
+
+/** Append-only, hash-chained (src/audit/audit-hash.ts); ids are dense, assigned under the chain lock. */
+export interface AuditLogTable {
+  id: number;
+  at: Instant;
+  actor: string;
+  action: string;
+  target: string | null;
+  result: AuditResult;
+  source_ip: string | null;
+  request_id: string | null;
+  /** JSON text (canonical: keys sorted), or null. */
+  details: string | null;
+  prev_hash: string;
+  hash: string;
+}
+
+/** One row (id 1): where the audit chain ends, so deleting the newest entries is detected. */
+export interface AuditLogHeadTable {
+  id: number;
+  last_id: number;
+  last_hash: string;
+}
+
+/** Fixed-window hit counters, shared by every replica (src/http/rate-limiter.ts). */
+export interface RateLimitsTable {
+  key: string;
+  window_start: Instant;
+  expires_at: Instant;
+  count: number;
+}
+
+/** One sensitive variable value, AES-256-GCM encrypted (src/secrets/secret-cipher.ts); base64 text fields. */
+export interface WorkspaceSecretsTable {
+  workspace: string;
+  name: string;
+  ciphertext: string;
+  iv: string;
+  tag: string;
+  /** Which key encrypted it (src/secrets/encryption-key.ts): rows under an old key are re-encrypted. */
+  key_id: string;
+  updated_at: Instant;
+}
+
+/** A person who logs in (src/auth/). `role` is admin, operator or viewer. */
+export interface UsersTable {
+  id: string;
+  username: string;
+  /** argon2id, PHC string (parameters included). */
+  password_hash: string;
+  role: string;
+  /** JSON array of workspace name patterns; null = every workspace. */
+  workspaces: string | null;
+  disabled: Generated<IntBool>;
+  created_at: Instant;
+  password_changed_at: Instant;
+}
+
+/** One login session: the refresh tokens rotated from one login, revoked together. */
+export interface RefreshTokenFamiliesTable {
+  id: string;
+  user_id: string;
+  created_at: Instant;
+  revoked_at: Instant | null;
+  /** `logout`, `reuse`, `password_change`, `user_disabled`. */
+  revoke_reason: string | null;
+}
+
+export interface RefreshTokensTable {
+  /** SHA-256 (hex) of the opaque token; the token itself is never stored. */
+  token_hash: string;
+  family_id: string;
+  created_at: Instant;
+  expires_at: Instant;
+  /** Set when exchanged: a second exchange is a reuse and revokes the family. */
+  used_at: Instant | null;
+}
+
+export interface ApiTokensTable {
+  id: string;
+  name: string;
+  token_hash: string;
+  /** The user who created it: the token never has more than that user has now. */
+  user_id: string;
+  role: string;
+  workspaces: string | null;
+  created_at: Instant;
+  expires_at: Instant | null;
+  revoked_at: Instant | null;
+}
+
+/** Failed-login counters per `user:<name>` and `ip:<address>` (src/auth/login-failures.repo.ts). */
+export interface LoginFailuresTable {
+  key: string;
+  failures: number;
+  window_started_at: Instant;
+  locked_until: Instant | null;
+}
+
 export interface Database {
   workspace_status: WorkspaceStatusTable;
   firings: FiringsTable;
   runs: RunsTable;
   run_log_chunks: RunLogChunksTable;
   scheduler_checkpoints: SchedulerCheckpointsTable;
+  audit_log: AuditLogTable;
+  audit_log_head: AuditLogHeadTable;
+  rate_limits: RateLimitsTable;
+  workspace_secrets: WorkspaceSecretsTable;
+  users: UsersTable;
+  refresh_token_families: RefreshTokenFamiliesTable;
+  refresh_tokens: RefreshTokensTable;
+  api_tokens: ApiTokensTable;
+  login_failures: LoginFailuresTable;
 }
 
 /** What every repository takes as its first argument: the database, or a transaction on it. */

@@ -31,6 +31,8 @@ export interface WorkspaceListQuery {
   readonly enabled?: boolean;
   readonly limit: number;
   readonly cursor?: string;
+  /** Only workspaces the caller may see (its workspace patterns); filtered before paging. */
+  readonly visible?: (name: string) => boolean;
 }
 
 export type RunRequestAction = 'deploy' | 'destroy' | 'plan';
@@ -54,6 +56,7 @@ export class WorkspaceService {
     const names = [...config.workspaces.keys()].sort().filter((name) => {
       const status = statuses.get(name) ?? null;
       if (after !== null && name <= after) return false;
+      if (query.visible && !query.visible(name)) return false;
       if (query.status !== undefined && (status?.status ?? 'destroyed') !== query.status) return false;
       return query.enabled === undefined || isEnabled(config.workspaces.get(name)!, status) === query.enabled;
     });
@@ -80,8 +83,13 @@ export class WorkspaceService {
     return this.#view(name, effective, config.snapshot.calendars, { status, activeRuns });
   }
 
-  /** Queues a deploy, destroy or plan asked for through the API (trigger `api`). */
-  async requestRun(name: string, action: RunRequestAction, mode?: string): Promise<Run> {
+  /** Queues a deploy, destroy or plan asked for through the API (trigger `api`) by `actor`. */
+  async requestRun(
+    name: string,
+    action: RunRequestAction,
+    mode?: string,
+    actor: string | null = null,
+  ): Promise<Run> {
     const definition = validDefinition(this.#deps.config(), name);
     if (action === 'destroy' && definition.protect) {
       throw new TideError(
@@ -103,8 +111,7 @@ export class WorkspaceService {
       action,
       mode: mode ?? null,
       trigger: 'api',
-      // Authentication comes later; until then no one can be named.
-      actor: null,
+      actor,
       configHash: definition.contentHash,
     });
   }

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -53,6 +53,7 @@ resource "terraform_data" "slow" {
   });
   let child: ChildProcess | null = null;
   let url = '';
+  let token = '';
 
   const serve = async () => {
     const port = await freePort();
@@ -62,9 +63,20 @@ resource "terraform_data" "slow" {
       stdio: 'ignore',
     });
     await poll('readiness', async () => (await fetch(`${url}/api/health/ready`)).ok);
+    // As an operator would: the first start wrote the admin's password; the session outlives restarts.
+    token ||= await login();
+  };
+  const login = async (): Promise<string> => {
+    const password = readFileSync(path.join(dataDir, 'initial-admin-password'), 'utf8').trim();
+    const response = await fetch(`${url}/api/v1/auth/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ username: 'admin', password }),
+    });
+    return ((await response.json()) as { access_token: string }).access_token;
   };
   const api = async (route: string, init?: RequestInit): Promise<ApiBody> =>
-    (await fetch(`${url}/api/v1${route}`, init)).json();
+    (await fetch(`${url}/api/v1${route}`, { ...init, headers: { authorization: `Bearer ${token}` } })).json();
 
   afterAll(() => {
     child?.kill('SIGKILL');

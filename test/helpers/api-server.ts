@@ -12,6 +12,11 @@ export interface ApiServer {
   readonly fixture: ApiFixture;
   /** Base URL to give the CLI as TIDE_URL. */
   readonly url: string;
+  /**
+   * What the CLI needs to talk to this server as the fixture admin: TIDE_URL, TIDE_TOKEN, and an empty
+   * XDG_CONFIG_HOME of its own (so no developer's saved login is read or overwritten).
+   */
+  readonly env: Readonly<Record<string, string>>;
   /** Empties the run and status tables between tests. */
   reset(): Promise<void>;
   close(): Promise<void>;
@@ -25,9 +30,11 @@ export async function startApiServer(): Promise<ApiServer> {
   const configDir = fixtureConfigDir();
   const fixture = apiFixture(store.db, await loadEffectiveConfig(configDir.dir));
   const url = await fixture.app.listen({ host: '127.0.0.1', port: 0 });
+  const configHome = await mkdtemp(path.join(tmpdir(), 'tide-cli-config-'));
   return {
     fixture,
     url,
+    env: { TIDE_URL: url, TIDE_TOKEN: await fixture.adminToken(), XDG_CONFIG_HOME: configHome },
     async reset() {
       for (const table of ['run_log_chunks', 'runs', 'firings', 'workspace_status'] as const)
         await store.db.deleteFrom(table).execute();
@@ -37,6 +44,7 @@ export async function startApiServer(): Promise<ApiServer> {
       await store.close();
       configDir.cleanup();
       await rm(dataDir, { recursive: true, force: true });
+      await rm(configHome, { recursive: true, force: true });
     },
   };
 }

@@ -6,6 +6,7 @@ import { isDone } from '../../src/run/run-state.ts';
 import type { Run } from '../../src/run/run.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { ManualClock } from '../../src/time/clock.ts';
+import { createTestToken } from './auth-fixture.ts';
 import { makeConfigDir } from './config-dir.ts';
 import { ManualTimers } from './scheduler-harness.ts';
 
@@ -58,15 +59,24 @@ export async function daemonHarness(
       pollIntervalMs: 50,
       killGraceMs: 2000,
       schedulerTimers: new ManualTimers(),
+      // The bootstrap admin's password is not for the test output; tests authenticate with a token.
+      print: () => undefined,
       ...tuning,
     });
+  const daemon = await launch();
+  // An admin API token for the bootstrapped `admin`: stored in the database, so it survives restarts.
+  const token = await createTestToken(
+    daemon.store.db,
+    { username: 'admin', role: 'admin' },
+    { name: 'harness' },
+  );
   const harness: DaemonHarness = {
     clock,
     configDir: config.dir,
     dataDir,
     sideEffects,
     write: config.write,
-    daemon: await launch(),
+    daemon,
     async restart(at) {
       await harness.daemon.close(2000);
       if (at) clock.set(at);
@@ -83,6 +93,7 @@ export async function daemonHarness(
       const response = await harness.daemon.app!.inject({
         method: method as 'GET',
         url,
+        headers: { authorization: `Bearer ${token}` },
         ...(body === undefined ? {} : { payload: body as object }),
       });
       return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : null };

@@ -22,11 +22,20 @@ export interface DialectHarness {
 }
 
 const TABLES_CHILD_FIRST = [
+  'login_failures',
+  'api_tokens',
+  'refresh_tokens',
+  'refresh_token_families',
+  'users',
   'run_log_chunks',
   'runs',
   'firings',
   'workspace_status',
   'scheduler_checkpoints',
+  'audit_log',
+  'audit_log_head',
+  'rate_limits',
+  'workspace_secrets',
 ] as const;
 
 /**

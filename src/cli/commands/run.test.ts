@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const tide = (...args: string[]) => runTideAsync(args, { TIDE_URL: server.url });
+const tide = (...args: string[]) => runTideAsync(args, server.env);
 
 describe('tide run (a client of a live API)', () => {
   let finished: Run;

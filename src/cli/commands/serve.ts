@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { formatProblem } from '../../config/config-loader.ts';
 import { allRoles, startDaemon, type Role } from '../../daemon/daemon.ts';
+import { assertProductionReady } from '../../env/production-checks.ts';
 import { TideError } from '../../errors/tide-error.ts';
 import { createLogger } from '../../log/logger.ts';
 import { systemClock } from '../../time/clock.ts';
@@ -44,6 +45,8 @@ export function registerServe(program: Command, _ctx: CliContext): void {
         ...process.env,
         ...(options.port === undefined ? {} : { TIDE_PORT: options.port }),
       });
+      // Before anything opens, listens or generates a key: a production start with weak secrets stops here.
+      assertProductionReady(env);
       const logger = createLogger(env.TIDE_LOG_LEVEL);
       const graceMs = (parseDuration(env.TIDE_SHUTDOWN_GRACE_PERIOD) as { ms: number }).ms;
       const leaseMs = (parseDuration(env.TIDE_RUN_LEASE_DURATION) as { ms: number }).ms;
@@ -60,6 +63,15 @@ export function registerServe(program: Command, _ctx: CliContext): void {
         clock: systemClock,
         logger,
         leaseMs,
+        production: env.TIDE_ENV === 'production',
+        encryptionKey: env.TIDE_ENCRYPTION_KEY,
+        previousEncryptionKeys: env.TIDE_ENCRYPTION_KEY_PREVIOUS,
+        publicUrl: env.TIDE_PUBLIC_URL,
+        corsOrigins: env.TIDE_CORS_ORIGINS,
+        jwtSecret: env.TIDE_JWT_SECRET,
+        accessTokenTtlMs: env.TIDE_ACCESS_TOKEN_TTL,
+        refreshTokenTtlMs: env.TIDE_REFRESH_TOKEN_TTL,
+        lockout: { threshold: env.TIDE_LOGIN_LOCKOUT_THRESHOLD, durationMs: env.TIDE_LOGIN_LOCKOUT_DURATION },
       });
       for (const problem of daemon.watcher.current().snapshot.problems) {
         logger.warn({ problem: formatProblem(problem) }, 'configuration problem');

@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 beforeEach(() => server.reset());
 
-const tide = (...args: string[]) => runTideAsync(args, { TIDE_URL: server.url });
+const tide = (...args: string[]) => runTideAsync(args, server.env);
 
 describe('tide workspace (a client of a live API)', () => {
   it('lists workspaces as an aligned table', async () => {
@@ -146,6 +146,7 @@ describe('tide workspace (a client of a live API)', () => {
 
   it('takes --url over TIDE_URL', async () => {
     const result = await runTideAsync(['workspace', 'list', '--json', '--url', server.url], {
+      ...server.env,
       TIDE_URL: 'http://127.0.0.1:9',
     });
     expect(result.status).toBe(0);

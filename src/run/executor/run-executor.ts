@@ -67,6 +67,8 @@ export async function executeRun(
   if (run.state !== 'running' || !run.lease_owner) {
     throw new TideError('invalid_argument', `run ${run.id} is not claimed (state ${run.state})`);
   }
+  // Every line logged while executing (here, the lease, the log sink) names the run and its workspace.
+  ctx = { ...ctx, logger: ctx.logger.child({ run_id: run.id, workspace: run.workspace }) };
   const stopper = stopControl(options.signal);
   const sink = new RunLogSink({
     ...ctx,
@@ -74,7 +76,7 @@ export async function executeRun(
     workspace: run.workspace,
     flushIntervalMs: ctx.logFlushIntervalMs,
     maxLines: ctx.logMaxLines,
-    onError: (error) => ctx.logger.error({ err: error, run_id: run.id }, 'cannot store run log chunk'),
+    onError: (error) => ctx.logger.error({ err: error }, 'cannot store run log chunk'),
   });
   const lease = watchLease(run, { ...ctx, stop: stopper.stop });
   const dirs = directoriesOf(run, ctx.dataDir);
@@ -112,7 +114,7 @@ function stopControl(shutdown: AbortSignal | undefined) {
 
 /** Something other than a step failed (the store, the file system): the run fails, saying so. */
 function internalFailure(error: unknown, run: Run, ctx: ExecutorContext, sink: RunLogSink): StepsOutcome {
-  ctx.logger.error({ err: error, run_id: run.id }, 'run execution failed');
+  ctx.logger.error({ err: error }, 'run execution failed');
   const message = error instanceof Error ? error.message : String(error);
   const reason = sink.write('system', `internal error: ${message}`.replace(/\s+/g, ' '));
   return {
@@ -209,17 +211,14 @@ async function finish(run: Run, outcome: StepsOutcome, ctx: ExecutorContext, sin
   if (ctx.resolveWorkspace(run.workspace)) {
     await recordStatus(final, statusAtEnd(final, final.state, results.drifted), ctx);
   }
-  logger.info({ run_id: run.id, state: final.state, reason: final.reason }, 'run finished');
+  logger.info({ state: final.state, reason: final.reason }, 'run finished');
   return final;
 }
 
 /** Another runner (or the reaper) owns the run now: write nothing more, report what the store says. */
 async function abandon(run: Run, ctx: ExecutorContext, sink: RunLogSink): Promise<Run> {
   sink.discard();
-  ctx.logger.warn(
-    { run_id: run.id },
-    'lease lost: the run was stopped and its outcome left to its new owner',
-  );
+  ctx.logger.warn('lease lost: the run was stopped and its outcome left to its new owner');
   return (await getRun(ctx.db, run.id)) ?? run;
 }
 

@@ -54,7 +54,7 @@ export function watchLease(run: Run, options: LeaseWatchOptions): LeaseWatch {
       if (current?.cancel_requested_at) stop('canceled');
     } catch (error) {
       // The database may come back before the lease runs out; if it does not, the reaper takes over.
-      logger.warn({ err: error, run_id: run.id }, 'lease heartbeat failed');
+      logger.warn({ err: error }, 'lease heartbeat failed');
     } finally {
       beating = false;
     }

@@ -46,6 +46,11 @@ export class RunLogSink {
     this.#mask = createSecretMasker(this.#secrets);
   }
 
+  /** The text with every secret known so far masked, as a log line would be. */
+  mask(text: string): string {
+    return this.#mask(text);
+  }
+
   /** Masks the line and buffers it; returns the masked line. */
   write(stream: LogStream, line: string): string {
     const masked = this.#mask(line);

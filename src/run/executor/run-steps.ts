@@ -11,7 +11,7 @@
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import type { CustomCommands } from '../../config/config-model.ts';
-import { parseOutputs } from '../../engine/outputs.ts';
+import { maskOutputValues, parseOutputs } from '../../engine/outputs.ts';
 import { parsePlanSummary } from '../../engine/plan-summary.ts';
 import { prepareWorkdir, type WorkdirSource } from '../../engine/workdir.ts';
 import { jobSteps, jobEnvironment } from './job-steps.ts';
@@ -164,7 +164,7 @@ function summarizeStep(): RunStep {
   };
 }
 
-/** Outputs, sensitive values redacted; the raw JSON stays out of the log. */
+/** Outputs, sensitive values redacted and secrets masked; the raw JSON stays out of the log. */
 function outputsStep(): RunStep {
   return {
     name: 'outputs',
@@ -174,7 +174,7 @@ function outputsStep(): RunStep {
         args: ['output', '-json'],
         captureStdout: true,
       });
-      ctx.results.outputs = parseOutputs(stdout);
+      ctx.results.outputs = maskOutputValues(parseOutputs(stdout), (text) => ctx.mask(text));
       ctx.system(`outputs: ${Object.keys(ctx.results.outputs).join(', ') || '(none)'}`);
     },
   };

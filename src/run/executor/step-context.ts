@@ -69,6 +69,8 @@ export interface StepContext {
   system(line: string): void;
   /** More values to mask from now on. */
   addSecrets(values: readonly string[]): void;
+  /** Masks secrets in text that is stored or shown outside the log (outputs). */
+  mask(text: string): string;
 }
 
 export interface RunStep {

@@ -156,6 +156,10 @@ class ProcessStepContext implements StepContext {
   addSecrets(values: readonly string[]): void {
     this.#options.sink.addSecrets(values);
   }
+
+  mask(text: string): string {
+    return this.#options.sink.mask(text);
+  }
 }
 
 function oneLine(text: string): string {

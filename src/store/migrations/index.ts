@@ -1,5 +1,8 @@
 import type { Migration } from 'kysely';
 import { initial } from './0001_initial.ts';
+import { usersAndTokens } from './0002_users_and_tokens.ts';
+import { auditAndRateLimits } from './0003_audit_and_rate_limits.ts';
+import { workspaceSecrets } from './0004_workspace_secrets.ts';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and cannot
@@ -7,4 +10,7 @@ import { initial } from './0001_initial.ts';
  */
 export const migrations: ReadonlyArray<readonly [name: string, migration: Migration]> = [
   ['0001_initial', initial],
+  ['0002_users_and_tokens', usersAndTokens],
+  ['0003_audit_and_rate_limits', auditAndRateLimits],
+  ['0004_workspace_secrets', workspaceSecrets],
 ];

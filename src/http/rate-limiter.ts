@@ -1,0 +1,90 @@
+/**
+ * Fixed-window rate limiting kept in the database, so every replica on one PostgreSQL counts against the
+ * same limit (SPEC §7). A hit is one atomic upsert: no read-then-write race between replicas, and no
+ * lock held across statements.
+ */
+import { sql } from 'kysely';
+import type { Logger } from '../log/logger.ts';
+import { toInstant } from '../store/dialect.ts';
+import type { Db } from '../store/schema.ts';
+import { storeCall } from '../store/store-errors.ts';
+import type { Clock } from '../time/clock.ts';
+
+export interface RateLimitDecision {
+  readonly allowed: boolean;
+  /** Hits left in this window after this one (0 once the limit is reached). */
+  readonly remaining: number;
+  /** Until the window ends when refused; 0 when allowed. */
+  readonly retryAfterMs: number;
+}
+
+export interface RateLimiter {
+  /** Counts one hit for `key` in the fixed window of `windowMs` that contains `now`. */
+  hit(key: string, limit: number, windowMs: number, now: Date): Promise<RateLimitDecision>;
+}
+
+export class DatabaseRateLimiter implements RateLimiter {
+  constructor(private readonly db: Db) {}
+
+  async hit(key: string, limit: number, windowMs: number, now: Date): Promise<RateLimitDecision> {
+    // Windows are aligned to the epoch, so every replica computes the same window_start for `now`.
+    const start = Math.floor(now.getTime() / windowMs) * windowMs;
+    const end = start + windowMs;
+    const row = await storeCall('count a rate-limited request', () =>
+      this.db
+        .insertInto('rate_limits')
+        .values({
+          key,
+          window_start: toInstant(new Date(start)),
+          expires_at: toInstant(new Date(end)),
+          count: 1,
+        })
+        .onConflict((conflict) =>
+          conflict
+            .columns(['key', 'window_start'])
+            .doUpdateSet({ count: sql<number>`${sql.ref('rate_limits.count')} + 1` }),
+        )
+        .returning('count')
+        .executeTakeFirstOrThrow(),
+    );
+    const allowed = row.count <= limit;
+    return {
+      allowed,
+      remaining: Math.max(0, limit - row.count),
+      retryAfterMs: allowed ? 0 : end - now.getTime(),
+    };
+  }
+
+  /** Deletes the counters of windows that have ended; returns how many. */
+  async prune(now: Date): Promise<number> {
+    const result = await storeCall('prune rate-limit windows', () =>
+      this.db.deleteFrom('rate_limits').where('expires_at', '<=', toInstant(now)).executeTakeFirst(),
+    );
+    return Number(result.numDeletedRows);
+  }
+}
+
+/** Every minute: ended windows are useless, and without pruning the table grows with every client IP. */
+export const RATE_LIMIT_PRUNE_INTERVAL_MS = 60_000;
+
+/**
+ * Prunes on an interval until the returned function is called. Failures (the database is briefly away)
+ * are logged and retried at the next tick: a missed prune only leaves a few stale rows.
+ */
+export function startRateLimitPruning(
+  limiter: Pick<DatabaseRateLimiter, 'prune'>,
+  options: { clock: Clock; logger: Logger; intervalMs?: number },
+): () => void {
+  let running = false;
+  const timer = setInterval(() => {
+    if (running) return;
+    running = true;
+    limiter
+      .prune(options.clock.now())
+      .catch((error: unknown) => options.logger.warn({ err: error }, 'pruning rate-limit windows failed'))
+      .finally(() => (running = false));
+  }, options.intervalMs ?? RATE_LIMIT_PRUNE_INTERVAL_MS);
+  // The pruner alone must not keep the process alive.
+  timer.unref();
+  return () => clearInterval(timer);
+}
