@@ -15,6 +15,8 @@ const PUBLIC_ROUTES = [
   'GET /api/v1/openapi.json',
   'POST /api/v1/auth/login',
   'POST /api/v1/auth/refresh',
+  'GET /api/v1/auth/oidc/login',
+  'GET /api/v1/auth/oidc/callback',
 ];
 
 /** A plausible value for each path parameter, so the request reaches the route rather than a 404. */
@@ -66,7 +68,7 @@ forEachApiDialect('route permissions', (fixture, harness) => {
     expect(undeclared).toEqual([]);
   });
 
-  it('makes only health, metrics, the API description, login and refresh public', () => {
+  it('makes only health, metrics, the API description, login, refresh and single sign-on public', () => {
     const open = routes.filter((route) => route.permission === 'public').map((r) => `${r.method} ${r.url}`);
     expect(open.sort()).toEqual([...PUBLIC_ROUTES].sort());
   });

@@ -4,8 +4,10 @@
  */
 import type { AuditRecorder } from '../audit/audit-entry.ts';
 import type { AuthSettings } from '../auth/auth-settings.ts';
+import type { OidcSettings } from '../auth/oidc/oidc-settings.ts';
 import type { EffectiveConfig } from '../config/effective-config.ts';
 import type { EventHub } from '../events/event-hub.ts';
+import type { EventStreamLimits } from './event-socket.ts';
 import type { RateLimiter } from '../http/rate-limiter.ts';
 import type { Logger } from '../log/logger.ts';
 import type { TideMetrics } from '../observability/metrics.ts';
@@ -52,4 +54,8 @@ export interface ApiDeps {
   readonly secrets: Pick<SecretStore, 'describe' | 'update'>;
   /** CORS origins and the public URL (for HSTS); absent = no cross-origin access, no HSTS. */
   readonly security?: HttpSecurityOptions;
+  /** Single sign-on (TIDE_OIDC_*); absent or null = off, and the OIDC routes answer 404. */
+  readonly oidc?: OidcSettings | null;
+  /** Buffer, ping and credential re-check limits of `GET /api/v1/events`; absent = the defaults. */
+  readonly eventStream?: Partial<EventStreamLimits>;
 }

@@ -3,6 +3,7 @@
  * that; tests call `inject()`. Each domain adds its routes as a plugin; errors of every route go
  * through the one handler in error-handler.ts.
  */
+import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authPlugin } from '../auth/auth.plugin.ts';
 import type { AuthDeps } from '../auth/auth-settings.ts';
@@ -14,8 +15,10 @@ import { auditRoutes } from './audit.routes.ts';
 import { authRoutes } from './auth.routes.ts';
 import { BODY_LIMIT_BYTES } from './api-schemas.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { eventsRoutes, websocketPluginOptions } from './events.routes.ts';
 import { healthRoutes } from './health.routes.ts';
 import { metricsRoutes } from './metrics.routes.ts';
+import { oidcRoutes } from './oidc.routes.ts';
 import { openApiRoutes, recordRoutes } from './openapi.ts';
 import { runRoutes } from './run.routes.ts';
 import { tokenRoutes } from './token.routes.ts';
@@ -44,6 +47,11 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // Early: rejected requests (401, 429) get the headers too, and preflights are answered before
   // authentication, which a browser's preflight never carries.
   registerSecurityHeaders(app, deps.security ?? {});
+  // WebSocket upgrades go through every hook below, so a refused one is a plain 401/403/429 and never
+  // upgrades. Registered before the rate limits and authentication: its onRequest hook marks upgrade
+  // requests, which is how it knows to close the socket after a refusal; a hook that rejected earlier
+  // would leave the socket open. And before the routes, which it must see as they are added.
+  void app.register(fastifyWebsocket, websocketPluginOptions);
   // Before the routes, so its hooks cover them. Per-IP limits run in onRequest, ahead of authentication;
   // per-principal ones in preHandler, after the auth plugin's onRequest has set the principal.
   if (deps.rateLimiter) void app.register(rateLimitPlugin, { limiter: deps.rateLimiter, clock: deps.clock });
@@ -53,6 +61,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   if (deps.metrics) void app.register(metricsRoutes, { metrics: deps.metrics });
   void app.register(workspaceRoutes, { prefix: '/api/v1', deps });
   void app.register(runRoutes, { prefix: '/api/v1', deps });
+  void app.register(eventsRoutes, { prefix: '/api/v1', deps });
   void app.register(variablesRoutes, { prefix: '/api/v1', deps });
   void app.register(openApiRoutes, { prefix: '/api/v1', routes, version: tideVersion });
   void app.register(auditRoutes, { prefix: '/api/v1', deps });
@@ -65,6 +74,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     metrics: deps.metrics,
   };
   void app.register(authRoutes, { prefix: '/api/v1', auth });
+  void app.register(oidcRoutes, { prefix: '/api/v1', auth, oidc: deps.oidc ?? null });
   void app.register(userRoutes, { prefix: '/api/v1', auth });
   void app.register(tokenRoutes, { prefix: '/api/v1', auth });
   return app;

@@ -53,8 +53,11 @@ function declared(config: unknown): RoutePermission | null {
   return workspaceParam === undefined ? { permission } : { permission, workspaceParam };
 }
 
-/** The credential a request carries: a Bearer header wins over the session cookie. */
-function credentialOf(request: FastifyRequest): { value: string; via: Principal['via'] } | null {
+/**
+ * The credential a request carries: a Bearer header wins over the session cookie. Exported for the event
+ * stream, which resolves it again while its connection stays open.
+ */
+export function credentialOf(request: FastifyRequest): { value: string; via: Principal['via'] } | null {
   const header = request.headers.authorization;
   if (header !== undefined) {
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

@@ -11,6 +11,8 @@ import { authSettings } from '../auth/auth-settings.ts';
 import { bootstrapAdmin } from '../auth/bootstrap-admin.ts';
 import { loadJwtSecret } from '../auth/jwt-secret.ts';
 import type { LockoutPolicy } from '../auth/login-failures.repo.ts';
+import type { OidcSettings } from '../auth/oidc/oidc-settings.ts';
+import { formatRoleMap } from '../auth/oidc/role-map.ts';
 import { ConfigWatcher } from '../config/config-watcher.ts';
 import { discoverEngine, type Engine } from '../engine/engine.ts';
 import { EventHub } from '../events/event-hub.ts';
@@ -66,6 +68,8 @@ export interface DaemonSettings {
   readonly refreshTokenTtlMs?: number;
   /** TIDE_LOGIN_LOCKOUT_THRESHOLD (default 5) and TIDE_LOGIN_LOCKOUT_DURATION (default 15 min). */
   readonly lockout?: Partial<LockoutPolicy>;
+  /** TIDE_OIDC_* resolved by oidcSettings(); absent or null = single sign-on off. */
+  readonly oidc?: OidcSettings | null;
   /** Where the first admin's password is shown once (default stdout). */
   readonly print?: (text: string) => void;
 }
@@ -227,6 +231,7 @@ export async function startDaemon(settings: DaemonSettings): Promise<Daemon> {
       auth,
       secrets,
       security: { publicUrl: settings.publicUrl, corsOrigins: settings.corsOrigins ?? [] },
+      oidc: settings.oidc ?? null,
       rateLimiter,
       readiness: () =>
         checkReadiness({
@@ -239,6 +244,11 @@ export async function startDaemon(settings: DaemonSettings): Promise<Daemon> {
         }),
     });
     url = await app.listen({ host: settings.host, port: settings.port });
+    if (settings.oidc)
+      logger.info(
+        { issuer: settings.oidc.issuer.href, role_map: formatRoleMap(settings.oidc.roleMap) },
+        'single sign-on enabled',
+      );
     logger.info({ url, roles: [...roles] }, 'tide started');
   }
 

@@ -3,6 +3,8 @@
  * in docs/configuration.md come from this list (a test checks the last two are in step).
  */
 import { z } from 'zod';
+import { isAcceptableIssuer } from '../auth/oidc/oidc-settings.ts';
+import { parseRoleMap } from '../auth/oidc/role-map.ts';
 import { isValidTimeZone } from '../schedule/zoned-time.ts';
 import { parseEncryptionKey } from '../secrets/encryption-key.ts';
 import { formatDuration, parseDuration } from '../time/duration.ts';
@@ -20,6 +22,8 @@ export interface EnvVariable {
   readonly secret?: boolean;
   /** Minimum length in bytes of a secret (UTF-8 of the text, or the decoded key). */
   readonly minBytes?: number;
+  /** A secret of an optional feature: production checks it only when set (unset = the feature is off). */
+  readonly optional?: boolean;
 }
 
 const timeZone = z.string().refine(isValidTimeZone, { error: 'unknown IANA time zone' });
@@ -87,9 +91,10 @@ export const envVariables = [
   },
   {
     name: 'TIDE_HOST',
-    description: 'Interface the HTTP server binds to.',
-    example: '127.0.0.1',
-    schema: z.string().min(1).default('127.0.0.1'),
+    description:
+      'Interface the HTTP server binds to: all interfaces by default (every route but health, metrics and login needs a token); `127.0.0.1` keeps it local.',
+    example: '0.0.0.0',
+    schema: z.string().min(1).default('0.0.0.0'),
   },
   { name: 'TIDE_PORT', description: 'HTTP port.', example: '8080', schema: port.default(8080) },
   {
@@ -253,6 +258,71 @@ export const envVariables = [
     description: 'How long failures are counted and how long a lockout lasts.',
     example: '15m',
     schema: durationMs('15m', 1000, 86_400_000),
+  },
+  {
+    name: 'TIDE_OIDC_ISSUER',
+    description:
+      'Single sign-on: the OpenID Connect issuer URL (discovery at `<issuer>/.well-known/openid-configuration`); https, or http on localhost. OIDC is on when the issuer, client id and client secret are all set (docs/security.md).',
+    example: '',
+    schema: z
+      .string()
+      .refine(isAcceptableIssuer, { error: 'expected an https:// issuer URL (http:// only on localhost)' })
+      .optional(),
+  },
+  {
+    name: 'TIDE_OIDC_CLIENT_ID',
+    description: 'Single sign-on: the client id Tide is registered under at the identity provider.',
+    example: '',
+    schema: z.string().min(1).optional(),
+  },
+  {
+    name: 'TIDE_OIDC_CLIENT_SECRET',
+    description:
+      'Single sign-on: the client secret issued by the identity provider (sent only to its token endpoint). With TIDE_ENV=production it is checked like the other secrets when set (at least 16 bytes).',
+    example: '',
+    schema: z.string().min(1).optional(),
+    secret: true,
+    optional: true,
+    minBytes: 16,
+  },
+  {
+    name: 'TIDE_OIDC_SCOPES',
+    description: 'Single sign-on: space-separated scopes to request; `openid` is required.',
+    example: 'openid profile email',
+    schema: z
+      .string()
+      .default('openid profile email')
+      .transform((text) => text.split(/\s+/).filter((scope) => scope !== ''))
+      .refine((scopes) => scopes.includes('openid'), { error: 'must include the openid scope' }),
+  },
+  {
+    name: 'TIDE_OIDC_ROLE_CLAIM',
+    description:
+      'Single sign-on: the claim whose values TIDE_OIDC_ROLE_MAP matches (a dotted path reaches nested claims, e.g. `realm_access.roles`).',
+    example: 'groups',
+    schema: z.string().min(1).default('groups'),
+  },
+  {
+    name: 'TIDE_OIDC_ROLE_MAP',
+    description:
+      'Single sign-on, required with it: `<claim value>=<role>` entries, comma-separated (`tide-admins=admin,tide-ops=operator,*=viewer`). The highest matching role wins; no match and no `*` refuses the login.',
+    example: '',
+    schema: z
+      .string()
+      .transform((text, ctx) => {
+        const parsed = parseRoleMap(text);
+        if (parsed.ok) return parsed.map;
+        for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      })
+      .optional(),
+  },
+  {
+    name: 'TIDE_OIDC_USERNAME_CLAIM',
+    description:
+      'Single sign-on: the claim that names the Tide user at first login (lower-cased); then `email`, then `sub`.',
+    example: 'preferred_username',
+    schema: z.string().min(1).default('preferred_username'),
   },
   {
     name: 'TIDE_TOKEN',

@@ -73,6 +73,24 @@ describe('productionProblems', () => {
     ).toEqual([]);
   });
 
+  it('leaves an optional secret (a feature turned off) unset, but checks it once it is set', () => {
+    const optional: EnvVariable[] = [
+      {
+        name: 'A_FEATURE_SECRET',
+        description: '',
+        example: '',
+        schema: {} as never,
+        secret: true,
+        optional: true,
+        minBytes: 16,
+      },
+    ];
+    expect(productionProblems({}, optional)).toEqual([]);
+    expect(productionProblems({ A_FEATURE_SECRET: 'changeme-changeme' }, optional)).toEqual([
+      'A_FEATURE_SECRET contains "changeme", so it looks like a placeholder',
+    ]);
+  });
+
   it('flags TIDE_ENCRYPTION_KEY in the real schema', () => {
     expect(secretNames).toContain('TIDE_ENCRYPTION_KEY');
   });

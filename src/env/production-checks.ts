@@ -1,8 +1,9 @@
 /**
  * TIDE_ENV=production refuses to start with a missing or weak secret (SPEC §6). The rule reads the env
- * schema: every entry flagged `secret: true` must be set, at least `minBytes` long, and of reasonable
- * variety — which catches the usual mistakes (`changeme`, one character repeated, `abcdef…`, a short
- * phrase pasted twice) without pretending to measure real entropy. Every problem is named at once.
+ * schema: every entry flagged `secret: true` must be set (unless `optional`: the secret of a feature that
+ * may be off, checked only when set), at least `minBytes` long, and of reasonable variety — which
+ * catches the usual mistakes (`changeme`, one character repeated, `abcdef…`, a short phrase pasted
+ * twice) without pretending to measure real entropy. Every problem is named at once.
  */
 import { TideError } from '../errors/tide-error.ts';
 import { envVariables, type EnvVariable, type TideEnv } from './env.schema.ts';
@@ -39,7 +40,7 @@ export function productionProblems(
     if (!variable.secret) continue;
     const value = env[variable.name];
     if (value === undefined || value === null || value === '') {
-      problems.push(`${variable.name} is not set`);
+      if (!variable.optional) problems.push(`${variable.name} is not set`);
       continue;
     }
     const text = typeof value === 'string' ? value : undefined;

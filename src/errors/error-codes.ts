@@ -27,6 +27,18 @@ export const errorCatalogue = {
     summary:
       'Login refused: unknown user, wrong password, or account temporarily locked (one answer for all).',
   },
+  oidc_failed: {
+    status: 400,
+    exitCode: 6,
+    summary:
+      'Single sign-on could not complete: the sign-in attempt is missing, expired or from another browser (state), the provider refused, or its answer failed validation.',
+  },
+  oidc_unavailable: {
+    status: 502,
+    exitCode: 5,
+    summary:
+      'The OpenID provider (TIDE_OIDC_ISSUER) could not be reached or answered with something unusable.',
+  },
   forbidden: {
     status: 403,
     exitCode: 7,

@@ -202,6 +202,18 @@ export interface LoginFailuresTable {
   locked_until: Instant | null;
 }
 
+/**
+ * A user who signs in through the identity provider (src/auth/oidc/): the provider's `iss` + `sub`
+ * name the person; the username is only what Tide shows. One identity per user and one user per identity.
+ */
+export interface OidcIdentitiesTable {
+  issuer: string;
+  subject: string;
+  user_id: string;
+  created_at: Instant;
+  last_login_at: Instant;
+}
+
 export interface Database {
   workspace_status: WorkspaceStatusTable;
   firings: FiringsTable;
@@ -217,6 +229,7 @@ export interface Database {
   refresh_tokens: RefreshTokensTable;
   api_tokens: ApiTokensTable;
   login_failures: LoginFailuresTable;
+  oidc_identities: OidcIdentitiesTable;
 }
 
 /** What every repository takes as its first argument: the database, or a transaction on it. */

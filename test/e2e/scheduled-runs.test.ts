@@ -92,7 +92,8 @@ describe('scheduled runs with the real engine', () => {
     const h = await start(
       { deploy_schedule: '0 7 * * *', policy: { timeout: '2s' } },
       '2027-06-01T06:59:00Z',
-      'sleep 60 && ',
+      // A duration no other test uses, so the check below only sees this run's processes.
+      'sleep 59.731 && ',
     );
     h.clock.set('2027-06-01T07:00:00Z');
     const finished = h.nextFinished();
@@ -143,14 +144,14 @@ async function waitUntil(check: () => Promise<boolean>, timeoutMs = 30_000): Pro
   }
 }
 
-/** `sleep` processes started from this test's working directories (none must survive a timeout). */
+/** The timeout test's `sleep` processes (none must survive the timeout). */
 function sleepers(): string[] {
   return readdirSync('/proc')
     .filter((pid) => /^\d+$/.test(pid))
     .flatMap((pid) => {
       try {
         const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replace(/\0/g, ' ');
-        return cmd.startsWith('sleep 60') ? [pid] : [];
+        return cmd.startsWith('sleep 59.731') ? [pid] : [];
       } catch {
         return [];
       }

@@ -26,6 +26,7 @@ const TABLES_CHILD_FIRST = [
   'api_tokens',
   'refresh_tokens',
   'refresh_token_families',
+  'oidc_identities',
   'users',
   'run_log_chunks',
   'runs',

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { formatProblem } from '../../config/config-loader.ts';
+import { oidcSettings } from '../../auth/oidc/oidc-settings.ts';
 import { allRoles, startDaemon, type Role } from '../../daemon/daemon.ts';
 import { assertProductionReady } from '../../env/production-checks.ts';
 import { TideError } from '../../errors/tide-error.ts';
@@ -47,6 +48,17 @@ export function registerServe(program: Command, _ctx: CliContext): void {
       });
       // Before anything opens, listens or generates a key: a production start with weak secrets stops here.
       assertProductionReady(env);
+      // Also before anything starts: half-configured single sign-on is a mistake to fix, not to run with.
+      const oidc = oidcSettings({
+        issuer: env.TIDE_OIDC_ISSUER,
+        clientId: env.TIDE_OIDC_CLIENT_ID,
+        clientSecret: env.TIDE_OIDC_CLIENT_SECRET,
+        scopes: env.TIDE_OIDC_SCOPES,
+        roleClaim: env.TIDE_OIDC_ROLE_CLAIM,
+        roleMap: env.TIDE_OIDC_ROLE_MAP,
+        usernameClaim: env.TIDE_OIDC_USERNAME_CLAIM,
+        publicUrl: env.TIDE_PUBLIC_URL,
+      });
       const logger = createLogger(env.TIDE_LOG_LEVEL);
       const graceMs = (parseDuration(env.TIDE_SHUTDOWN_GRACE_PERIOD) as { ms: number }).ms;
       const leaseMs = (parseDuration(env.TIDE_RUN_LEASE_DURATION) as { ms: number }).ms;
@@ -72,6 +84,7 @@ export function registerServe(program: Command, _ctx: CliContext): void {
         accessTokenTtlMs: env.TIDE_ACCESS_TOKEN_TTL,
         refreshTokenTtlMs: env.TIDE_REFRESH_TOKEN_TTL,
         lockout: { threshold: env.TIDE_LOGIN_LOCKOUT_THRESHOLD, durationMs: env.TIDE_LOGIN_LOCKOUT_DURATION },
+        oidc,
       });
       for (const problem of daemon.watcher.current().snapshot.problems) {
         logger.warn({ problem: formatProblem(problem) }, 'configuration problem');

@@ -3,6 +3,7 @@ import { initial } from './0001_initial.ts';
 import { usersAndTokens } from './0002_users_and_tokens.ts';
 import { auditAndRateLimits } from './0003_audit_and_rate_limits.ts';
 import { workspaceSecrets } from './0004_workspace_secrets.ts';
+import { oidcIdentities } from './0005_oidc_identities.ts';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and cannot
@@ -13,4 +14,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0002_users_and_tokens', usersAndTokens],
   ['0003_audit_and_rate_limits', auditAndRateLimits],
   ['0004_workspace_secrets', workspaceSecrets],
+  ['0005_oidc_identities', oidcIdentities],
 ];
