@@ -9,6 +9,14 @@ import { isValidTimeZone } from '../schedule/zoned-time.ts';
 import { parseEncryptionKey } from '../secrets/encryption-key.ts';
 import { formatDuration, parseDuration } from '../time/duration.ts';
 
+/** `a, b,,c` → `['a', 'b', 'c']`: lists in environment variables are comma-separated. */
+function commaList(text: string): string[] {
+  return text
+    .split(',')
+    .map((part) => part.trim())
+    .filter((part) => part !== '');
+}
+
 export interface EnvVariable {
   readonly name: string;
   readonly description: string;
@@ -187,16 +195,7 @@ export const envVariables = [
     description:
       'Comma-separated former encryption keys during a rotation: values under them stay readable and are re-encrypted with TIDE_ENCRYPTION_KEY at start.',
     example: '',
-    schema: z
-      .string()
-      .transform((text) =>
-        text
-          .split(',')
-          .map((part) => part.trim())
-          .filter((part) => part !== ''),
-      )
-      .pipe(z.array(encryptionKey))
-      .default([]),
+    schema: z.string().transform(commaList).pipe(z.array(encryptionKey)).default([]),
   },
   {
     name: 'TIDE_CORS_ORIGINS',
@@ -205,12 +204,7 @@ export const envVariables = [
     example: '',
     schema: z
       .string()
-      .transform((text) =>
-        text
-          .split(',')
-          .map((part) => part.trim())
-          .filter((part) => part !== ''),
-      )
+      .transform(commaList)
       .pipe(
         z.array(
           z.string().refine(isExactOrigin, {

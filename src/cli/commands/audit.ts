@@ -1,41 +1,32 @@
 import type { Command } from 'commander';
 import { verifyAuditChain } from '../../audit/audit-log.ts';
 import { TideError } from '../../errors/tide-error.ts';
-import { openDatabase, type Store } from '../../store/database.ts';
+import type { Store } from '../../store/database.ts';
 import type { CliContext } from '../output.ts';
-import { loadEnv } from '../settings.ts';
+import { withOfflineStore, withStoreOptions, type StoreOptions } from '../offline-store.ts';
 
 export function registerAudit(program: Command, ctx: CliContext): void {
   const audit = program.command('audit').description('The hash-chained audit log');
-  audit
+  const verify = audit
     .command('verify')
     .description(
       'Check the audit log offline: exit 0 when intact, 1 with one line per modified, deleted or reordered entry',
-    )
-    .option('--data-dir <dir>', 'data directory holding the SQLite database (default: TIDE_DATA_DIR)')
-    .option('--database-url <url>', 'PostgreSQL URL (default: TIDE_DATABASE_URL; unset = SQLite)')
-    .action(async (options: { dataDir?: string; databaseUrl?: string }) => {
-      const env = loadEnv();
-      const store = await openDatabase({
-        url: options.databaseUrl ?? env.TIDE_DATABASE_URL,
-        dataDir: options.dataDir ?? env.TIDE_DATA_DIR,
-      });
-      try {
-        await requireAuditTables(store);
-        const result = await verifyAuditChain(store.db);
-        if (result.ok) {
-          ctx.output.out(`audit log intact: ${result.entries} entries`);
-          return;
-        }
-        for (const problem of result.problems) ctx.output.out(`${problem.kind}: ${problem.message}`);
-        ctx.output.err(
-          `tide: the audit log was tampered with: ${result.problems.length} problem(s) in ${result.entries} entries`,
-        );
-        ctx.exitCode = 1;
-      } finally {
-        await store.close();
+    );
+  withStoreOptions(verify).action((options: StoreOptions) =>
+    withOfflineStore(options, async (store) => {
+      await requireAuditTables(store);
+      const result = await verifyAuditChain(store.db);
+      if (result.ok) {
+        ctx.output.out(`audit log intact: ${result.entries} entries`);
+        return;
       }
-    });
+      for (const problem of result.problems) ctx.output.out(`${problem.kind}: ${problem.message}`);
+      ctx.output.err(
+        `tide: the audit log was tampered with: ${result.problems.length} problem(s) in ${result.entries} entries`,
+      );
+      ctx.exitCode = 1;
+    }),
+  );
 }
 
 /**
