@@ -214,7 +214,8 @@ forEachDialect('the run worker', (harness) => {
       await mkdir(path.join(dataDir, dir), { recursive: true });
     }
     await startWorker({ dataDir });
-    await waitUntil(() => !existsSync(path.join(dataDir, 'runs', done.id)));
+    // The sweep removes directories one after another: wait for its end state, not its first step.
+    await waitUntil(() => readdirSync(path.join(dataDir, 'runs')).join() === 'elsewhere');
     expect(readdirSync(path.join(dataDir, 'runs')).sort()).toEqual(['elsewhere']);
     expect(existsSync(path.join(dataDir, 'state', 'beta'))).toBe(true);
   });
