@@ -1,7 +1,8 @@
 /**
  * In-process fan-out of what happens: run state changes, log lines, workspace status, firings. The
  * executor and scheduler publish; live log followers, the event stream and the worker's wake-up listen.
- * Across replicas the same events travel over PostgreSQL LISTEN/NOTIFY (see docs/algorithms.md).
+ * In-process only: a client sees the events of the replica it is connected to (docs/api.md, Events);
+ * other replicas' runs reach the worker through its poll of the queue.
  */
 import { EventEmitter } from 'node:events';
 import type { Run } from '../run/run.ts';
