@@ -1,14 +1,8 @@
-import { parseDuration } from '../time/duration.ts';
+import { durationOr } from '../time/duration.ts';
 import type { EdgeSchedule, JobDefinition } from './config-model.ts';
 import { defaultJobTimeoutMs } from './config-model.ts';
 import type { StandaloneJobConfig, WorkspaceJobConfig } from './job-config.schema.ts';
 import { isEventTrigger, scheduleEntries, type EventTrigger } from './schedule-field.schema.ts';
-
-function durationMs(text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const parsed = parseDuration(text);
-  return parsed.ok ? parsed.ms : fallback;
-}
 
 /** A validated job config (workspace or standalone) in its runtime form. */
 export function normalizeJob(
@@ -52,7 +46,7 @@ export function normalizeJob(
     events: [...events],
     environment: config.environment ?? {},
     workingDir: config.working_dir,
-    timeoutMs: durationMs(config.timeout, defaultJobTimeoutMs),
+    timeoutMs: durationOr(config.timeout, defaultJobTimeoutMs),
     enabled: config.enabled ?? false,
     dependsOn: config.depends_on ?? [],
     retries: config.retries ?? 0,

@@ -1,4 +1,4 @@
-import { parseDuration } from '../time/duration.ts';
+import { durationOr } from '../time/duration.ts';
 import type {
   EdgeSchedule,
   JsonValue,
@@ -11,23 +11,17 @@ import { normalizeJob } from './normalize-job.ts';
 import { scheduleEntries } from './schedule-field.schema.ts';
 import type { WorkspaceConfig } from './workspace-config.schema.ts';
 
-function ms(text: string | undefined, fallback: number): number {
-  if (text === undefined) return fallback;
-  const parsed = parseDuration(text);
-  return parsed.ok ? parsed.ms : fallback;
-}
-
 function normalizePolicy(policy: WorkspaceConfig['policy']): WorkspacePolicy {
   return Object.freeze({
     catchUp: policy?.catch_up ?? defaultPolicy.catchUp,
-    startingDeadlineMs: ms(policy?.starting_deadline, defaultPolicy.startingDeadlineMs),
+    startingDeadlineMs: durationOr(policy?.starting_deadline, defaultPolicy.startingDeadlineMs),
     concurrency: policy?.concurrency ?? defaultPolicy.concurrency,
-    jitterMs: ms(policy?.jitter, defaultPolicy.jitterMs),
+    jitterMs: durationOr(policy?.jitter, defaultPolicy.jitterMs),
     retries: policy?.retries ?? defaultPolicy.retries,
-    backoffBaseMs: ms(policy?.backoff?.base, defaultPolicy.backoffBaseMs),
-    backoffMaxMs: ms(policy?.backoff?.max, defaultPolicy.backoffMaxMs),
+    backoffBaseMs: durationOr(policy?.backoff?.base, defaultPolicy.backoffBaseMs),
+    backoffMaxMs: durationOr(policy?.backoff?.max, defaultPolicy.backoffMaxMs),
     retryOn: policy?.retry_on ?? defaultPolicy.retryOn,
-    timeoutMs: ms(policy?.timeout, defaultPolicy.timeoutMs),
+    timeoutMs: durationOr(policy?.timeout, defaultPolicy.timeoutMs),
   });
 }
 
@@ -111,7 +105,7 @@ export function normalizeWorkspace(
     variables: (config.variables ?? {}) as Record<string, JsonValue>,
     sensitiveVariables: config.sensitive_variables ?? [],
     dependsOn: config.depends_on ?? [],
-    ttlMs: config.ttl === undefined ? undefined : ms(config.ttl, 0),
+    ttlMs: config.ttl === undefined ? undefined : durationOr(config.ttl, 0),
     protect: config.protect ?? false,
     hourlyCost: config.hourly_cost,
     labels: config.labels ?? {},
@@ -120,7 +114,7 @@ export function normalizeWorkspace(
       on: rule.on,
       email: rule.email ?? [],
       webhook: rule.webhook,
-      remindBeforeMs: (rule.remind_before ?? []).map((text) => ms(text, 0)),
+      remindBeforeMs: (rule.remind_before ?? []).map((text) => durationOr(text, 0)),
     })),
     jobs,
     customDeploy: config.custom_deploy,

@@ -138,28 +138,14 @@ export const envVariables = [
     description:
       'On SIGTERM, how long running runs may finish before they are interrupted (SIGINT, then SIGKILL).',
     example: '30s',
-    schema: z
-      .string()
-      .default('30s')
-      .refine((text) => parseDuration(text).ok, { error: 'expected a duration such as "30s" or "2m"' }),
+    schema: durationMs('30s', 0, 24 * 3_600_000),
   },
   {
     name: 'TIDE_RUN_LEASE_DURATION',
     description:
       'How long a runner holds a run without renewing (renewed every third of it); a run whose runner died is marked failed (`orphaned`) after this.',
     example: '30s',
-    schema: z
-      .string()
-      .default('30s')
-      .refine(
-        (text) => {
-          const parsed = parseDuration(text);
-          return parsed.ok && parsed.ms >= 1000;
-        },
-        {
-          error: 'expected a duration of at least 1s, such as "30s"',
-        },
-      ),
+    schema: durationMs('30s', 1000, 3_600_000),
   },
   {
     name: 'TIDE_LOG_LEVEL',

@@ -32,6 +32,13 @@ export function parseDuration(text: string): { ok: true; ms: number } | { ok: fa
   return { ok: true, ms: Math.round(total) };
 }
 
+/** A duration from a validated config field in ms, or `fallbackMs` when the field is absent. */
+export function durationOr(text: string | undefined, fallbackMs: number): number {
+  if (text === undefined) return fallbackMs;
+  const parsed = parseDuration(text);
+  return parsed.ok ? parsed.ms : fallbackMs;
+}
+
 /** The shortest exact rendering in the same syntax ("1h30m"), for docs and previews. */
 export function formatDuration(ms: number): string {
   if (ms === 0) return '0s';

@@ -6,7 +6,6 @@ import { assertProductionReady } from '../../env/production-checks.ts';
 import { TideError } from '../../errors/tide-error.ts';
 import { createLogger } from '../../log/logger.ts';
 import { systemClock } from '../../time/clock.ts';
-import { parseDuration } from '../../time/duration.ts';
 import type { CliContext } from '../output.ts';
 import { loadEnv } from '../settings.ts';
 
@@ -60,8 +59,8 @@ export function registerServe(program: Command, _ctx: CliContext): void {
         publicUrl: env.TIDE_PUBLIC_URL,
       });
       const logger = createLogger(env.TIDE_LOG_LEVEL);
-      const graceMs = (parseDuration(env.TIDE_SHUTDOWN_GRACE_PERIOD) as { ms: number }).ms;
-      const leaseMs = (parseDuration(env.TIDE_RUN_LEASE_DURATION) as { ms: number }).ms;
+      const graceMs = env.TIDE_SHUTDOWN_GRACE_PERIOD;
+      const leaseMs = env.TIDE_RUN_LEASE_DURATION;
       const daemon = await startDaemon({
         configDir: options.configDir ?? env.TIDE_CONFIG_DIR,
         dataDir: options.dataDir ?? env.TIDE_DATA_DIR,
