@@ -16,10 +16,10 @@ import type { Clock } from '../time/clock.ts';
 import { applyDecision } from './apply-decision.ts';
 import { decideFirings } from './firing-decisions.ts';
 import { observeUnit } from './observe.ts';
-import { retryFailedRun } from './retry-failed-run.ts';
+import { retryFailedRun, type RetryContext } from './retry-failed-run.ts';
 import { advanceCheckpoint, failedRunsWithoutRetry, readCheckpoints } from './scheduler.repo.ts';
 import { scheduleUnits, type ScheduleUnit } from './schedule-units.ts';
-import { reconcileUnit } from './reconcile-unit.ts';
+import { reconcileUnit, type ReconcileContext } from './reconcile-unit.ts';
 
 export interface Timers {
   set(callback: () => void, ms: number): unknown;
@@ -50,6 +50,7 @@ const retrySweepWindowMs = 60 * 60_000;
 export class Scheduler {
   readonly #deps: SchedulerDeps;
   readonly #timers: Timers;
+  readonly #random: () => number;
   #units = new Map<string, ScheduleUnit>();
   #nextDue = new Map<string, Date | null>();
   #checkpoints = new Map<string, Date>();
@@ -65,6 +66,7 @@ export class Scheduler {
   constructor(deps: SchedulerDeps) {
     this.#deps = deps;
     this.#timers = deps.timers ?? realTimers;
+    this.#random = deps.random ?? Math.random;
   }
 
   get running(): boolean {
@@ -161,10 +163,7 @@ export class Scheduler {
           .cancel(observed.activeRun.id, 'scheduler (concurrency policy replace)')
           .catch(() => undefined);
       }
-      const notBefore =
-        jitterMs > 0
-          ? new Date(now.getTime() + Math.floor((this.#deps.random ?? Math.random)() * jitterMs))
-          : null;
+      const notBefore = jitterMs > 0 ? new Date(now.getTime() + Math.floor(this.#random() * jitterMs)) : null;
       const run = await applyDecision(decision, {
         db,
         hub,
@@ -186,26 +185,31 @@ export class Scheduler {
     }
   }
 
+  /** What reconcile and retry need: the scheduler's dependencies at one instant. */
+  #context(now: Date): ReconcileContext & RetryContext {
+    const { db, hub, runs, config, logger } = this.#deps;
+    return { db, hub, runs, config, logger, now, random: this.#random };
+  }
+
+  async #heal(unit: ScheduleUnit | undefined, now: Date): Promise<void> {
+    if (unit?.workspace?.uptime.length && unit.enabled) await reconcileUnit(this.#context(now), unit);
+  }
+
   async #reconcileAll(now: Date): Promise<void> {
-    const { db, runs, config, logger } = this.#deps;
-    for (const unit of this.#units.values()) {
-      if (unit.workspace?.uptime.length && unit.enabled)
-        await reconcileUnit({ db, hub: this.#deps.hub, runs, config, logger, now }, unit);
-    }
-    for (const run of await failedRunsWithoutRetry(db, new Date(now.getTime() - retrySweepWindowMs))) {
-      await retryFailedRun(run, { db, runs, config, now, random: this.#deps.random ?? Math.random, logger });
+    for (const unit of this.#units.values()) await this.#heal(unit, now);
+    for (const run of await failedRunsWithoutRetry(
+      this.#deps.db,
+      new Date(now.getTime() - retrySweepWindowMs),
+    )) {
+      await retryFailedRun(run, this.#context(now));
     }
   }
 
   async #afterRun(run: Run): Promise<void> {
     if (this.#stopped) return;
-    const { db, runs, config, logger } = this.#deps;
     const now = this.#deps.clock.now();
-    if (run.state === 'failed')
-      await retryFailedRun(run, { db, runs, config, now, random: this.#deps.random ?? Math.random, logger });
-    const unit = this.#units.get(run.workspace);
-    if (unit?.workspace?.uptime.length && unit.enabled)
-      await reconcileUnit({ db, hub: this.#deps.hub, runs, config, logger, now }, unit);
+    if (run.state === 'failed') await retryFailedRun(run, this.#context(now));
+    await this.#heal(this.#units.get(run.workspace), now);
   }
 
   #arm(now: Date): void {
