@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tide-data/', 'coverage/', 'docs/'] },
+  { ignores: ['node_modules/', '.tide-data/', 'coverage/', 'docs/', 'dist/', 'dist.*/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

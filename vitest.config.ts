@@ -6,6 +6,8 @@ const reportFile = process.env.TIDE_TEST_REPORT;
 export default defineConfig({
   test: {
     include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    // Tests that spawn the real `tide` run the compiled dist/: it is rebuilt first when src/ changed.
+    globalSetup: ['test/helpers/build-dist.ts'],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     reporters: reportFile ? ['default', 'json'] : ['default'],

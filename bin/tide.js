@@ -1,8 +1,14 @@
 #!/usr/bin/env node
-// Runs the TypeScript sources directly through tsx, so `npx tide` from a checkout always runs the code
-// that is there (no stale build). See docs/decisions/002-typescript-runs-through-tsx.md.
-import { register } from 'tsx/esm/api';
+// Runs the JavaScript compiled into dist/ (`npm run build`; `npm ci` builds it), so no TypeScript is
+// compiled when a command runs. A missing dist/, or in a checkout one older than src/, stops here with
+// what to run: old code that looks current is worse than an error. See
+// docs/decisions/012-compiled-javascript.md.
+import { staleBuild } from '../scripts/build.mjs';
 
-register();
-const { runCli } = await import('../src/cli/main.ts');
-process.exitCode = await runCli(process.argv.slice(2));
+const problem = staleBuild(new URL('..', import.meta.url));
+if (problem !== null) {
+  process.stderr.write(`tide: ${problem}\n`);
+  process.exit(1);
+}
+const { main } = await import('../dist/cli/main.js');
+await main();

@@ -2,7 +2,7 @@
  * SPEC §7: every route declares its permission, and only the few meant to be public answer anonymous
  * callers. The routes are collected as Fastify adds them, so a route added anywhere is covered.
  */
-import type { HTTPMethods } from 'fastify';
+import type { InjectOptions } from 'fastify';
 import { beforeEach, expect, it } from 'vitest';
 import { createMetrics } from '../src/observability/metrics.ts';
 import { apiFixture, forEachApiDialect, type ApiFixture } from './helpers/api-fixture.ts';
@@ -85,7 +85,7 @@ forEachApiDialect('route permissions', (fixture, harness) => {
     for (const route of guarded) {
       const url = route.url.replace(/:(\w+)/g, (_, param: string) => SAMPLE_PARAMS[param] ?? 'x');
       const response = await f.anonymous({
-        method: route.method as HTTPMethods,
+        method: route.method as NonNullable<InjectOptions['method']>,
         url,
         payload: route.method === 'GET' ? undefined : {},
       });

@@ -1,19 +1,43 @@
 import { Command, CommanderError } from 'commander';
 import { toTideError, TideError } from '../errors/tide-error.ts';
-import { registerAudit } from './commands/audit.ts';
-import { registerDbMigrate } from './commands/db-migrate.ts';
-import { registerLogin } from './commands/login.ts';
-import { registerRun } from './commands/run.ts';
-import { registerSchedulePreview } from './commands/schedule-preview.ts';
-import { registerServe } from './commands/serve.ts';
-import { registerToken } from './commands/token.ts';
-import { registerUser } from './commands/user.ts';
-import { registerValidate } from './commands/validate.ts';
-import { registerWorkspace } from './commands/workspace.ts';
-import { processOutput, type CliContext, type Output } from './output.ts';
+import { exitQuietlyOnBrokenPipe, processIo, type CliContext, type CliIo } from './output.ts';
 import { tideVersion } from './version.ts';
 
-export function buildProgram(ctx: CliContext): Command {
+type Register = (program: Command, ctx: CliContext) => void;
+
+const login = async (): Promise<Register> => (await import('./commands/login.ts')).registerLogin;
+
+/**
+ * Every top-level command and how to load it, in the order `tide --help` lists them. A command's module
+ * is imported only when that command runs: the API client commands and `--version` must not pay for the
+ * server, the database drivers and argon2 (docs/decisions/012-compiled-javascript.md).
+ */
+const commandModules: Readonly<Record<string, () => Promise<Register>>> = {
+  validate: async () => (await import('./commands/validate.ts')).registerValidate,
+  schedule: async () => (await import('./commands/schedule-preview.ts')).registerSchedulePreview,
+  serve: async () => (await import('./commands/serve.ts')).registerServe,
+  db: async () => (await import('./commands/db-migrate.ts')).registerDbMigrate,
+  audit: async () => (await import('./commands/audit.ts')).registerAudit,
+  workspace: async () => (await import('./commands/workspace.ts')).registerWorkspace,
+  run: async () => (await import('./commands/run.ts')).registerRun,
+  login,
+  logout: login,
+  user: async () => (await import('./commands/user.ts')).registerUser,
+  token: async () => (await import('./commands/token.ts')).registerToken,
+};
+
+/**
+ * The command modules `argv` needs: the one it names; none for a bare `--version`; all of them otherwise
+ * (help lists them, and an unknown name is answered with the closest known one).
+ */
+export function commandsFor(argv: readonly string[]): (() => Promise<Register>)[] {
+  const name = argv.find((arg) => !arg.startsWith('-'));
+  if (name !== undefined && Object.hasOwn(commandModules, name)) return [commandModules[name]!];
+  if (name === undefined && argv.some((arg) => arg === '-v' || arg === '--version')) return [];
+  return [...new Set(Object.values(commandModules))];
+}
+
+export async function buildProgram(ctx: CliContext, argv: readonly string[]): Promise<Command> {
   const { output } = ctx;
   const program = new Command('tide')
     .description('Tide: a self-hosted scheduler for OpenTofu workspaces')
@@ -24,24 +48,15 @@ export function buildProgram(ctx: CliContext): Command {
       writeErr: (text) => output.err(text.trimEnd()),
     })
     .exitOverride();
-  registerValidate(program, ctx);
-  registerSchedulePreview(program, ctx);
-  registerServe(program, ctx);
-  registerDbMigrate(program, ctx);
-  registerAudit(program, ctx);
-  registerWorkspace(program, ctx);
-  registerRun(program, ctx);
-  registerLogin(program, ctx);
-  registerUser(program, ctx);
-  registerToken(program, ctx);
+  for (const load of commandsFor(argv)) (await load())(program, ctx);
   return program;
 }
 
 /** Runs the CLI; failures print one line and set the exit code from the error catalogue. */
-export async function runCli(argv: string[], output: Output = processOutput): Promise<number> {
-  const ctx: CliContext = { output, exitCode: 0 };
-  const program = buildProgram(ctx);
+export async function runCli(argv: string[], io: CliIo): Promise<number> {
+  const ctx: CliContext = { ...io, exitCode: 0 };
   try {
+    const program = await buildProgram(ctx, argv);
     await program.parseAsync(argv, { from: 'user' });
     return ctx.exitCode;
   } catch (error) {
@@ -50,9 +65,15 @@ export async function runCli(argv: string[], output: Output = processOutput): Pr
       return error.exitCode === 0 ? 0 : new TideError('invalid_argument', error.message).exitCode;
     }
     const tideError = toTideError(error);
-    output.err(`tide: ${tideError.message}`);
-    if (tideError.code === 'internal' && process.env.TIDE_LOG_LEVEL === 'debug')
-      output.err(String((error as Error).stack));
+    io.output.err(`tide: ${tideError.message}`);
+    if (tideError.code === 'internal' && io.env.TIDE_LOG_LEVEL === 'debug')
+      io.output.err(String((error as Error).stack));
     return tideError.exitCode;
   }
+}
+
+/** The `tide` executable (bin/tide.js): this process's arguments, environment and streams. */
+export async function main(): Promise<void> {
+  exitQuietlyOnBrokenPipe();
+  process.exitCode = await runCli(process.argv.slice(2), processIo());
 }

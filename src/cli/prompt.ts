@@ -5,13 +5,14 @@
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import { TideError } from '../errors/tide-error.ts';
+import type { CliInput } from './output.ts';
 
-export function hasTerminal(): boolean {
-  return process.stdin.isTTY === true;
+export function hasTerminal(input: CliInput): boolean {
+  return input.isTTY === true;
 }
 
-export async function promptLine(question: string): Promise<string> {
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+export async function promptLine(input: CliInput, question: string): Promise<string> {
+  const prompt = createInterface({ input, output: process.stderr });
   try {
     return (await prompt.question(question)).trim();
   } finally {
@@ -20,7 +21,7 @@ export async function promptLine(question: string): Promise<string> {
 }
 
 /** Reads a line without echoing it: the prompt is written, then the terminal output is muted. */
-export async function promptSecret(question: string): Promise<string> {
+export async function promptSecret(input: CliInput, question: string): Promise<string> {
   let muted = false;
   const output = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -28,7 +29,7 @@ export async function promptSecret(question: string): Promise<string> {
       done();
     },
   });
-  const prompt = createInterface({ input: process.stdin, output, terminal: true });
+  const prompt = createInterface({ input, output, terminal: true });
   try {
     const answer = prompt.question(question);
     muted = true;
@@ -40,9 +41,9 @@ export async function promptSecret(question: string): Promise<string> {
 }
 
 /** All of stdin, without the final newline (`echo pw | tide …` adds one). */
-export async function readStdin(): Promise<string> {
+export async function readStdin(input: CliInput): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of input) chunks.push(Buffer.from(chunk));
   return Buffer.concat(chunks)
     .toString('utf8')
     .replace(/\r?\n$/, '');
@@ -52,24 +53,23 @@ export async function readStdin(): Promise<string> {
  * A password: from stdin with `--password-stdin`, else asked on the terminal (twice when `confirm`,
  * so a typo does not become the password).
  */
-export async function readPassword(options: {
-  stdin?: boolean;
-  confirm?: boolean;
-  label?: string;
-}): Promise<string> {
+export async function readPassword(
+  input: CliInput,
+  options: { stdin?: boolean; confirm?: boolean; label?: string },
+): Promise<string> {
   const label = options.label ?? 'Password';
   if (options.stdin) {
-    const password = await readStdin();
+    const password = await readStdin(input);
     if (password === '') throw new TideError('invalid_argument', 'no password on stdin');
     return password;
   }
-  if (!hasTerminal())
+  if (!hasTerminal(input))
     throw new TideError(
       'invalid_argument',
       'stdin is not a terminal: pass the password with --password-stdin',
     );
-  const password = await promptSecret(`${label}: `);
-  if (options.confirm && (await promptSecret(`${label} again: `)) !== password)
+  const password = await promptSecret(input, `${label}: `);
+  if (options.confirm && (await promptSecret(input, `${label} again: `)) !== password)
     throw new TideError('invalid_argument', 'the two passwords differ');
   return password;
 }

@@ -5,7 +5,7 @@
  * answer 5xx, must answer every 4xx in the error shape, and must not write a run or a secret when it
  * rejects a request. Deterministic (fixed seeds) and bounded (a few hundred requests per dialect).
  */
-import type { HTTPMethods } from 'fastify';
+import type { InjectOptions } from 'fastify';
 import fc from 'fast-check';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { apiFixture, loadEffectiveConfig, type ApiFixture } from '../helpers/api-fixture.ts';
@@ -152,7 +152,7 @@ describe('API under random bodies', () => {
 
     async function send(route: Route, url: string, payload: string, contentType?: string): Promise<Sent> {
       const response = await fixture.app.inject({
-        method: route.method as HTTPMethods,
+        method: route.method as NonNullable<InjectOptions['method']>,
         url,
         payload,
         headers: {
