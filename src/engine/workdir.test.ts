@@ -29,6 +29,7 @@ afterAll(async () => {
 });
 
 const dataDir = () => path.join(root, 'data');
+const declare = (...names: string[]) => names.map((name) => `variable "${name}" {}\n`).join('');
 
 describe('prepareWorkdir', () => {
   it('copies the template, then the workspace files over it, keeping file modes and leaving out config.json', async () => {
@@ -68,7 +69,7 @@ describe('prepareWorkdir', () => {
     const workspace = await writeWorkspace(
       root,
       'vars',
-      { 'main.tf': '' },
+      { 'main.tf': declare('size', 'region', 'db_password', 'api_key', 'workspace', 'mode') },
       {
         variables: { size: 1, region: 'eu', db_password: 'from-config' },
         modes: { busy: { size: 3 } },
@@ -86,10 +87,56 @@ describe('prepareWorkdir', () => {
     expect(tfvars).toEqual({ size: 3, region: 'eu', workspace: 'vars', mode: 'busy' });
     expect(prepared.env).toEqual({ TF_VAR_db_password: 'from-config', TF_VAR_api_key: 'sk-live-123456' });
     expect([...prepared.secretValues].sort()).toEqual(['from-config', 'sk-live-123456']);
+    expect(prepared.undeclared).toEqual([]);
+  });
+
+  it('passes only the variables the code declares and names the configured ones it does not', async () => {
+    const workspace = await writeWorkspace(
+      root,
+      'declared',
+      {
+        'main.tf': `${declare('size', 'workspace')}# variable "region" {}\n`,
+        'extra.tf.json': '{"variable": {"api_key": {}}}',
+      },
+      {
+        variables: { size: 1, region: 'eu' },
+        modes: { busy: { replicas: 3 } },
+        sensitiveVariables: ['db_password', 'api_key'],
+      },
+    );
+    const prepared = await prepareWorkdir({
+      runDir: dataDirLayout.runDir(dataDir(), 'run-9'),
+      stateDir: path.join(dataDir(), 'state', 'declared'),
+      workspace,
+      mode: 'busy',
+      secrets: { api_key: 'sk-live-123456', db_password: 'hunter2-long' },
+    });
+    const tfvars = JSON.parse(await readFile(path.join(prepared.workDir, TFVARS_FILE), 'utf8'));
+    expect(tfvars).toEqual({ size: 1, workspace: 'declared' });
+    expect(prepared.env).toEqual({ TF_VAR_api_key: 'sk-live-123456' });
+    // Tide's own `mode` is offered to any code: leaving it out is not worth a line in the log.
+    expect(prepared.undeclared).toEqual(['db_password', 'region', 'replicas']);
+  });
+
+  it('passes every variable when the top level holds no engine code to tell by', async () => {
+    const workspace = await writeWorkspace(
+      root,
+      'scripted',
+      { 'deploy.sh': '#!/bin/sh\n' },
+      { variables: { size: 1 } },
+    );
+    const prepared = await prepareWorkdir({
+      runDir: dataDirLayout.runDir(dataDir(), 'run-10'),
+      stateDir: path.join(dataDir(), 'state', 'scripted'),
+      workspace,
+    });
+    const tfvars = JSON.parse(await readFile(path.join(prepared.workDir, TFVARS_FILE), 'utf8'));
+    expect(tfvars).toEqual({ size: 1, workspace: 'scripted', mode: 'default' });
+    expect(prepared.undeclared).toEqual([]);
   });
 
   it('names the mode "default" when the run has none', async () => {
-    const workspace = await writeWorkspace(root, 'plain', { 'main.tf': '' });
+    const workspace = await writeWorkspace(root, 'plain', { 'main.tf': declare('workspace', 'mode') });
     const { workDir } = await prepareWorkdir({
       runDir: dataDirLayout.runDir(dataDir(), 'run-4'),
       stateDir: path.join(dataDir(), 'state', 'plain'),

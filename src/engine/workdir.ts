@@ -1,14 +1,16 @@
 /**
  * The working directory of one run (SPEC §5): built fresh from the source — the template's files, then
- * the workspace's files over them — plus the generated variables file and, when the code configures no
- * backend, a local backend pointing at the workspace's state directory. State never lives in the working
- * directory, so removing a run's directory can never lose it.
+ * the workspace's files over them — plus the generated variables file (only the variables the code
+ * declares) and, when the code configures no backend, a local backend pointing at the workspace's state
+ * directory. State never lives in the working directory, so removing a run's directory can never lose it.
  */
 import { constants } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { JsonValue, LocalTemplate, WorkspaceDefinition } from '../config/config-model.ts';
 import { TideError } from '../errors/tide-error.ts';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../secrets/secret-file.ts';
+import { declaredVariables } from './declared-variables.ts';
 
 export const TFVARS_FILE = 'tide.auto.tfvars.json';
 export const BACKEND_FILE = 'tide_backend.tf';
@@ -56,6 +58,8 @@ export interface PreparedWorkdir {
   readonly secretValues: readonly string[];
   /** Whether tide_backend.tf was written (false: the code configures its own backend). */
   readonly localBackend: boolean;
+  /** Configured variables the code does not declare: not passed to the engine, named in the run's log. */
+  readonly undeclared: readonly string[];
 }
 
 export async function prepareWorkdir(options: PrepareWorkdirOptions): Promise<PreparedWorkdir> {
@@ -63,8 +67,8 @@ export async function prepareWorkdir(options: PrepareWorkdirOptions): Promise<Pr
   const workDir = path.resolve(dataDirLayout.workDir(options.runDir));
   // Fresh: whatever an earlier attempt left (a plan file, .terraform) must not leak into this run.
   await rm(workDir, { recursive: true, force: true });
-  await mkdir(workDir, { recursive: true });
-  await mkdir(options.stateDir, { recursive: true });
+  await mkdir(workDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  await mkdir(options.stateDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   if (template) await copyFiles(template.directory, template.files, workDir);
   // The workspace's Tide config file is not engine code.
   const ownConfig = path.basename(workspace.file);
@@ -74,48 +78,64 @@ export async function prepareWorkdir(options: PrepareWorkdirOptions): Promise<Pr
     workDir,
   );
 
-  const mode = options.mode ?? DEFAULT_MODE;
-  const variables: Record<string, JsonValue> = {
-    ...workspace.variables,
-    ...(workspace.modes[mode] ?? {}),
-    ...(options.variables ?? {}),
-    workspace: workspace.name,
-    mode,
-  };
-  const { env, secretValues } = splitSensitive(
-    variables,
-    workspace.sensitiveVariables,
-    options.secrets ?? {},
+  const { variables, env, secretValues, undeclared } = engineVariables(
+    options,
+    await declaredVariables(workDir),
   );
   await writeFile(path.join(workDir, TFVARS_FILE), `${JSON.stringify(variables, null, 2)}\n`, {
     mode: 0o600,
   });
 
   const localBackend = !(await configuresBackend(workDir));
-  if (localBackend)
+  if (localBackend) {
+    await createPrivateStateFiles(options.stateDir);
     await writeFile(path.join(workDir, BACKEND_FILE), localBackendBlock(path.resolve(options.stateDir)));
-  return { workDir, env, secretValues, localBackend };
+  }
+  return { workDir, env, secretValues, localBackend, undeclared };
 }
 
-/** Moves sensitive variables out of `variables` (mutated) into TF_VAR_* values; secrets win over config. */
+/**
+ * The tfvars content, the TF_VAR_* environment and what is left out. A value for a variable the code does
+ * not declare only earns an engine warning on every run; `workspace` and `mode` are Tide's offer to any
+ * code, so leaving them out needs no mention. `declared` null: no code to tell by, everything passes.
+ */
+function engineVariables(options: PrepareWorkdirOptions, declared: ReadonlySet<string> | null) {
+  const { workspace } = options;
+  const mode = options.mode ?? DEFAULT_MODE;
+  const { plain, sensitive } = splitSensitive(
+    { ...workspace.variables, ...(workspace.modes[mode] ?? {}), ...(options.variables ?? {}) },
+    workspace.sensitiveVariables,
+    options.secrets ?? {},
+  );
+  const isDeclared = (name: string): boolean => declared === null || declared.has(name);
+  const keep = <T>(values: Record<string, T>) => Object.entries(values).filter(([name]) => isDeclared(name));
+  return {
+    variables: Object.fromEntries(keep({ ...plain, workspace: workspace.name, mode })),
+    env: Object.fromEntries(keep(sensitive).map(([name, text]) => [`TF_VAR_${name}`, text])),
+    secretValues: Object.values(sensitive),
+    undeclared: [...Object.keys(plain), ...Object.keys(sensitive)].filter((name) => !isDeclared(name)).sort(),
+  };
+}
+
+/**
+ * Sensitive variables (as text: they reach the engine as TF_VAR_*) apart from the others; a stored secret
+ * wins over a configured value.
+ */
 function splitSensitive(
-  variables: Record<string, JsonValue>,
-  sensitive: readonly string[],
+  variables: Readonly<Record<string, JsonValue>>,
+  sensitiveNames: readonly string[],
   secrets: Readonly<Record<string, string>>,
-): { env: Record<string, string>; secretValues: string[] } {
-  const env: Record<string, string> = {};
-  const secretValues: string[] = [];
-  const names = new Set([...sensitive, ...Object.keys(secrets)]);
-  for (const name of names) {
-    const value = secrets[name] ?? variables[name];
-    delete variables[name];
+): { plain: Record<string, JsonValue>; sensitive: Record<string, string> } {
+  const plain = { ...variables };
+  const sensitive: Record<string, string> = {};
+  for (const name of new Set([...sensitiveNames, ...Object.keys(secrets)])) {
+    const value = secrets[name] ?? plain[name];
+    delete plain[name];
     if (value === undefined) continue;
     // The engine reads complex TF_VAR_ values as HCL, of which JSON is a subset.
-    const text = typeof value === 'string' ? value : JSON.stringify(value);
-    env[`TF_VAR_${name}`] = text;
-    secretValues.push(text);
+    sensitive[name] = typeof value === 'string' ? value : JSON.stringify(value);
   }
-  return { env, secretValues };
+  return { plain, sensitive };
 }
 
 /** Copies regular files only: symbolic links are never followed (they could point anywhere on the host). */
@@ -156,6 +176,20 @@ export async function configuresBackend(workDir: string): Promise<boolean> {
 
 function stripComments(hcl: string): string {
   return hcl.replace(/\/\*[\s\S]*?\*\//g, '').replace(/^\s*(#|\/\/).*$/gm, '');
+}
+
+/**
+ * The engine rewrites an existing state file (and its `.backup`) in place, keeping its mode, but creates
+ * a missing one 0644 under the usual umask. Creating both empty and 0600 first (the engine reads an empty
+ * file as no state) keeps state readable by Tide's user only; one left looser by an older version is
+ * tightened.
+ */
+async function createPrivateStateFiles(stateDir: string): Promise<void> {
+  for (const file of [STATE_FILE, `${STATE_FILE}.backup`]) {
+    const target = path.join(stateDir, file);
+    await (await open(target, 'a', PRIVATE_FILE_MODE)).close();
+    await chmod(target, PRIVATE_FILE_MODE);
+  }
 }
 
 function localBackendBlock(stateDir: string): string {

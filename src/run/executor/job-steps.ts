@@ -1,12 +1,14 @@
 /**
  * Steps of `script` and `command` jobs: prepare a scratch directory, then run the job's process. The job
- * sees the daemon's environment, its own `environment`, who it is (TIDE_* and the Provisioner's
- * WORKSPACE_ID / JOB_NAME) and, in a workspace's context, that workspace's last outputs.
+ * sees the run environment (the host basics and TIDE_RUN_ENV_PASSTHROUGH, never the server's settings), its
+ * own `environment`, who it is (TIDE_* and the Provisioner's WORKSPACE_ID / JOB_NAME) and, in a
+ * workspace's context, that workspace's last outputs.
  */
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dataDirLayout } from '../../engine/workdir.ts';
 import { TideError } from '../../errors/tide-error.ts';
+import { PRIVATE_DIR_MODE } from '../../secrets/secret-file.ts';
 import type { RunDefinition, RunStep, StepContext } from './step-context.ts';
 
 export const JOB_SCRIPT_FILE = 'job-script';
@@ -18,7 +20,7 @@ export function jobSteps(): RunStep[] {
       async run(ctx) {
         const workDir = dataDirLayout.workDir(ctx.dirs.runDir);
         await rm(workDir, { recursive: true, force: true });
-        await mkdir(workDir, { recursive: true });
+        await mkdir(workDir, { recursive: true, mode: PRIVATE_DIR_MODE });
         ctx.env = { ...ctx.env, ...jobEnvironment(ctx.definition) };
       },
     },
@@ -55,11 +57,11 @@ async function jobWorkingDir(ctx: StepContext): Promise<string> {
   if (!workingDir) return ctx.workDir;
   if (path.isAbsolute(workingDir)) return workingDir;
   const dir = path.resolve(ctx.workDir, workingDir);
-  await mkdir(dir, { recursive: true });
+  await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   return dir;
 }
 
-/** The variables a job adds to the daemon's environment. */
+/** The variables a job adds to the run environment. */
 export function jobEnvironment(definition: RunDefinition): Record<string, string> {
   const job = requireJob(definition);
   const workspace = definition.workspace?.name ?? '';

@@ -1,9 +1,10 @@
 /**
  * Executes one claimed run (state `running`, lease held) from start to its final state: resolves what to
  * run from the current configuration, walks the steps, streams the masked log, keeps the lease alive,
- * stops on cancel, timeout or shutdown, and records the outcome — on the run (fenced: a runner that lost
- * its lease writes nothing) and on the workspace's observed status. It never leaves a run `running`:
- * if even the final write fails, the lease runs out and the reaper marks the run `orphaned`.
+ * stops on cancel, timeout or shutdown, and records the outcome — on the run and on the workspace's
+ * observed status in one transaction, fenced: a runner that lost its lease writes nothing. It never leaves
+ * a run `running`: if even the final write fails, the lease runs out and the reaper marks the run
+ * `orphaned` (and its workspace, still `deploying` / `destroying` since nothing was written, failed).
  */
 import { mkdir, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,22 +12,24 @@ import type { JobDefinition, LocalTemplate, WorkspaceDefinition } from '../../co
 import { defaultPolicy } from '../../config/config-model.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { DEFAULT_GRACE_MS } from '../../engine/process-group.ts';
+import { runEnvironment } from '../../engine/run-environment.ts';
 import { dataDirLayout } from '../../engine/workdir.ts';
 import { TideError } from '../../errors/tide-error.ts';
 import type { EventHub } from '../../events/event-hub.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Db } from '../../store/schema.ts';
 import type { Clock } from '../../time/clock.ts';
-import { upsertWorkspaceStatus, type WorkspaceStatusPatch } from '../../workspace/workspace-status.repo.ts';
-import { getRun, updateRunState } from '../run.repo.ts';
+import type { WorkspaceStatus } from '../../workspace/workspace-status.repo.ts';
+import { finishRun, recordRunStart } from '../run-outcome.repo.ts';
+import { getRun, type Fence } from '../run.repo.ts';
 import type { Run } from '../run.ts';
 import { RunLogSink } from './run-log-sink.ts';
-import { watchLease, type StopReason } from './run-lease.ts';
+import { watchLease, type LeaseKeeper, type StopReason } from './run-lease.ts';
 import { stepsFor } from './run-steps.ts';
-import type { RunDefinition, RunDirectories } from './step-context.ts';
+import type { RunDefinition, RunDirectories, RunStep } from './step-context.ts';
 import { walkSteps, type StepsOutcome } from './step-runner.ts';
 import { lastWorkspaceOutputs } from './workspace-outputs.repo.ts';
-import { statusAtEnd, statusAtStart } from './workspace-outcome.ts';
+import { changeAtEnd, changeAtStart, INFRASTRUCTURE_STEPS } from './workspace-outcome.ts';
 
 export interface ExecutorContext {
   readonly db: Db;
@@ -38,6 +41,8 @@ export interface ExecutorContext {
   readonly engine: Engine;
   /** The lease length the run was claimed with; renewed every leaseMs / 3. */
   readonly leaseMs: number;
+  /** The runner's supervised lease keeper (run-lease.ts); without one, the run keeps its lease itself. */
+  readonly leases?: LeaseKeeper;
   /** From the current configuration; undefined when it is not (or no longer) configured. */
   readonly resolveWorkspace: (name: string) => WorkspaceDefinition | undefined;
   /** `workspace` is the run's (`_standalone_` for standalone jobs). */
@@ -45,7 +50,7 @@ export interface ExecutorContext {
   readonly resolveTemplate: (name: string) => LocalTemplate | undefined;
   /** Values of a workspace's sensitive variables. Default: none. */
   readonly resolveSecrets?: (workspace: string) => Promise<Readonly<Record<string, string>>>;
-  /** The environment processes start from. Default: process.env. */
+  /** The environment processes start from. Default: the allowlisted part of process.env (run-environment.ts). */
   readonly baseEnv?: NodeJS.ProcessEnv;
   /** Between SIGINT and SIGKILL. Default 10 s. */
   readonly graceMs?: number;
@@ -80,15 +85,16 @@ export async function executeRun(
   });
   const lease = watchLease(run, { ...ctx, stop: stopper.stop });
   const dirs = directoriesOf(run, ctx.dataDir);
+  const progress: Progress = { started: false, applyBegan: false };
   ctx.hub.emit('run.updated', run);
   try {
-    const outcome = await execute(run, ctx, { dirs, sink, signal: stopper.signal }).catch((error: unknown) =>
-      internalFailure(error, run, ctx, sink),
+    const outcome = await execute(run, ctx, { dirs, sink, signal: stopper.signal, progress }).catch(
+      (error: unknown) => internalFailure(error, run, ctx, sink),
     );
     lease.close();
     // Errors from here on are the store's: they propagate, and the lease running out hands the run to the
     // reaper, so it is not left running.
-    return await finish(run, outcome, ctx, sink);
+    return await finish(run, outcome, progress, ctx, sink);
   } finally {
     lease.close();
     stopper.dispose();
@@ -125,14 +131,31 @@ function internalFailure(error: unknown, run: Run, ctx: ExecutorContext, sink: R
   };
 }
 
+/** How far the run got with its workspace, for the status its end leaves (workspace-outcome.ts). */
+interface Progress {
+  /** The workspace was marked `deploying` / `destroying` for this run. */
+  started: boolean;
+  /** A step that changes infrastructure began. */
+  applyBegan: boolean;
+}
+
 interface ExecuteParts {
   readonly dirs: RunDirectories;
   readonly sink: RunLogSink;
   readonly signal: AbortSignal;
+  readonly progress: Progress;
 }
 
+const LEASE_LOST: StepsOutcome = {
+  state: 'lease_lost',
+  exitCode: null,
+  reason: null,
+  results: { planSummary: null, outputs: null, drifted: null },
+};
+
 async function execute(run: Run, ctx: ExecutorContext, parts: ExecuteParts): Promise<StepsOutcome> {
-  const { sink, signal, dirs } = parts;
+  const { sink, signal, dirs, progress } = parts;
+  if (!(await recordStart(run, ctx, progress))) return LEASE_LOST;
   const resolved = await resolveDefinition(run, ctx);
   const what = run.job ? `job ${run.job}` : `${run.action}${run.mode ? ` (mode ${run.mode})` : ''}`;
   sink.write(
@@ -149,18 +172,17 @@ async function execute(run: Run, ctx: ExecutorContext, parts: ExecuteParts): Pro
     };
   }
   sink.addSecrets(secretValuesOf(resolved));
-  await recordStatus(run, statusAtStart(run), ctx);
   const timeoutMs =
     resolved.job?.timeoutMs ?? resolved.workspace?.policy.timeoutMs ?? defaultPolicy.timeoutMs;
   const deadline = new AbortController();
   const timer = setTimeout(() => deadline.abort('timed_out'), timeoutMs);
   try {
     await mkdir(dirs.pluginCacheDir, { recursive: true });
-    return await walkSteps(stepsFor(resolved), {
+    return await walkSteps(noticingApply(stepsFor(resolved), progress), {
       definition: resolved,
       dirs,
       engine: ctx.engine,
-      env: { ...(ctx.baseEnv ?? process.env) },
+      env: { ...(ctx.baseEnv ?? runEnvironment(process.env)) },
       sink,
       // The first of cancel/shutdown/lease loss and the deadline: its reason says which.
       signal: AbortSignal.any([signal, deadline.signal]),
@@ -170,6 +192,39 @@ async function execute(run: Run, ctx: ExecutorContext, parts: ExecuteParts): Pro
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Marks the workspace `deploying` / `destroying` (a deploy or destroy of a configured workspace), fenced.
+ * False when the lease is already lost: the run's new owner records everything from here on.
+ */
+async function recordStart(run: Run, ctx: ExecutorContext, progress: Progress): Promise<boolean> {
+  const change = changeAtStart(run);
+  // A workspace gone from the configuration gets no status row from a run that cannot start.
+  if (!change || !ctx.resolveWorkspace(run.workspace)) return true;
+  try {
+    emitStatus(ctx, await recordRunStart(ctx.db, run, fenceOf(run), change, ctx.clock.now()));
+  } catch (error) {
+    if (error instanceof TideError && error.code === 'conflict') return false;
+    throw error;
+  }
+  progress.started = true;
+  return true;
+}
+
+/** The steps, each that changes infrastructure noting in `progress` that it began. */
+function noticingApply(steps: readonly RunStep[], progress: Progress): RunStep[] {
+  return steps.map((step) =>
+    INFRASTRUCTURE_STEPS.has(step.name)
+      ? {
+          ...step,
+          run: (stepContext) => {
+            progress.applyBegan = true;
+            return step.run(stepContext);
+          },
+        }
+      : step,
+  );
 }
 
 /** What to run, from the current configuration, or why it cannot run. */
@@ -187,30 +242,42 @@ async function resolveDefinition(run: Run, ctx: ExecutorContext): Promise<RunDef
   return { run, workspace, template, job, secrets, contextOutputs };
 }
 
-async function finish(run: Run, outcome: StepsOutcome, ctx: ExecutorContext, sink: RunLogSink): Promise<Run> {
+async function finish(
+  run: Run,
+  outcome: StepsOutcome,
+  progress: Progress,
+  ctx: ExecutorContext,
+  sink: RunLogSink,
+): Promise<Run> {
   const { db, hub, clock, logger } = ctx;
-  if (outcome.state === 'lease_lost') return abandon(run, ctx, sink);
-  sink.write('system', `==> ${outcome.state}`);
+  const { state, results } = outcome;
+  if (state === 'lease_lost') return abandon(run, ctx, sink);
+  sink.write('system', `==> ${state}`);
   await sink.flush();
-  const { results } = outcome;
+  const change = changeAtEnd(run, { state, drifted: results.drifted, ...progress });
   let final: Run;
+  let status: WorkspaceStatus | null;
   try {
-    final = await updateRunState(db, run.id, outcome.state, clock.now(), {
-      exit_code: outcome.exitCode,
-      reason: outcome.reason,
-      plan_summary: results.planSummary,
-      outputs: outcome.state === 'succeeded' ? results.outputs : null,
-      fence: { owner: run.lease_owner ?? '', fencingToken: run.fencing_token },
-    });
+    ({ run: final, workspace: status } = await finishRun(
+      db,
+      run.id,
+      state,
+      clock.now(),
+      {
+        exit_code: outcome.exitCode,
+        reason: outcome.reason,
+        plan_summary: results.planSummary,
+        outputs: state === 'succeeded' ? results.outputs : null,
+        fence: fenceOf(run),
+      },
+      () => change,
+    ));
   } catch (error) {
     if (error instanceof TideError && error.code === 'conflict') return abandon(run, ctx, sink);
     throw error;
   }
   hub.emit('run.updated', final);
-  // A workspace gone from the configuration gets no status row from a run that could not start.
-  if (ctx.resolveWorkspace(run.workspace)) {
-    await recordStatus(final, statusAtEnd(final, final.state, results.drifted), ctx);
-  }
+  if (status) emitStatus(ctx, status);
   logger.info({ state: final.state, reason: final.reason }, 'run finished');
   return final;
 }
@@ -222,13 +289,11 @@ async function abandon(run: Run, ctx: ExecutorContext, sink: RunLogSink): Promis
   return (await getRun(ctx.db, run.id)) ?? run;
 }
 
-async function recordStatus(
-  run: Run,
-  patch: WorkspaceStatusPatch | null,
-  ctx: ExecutorContext,
-): Promise<void> {
-  if (!patch) return;
-  const status = await upsertWorkspaceStatus(ctx.db, run.workspace, patch, ctx.clock.now());
+function fenceOf(run: Run): Fence {
+  return { owner: run.lease_owner ?? '', fencingToken: run.fencing_token };
+}
+
+function emitStatus(ctx: ExecutorContext, status: WorkspaceStatus): void {
   ctx.hub.emit('workspace.status', { workspace: status.workspace, status: status.status, mode: status.mode });
 }
 

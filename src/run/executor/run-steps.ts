@@ -102,6 +102,10 @@ function prepareStep(source: WorkdirSource): RunStep {
         ? `local state in ${dirs.stateDir}`
         : 'the backend the code configures';
       ctx.system(`working directory ${prepared.workDir}, ${backend}`);
+      if (prepared.undeclared.length > 0) {
+        const names = prepared.undeclared.join(', ');
+        ctx.system(`not passed to ${engine.name}, the code declares no such variable: ${names}`);
+      }
     },
   };
 }

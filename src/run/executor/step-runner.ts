@@ -4,6 +4,7 @@
  */
 import type { Engine } from '../../engine/engine.ts';
 import { runProcess } from '../../engine/process-group.ts';
+import { withoutTideVariables } from '../../engine/run-environment.ts';
 import type { RunLogSink } from './run-log-sink.ts';
 import type { StopReason } from './run-lease.ts';
 import {
@@ -30,6 +31,7 @@ export interface WalkStepsOptions {
   readonly definition: RunDefinition;
   readonly dirs: RunDirectories;
   readonly engine: Engine;
+  /** The run environment's base (run-environment.ts); any TIDE_* variable in it is dropped. */
   readonly env: NodeJS.ProcessEnv;
   readonly sink: RunLogSink;
   /** Aborted (with a StopReason) when the run must stop. */
@@ -107,7 +109,8 @@ class ProcessStepContext implements StepContext {
     this.definition = options.definition;
     this.dirs = options.dirs;
     this.engine = options.engine;
-    this.env = options.env;
+    // The steps add the run's own TIDE_* variables; none of the server's may come along with the base.
+    this.env = withoutTideVariables(options.env);
     this.workDir = dataDirLayout.workDir(options.dirs.runDir);
   }
 
