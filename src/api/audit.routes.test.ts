@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { forEachApiDialect, type ApiFixture } from '../../test/helpers/api-fixture.ts';
+import { FIXTURE_AUDIT_KEY, forEachApiDialect, type ApiFixture } from '../../test/helpers/api-fixture.ts';
 import { createTestAccessToken } from '../../test/helpers/auth-fixture.ts';
 import { verifyAuditChain } from '../audit/audit-log.ts';
 
@@ -83,7 +83,11 @@ forEachApiDialect('audit', (fixture) => {
         ['workspace.enable', 'workspace:idle', 'success'],
         ['workspace.plan', 'workspace:web', 'success'],
       ]);
-      expect(await verifyAuditChain(f.db)).toEqual({ ok: true, entries: 4 });
+      expect(await verifyAuditChain(f.db, { key: FIXTURE_AUDIT_KEY })).toEqual({
+        ok: true,
+        entries: 4,
+        unsigned: 0,
+      });
     });
 
     it('names the authenticated principal as the actor', async () => {

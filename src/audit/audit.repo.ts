@@ -6,7 +6,14 @@ import type { AuditLogHeadTable, Db } from '../store/schema.ts';
 import { storeCall } from '../store/store-errors.ts';
 import type { AuditEntryInput } from './audit-entry.ts';
 import { auditEntryHash, canonicalJson, GENESIS_HASH, normaliseDetails } from './audit-hash.ts';
-import { toAuditEntry, type AuditEntry, type AuditFilter } from './audit.ts';
+import { entryMac, headMac, type AuditKey } from './audit-mac.ts';
+import {
+  toAuditEntry,
+  toSignedAuditEntry,
+  type AuditEntry,
+  type AuditFilter,
+  type SignedAuditEntry,
+} from './audit.ts';
 
 /**
  * The PostgreSQL advisory lock that serialises appends across replicas ("tide" in ASCII, then 01). Held
@@ -17,11 +24,17 @@ export const AUDIT_CHAIN_LOCK_KEY = 0x74_69_64_65_01;
 const HEAD_ID = 1;
 
 /**
- * Appends one entry at `at`, linked to the current head. The chain stays linear however many replicas
- * append at once: on PostgreSQL the advisory lock makes the read-head / insert / move-head sequence
- * exclusive; on SQLite the transaction is BEGIN IMMEDIATE (sqlite-dialect.ts), which already is.
+ * Appends one entry at `at`, linked to the current head, and signs the entry and the new head with `key`.
+ * The chain stays linear however many replicas append at once: on PostgreSQL the advisory lock makes the
+ * read-head / insert / move-head sequence exclusive; on SQLite the transaction is BEGIN IMMEDIATE
+ * (sqlite-dialect.ts), which already is.
  */
-export async function appendAuditEntry(db: Db, input: AuditEntryInput, at: Date): Promise<AuditEntry> {
+export async function appendAuditEntry(
+  db: Db,
+  input: AuditEntryInput,
+  at: Date,
+  key: AuditKey,
+): Promise<SignedAuditEntry> {
   return storeCall('append an audit entry', () =>
     inTransaction(db, async (trx) => {
       if (dialectOf(trx) === 'postgres') {
@@ -41,6 +54,7 @@ export async function appendAuditEntry(db: Db, input: AuditEntryInput, at: Date)
       };
       const prevHash = head?.last_hash ?? GENESIS_HASH;
       const hash = auditEntryHash(prevHash, fields);
+      const mac = entryMac(key, hash);
       await trx
         .insertInto('audit_log')
         .values({
@@ -48,14 +62,16 @@ export async function appendAuditEntry(db: Db, input: AuditEntryInput, at: Date)
           details: fields.details === null ? null : canonicalJson(fields.details),
           prev_hash: prevHash,
           hash,
+          mac,
         })
         .execute();
+      const newHead = { last_id: fields.id, last_hash: hash, mac: headMac(key, fields.id, hash) };
       await trx
         .insertInto('audit_log_head')
-        .values({ id: HEAD_ID, last_id: fields.id, last_hash: hash })
-        .onConflict((conflict) => conflict.column('id').doUpdateSet({ last_id: fields.id, last_hash: hash }))
+        .values({ id: HEAD_ID, ...newHead })
+        .onConflict((conflict) => conflict.column('id').doUpdateSet(newHead))
         .execute();
-      return { ...fields, prev_hash: prevHash, hash };
+      return { ...fields, prev_hash: prevHash, hash, mac };
     }),
   );
 }
@@ -64,14 +80,29 @@ function readHead(db: Db): Promise<AuditLogHeadTable | undefined> {
   return db.selectFrom('audit_log_head').selectAll().where('id', '=', HEAD_ID).executeTakeFirst();
 }
 
+export interface AuditHead {
+  readonly lastId: number;
+  readonly lastHash: string;
+  /** Null when the head was last moved before the log was signed. */
+  readonly mac: string | null;
+}
+
 /** Where the chain ends according to the head row; undefined before the first append. */
-export async function readAuditHead(db: Db): Promise<{ lastId: number; lastHash: string } | undefined> {
+export async function readAuditHead(db: Db): Promise<AuditHead | undefined> {
   const head = await storeCall('read the audit chain head', () => readHead(db));
-  return head && { lastId: head.last_id, lastHash: head.last_hash };
+  return head && { lastId: head.last_id, lastHash: head.last_hash, mac: head.mac };
+}
+
+/** The stored hash of entry `id`, or undefined when there is no such entry. */
+export async function readAuditHash(db: Db, id: number): Promise<string | undefined> {
+  const row = await storeCall('read an audit entry', () =>
+    db.selectFrom('audit_log').select('hash').where('id', '=', id).executeTakeFirst(),
+  );
+  return row?.hash;
 }
 
 /** Up to `limit` entries with ids above `afterId`, oldest first: how verification walks the whole log. */
-export async function readAuditBatch(db: Db, afterId: number, limit: number): Promise<AuditEntry[]> {
+export async function readAuditBatch(db: Db, afterId: number, limit: number): Promise<SignedAuditEntry[]> {
   const rows = await storeCall('read audit entries', () =>
     db
       .selectFrom('audit_log')
@@ -81,7 +112,7 @@ export async function readAuditBatch(db: Db, afterId: number, limit: number): Pr
       .limit(limit)
       .execute(),
   );
-  return rows.map(toAuditEntry);
+  return rows.map(toSignedAuditEntry);
 }
 
 /** The id of the entry whose hash is `hash`, if any (only asked when a link is broken: no index). */

@@ -20,11 +20,23 @@ export interface AuditFilter {
   readonly until?: Date | undefined;
 }
 
-export function toAuditEntry(row: AuditLogTable): AuditEntry {
+/** An entry with its signature (src/audit/audit-mac.ts), as verification reads it; never served. */
+export interface SignedAuditEntry extends AuditEntry {
+  /** Null on entries written before the log was signed. */
+  readonly mac: string | null;
+}
+
+export function toSignedAuditEntry(row: AuditLogTable): SignedAuditEntry {
   return {
     ...row,
     details: row.details === null ? null : (JSON.parse(row.details) as Record<string, unknown>),
   };
+}
+
+/** The served form: the signature stays in the database, it means nothing without the key. */
+export function toAuditEntry(row: AuditLogTable): AuditEntry {
+  const { mac: _signature, ...entry } = toSignedAuditEntry(row);
+  return entry;
 }
 
 /** Only the fields the hash covers, whatever else the object carries. */

@@ -14,12 +14,16 @@ export function withStoreOptions(command: Command): Command {
     .option('--database-url <url>', 'PostgreSQL URL (default: TIDE_DATABASE_URL; unset = SQLite)');
 }
 
-/** Opens the store those options name, runs `work`, and always closes it. */
+/**
+ * Opens the store those options name (else the environment's: a command passes its own, `ctx.env`), runs
+ * `work`, and always closes it.
+ */
 export async function withOfflineStore<T>(
   options: StoreOptions,
   work: (store: Store) => Promise<T>,
+  environment: Readonly<Record<string, string | undefined>> = process.env,
 ): Promise<T> {
-  const env = loadEnv();
+  const env = loadEnv(environment);
   const store = await openDatabase({
     url: options.databaseUrl ?? env.TIDE_DATABASE_URL,
     dataDir: options.dataDir ?? env.TIDE_DATA_DIR,

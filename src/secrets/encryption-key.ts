@@ -5,9 +5,9 @@
  * re-encrypted with the current key at start (docs/security.md, "Key rotation").
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TideError } from '../errors/tide-error.ts';
+import { createSecretFile, readSecretFile } from './secret-file.ts';
 
 export const KEY_BYTES = 32;
 /** Where a generated key lives, in the data directory (development only). */
@@ -95,13 +95,16 @@ export async function loadKeyring(options: LoadKeyringOptions): Promise<Keyring>
 }
 
 async function readKeyFile(file: string): Promise<Buffer | null> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
+  const text = await readSecretFile(file);
+  return text === null ? null : parsedKeyFile(file, text);
+}
+
+/** When two processes start on one data directory, one writes the key and the other reads it. */
+async function createKeyFile(file: string): Promise<Buffer> {
+  return parsedKeyFile(file, await createSecretFile(file, randomBytes(KEY_BYTES).toString('base64')));
+}
+
+function parsedKeyFile(file: string, text: string): Buffer {
   const key = parseEncryptionKey(text);
   if (!key) {
     throw new TideError(
@@ -110,18 +113,4 @@ async function readKeyFile(file: string): Promise<Buffer | null> {
     );
   }
   return key;
-}
-
-/** `wx`: when two processes start on one data directory, one writes the key and the other reads it. */
-async function createKeyFile(file: string): Promise<Buffer> {
-  const key = randomBytes(KEY_BYTES);
-  try {
-    await writeFile(file, `${key.toString('base64')}\n`, { mode: 0o600, flag: 'wx' });
-    return key;
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    const existing = await readKeyFile(file);
-    if (!existing) throw error;
-    return existing;
-  }
 }
