@@ -99,6 +99,58 @@ forEachApiDialect('authentication', (fixture, harness) => {
       expect(await audit('auth.lockout')).toHaveLength(1);
     });
 
+    it('verifies no more than the threshold of 50 parallel wrong passwords, then refuses the right one', async () => {
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => login('alice', 'not the password at all', `10.1.0.${i}`)),
+      );
+      expect(new Set(answers.map((response) => response.body))).toEqual(
+        new Set([
+          JSON.stringify({ error: { code: 'invalid_credentials', message: 'invalid username or password' } }),
+        ]),
+      );
+      const reasons = (await audit('auth.login')).map((entry) => entry.details?.reason);
+      expect(reasons.filter((reason) => reason === 'wrong_password')).toHaveLength(THRESHOLD);
+      expect(reasons.filter((reason) => reason === 'locked')).toHaveLength(50 - THRESHOLD);
+      expect(await audit('auth.lockout')).toMatchObject([{ target: 'user:alice' }]);
+      expect((await login('alice', PASSWORD, '10.2.0.1')).statusCode).toBe(401);
+    });
+
+    it('lets no more than the address threshold of 50 parallel attempts from one address through', async () => {
+      const addressThreshold = THRESHOLD * 4;
+      await Promise.all(
+        Array.from({ length: 50 }, (_, i) => login(`nobody-${i}`, 'not the password at all', '10.6.6.6')),
+      );
+      const reasons = (await audit('auth.login')).map((entry) => entry.details?.reason);
+      expect(reasons.filter((reason) => reason === 'unknown_user')).toHaveLength(addressThreshold);
+      expect(reasons.filter((reason) => reason === 'locked')).toHaveLength(50 - addressThreshold);
+      expect((await login('alice', PASSWORD, '10.6.6.6')).statusCode).toBe(401);
+      expect((await login('alice', PASSWORD, '10.0.0.2')).statusCode).toBe(200);
+    });
+
+    it('counts wrong current passwords of POST /me/password toward the lockout, and refuses it while locked', async () => {
+      const { access_token: token } = (await login('alice', PASSWORD)).json();
+      const change = (current: string, remoteAddress: string) =>
+        f.anonymous({
+          method: 'POST',
+          url: '/api/v1/me/password',
+          headers: bearer(token),
+          payload: { current_password: current, new_password: 'a whole new sentence to remember' },
+          remoteAddress,
+        });
+      const answers = await Promise.all(
+        Array.from({ length: 50 }, (_, i) => change('not the password at all', `10.3.0.${i}`)),
+      );
+      expect(answers.every((response) => response.json().error?.code === 'invalid_credentials')).toBe(true);
+      const reasons = (await audit('auth.password_change')).map((entry) => entry.details?.reason);
+      expect(reasons.filter((reason) => reason === 'wrong_current_password')).toHaveLength(THRESHOLD);
+      expect(reasons.filter((reason) => reason === 'locked')).toHaveLength(50 - THRESHOLD);
+      const right = await change(PASSWORD, '10.4.0.1');
+      expect(right.statusCode).toBe(401);
+      expect(right.json().error.code).toBe('invalid_credentials');
+      expect((await login('alice', PASSWORD, '10.4.0.2')).statusCode).toBe(401);
+      expect(await audit('auth.lockout')).toMatchObject([{ target: 'user:alice' }]);
+    });
+
     it('lifts the lock when the duration has passed, or at once when an admin unlocks the account', async () => {
       for (let i = 0; i < THRESHOLD; i++) await login('alice', 'not the password at all');
       expect((await login('alice', PASSWORD)).statusCode).toBe(401);
@@ -154,6 +206,14 @@ forEachApiDialect('authentication', (fixture, harness) => {
       expect(await audit('auth.refresh_reuse')).toMatchObject([{ target: 'user:alice', result: 'denied' }]);
       // Another login is another session, untouched.
       expect((await login('alice', PASSWORD)).statusCode).toBe(200);
+    });
+
+    it('answers login and refresh with Cache-Control: no-store, failures included', async () => {
+      const first = await login('alice', PASSWORD);
+      const second = await refresh(first.json().refresh_token);
+      const failed = await login('alice', 'not the password at all');
+      for (const response of [first, second, failed])
+        expect(response.headers['cache-control']).toBe('no-store');
     });
 
     it('refuses an expired or unknown refresh token', async () => {

@@ -3,7 +3,7 @@
  * in the body, or — with `?session=cookie` on login, or when the refresh token came as a cookie — set a
  * browser session's cookies and answer with the CSRF token only (session-cookies.ts).
  */
-import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { actingOf, principalOf, requestContextOf } from '../auth/auth.plugin.ts';
 import { unauthenticated } from '../auth/auth-errors.ts';
 import type { AuthDeps } from '../auth/auth-settings.ts';
@@ -22,11 +22,23 @@ import { TideError } from '../errors/tide-error.ts';
 import { parseRequest } from './api-schemas.ts';
 import { routeConfig } from './route-config.ts';
 
+/**
+ * Answers carrying tokens (login, refresh, token creation) and who-am-I must never be kept by a browser
+ * or a proxy cache: every answer of the auth and token routes, errors included, says so.
+ */
+export function noStore(app: FastifyInstance): void {
+  app.addHook('onSend', async (_request, reply, payload) => {
+    void reply.header('cache-control', 'no-store');
+    return payload;
+  });
+}
+
 function csrfFailed(): TideError {
   return new TideError('csrf_failed', 'missing or mismatched X-CSRF-Token, or an untrusted Origin');
 }
 
 export const authRoutes: FastifyPluginAsync<{ auth: AuthDeps }> = async (app, { auth }) => {
+  noStore(app);
   const logins = new LoginService(auth);
   const sessions = new SessionService(auth);
   const users = new UserService(auth);
@@ -108,9 +120,7 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthDeps }> = async (app, { 
       role: principal.role,
       workspaces: principal.workspaces,
       kind: principal.kind,
-      token: principal.tokenId
-        ? { id: principal.tokenId, name: principal.name.replace(/^token:/, '') }
-        : null,
+      token: principal.tokenId ? { id: principal.tokenId, name: principal.tokenName } : null,
       via: principal.via,
     };
   });

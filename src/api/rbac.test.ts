@@ -53,7 +53,10 @@ forEachDialect('role-based access', (harness) => {
         expect(response.json().error.code, url).toBe('forbidden');
       }
       const denied = (await f.app.inject({ url: '/api/v1/audit?action=auth.denied' })).json().items;
-      expect(denied[0]).toMatchObject({ actor: expect.stringMatching(/^token:vera-/), result: 'denied' });
+      expect(denied[0]).toMatchObject({
+        actor: expect.stringMatching(/^token:vera\/vera-/),
+        result: 'denied',
+      });
     });
 
     it('keeps users, every token and the audit log to admins', async () => {

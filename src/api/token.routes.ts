@@ -1,6 +1,7 @@
 /**
- * `/api/v1/tokens…` (SPEC §6): API tokens of the caller's user (an admin sees and revokes everyone's).
- * The secret is in the creation answer only; it is stored hashed and cannot be shown again.
+ * `/api/v1/tokens…` (SPEC §6): API tokens of the caller's user (an admin sees and revokes everyone's;
+ * an API token only those within its own role and patterns: api-token.service.ts). The secret is in the
+ * creation answer only; it is stored hashed and cannot be shown again.
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { ApiTokenService } from '../auth/api-token.service.ts';
@@ -8,9 +9,11 @@ import { actingOf, principalOf } from '../auth/auth.plugin.ts';
 import type { AuthDeps } from '../auth/auth-settings.ts';
 import { createTokenBody, tokenParams } from '../auth/auth.schemas.ts';
 import { parseRequest } from './api-schemas.ts';
+import { noStore } from './auth.routes.ts';
 import { routeConfig } from './route-config.ts';
 
 export const tokenRoutes: FastifyPluginAsync<{ auth: AuthDeps }> = async (app, { auth }) => {
+  noStore(app);
   const tokens = new ApiTokenService(auth);
 
   const listConfig = routeConfig({
@@ -34,7 +37,7 @@ export const tokenRoutes: FastifyPluginAsync<{ auth: AuthDeps }> = async (app, {
       { name: body.name, role: body.role, workspaces: body.workspaces, expiresInMs: body.expires_in },
       actingOf(request),
     );
-    return reply.code(201).header('cache-control', 'no-store').send(created);
+    return reply.code(201).send(created);
   });
 
   const revokeConfig = routeConfig({

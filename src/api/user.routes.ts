@@ -1,6 +1,6 @@
 /** `/api/v1/users…` (SPEC §6), admins only: create, list, read, change, reset a password, unlock. */
 import type { FastifyPluginAsync } from 'fastify';
-import { actingOf } from '../auth/auth.plugin.ts';
+import { actingOf, principalOf } from '../auth/auth.plugin.ts';
 import type { AuthDeps } from '../auth/auth-settings.ts';
 import { createUserBody, resetPasswordBody, updateUserBody, userParams } from '../auth/auth.schemas.ts';
 import { toUserView, type User } from '../auth/user.ts';
@@ -47,7 +47,7 @@ export const userRoutes: FastifyPluginAsync<{ auth: AuthDeps }> = async (app, { 
   app.patch('/users/:username', { config: updateConfig }, async (request) => {
     const { username } = parseRequest(params, request.params, 'params');
     const body = parseRequest(updateUserBody, request.body, 'body');
-    return view(await users.update(username, body, actingOf(request)));
+    return view(await users.update(username, body, actingOf(request), principalOf(request)));
   });
 
   const passwordConfig = routeConfig({

@@ -2,7 +2,7 @@
 import type { Selectable } from 'kysely';
 import { TideError } from '../errors/tide-error.ts';
 import { toInstant } from '../store/dialect.ts';
-import { API_TOKENS_LIVE_NAME_UNIQUE } from '../store/migrations/0002_users_and_tokens.ts';
+import { API_TOKENS_LIVE_OWNER_NAME_UNIQUE } from '../store/migrations/0006_login_reservations_and_token_names.ts';
 import type { ApiTokensTable, Db } from '../store/schema.ts';
 import { storeCall, violates } from '../store/store-errors.ts';
 import type { Role } from './permissions.ts';
@@ -50,15 +50,17 @@ export async function insertApiToken(db: Db, token: NewApiToken): Promise<ApiTok
           .returningAll()
           .executeTakeFirstOrThrow(),
       ),
+    // Names are unique per owner (among live tokens), so this only ever names the caller's own token.
     (violation, cause) =>
-      violates(violation, { constraint: API_TOKENS_LIVE_NAME_UNIQUE, table: 'api_tokens', columns: ['name'] })
+      violates(violation, {
+        constraint: API_TOKENS_LIVE_OWNER_NAME_UNIQUE,
+        table: 'api_tokens',
+        columns: ['user_id', 'name'],
+      })
         ? new TideError(
             'conflict',
-            `a token named "${token.name}" already exists; revoke it or pick another name`,
-            {
-              details: { name: token.name },
-              cause,
-            },
+            `you already have a token named "${token.name}"; revoke it or pick another name`,
+            { details: { name: token.name }, cause },
           )
         : undefined,
   );
@@ -79,18 +81,24 @@ export async function findLiveApiToken(db: Db, hash: string, now: Date): Promise
   });
 }
 
-export async function getApiToken(db: Db, id: string): Promise<ApiToken | null> {
+/** A token with its owner's name. */
+export type OwnedApiToken = ApiToken & { readonly owner: string };
+
+export async function getApiToken(db: Db, id: string): Promise<OwnedApiToken | null> {
   return storeCall('getApiToken', async () => {
-    const row = await db.selectFrom('api_tokens').selectAll().where('id', '=', id).executeTakeFirst();
-    return row ? toApiToken(row) : null;
+    const row = await db
+      .selectFrom('api_tokens')
+      .innerJoin('users', 'users.id', 'api_tokens.user_id')
+      .selectAll('api_tokens')
+      .select('users.username as owner')
+      .where('api_tokens.id', '=', id)
+      .executeTakeFirst();
+    return row ? { ...toApiToken(row), owner: row.owner } : null;
   });
 }
 
 /** Newest first, with the owner's name; one user's, or everyone's (`userId` undefined). */
-export async function listApiTokens(
-  db: Db,
-  query: { userId?: string },
-): Promise<(ApiToken & { readonly owner: string })[]> {
+export async function listApiTokens(db: Db, query: { userId?: string }): Promise<OwnedApiToken[]> {
   return storeCall('listApiTokens', async () => {
     const rows = await db
       .selectFrom('api_tokens')
@@ -115,6 +123,19 @@ export async function revokeApiToken(db: Db, id: string, now: Date): Promise<boo
       .where('revoked_at', 'is', null)
       .executeTakeFirst();
     return Number(result.numUpdatedRows) > 0;
+  });
+}
+
+/** Revokes every live token of a user (password change, account disabled); returns how many. */
+export async function revokeUserApiTokens(db: Db, userId: string, now: Date): Promise<number> {
+  return storeCall('revokeUserApiTokens', async () => {
+    const result = await db
+      .updateTable('api_tokens')
+      .set({ revoked_at: toInstant(now) })
+      .where('user_id', '=', userId)
+      .where('revoked_at', 'is', null)
+      .executeTakeFirst();
+    return Number(result.numUpdatedRows);
   });
 }
 

@@ -3,6 +3,7 @@
  * generated key file); frozen, passed to buildApp through ApiDeps.
  */
 import type { AuditRecorder } from '../audit/audit-entry.ts';
+import type { TrustProxy } from '../http/trust-proxy.ts';
 import type { Logger } from '../log/logger.ts';
 import type { TideMetrics } from '../observability/metrics.ts';
 import type { Db } from '../store/schema.ts';
@@ -31,6 +32,11 @@ export interface AuthSettings {
   readonly trustedOrigins: readonly string[];
   /** Cookies carry `Secure`: always when TIDE_PUBLIC_URL is https, else when the request came over https. */
   readonly secureCookies: boolean;
+  /**
+   * TIDE_TRUST_PROXY: the proxies whose X-Forwarded-For names the client, for the per-address lockout,
+   * rate limits and the audit log's source address. Default false: the connecting address is the client.
+   */
+  readonly trustProxy: TrustProxy;
 }
 
 /** The dependencies the auth services share; each takes the narrow slice it uses. */
@@ -50,6 +56,7 @@ export interface AuthSettingsInput {
   readonly accessTokenTtlMs?: number | undefined;
   readonly refreshTokenTtlMs?: number | undefined;
   readonly lockout?: Partial<LockoutPolicy> | undefined;
+  readonly trustProxy?: TrustProxy | undefined;
 }
 
 export function authSettings(input: AuthSettingsInput): AuthSettings {
@@ -64,5 +71,6 @@ export function authSettings(input: AuthSettingsInput): AuthSettings {
     lockout: { ...DEFAULT_LOCKOUT, ...input.lockout },
     trustedOrigins: [...(publicOrigin ? [publicOrigin] : []), ...(input.corsOrigins ?? [])],
     secureCookies: publicOrigin?.startsWith('https:') ?? false,
+    trustProxy: input.trustProxy ?? false,
   });
 }

@@ -16,7 +16,10 @@ import { WorkspaceScope } from './workspace-scope.ts';
 export interface Principal {
   /** Stable key (`user:<id>`, `token:<id>`): per-principal rate limits count against it. */
   readonly id: string;
-  /** The audit actor: the username, or `token:<name>`. */
+  /**
+   * The audit actor: the username, or `token:<owner>/<name>` (token names are unique per owner, so the
+   * owner is part of the name).
+   */
   readonly name: string;
   readonly kind: 'user' | 'api_token';
   /** The user, or the user who created the token. */
@@ -30,6 +33,8 @@ export interface Principal {
   /** The login session of an access token. */
   readonly sessionId: string | null;
   readonly tokenId: string | null;
+  /** The API token's own name, as its owner chose it. */
+  readonly tokenName: string | null;
   /** `cookie`: a browser session, whose unsafe requests must pass the CSRF check. */
   readonly via: 'bearer' | 'cookie';
 }
@@ -77,6 +82,7 @@ async function fromAccessToken(
     workspaces: user.workspaces,
     sessionId: session.familyId,
     tokenId: null,
+    tokenName: null,
     via,
   };
 }
@@ -88,7 +94,7 @@ async function fromApiToken(db: Db, secret: string, now: Date): Promise<Principa
   if (!owner || owner.disabled) return null;
   return {
     id: `token:${token.id}`,
-    name: `token:${token.name}`,
+    name: `token:${owner.username}/${token.name}`,
     kind: 'api_token',
     userId: owner.id,
     username: owner.username,
@@ -97,6 +103,7 @@ async function fromApiToken(db: Db, secret: string, now: Date): Promise<Principa
     workspaces: token.workspaces,
     sessionId: null,
     tokenId: token.id,
+    tokenName: token.name,
     via: 'bearer',
   };
 }

@@ -94,6 +94,21 @@ export async function getSession(db: Db, familyId: string): Promise<SessionState
   });
 }
 
+/**
+ * When the session ends unless it is refreshed again: the expiry of its newest refresh token (null when
+ * it has none). What an API token created in the session may not outlive.
+ */
+export async function sessionExpiry(db: Db, familyId: string): Promise<string | null> {
+  return storeCall('sessionExpiry', async () => {
+    const row = await db
+      .selectFrom('refresh_tokens')
+      .select((eb) => eb.fn.max('expires_at').as('expires_at'))
+      .where('family_id', '=', familyId)
+      .executeTakeFirst();
+    return row?.expires_at ? toInstant(row.expires_at) : null;
+  });
+}
+
 /** Revokes one family; true if it was live until now. */
 export async function revokeFamily(
   db: Db,

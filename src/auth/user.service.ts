@@ -1,15 +1,18 @@
 /**
  * Managing users: create, list, change or reset a password, change role or scope, disable, unlock.
  * Every password goes through the one policy (password-policy.ts); every change is audited; a password
- * change or a disabled account revokes the user's sessions (their API tokens stay: they are separate
- * credentials, listed and revoked under /tokens).
+ * change or a disabled account revokes the user's sessions and API tokens in the same transaction
+ * (whoever changed the password may be evicting a thief who minted tokens; re-enabling brings none back).
  */
 import { randomUUID } from 'node:crypto';
 import { TideError } from '../errors/tide-error.ts';
+import { inTransaction } from '../store/dialect.ts';
+import { revokeUserApiTokens } from './api-token.repo.ts';
 import { recordAuthEvent, type RequestContext } from './auth-audit.ts';
-import { invalidCredentials } from './auth-errors.ts';
+import { forbidden, invalidCredentials } from './auth-errors.ts';
 import type { AuthDeps } from './auth-settings.ts';
 import { clearLoginFailures, lockedUntil, userLockKey } from './login-failures.repo.ts';
+import { recordLockouts, reservePasswordCheck } from './password-attempts.ts';
 import { hashPassword, verifyPassword } from './password-hash.ts';
 import { assertPasswordAcceptable } from './password-policy.ts';
 import type { Role } from './permissions.ts';
@@ -81,7 +84,11 @@ export class UserService {
     return this.get(username);
   }
 
-  /** A user changes their own password, proving they know the current one. */
+  /**
+   * A user changes their own password, proving they know the current one. Wrong current passwords count
+   * toward the login lockout (a stolen session must not become a way around it), and a locked account
+   * is refused without verifying anything.
+   */
   async changeOwnPassword(
     principal: Principal,
     current: string,
@@ -89,27 +96,38 @@ export class UserService {
     acting: Acting,
   ): Promise<void> {
     const user = await this.get(principal.username);
-    if (!(await verifyPassword(user.passwordHash, current))) {
-      await this.#audit(
-        acting,
-        'auth.password_change',
-        user.username,
-        { reason: 'wrong_current_password' },
-        'failure',
-      );
-      throw invalidCredentials();
-    }
+    const attempt = await reservePasswordCheck(this.#deps, user.username, acting.sourceIp);
+    if (!attempt) return this.#refuseCurrentPassword(user, 'locked', [], acting);
+    if (!(await verifyPassword(user.passwordHash, current)))
+      return this.#refuseCurrentPassword(user, 'wrong_current_password', await attempt.failed(), acting);
+    await attempt.succeeded();
     await this.#setPassword(user, next, acting, 'self');
   }
 
-  async update(username: string, changes: UserChanges, acting: Acting): Promise<User> {
+  /** `caller`: who asks, so an admin cannot widen their own workspace patterns. */
+  async update(
+    username: string,
+    changes: UserChanges,
+    acting: Acting,
+    caller: Pick<Principal, 'userId' | 'scope'>,
+  ): Promise<User> {
     const user = await this.get(username);
     if (Object.keys(changes).length === 0) return user;
     await this.#keepAnAdmin(user, changes);
-    const updated = await updateUser(this.#deps.db, user.id, changes);
-    if (changes.disabled === true)
-      await revokeUserFamilies(this.#deps.db, user.id, 'user_disabled', this.#deps.clock.now());
-    await this.#audit(acting, 'user.update', username, { ...changes });
+    assertNotWideningOwnScope(user, changes, caller);
+    const { db, clock } = this.#deps;
+    const { updated, revoked } = await inTransaction(db, async (trx) => {
+      const updated = await updateUser(trx, user.id, changes);
+      if (changes.disabled !== true) return { updated, revoked: {} };
+      return {
+        updated,
+        revoked: {
+          sessions_revoked: await revokeUserFamilies(trx, user.id, 'user_disabled', clock.now()),
+          tokens_revoked: await revokeUserApiTokens(trx, user.id, clock.now()),
+        },
+      };
+    });
+    await this.#audit(acting, 'user.update', username, { ...changes, ...revoked });
     return updated;
   }
 
@@ -135,12 +153,29 @@ export class UserService {
       );
   }
 
+  async #refuseCurrentPassword(
+    user: User,
+    reason: 'locked' | 'wrong_current_password',
+    lockedNow: readonly string[],
+    acting: Acting,
+  ): Promise<never> {
+    await this.#audit(acting, 'auth.password_change', user.username, { reason }, 'failure');
+    await recordLockouts(this.#deps, acting, lockedNow);
+    throw invalidCredentials();
+  }
+
   async #setPassword(user: User, password: string, acting: Acting, by: 'self' | 'reset'): Promise<void> {
     assertPasswordAcceptable(password, user.username);
     const { db, clock } = this.#deps;
-    await setPasswordHash(db, user.id, await hashPassword(password), clock.now());
-    const revoked = await revokeUserFamilies(db, user.id, 'password_change', clock.now());
-    await this.#audit(acting, 'auth.password_change', user.username, { by, sessions_revoked: revoked });
+    const hash = await hashPassword(password);
+    const revoked = await inTransaction(db, async (trx) => {
+      await setPasswordHash(trx, user.id, hash, clock.now());
+      return {
+        sessions_revoked: await revokeUserFamilies(trx, user.id, 'password_change', clock.now()),
+        tokens_revoked: await revokeUserApiTokens(trx, user.id, clock.now()),
+      };
+    });
+    await this.#audit(acting, 'auth.password_change', user.username, { by, ...revoked });
   }
 
   #audit(
@@ -158,4 +193,23 @@ export class UserService {
       details,
     });
   }
+}
+
+/**
+ * An admin may narrow their own workspace patterns, never widen them: patterns are what limits an admin
+ * account (or token) that someone else set up, so the account itself must not be able to lift them.
+ */
+function assertNotWideningOwnScope(
+  user: User,
+  changes: UserChanges,
+  caller: Pick<Principal, 'userId' | 'scope'>,
+): void {
+  if (user.id !== caller.userId || changes.workspaces === undefined) return;
+  const wanted = changes.workspaces ?? ['*'];
+  const outside = wanted.filter((pattern) => !caller.scope.covers(pattern));
+  if (outside.length === 0) return;
+  const asked = changes.workspaces === null ? 'every workspace' : outside.join(', ');
+  throw forbidden(`you cannot widen your own workspace patterns (${asked}); another admin can`, {
+    patterns: outside,
+  });
 }

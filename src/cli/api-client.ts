@@ -5,7 +5,13 @@
  */
 import { errorCatalogue, type ErrorCode } from '../errors/error-codes.ts';
 import { TideError } from '../errors/tide-error.ts';
-import { storedAuth, staticTokenAuth, type ClientAuth, type TokenAnswer } from './credentials.ts';
+import {
+  credentialsPath,
+  storedAuth,
+  staticTokenAuth,
+  type ClientAuth,
+  type TokenAnswer,
+} from './credentials.ts';
 import { loadEnv } from './settings.ts';
 
 export type Query = Record<string, string | number | boolean | undefined>;
@@ -152,9 +158,11 @@ async function json<T>(response: Response): Promise<T> {
   return (response.status === 204 ? undefined : await response.json()) as T;
 }
 
+type Environment = Readonly<Record<string, string | undefined>>;
+
 /** The server a command talks to: `--url` if given, else TIDE_URL (default http://127.0.0.1:8080). */
-export function serverUrl(options: { url?: string }): string {
-  if (options.url === undefined) return loadEnv().TIDE_URL;
+export function serverUrl(options: { url?: string }, env: Environment): string {
+  if (options.url === undefined) return loadEnv(env).TIDE_URL;
   if (!/^https?:\/\/[^/]/.test(options.url) || !URL.canParse(options.url)) {
     throw new TideError('invalid_argument', `--url must be an http:// or https:// URL, got "${options.url}"`);
   }
@@ -165,14 +173,14 @@ export function serverUrl(options: { url?: string }): string {
  * The client for a command, authenticated with TIDE_TOKEN if set, else with what `tide login` saved
  * for that server (refreshed as needed), else not at all (the server's 401 says to log in).
  */
-export function clientFor(options: { url?: string }): ApiClient {
-  const url = serverUrl(options);
-  const token = loadEnv().TIDE_TOKEN;
+export function clientFor(options: { url?: string }, env: Environment): ApiClient {
+  const url = serverUrl(options, env);
+  const token = loadEnv(env).TIDE_TOKEN;
   if (token !== undefined) return new ApiClient(url, fetch, staticTokenAuth(token));
   return new ApiClient(
     url,
     fetch,
-    storedAuth(url, (refreshToken) => refreshTokens(url, refreshToken)),
+    storedAuth(url, (refreshToken) => refreshTokens(url, refreshToken), { file: credentialsPath(env) }),
   );
 }
 

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../../test/helpers/api-server.ts';
 import { createTestUser } from '../../../test/helpers/auth-fixture.ts';
-import { runTideAsync } from '../../../test/helpers/run-tide-async.ts';
+import { runTideInProcess } from '../../../test/helpers/run-cli.ts';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -25,7 +25,7 @@ describe('tide login (a session kept for later commands)', () => {
   afterEach(() => rmSync(home, { recursive: true, force: true }));
   /** As a person without TIDE_TOKEN, with this test's own config directory. */
   const tide = (args: string[], input = '') =>
-    runTideAsync(args, { TIDE_URL: server.url, XDG_CONFIG_HOME: home }, input);
+    runTideInProcess(args, { env: { TIDE_URL: server.url, XDG_CONFIG_HOME: home }, input });
   const saved = () => JSON.parse(readFileSync(file, 'utf8')).servers[server.url];
 
   it('logs in with --password-stdin, keeps the session in a 0600 file and uses it afterwards', async () => {
@@ -80,7 +80,7 @@ describe('tide login (a session kept for later commands)', () => {
 });
 
 describe('tide user and tide token (as an admin, with TIDE_TOKEN)', () => {
-  const tide = (args: string[], input = '') => runTideAsync(args, server.env, input);
+  const tide = (args: string[], input = '') => runTideInProcess(args, { env: server.env, input });
 
   it('adds a user, refusing a weak password with exit 2, and lists users', async () => {
     const weak = await tide(['user', 'add', 'bob', '--role', 'viewer', '--password-stdin'], 'password1234');
@@ -105,7 +105,7 @@ describe('tide user and tide token (as an admin, with TIDE_TOKEN)', () => {
     const secret = create.stdout.trim();
     expect(secret).toMatch(/^tide_/);
     expect(create.stderr).toMatch(/^Created token ci-deploy \(id [0-9a-f-]{36}, operator, expires /);
-    const asCi = (args: string[]) => runTideAsync(args, { ...server.env, TIDE_TOKEN: secret });
+    const asCi = (args: string[]) => runTideInProcess(args, { env: { ...server.env, TIDE_TOKEN: secret } });
     expect((await asCi(['workspace', 'show', 'web', '--json'])).status).toBe(0);
     const listed = JSON.parse((await tide(['token', 'list', '--json'])).stdout) as {
       id: string;

@@ -28,12 +28,15 @@ export function registerToken(program: Command, ctx: CliContext): void {
     .option('--expires-in <duration>', 'lifetime such as 30d or 12h (default: until revoked)')
     .option('--json', 'print the token and its details as JSON')
     .action(async (name: string, options: CreateOptions) => {
-      const created = await clientFor(options).post<ApiTokenView & { token: string }>('/api/v1/tokens', {
-        name,
-        role: options.role,
-        ...(options.workspaces === undefined ? {} : { workspaces: splitPatterns(options.workspaces) }),
-        ...(options.expiresIn === undefined ? {} : { expires_in: options.expiresIn }),
-      });
+      const created = await clientFor(options, ctx.env).post<ApiTokenView & { token: string }>(
+        '/api/v1/tokens',
+        {
+          name,
+          role: options.role,
+          ...(options.workspaces === undefined ? {} : { workspaces: splitPatterns(options.workspaces) }),
+          ...(options.expiresIn === undefined ? {} : { expires_in: options.expiresIn }),
+        },
+      );
       if (options.json) return printJson(ctx.output, created);
       ctx.output.out(created.token);
       ctx.output.err(
@@ -44,7 +47,7 @@ export function registerToken(program: Command, ctx: CliContext): void {
   clientCommand(token, 'list', 'List your API tokens (an admin sees everyone’s)')
     .option('--json', 'print JSON')
     .action(async (options: ClientOptions) => {
-      const { items } = await clientFor(options).get<{ items: ApiTokenView[] }>('/api/v1/tokens');
+      const { items } = await clientFor(options, ctx.env).get<{ items: ApiTokenView[] }>('/api/v1/tokens');
       if (options.json) return printJson(ctx.output, items);
       const now = systemClock.now();
       ctx.output.out(
@@ -71,7 +74,7 @@ export function registerToken(program: Command, ctx: CliContext): void {
   clientCommand(token, 'revoke', 'Revoke an API token by id; the next request with it is refused')
     .argument('<id>', 'token id (from `tide token list`)')
     .action(async (id: string, options: ClientOptions) => {
-      await clientFor(options).delete(`/api/v1/tokens/${encodeURIComponent(id)}`);
+      await clientFor(options, ctx.env).delete(`/api/v1/tokens/${encodeURIComponent(id)}`);
       ctx.output.out(`Token ${id} revoked`);
     });
 }

@@ -42,8 +42,11 @@ export function registerUser(program: Command, ctx: CliContext): void {
     .option('--password-stdin', 'read the password from stdin')
     .option('--json', 'print the user as JSON')
     .action(async (name: string, options: AddOptions) => {
-      const password = await readPassword({ stdin: options.passwordStdin ?? false, confirm: true });
-      const created = await clientFor(options).post<ListedUser>('/api/v1/users', {
+      const password = await readPassword(ctx.stdin, {
+        stdin: options.passwordStdin ?? false,
+        confirm: true,
+      });
+      const created = await clientFor(options, ctx.env).post<ListedUser>('/api/v1/users', {
         username: name,
         password,
         role: options.role,
@@ -56,7 +59,7 @@ export function registerUser(program: Command, ctx: CliContext): void {
   clientCommand(user, 'list', 'List users')
     .option('--json', 'print JSON')
     .action(async (options: ClientOptions) => {
-      const { items } = await clientFor(options).get<{ items: ListedUser[] }>('/api/v1/users');
+      const { items } = await clientFor(options, ctx.env).get<{ items: ListedUser[] }>('/api/v1/users');
       if (options.json) return printJson(ctx.output, items);
       const now = systemClock.now();
       ctx.output.out(
@@ -81,19 +84,19 @@ export function registerUser(program: Command, ctx: CliContext): void {
     .argument('<name>', 'username')
     .option('--password-stdin', 'read the new password from stdin')
     .action(async (name: string, options: ClientOptions & { passwordStdin?: boolean }) => {
-      const password = await readPassword({
+      const password = await readPassword(ctx.stdin, {
         stdin: options.passwordStdin ?? false,
         confirm: true,
         label: 'New password',
       });
-      await clientFor(options).post(userPath(name, '/password'), { password });
+      await clientFor(options, ctx.env).post(userPath(name, '/password'), { password });
       ctx.output.out(`Password of ${name} changed; their sessions are ended`);
     });
 
   clientCommand(user, 'unlock', 'Lift a login lockout of the account')
     .argument('<name>', 'username')
     .action(async (name: string, options: ClientOptions) => {
-      await clientFor(options).post(userPath(name, '/unlock'));
+      await clientFor(options, ctx.env).post(userPath(name, '/unlock'));
       ctx.output.out(`${name} is unlocked`);
     });
 }
