@@ -11,6 +11,7 @@ import {
   type NewRun,
 } from './run.repo.ts';
 import type { Run } from './run.ts';
+import { ManualClock } from '../time/clock.ts';
 
 const t0 = Date.parse('2025-03-03T07:00:00.000Z');
 const at = (seconds: number): Date => new Date(t0 + seconds * 1000);
@@ -29,7 +30,7 @@ function queued(id: string, seconds: number, overrides: Partial<NewRun> = {}): N
 
 forEachDialect('the run queue', (harness) => {
   const claim = (owner = 'runner-a', now = at(100)): Promise<Run | null> =>
-    claimNextQueued(harness.db, { owner, leaseMs: LEASE_MS, now });
+    claimNextQueued(harness.db, { owner, leaseMs: LEASE_MS, clock: new ManualClock(now) });
 
   it('hands out nothing when nothing is queued', async () => {
     expect(await claim()).toBeNull();
@@ -43,6 +44,23 @@ forEachDialect('the run queue', (harness) => {
     const order = [];
     for (let run = await claim(); run; run = await claim()) order.push(run.id);
     expect(order).toEqual(['api-old', 'manual-new', 'sched-old', 'sched-new']);
+  });
+
+  it('starts the run and its lease when the claim commits, not when it was asked for', async () => {
+    await insertRun(harness.db, queued('r1', 1));
+    const clock = new ManualClock(at(100));
+    // Another writer holds the runs table (on SQLite, the database), so the claim has to wait for it.
+    const other = await harness.db.startTransaction().execute();
+    if (harness.dialect === 'postgres') await sql`lock table runs in exclusive mode`.execute(other);
+    const claiming = claimNextQueued(harness.db, { owner: 'runner-a', leaseMs: LEASE_MS, clock });
+    if (harness.dialect === 'postgres') await waitUntilBlockedOnALock();
+    clock.set(at(107));
+    await other.commit().execute();
+    expect(await claiming).toMatchObject({
+      id: 'r1',
+      started_at: at(107).toISOString(),
+      lease_expires_at: at(137).toISOString(),
+    });
   });
 
   it('marks the claimed run running under a lease with a new fencing token', async () => {

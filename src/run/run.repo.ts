@@ -4,6 +4,7 @@ import { dialectOf, inTransaction, instantAfter, toInstant } from '../store/dial
 import { RUNS_ONE_RUNNING_PER_LOCK_KEY } from '../store/migrations/0001_initial.ts';
 import { decodeCursor, pageSize, toPage, type Page } from '../store/page.ts';
 import type { Db, RunsTable } from '../store/schema.ts';
+import type { Clock } from '../time/clock.ts';
 import {
   isUniqueViolation,
   storeCall,
@@ -131,7 +132,13 @@ export interface RunStateUpdate extends RunTransitionFields {
   lease?: { owner: string; leaseMs: number };
   /** Refuse (`conflict`) unless the caller still holds the lease it claimed: a runner that lost its lease
    * must not overwrite the outcome recorded by whoever took over. */
-  fence?: { owner: string; fencingToken: number };
+  fence?: Fence;
+}
+
+/** The lease a runner claimed: its owner id and the fencing token of its claim. */
+export interface Fence {
+  owner: string;
+  fencingToken: number;
 }
 
 /**
@@ -155,9 +162,7 @@ export async function updateRunState(
     () =>
       inTransaction(db, async (trx) => {
         const current = await lockRun(trx, id);
-        if (fence && (current.lease_owner !== fence.owner || current.fencing_token !== fence.fencingToken)) {
-          throw leaseLost(current, fence.owner);
-        }
+        if (fence) assertHoldsLease(current, fence);
         const change = transitionRun(current, to, now, recorded);
         const values: Updateable<RunsTable> = {
           state: change.state,
@@ -188,7 +193,12 @@ export interface ClaimOptions {
   /** Who claims: a runner id, stored as lease_owner. */
   owner: string;
   leaseMs: number;
-  now: Date;
+  /**
+   * Read inside the claim once the run is held (after the immediate transaction began on SQLite, after
+   * the row lock on PostgreSQL), so started_at and the lease start when the claim commits, not when the
+   * caller asked: a claim that waited for the database lock does not start with a lease already spent.
+   */
+  clock: Clock;
 }
 
 // Each retry follows a lost race for a lock key that then became busy, so the next attempt sees it.
@@ -217,7 +227,7 @@ export async function claimNextQueued(db: Db, options: ClaimOptions): Promise<Ru
   }
 }
 
-async function claimOnce(trx: Db, { owner, leaseMs, now }: ClaimOptions): Promise<Run | null> {
+async function claimOnce(trx: Db, { owner, leaseMs, clock }: ClaimOptions): Promise<Run | null> {
   const candidate = await trx
     .selectFrom('runs as r')
     .selectAll('r')
@@ -246,7 +256,7 @@ async function claimOnce(trx: Db, { owner, leaseMs, now }: ClaimOptions): Promis
       ),
     )
     // A delayed head waits its turn rather than letting younger runs of its workspace overtake it.
-    .where((eb) => eb.or([eb('r.not_before', 'is', null), eb('r.not_before', '<=', toInstant(now))]))
+    .where((eb) => eb.or([eb('r.not_before', 'is', null), eb('r.not_before', '<=', toInstant(clock.now()))]))
     .orderBy('r.priority')
     .orderBy('r.created_at')
     .orderBy('r.id')
@@ -255,6 +265,7 @@ async function claimOnce(trx: Db, { owner, leaseMs, now }: ClaimOptions): Promis
     .executeTakeFirst();
   if (!candidate) return null;
 
+  const now = clock.now();
   const change = transitionRun(candidate, 'running', now);
   const row = await trx
     .updateTable('runs')
@@ -333,6 +344,18 @@ export const workspaceBusy: UniqueViolationHandler = (violation, cause) =>
         cause,
       })
     : undefined;
+
+/** Throws `conflict` (lease_lost) unless the run is running under this lease. */
+export function assertHoldsLease(run: Run, fence: Fence): void {
+  if (
+    run.state === 'running' &&
+    run.lease_owner === fence.owner &&
+    run.fencing_token === fence.fencingToken
+  ) {
+    return;
+  }
+  throw leaseLost(run, fence.owner);
+}
 
 function leaseLost(run: Run, owner: string): TideError {
   return new TideError('conflict', `run ${run.id}: ${owner} no longer holds its lease`, {

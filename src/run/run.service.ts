@@ -62,7 +62,11 @@ export class RunService {
     return run;
   }
 
-  /** A queued run is cancelled at once; a running one is asked to stop; a finished one is a conflict. */
+  /**
+   * A queued run is cancelled at once (it has not touched its workspace, so only the run changes); a
+   * running one is asked to stop, and its runner records the end and the workspace's status together;
+   * a finished one is a conflict.
+   */
   async cancel(id: string, actor: string | null): Promise<Run> {
     const { db, hub, clock } = this.#deps;
     const run = await getRun(db, id);

@@ -1,7 +1,9 @@
 import type { Selectable, Updateable } from 'kysely';
 import { dialectOf, inTransaction, toInstant } from '../store/dialect.ts';
-import type { Db, WorkspaceObservedStatus, WorkspaceStatusTable } from '../store/schema.ts';
+import type { Db, WorkspaceStatusTable } from '../store/schema.ts';
 import { storeCall } from '../store/store-errors.ts';
+import { isBusy, type WorkspaceEvent, type WorkspaceObservedStatus } from './workspace-state.ts';
+import { transitionWorkspace, type WorkspaceMachineState } from './workspace-transition.ts';
 
 /** A workspace's observed state (SPEC §2), as the rest of the code sees it: booleans are booleans. */
 export interface WorkspaceStatus {
@@ -11,9 +13,12 @@ export interface WorkspaceStatus {
   drifted: boolean;
   /** Set through the API's enable/disable; null means "as the config says". */
   enabled_override: boolean | null;
+  /** The content hash of the configuration last deployed successfully. */
   config_hash: string | null;
   config_error: string | null;
   last_run_id: string | null;
+  /** The status before the run in progress; set exactly while `deploying` / `destroying`. */
+  status_before_run: WorkspaceObservedStatus | null;
   deployed_at: string | null;
   destroyed_at: string | null;
   status_changed_at: string | null;
@@ -26,6 +31,14 @@ export type WorkspaceStatusPatch = Partial<
     'status' | 'mode' | 'drifted' | 'enabled_override' | 'config_hash' | 'config_error' | 'last_run_id'
   >
 >;
+
+/** What a run does to its workspace: a state-machine event and the fields that go with it. */
+export interface WorkspaceChange {
+  /** Null when only the fields change (a drift check). */
+  readonly event: WorkspaceEvent | null;
+  readonly runId: string;
+  readonly fields?: Pick<WorkspaceStatusPatch, 'mode' | 'drifted' | 'config_hash'>;
+}
 
 export async function getWorkspaceStatus(db: Db, workspace: string): Promise<WorkspaceStatus | null> {
   return storeCall('getWorkspaceStatus', async () => {
@@ -47,9 +60,9 @@ export async function listWorkspaceStatuses(db: Db): Promise<WorkspaceStatus[]> 
 }
 
 /**
- * Creates the row if needed (status `destroyed`) and applies the patch. A change of status stamps
- * status_changed_at, and deployed_at / destroyed_at when it reaches `deployed` / `destroyed`; fields
- * not in the patch keep their values.
+ * Creates the row if needed (status `destroyed`) and writes the patch as given, outside the state
+ * machine: for what is learned elsewhere than from a run (the enable/disable override, a configuration
+ * error, a status adopted from outside). Runs move the status only through applyWorkspaceChange.
  */
 export async function upsertWorkspaceStatus(
   db: Db,
@@ -57,39 +70,103 @@ export async function upsertWorkspaceStatus(
   patch: WorkspaceStatusPatch,
   now: Date,
 ): Promise<WorkspaceStatus> {
-  const at = toInstant(now);
   return storeCall('upsertWorkspaceStatus', () =>
     inTransaction(db, async (trx) => {
-      await trx
-        .insertInto('workspace_status')
-        .values({ workspace, updated_at: at, status_changed_at: at })
-        .onConflict((conflict) => conflict.column('workspace').doNothing())
-        .execute();
-      const current = await trx
-        .selectFrom('workspace_status')
-        .select('status')
-        .where('workspace', '=', workspace)
-        .$if(dialectOf(trx) === 'postgres', (qb) => qb.forUpdate())
-        .executeTakeFirstOrThrow();
-      const values: Updateable<WorkspaceStatusTable> = { ...toColumns(patch), updated_at: at };
-      if (patch.status !== undefined && patch.status !== current.status) {
-        values.status_changed_at = at;
-        if (patch.status === 'deployed') values.deployed_at = at;
-        if (patch.status === 'destroyed') values.destroyed_at = at;
+      const current = await lockOrCreate(trx, workspace, now);
+      const values = toColumns(patch);
+      if (patch.status !== undefined) {
+        const before = isBusy(current.status) ? current.status_before_run : current.status;
+        const next = { status: patch.status, status_before_run: isBusy(patch.status) ? before : null };
+        Object.assign(values, statusColumns(current, next, now));
       }
-      const row = await trx
-        .updateTable('workspace_status')
-        .set(values)
-        .where('workspace', '=', workspace)
-        .returningAll()
-        .executeTakeFirstOrThrow();
-      return toWorkspaceStatus(row);
+      return save(trx, workspace, values, now);
     }),
   );
 }
 
+/**
+ * Applies a run's change to its workspace inside the caller's transaction (the one that records the run's
+ * state, so the two cannot disagree): creates the row if needed, locks it, runs the pure transition
+ * (`illegal_transition` on an edge the machine does not have), saves. Also records the run as the last.
+ */
+export async function applyWorkspaceChange(
+  trx: Db,
+  workspace: string,
+  change: WorkspaceChange,
+  now: Date,
+): Promise<WorkspaceStatus> {
+  const current = await lockOrCreate(trx, workspace, now);
+  const values = { ...toColumns(change.fields ?? {}), last_run_id: change.runId };
+  if (change.event !== null) {
+    const next = transitionWorkspace(workspace, current, change.event);
+    // Back to the status before a run that changed nothing: no deploy or destroy happened to stamp.
+    const restored = change.event === 'canceled_before_apply';
+    Object.assign(values, statusColumns(current, next, now, !restored));
+  }
+  return save(trx, workspace, values, now);
+}
+
+/** Reads the row for update (the row lock on PostgreSQL; on SQLite the immediate transaction is one). */
+export async function lockWorkspaceStatus(trx: Db, workspace: string): Promise<WorkspaceStatus | null> {
+  const row = await trx
+    .selectFrom('workspace_status')
+    .selectAll()
+    .where('workspace', '=', workspace)
+    .$if(dialectOf(trx) === 'postgres', (qb) => qb.forUpdate())
+    .executeTakeFirst();
+  return row ? toWorkspaceStatus(row) : null;
+}
+
+async function lockOrCreate(trx: Db, workspace: string, now: Date): Promise<WorkspaceStatus> {
+  const at = toInstant(now);
+  // A new row records no status change: window healing must not read "enabled mid-window" as a person
+  // having acted during the window, and so wait for the next edge.
+  await trx
+    .insertInto('workspace_status')
+    .values({ workspace, updated_at: at, status_changed_at: null })
+    .onConflict((conflict) => conflict.column('workspace').doNothing())
+    .execute();
+  return (await lockWorkspaceStatus(trx, workspace))!;
+}
+
+/**
+ * A change of status stamps status_changed_at, and (unless `reached` is false) deployed_at / destroyed_at
+ * when it reaches `deployed` / `destroyed`.
+ */
+function statusColumns(
+  current: WorkspaceStatus,
+  next: WorkspaceMachineState,
+  now: Date,
+  reached = true,
+): Updateable<WorkspaceStatusTable> {
+  const { status } = next;
+  const values: Updateable<WorkspaceStatusTable> = { status, status_before_run: next.status_before_run };
+  if (status === current.status) return values;
+  const at = toInstant(now);
+  values.status_changed_at = at;
+  if (reached && status === 'deployed') values.deployed_at = at;
+  if (reached && status === 'destroyed') values.destroyed_at = at;
+  return values;
+}
+
+async function save(
+  trx: Db,
+  workspace: string,
+  values: Updateable<WorkspaceStatusTable>,
+  now: Date,
+): Promise<WorkspaceStatus> {
+  const row = await trx
+    .updateTable('workspace_status')
+    .set({ ...values, updated_at: toInstant(now) })
+    .where('workspace', '=', workspace)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toWorkspaceStatus(row);
+}
+
+/** The patch's columns other than the status, which only statusColumns writes. */
 function toColumns(patch: WorkspaceStatusPatch): Updateable<WorkspaceStatusTable> {
-  const { drifted, enabled_override, ...rest } = patch;
+  const { drifted, enabled_override, status: _status, ...rest } = patch;
   const values: Updateable<WorkspaceStatusTable> = { ...rest };
   if (drifted !== undefined) values.drifted = drifted ? 1 : 0;
   if (enabled_override !== undefined)

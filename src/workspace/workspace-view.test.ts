@@ -54,6 +54,7 @@ function status(fields: Partial<WorkspaceStatus>): WorkspaceStatus {
     config_hash: null,
     config_error: null,
     last_run_id: null,
+    status_before_run: null,
     deployed_at: null,
     destroyed_at: null,
     status_changed_at: null,

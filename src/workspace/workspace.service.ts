@@ -11,7 +11,8 @@ import { listRuns } from '../run/run.repo.ts';
 import type { RunService } from '../run/run.service.ts';
 import type { Run } from '../run/run.ts';
 import { isActive, runStates } from '../run/run-state.ts';
-import { schedulePreview, type SchedulePreview } from '../schedule/preview.ts';
+import { schedulePreviewSteps, type SchedulePreview } from '../schedule/preview.ts';
+import { runStepsInSlices } from '../schedule/steps.ts';
 import { decodeCursor, encodeCursor, type Page } from '../store/page.ts';
 import type { Db, WorkspaceObservedStatus } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';
@@ -129,13 +130,16 @@ export class WorkspaceService {
     return this.get(name);
   }
 
-  schedule(name: string, range: { from?: Date; days: number }): SchedulePreview {
+  /** Computed in slices (steps.ts): a long preview must not hold up health checks and heartbeats. */
+  async schedule(name: string, range: { from?: Date; days: number }): Promise<SchedulePreview> {
     const config = this.#deps.config();
     const definition = validDefinition(config, name);
-    return schedulePreview(definition, config.snapshot.calendars, {
-      from: range.from ?? this.#deps.clock.now(),
-      days: range.days,
-    });
+    return runStepsInSlices(
+      schedulePreviewSteps(definition, config.snapshot.calendars, {
+        from: range.from ?? this.#deps.clock.now(),
+        days: range.days,
+      }),
+    );
   }
 
   /** Throws not_found unless the configuration knows the workspace (valid or not). */

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { forEachDialect } from '../../../test/helpers/databases.ts';
+import { failWorkspaceStatusUpdates } from '../../../test/helpers/failing-updates.ts';
 import type { JobDefinition, LocalTemplate, WorkspaceDefinition } from '../../config/config-model.ts';
 import { defaultPolicy } from '../../config/config-model.ts';
 import type { Engine } from '../../engine/engine.ts';
@@ -12,7 +13,8 @@ import { EventHub } from '../../events/event-hub.ts';
 import { systemClock } from '../../time/clock.ts';
 import { getWorkspaceStatus } from '../../workspace/workspace-status.repo.ts';
 import { readLogChunks } from '../run-log.repo.ts';
-import { claimNextQueued } from '../run.repo.ts';
+import { reapOrphans } from '../orphan-reaper.ts';
+import { claimNextQueued, getRun, listRuns } from '../run.repo.ts';
 import { RunService, type EnqueueRequest } from '../run.service.ts';
 import type { Run } from '../run.ts';
 import { executeRun, type ExecutorContext } from './run-executor.ts';
@@ -116,11 +118,22 @@ forEachDialect('executing a run with the real engine', (harness) => {
     const claimed = await claimNextQueued(harness.db, {
       owner: 'runner-test',
       leaseMs: ctx.leaseMs,
-      now: new Date(),
+      clock: systemClock,
     });
     expect(claimed?.id).toBe(queued.id);
     return executeRun(claimed!, ctx);
   }
+
+  /** Starts the run, cancels it once its log shows `line`, and returns its final state. */
+  async function cancelAt(line: string, request: Omit<EnqueueRequest, 'trigger'>): Promise<Run> {
+    const reached = nextLogLine(line);
+    const execution = run(request);
+    await service.cancel(await reached, 'alice');
+    return execution;
+  }
+
+  /** A command that replaces an engine step, prints `waiting-here` and then waits to be canceled. */
+  const waitHere = { init_command: 'echo waiting-here; sleep 30' };
 
   async function logOf(runId: string): Promise<string> {
     return (await readLogChunks(harness.db, runId)).map((chunk) => chunk.content).join('');
@@ -266,15 +279,57 @@ forEachDialect('executing a run with the real engine', (harness) => {
 
   it('cancels during apply: SIGINT to the engine group, run canceled, no process left', async () => {
     await addWorkspace('slow', stack({ sleep: 30 }));
-    const sleeping = nextLogLine('sleeping-now');
-    const execution = run({ workspace: 'slow', action: 'deploy' });
-    await service.cancel(await sleeping, 'alice');
-    const final = await execution;
+    const final = await cancelAt('sleeping-now', { workspace: 'slow', action: 'deploy' });
     expect(final).toMatchObject({ state: 'canceled', reason: 'canceled during apply' });
     const pgid = Number(await readFile(path.join(markers, 'pgid'), 'utf8'));
     expect(groupExists(pgid) && (await waitGone(pgid))).toBe(false);
+    // The apply had begun: resources may be partly created, which is what deploy_failed says.
     expect(await getWorkspaceStatus(harness.db, 'slow')).toMatchObject({ status: 'deploy_failed' });
     expect(await logOf(final.id)).toContain('==> canceled\n');
+  });
+
+  it('puts the workspace back as it was when a deploy is canceled before its apply began', async () => {
+    const workspace = await addWorkspace('app', stack());
+    await run({ workspace: 'app', action: 'deploy' });
+    workspaces.set('app', { ...workspace, customDeploy: waitHere });
+    const statuses: string[] = [];
+    hub.on('workspace.status', (event) => statuses.push(event.status));
+    const final = await cancelAt('waiting-here', { workspace: 'app', action: 'deploy' });
+    expect(final).toMatchObject({ state: 'canceled', reason: 'canceled during init' });
+    expect(statuses).toEqual(['deploying', 'deployed']);
+    expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({
+      status: 'deployed',
+      status_before_run: null,
+      last_run_id: final.id,
+    });
+  });
+
+  it('puts the workspace back as it was when a destroy is canceled before its apply began', async () => {
+    const workspace = await addWorkspace('app', stack());
+    await run({ workspace: 'app', action: 'deploy' });
+    workspaces.set('app', { ...workspace, customDestroy: waitHere });
+    const final = await cancelAt('waiting-here', { workspace: 'app', action: 'destroy' });
+    expect(final).toMatchObject({ state: 'canceled', reason: 'canceled during init' });
+    expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({ status: 'deployed' });
+    expect(await exists(path.join(markers, 'marker-app'))).toBe(true);
+  });
+
+  it('leaves the run to the reaper, and its workspace deploying, when the final write fails', async () => {
+    await addWorkspace('app', stack());
+    const removeFailure = await failWorkspaceStatusUpdates(harness.db, 'deployed');
+    try {
+      const execution = run({ workspace: 'app', action: 'deploy' });
+      await expect(execution).rejects.toThrow(/simulated crash/);
+    } finally {
+      await removeFailure();
+    }
+    // One transaction: the run's outcome was rolled back with the status write, so the pair still agrees.
+    const [left] = (await listRuns(harness.db, { workspace: 'app' })).items;
+    expect(left).toMatchObject({ state: 'running' });
+    expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({ status: 'deploying' });
+    await reapOrphans(harness.db, new Date(Date.now() + 60_000), hub);
+    expect(await getRun(harness.db, left!.id)).toMatchObject({ state: 'failed', reason: 'orphaned' });
+    expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({ status: 'deploy_failed' });
   });
 
   it('times out after the workspace policy timeout', async () => {
@@ -322,7 +377,6 @@ forEachDialect('executing a run with the real engine', (harness) => {
     const sleeping = nextLogLine('sleeping-now');
     const execution = run({ workspace: 'slow', action: 'deploy' });
     await sleeping;
-    const { reapOrphans } = await import('../orphan-reaper.ts');
     const reaped = await reapOrphans(harness.db, new Date(Date.now() + 60_000), hub);
     expect(reaped).toHaveLength(1);
     const final = await execution;

@@ -1,54 +1,76 @@
 /**
- * How a run moves its workspace's observed status (SPEC §2), as pure functions of the run. Jobs and
- * standalone runs leave the status alone; a drift check only sets `drifted`.
+ * What a run does to its workspace's status (SPEC §2), as pure functions of the run: which state-machine
+ * event (src/workspace/workspace-state.ts) it sends when it starts and when it ends. Jobs and standalone
+ * runs leave the status alone; a drift check only sets `drifted`.
  */
-import type { WorkspaceObservedStatus } from '../../store/schema.ts';
-import type { WorkspaceStatusPatch } from '../../workspace/workspace-status.repo.ts';
+import type { WorkspaceChange, WorkspaceStatus } from '../../workspace/workspace-status.repo.ts';
+import { isBusy } from '../../workspace/workspace-state.ts';
 import type { RunState } from '../run-state.ts';
 import type { Run } from '../run.ts';
 import { STANDALONE_WORKSPACE } from '../run.ts';
 
 type RunKind = Pick<Run, 'id' | 'action' | 'workspace' | 'mode'>;
 
-/** What the workspace shows while the run executes: `deploying` / `destroying`. */
-export function statusAtStart(run: RunKind): WorkspaceStatusPatch | null {
+/**
+ * The steps that change infrastructure: the engine's apply (or its custom command) and a custom
+ * destroy_command. A run stopped before one of them began changed nothing.
+ */
+export const INFRASTRUCTURE_STEPS: ReadonlySet<string> = new Set(['apply', 'destroy']);
+
+/** `deploying` for a deploy or mode run, `destroying` for a destroy; nothing for the others. */
+export function changeAtStart(run: RunKind): WorkspaceChange | null {
   if (run.workspace === STANDALONE_WORKSPACE) return null;
-  if (run.action === 'deploy' || run.action === 'mode') return { status: 'deploying', last_run_id: run.id };
-  if (run.action === 'destroy') return { status: 'destroying', last_run_id: run.id };
+  if (run.action === 'deploy' || run.action === 'mode') return { event: 'deploy_started', runId: run.id };
+  if (run.action === 'destroy') return { event: 'destroy_started', runId: run.id };
   return null;
 }
 
+export interface RunEnd {
+  readonly state: Exclude<RunState, 'queued' | 'running'>;
+  /** A drift check's finding; null when it found nothing (or the run is no drift check). */
+  readonly drifted: boolean | null;
+  /** The run recorded its start on the workspace (changeAtStart): only then does its end move it on. */
+  readonly started: boolean;
+  /** A step that changes infrastructure began (INFRASTRUCTURE_STEPS). */
+  readonly applyBegan: boolean;
+}
+
 /**
- * The status a finished run leaves. A canceled or timed-out deploy counts as failed: what the engine
- * managed to create before it stopped is unknown, so the workspace is not `deployed`.
+ * The change a finished run makes. A deploy or destroy that succeeded completes; one canceled before its
+ * apply began changed nothing and puts the workspace back as it was; any other end (failure, timeout,
+ * a cancel during apply) leaves it `deploy_failed` / `destroy_failed`: resources may be partly there.
  */
-export function statusAtEnd(
-  run: RunKind,
-  state: RunState,
-  drifted: boolean | null,
-): WorkspaceStatusPatch | null {
+export function changeAtEnd(run: RunKind, end: RunEnd): WorkspaceChange | null {
   if (run.workspace === STANDALONE_WORKSPACE) return null;
-  const ok = state === 'succeeded';
   switch (run.action) {
     case 'deploy':
     case 'mode':
-      return ok
-        ? { status: 'deployed', mode: run.mode ?? 'default', drifted: false, last_run_id: run.id }
-        : { status: 'deploy_failed', last_run_id: run.id };
-    case 'destroy':
-      return ok
-        ? { status: 'destroyed', mode: null, drifted: false, last_run_id: run.id }
-        : { status: 'destroy_failed', last_run_id: run.id };
+    case 'destroy': {
+      if (!end.started) return null;
+      if (end.state === 'succeeded') {
+        const deployed = run.action !== 'destroy';
+        const mode = deployed ? (run.mode ?? 'default') : null;
+        return { event: 'completed', runId: run.id, fields: { mode, drifted: false } };
+      }
+      if (end.state === 'canceled' && !end.applyBegan) {
+        return { event: 'canceled_before_apply', runId: run.id };
+      }
+      return { event: 'failed', runId: run.id };
+    }
     case 'plan':
-      return ok && drifted !== null ? { drifted, last_run_id: run.id } : null;
+      return end.state === 'succeeded' && end.drifted !== null
+        ? { event: null, runId: run.id, fields: { drifted: end.drifted } }
+        : null;
     case 'job':
       return null;
   }
 }
 
-/** The status to repair when a run's runner died mid-run: `deploying` → `deploy_failed`, and so on. */
-export function statusAfterOrphan(current: WorkspaceObservedStatus): WorkspaceObservedStatus | null {
-  if (current === 'deploying') return 'deploy_failed';
-  if (current === 'destroying') return 'destroy_failed';
-  return null;
+/**
+ * A run whose runner died (crash, kill -9, lost node): if it was changing its workspace, the change
+ * failed — what it did before it died is unknown. A workspace it never marked busy is left alone.
+ */
+export function changeAfterOrphan(run: RunKind, current: WorkspaceStatus | null): WorkspaceChange | null {
+  if (!current || !isBusy(current.status) || current.last_run_id !== run.id) return null;
+  return { event: 'failed', runId: run.id };
 }
