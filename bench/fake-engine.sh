@@ -4,7 +4,7 @@
 # a few milliseconds, so the measurement is Tide's overhead and not OpenTofu's.
 case "$1" in
   version) echo '{"terraform_version":"1.11.4"}' ;;
-  init) echo "$(basename "$(dirname "$PWD")") $(date +%s%3N)" >>"$TIDE_BENCH_SPAWNS" ;;
+  init) echo "$(basename "$(dirname "$PWD")") $(date +%s%3N)" >>"$BENCH_SPAWNS_LOG" ;;
   show) echo '{"format_version":"1.2","resource_changes":[]}' ;;
   output) echo '{}' ;;
 esac

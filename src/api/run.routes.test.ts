@@ -1,10 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { forEachApiDialect, type ApiFixture } from '../../test/helpers/api-fixture.ts';
+import { apiFixture, forEachApiDialect, type ApiFixture } from '../../test/helpers/api-fixture.ts';
+import { EXPENSIVE_READ_RATE_LIMIT } from '../http/rate-limit.plugin.ts';
+import { DatabaseRateLimiter } from '../http/rate-limiter.ts';
 import { appendLogChunk } from '../run/run-log.repo.ts';
 import { updateRunState } from '../run/run.repo.ts';
 import type { Run } from '../run/run.ts';
 
-forEachApiDialect('run routes', (fixture) => {
+forEachApiDialect('run routes', (fixture, harness) => {
   let f: ApiFixture;
   beforeEach(() => {
     f = fixture();
@@ -52,6 +54,20 @@ forEachApiDialect('run routes', (fixture) => {
         const response = await get(`/api/v1/runs?${query}`);
         expect(response.statusCode, query).toBe(400);
       }
+    });
+
+    it('refuses a page above the largest and more states than there are, naming the bound', async () => {
+      const problems = async (query: string) => {
+        const response = await get(`/api/v1/runs?${query}`);
+        expect(response.statusCode, query).toBe(400);
+        return response.json().error.details.problems;
+      };
+      expect(await problems('limit=501')).toEqual([
+        { path: 'query.limit', message: 'want a whole number from 1 to 500, got "501"' },
+      ]);
+      expect(await problems(`state=${Array(7).fill('queued').join(',')}`)).toEqual([
+        { path: 'query.state', message: 'want at most 6 states, one of each' },
+      ]);
     });
   });
 
@@ -167,6 +183,17 @@ forEachApiDialect('run routes', (fixture) => {
           .split('\n')
           .map((line) => JSON.parse(line).seq),
       ).toEqual([1, 2]);
+    });
+
+    it('limits log reads per principal, as an expensive read', async () => {
+      const limited = apiFixture(harness.db, f.config, { rateLimiter: new DatabaseRateLimiter(harness.db) });
+      const run = await limited.runs.enqueue({ workspace: 'web', action: 'deploy', trigger: 'api' });
+      const read = () => limited.app.inject({ url: `/api/v1/runs/${run.id}/logs?format=text` });
+      for (let i = 0; i < EXPENSIVE_READ_RATE_LIMIT.limit; i++) expect((await read()).statusCode).toBe(200);
+      const refused = await read();
+      expect(refused.statusCode).toBe(429);
+      expect(refused.json().error.code).toBe('rate_limited');
+      expect((await limited.app.inject({ url: `/api/v1/runs/${run.id}` })).statusCode).toBe(200);
     });
 
     it('rejects follow with format=json and answers 404 for an unknown run', async () => {

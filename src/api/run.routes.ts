@@ -4,6 +4,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { assertWorkspaceAccess, principalOf, scopeOf } from '../auth/auth.plugin.ts';
 import { globToLike } from '../auth/workspace-scope.ts';
 import { TideError } from '../errors/tide-error.ts';
+import { EXPENSIVE_READ_RATE_LIMIT } from '../http/rate-limit.plugin.ts';
 import { readLogChunks } from '../run/run-log.repo.ts';
 import { getRun, listRuns } from '../run/run.repo.ts';
 import { toRunView } from '../run/run-view.ts';
@@ -79,10 +80,12 @@ export const runRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { de
     return reply.code(202).send(toRunView(run));
   });
 
+  // A streamed log reads the whole log, a followed one listens until the run ends: an expensive read.
   const logsConfig = routeConfig({
     permission: 'read',
     summary: "A run's log: one page of chunks, or followed as text or NDJSON",
     schemas: { params: runParams, querystring: logQuery },
+    rateLimit: EXPENSIVE_READ_RATE_LIMIT,
   });
   app.get('/runs/:id/logs', { config: logsConfig }, async (request, reply) => {
     const id = runId(request);

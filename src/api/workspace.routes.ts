@@ -4,6 +4,7 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { principalOf, scopeOf } from '../auth/auth.plugin.ts';
+import { EXPENSIVE_READ_RATE_LIMIT } from '../http/rate-limit.plugin.ts';
 import { toRunView } from '../run/run-view.ts';
 import { listFirings } from '../schedule/firing.repo.ts';
 import { WorkspaceService, type RunRequestAction } from '../workspace/workspace.service.ts';
@@ -107,11 +108,13 @@ export const workspaceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app
     });
   }
 
+  // Its cost grows with days and schedules (bounded by MAX_PREVIEW_DAYS and the output limits).
   const scheduleConfig = routeConfig({
     permission: 'read',
     workspaceParam: 'name',
     summary: 'Next firings and the timeline of windows, firings and runs',
     schemas: { params, querystring: scheduleQuery },
+    rateLimit: EXPENSIVE_READ_RATE_LIMIT,
   });
   app.get('/workspaces/:name/schedule', { config: scheduleConfig }, async (request) => {
     const name = workspaceName(request);

@@ -4,7 +4,7 @@
  * - the route's own `config.rateLimit` (`{ limit, windowMs, key }`), or none if it is `false`;
  * - else, under `/api/v1/auth/`, AUTH_RATE_LIMIT (per IP: guessing passwords is slow from one address);
  * - else, for POST/PUT/PATCH/DELETE, MUTATION_RATE_LIMIT (per principal, or per IP without one);
- * - reads are not limited.
+ * - other reads are not limited, except the expensive ones, which declare EXPENSIVE_READ_RATE_LIMIT.
  * A refused request is answered 429 `rate_limited` with `Retry-After` (seconds) and never reaches the
  * handler; it still counts, so hammering does not shorten the wait.
  */
@@ -32,6 +32,13 @@ export const MUTATION_RATE_LIMIT: RouteRateLimit = { limit: 60, windowMs: 60_000
 
 /** Default under /api/v1/auth/: 10 a minute per IP, a person retrying a password, not a guesser. */
 export const AUTH_RATE_LIMIT: RouteRateLimit = { limit: 10, windowMs: 60_000, key: 'ip' };
+
+/**
+ * For reads whose cost grows with the request (a schedule preview, a streamed run log): 60 a minute per
+ * principal, each counted per route. Far above a person or a dashboard, far below what a script in a loop
+ * would ask for.
+ */
+export const EXPENSIVE_READ_RATE_LIMIT: RouteRateLimit = { limit: 60, windowMs: 60_000, key: 'principal' };
 
 export const AUTH_PATH_PREFIX = '/api/v1/auth/';
 

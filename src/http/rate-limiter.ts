@@ -4,10 +4,10 @@
  * lock held across statements.
  */
 import { sql } from 'kysely';
-import type { Logger } from '../log/logger.ts';
 import { toInstant } from '../store/dialect.ts';
 import type { Db } from '../store/schema.ts';
 import { storeCall } from '../store/store-errors.ts';
+import { periodic, type Subsystem } from '../supervisor/subsystem.ts';
 import type { Clock } from '../time/clock.ts';
 
 export interface RateLimitDecision {
@@ -68,23 +68,14 @@ export class DatabaseRateLimiter implements RateLimiter {
 export const RATE_LIMIT_PRUNE_INTERVAL_MS = 60_000;
 
 /**
- * Prunes on an interval until the returned function is called. Failures (the database is briefly away)
- * are logged and retried at the next tick: a missed prune only leaves a few stale rows.
+ * The supervised subsystem `rate-limit-pruning`: prunes at start, then every interval. A failed prune (the
+ * database is briefly away) is retried after the supervisor's backoff; meanwhile only stale rows remain.
  */
-export function startRateLimitPruning(
+export function rateLimitPruning(
   limiter: Pick<DatabaseRateLimiter, 'prune'>,
-  options: { clock: Clock; logger: Logger; intervalMs?: number },
-): () => void {
-  let running = false;
-  const timer = setInterval(() => {
-    if (running) return;
-    running = true;
-    limiter
-      .prune(options.clock.now())
-      .catch((error: unknown) => options.logger.warn({ err: error }, 'pruning rate-limit windows failed'))
-      .finally(() => (running = false));
-  }, options.intervalMs ?? RATE_LIMIT_PRUNE_INTERVAL_MS);
-  // The pruner alone must not keep the process alive.
-  timer.unref();
-  return () => clearInterval(timer);
+  options: { clock: Clock; intervalMs?: number },
+): Subsystem {
+  return periodic('rate-limit-pruning', options.intervalMs ?? RATE_LIMIT_PRUNE_INTERVAL_MS, () =>
+    limiter.prune(options.clock.now()),
+  );
 }

@@ -12,7 +12,7 @@
  * state-changing one wins: a deploy and a destroy due at the same instant leave the workspace up.
  */
 import type { Calendar, EdgeSchedule, WorkspaceDefinition } from '../config/config-model.ts';
-import { calendarDayEdges, isCalendarDay, workspaceCalendars } from './calendar-days.ts';
+import { addDays, calendarDayEdges, isCalendarDay, workspaceCalendars } from './calendar-days.ts';
 import type { CronExpression } from './cron.ts';
 import { parseCron } from './cron.ts';
 import { isInsideWindow, windowBoundaries } from './windows.ts';
@@ -185,6 +185,28 @@ function latestCountedFiring(
     if (!day) return at;
     // Skip the whole calendar day at once; each step passes a distinct listed date, so this ends.
     bound = new Date(startOfLocalDay(day.date, definition.timezone).getTime() - 1);
+  }
+}
+
+/**
+ * The edge's first firing strictly after `after` that counts (the mirror of latestCountedFiring), or null.
+ * `days` are the workspace's calendars.
+ */
+export function nextCountedFiring(
+  cron: CronExpression,
+  edge: Pick<EdgeSchedule, 'action'>,
+  days: readonly Calendar[],
+  timeZone: string,
+  after: Date,
+): Date | null {
+  let bound = after;
+  for (;;) {
+    const at = cron.next(bound);
+    if (!at || edge.action !== 'deploy') return at;
+    const day = isCalendarDay(days, timeZone, at);
+    if (!day) return at;
+    // Skip to the end of the calendar day: each step passes a distinct listed date, so this ends.
+    bound = new Date(startOfLocalDay(addDays(day.date, 1), timeZone).getTime() - 1);
   }
 }
 

@@ -48,16 +48,50 @@ export function upcomingFirings(
   range: FiringRange,
 ): Firing[] {
   const limit = range.limit ?? defaultFiringLimit;
-  const firings = [
-    ...windowFirings(definition, calendars, range.after, range.until),
-    ...edgeFirings(definition, calendars, range.after, range.until, limit),
+  const firings: Firing[] = [];
+  for (const firing of firingStream(definition, calendars, range.after, range.until)) {
+    if (firings.length >= limit) break;
+    firings.push(firing);
+  }
+  return firings;
+}
+
+/**
+ * Firings in `(after, until]` in order, computed as they are taken: a merge of one lazy stream per
+ * schedule, so taking n firings costs about n cron steps however many schedules fire in the range.
+ */
+export function* firingStream(
+  definition: WorkspaceDefinition,
+  calendars: ReadonlyMap<string, Calendar>,
+  after: Date,
+  until: Date,
+): Generator<Firing, void, void> {
+  const days = workspaceCalendars(definition, calendars);
+  // Window firings first, then edges in schedule order: the source order breaks ties (file comment).
+  const sources: Iterator<Firing, void>[] = [
+    windowFirings(definition, calendars, after, until)[Symbol.iterator](),
+    ...definition.edges.map((edge) => edgeFirings(definition, days, edge, after, until)),
   ];
-  // Array.prototype.sort is stable: equal keys keep the window-then-schedule order built above.
-  firings.sort(
-    (a, b) =>
-      a.scheduled_at.getTime() - b.scheduled_at.getTime() || actionRank[a.action] - actionRank[b.action],
-  );
-  return firings.slice(0, limit);
+  const take = (source: Iterator<Firing, void>) => {
+    const result = source.next();
+    return result.done ? null : result.value;
+  };
+  const heads = sources.map(take);
+  for (;;) {
+    let first = -1;
+    heads.forEach((head, index) => {
+      if (head && (first < 0 || comesBefore(head, heads[first]!))) first = index;
+    });
+    if (first < 0) return;
+    yield heads[first]!;
+    heads[first] = take(sources[first]!);
+  }
+}
+
+/** Strictly before: at one instant and rank, the earlier source keeps its place. */
+function comesBefore(a: Firing, b: Firing): boolean {
+  const byTime = a.scheduled_at.getTime() - b.scheduled_at.getTime();
+  return byTime < 0 || (byTime === 0 && actionRank[a.action] < actionRank[b.action]);
 }
 
 /** The next `count` firings strictly after `now` (skipped ones included), looking up to 1500 days ahead. */
@@ -76,30 +110,27 @@ export function nextFirings(
   return firings;
 }
 
-function edgeFirings(
+function* edgeFirings(
   definition: WorkspaceDefinition,
-  calendars: ReadonlyMap<string, Calendar>,
+  days: readonly Calendar[],
+  edge: EdgeSchedule,
   after: Date,
   until: Date,
-  limit: number,
-): Firing[] {
-  const days = workspaceCalendars(definition, calendars);
-  return definition.edges.flatMap((edge) => {
-    const parsed = parseCron(edge.cron, edge.timezone);
-    // Validated config never gets here with a bad expression; an event trigger never fires on a clock.
-    if (!parsed.ok) return [];
-    return parsed.cron.between(after, until, limit).map((at): Firing => {
-      const skipped = edge.action === 'deploy' && isCalendarDay(days, definition.timezone, at) !== null;
-      return {
-        schedule_key: edge.key,
-        action: edge.action,
-        ...(edge.mode === undefined ? {} : { mode: edge.mode }),
-        ...(edge.job === undefined ? {} : { job: edge.job }),
-        scheduled_at: at,
-        ...(skipped ? { skip: 'calendar' as const } : {}),
-      };
-    });
-  });
+): Generator<Firing, void, void> {
+  const parsed = parseCron(edge.cron, edge.timezone);
+  // Validated config never gets here with a bad expression; an event trigger never fires on a clock.
+  if (!parsed.ok) return;
+  for (let at = parsed.cron.next(after); at && at.getTime() <= until.getTime(); at = parsed.cron.next(at)) {
+    const skipped = edge.action === 'deploy' && isCalendarDay(days, definition.timezone, at) !== null;
+    yield {
+      schedule_key: edge.key,
+      action: edge.action,
+      ...(edge.mode === undefined ? {} : { mode: edge.mode }),
+      ...(edge.job === undefined ? {} : { job: edge.job }),
+      scheduled_at: at,
+      ...(skipped ? { skip: 'calendar' as const } : {}),
+    };
+  }
 }
 
 /** Changes of the window-driven desired state in `(after, until]`, as deploy/destroy firings. */

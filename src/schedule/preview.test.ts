@@ -1,5 +1,13 @@
 import { describe, it, expect } from 'vitest';
-import { formatLocalTime, formatPreviewText, previewFiringLimit, schedulePreview } from './preview.ts';
+import {
+  formatLocalTime,
+  formatPreviewText,
+  MAX_PREVIEW_DAYS,
+  PREVIEW_FIRING_LIMIT,
+  PREVIEW_SEGMENT_LIMIT,
+  previewFromProblem,
+  schedulePreview,
+} from './preview.ts';
 import { at, calendarFixture, calendarMap, workspaceFixture } from './test-fixtures.ts';
 
 // 2027-03-15 is a Monday.
@@ -91,9 +99,46 @@ describe('schedule preview', () => {
   it('cuts a very long list of firings and says so', () => {
     const busy = workspaceFixture({ jobs: { poll: '* * * * *' } });
     const preview = schedulePreview(busy, holidays, { from: at('2027-03-15T00:00:00Z'), days: 1 });
-    expect(preview.firings).toHaveLength(previewFiringLimit);
+    expect(preview.firings).toHaveLength(PREVIEW_FIRING_LIMIT);
     expect(preview.firings_truncated).toBe(true);
-    expect(formatPreviewText(preview)).toContain(`only the first ${previewFiringLimit} firings are shown`);
+    expect(formatPreviewText(preview)).toContain(`only the first ${PREVIEW_FIRING_LIMIT} firings are shown`);
+  });
+
+  it('does not flag a list of exactly as many firings as the limit', () => {
+    const busy = workspaceFixture({ jobs: { poll: '* * * * *' } });
+    const from = at('2027-03-15T00:00:00Z');
+    const days = PREVIEW_FIRING_LIMIT / 1440;
+    const preview = schedulePreview(busy, holidays, { from, days });
+    expect(preview.firings).toHaveLength(PREVIEW_FIRING_LIMIT);
+    expect(preview.firings_truncated).toBeUndefined();
+  });
+
+  it('cuts a long timeline where the segment after the limit would start, and says so', () => {
+    // Up on even minutes, down on odd ones: a segment a minute.
+    const blink = workspaceFixture({ deploy: '*/2 * * * *', destroy: '1-59/2 * * * *' });
+    const from = at('2027-03-15T00:00:00Z');
+    const preview = schedulePreview(blink, holidays, { from, days: MAX_PREVIEW_DAYS });
+    expect(preview.timeline).toHaveLength(PREVIEW_SEGMENT_LIMIT);
+    expect(preview.timeline_truncated).toBe(true);
+    expect(preview.timeline.at(-1)!.end).toBe(
+      new Date(from.getTime() + PREVIEW_SEGMENT_LIMIT * 60_000).toISOString(),
+    );
+    expect(preview.until).toBe('2027-06-13T00:00:00.000Z');
+    expect(formatPreviewText(preview)).toContain(
+      `only the first ${PREVIEW_SEGMENT_LIMIT} segments are shown`,
+    );
+  });
+
+  it('refuses more than MAX_PREVIEW_DAYS days and a start outside the years cron can compute', () => {
+    const from = at('2027-03-15T00:00:00Z');
+    expect(() => schedulePreview(edges, holidays, { from, days: MAX_PREVIEW_DAYS + 1 })).toThrow(
+      'schedule preview: want 1 to 90 days',
+    );
+    expect(() => schedulePreview(edges, holidays, { from: at('3000-01-01T00:00:00Z') })).toThrow(RangeError);
+    expect(previewFromProblem(at('1969-12-31T23:59:59Z'))).toBe(
+      'want an instant from 1970-01-01T00:00:00.000Z to 2998-12-01T00:00:00.000Z, got 1969-12-31T23:59:59.000Z',
+    );
+    expect(previewFromProblem(from)).toBeNull();
   });
 });
 

@@ -2,12 +2,17 @@
  * `tide schedule preview` and `GET /api/v1/workspaces/{name}/schedule`: the next firings and the
  * desired-state timeline over `[from, from + days)`, as a JSON-ready object and as text for a terminal.
  * Firings and timeline come from firings.ts and timeline.ts, the code the scheduler runs.
+ *
+ * Bounded whatever the schedules: at most MAX_PREVIEW_DAYS days, PREVIEW_FIRING_LIMIT firings and
+ * PREVIEW_SEGMENT_LIMIT segments (the rest left out and flagged), and the work is done as steps
+ * (steps.ts) so the API can compute a preview without holding up the event loop.
  */
 import type { Calendar, WorkspaceDefinition } from '../config/config-model.ts';
 import type { DesiredState } from './desired-state.ts';
 import type { Firing } from './firings.ts';
-import { upcomingFirings } from './firings.ts';
-import { desiredTimeline } from './timeline.ts';
+import { firingStream } from './firings.ts';
+import { runSteps, type Steps } from './steps.ts';
+import { defaultTimelineLimits, timelineSteps, type TimelineSegment } from './timeline.ts';
 import { offsetAt, toWallClock } from './zoned-time.ts';
 
 export interface PreviewFiring {
@@ -38,51 +43,110 @@ export interface SchedulePreview {
   readonly from: string;
   readonly until: string;
   readonly firings: readonly PreviewFiring[];
-  /** Present (true) when more than `previewFiringLimit` firings fall in the range; the rest are left out. */
+  /** Present (true) when more than PREVIEW_FIRING_LIMIT firings fall in the range; the rest are left out. */
   readonly firings_truncated?: true;
   readonly timeline: readonly PreviewSegment[];
+  /** Present (true) when the timeline was cut (PREVIEW_SEGMENT_LIMIT): its last segment ends before `until`. */
+  readonly timeline_truncated?: true;
 }
 
 export interface PreviewRange {
   readonly from: Date;
-  /** Length of the preview in days of 24 hours (default 7). */
+  /** Length of the preview in days of 24 hours (default 7, at most MAX_PREVIEW_DAYS). */
   readonly days?: number;
 }
 
-export const previewFiringLimit = 1000;
+/** Longest preview: a quarter, enough to check a season's calendar days against the schedules. */
+export const MAX_PREVIEW_DAYS = 90;
+/**
+ * When a preview may start: the cron library only computes years 1900 to 2999 (beyond, firings silently
+ * vanish), and a preview reaches up to MAX_PREVIEW_DAYS past its start.
+ */
+export const PREVIEW_FROM_BOUNDS = {
+  earliest: new Date('1970-01-01T00:00:00.000Z'),
+  latest: new Date('2998-12-01T00:00:00.000Z'),
+} as const;
+export const PREVIEW_FIRING_LIMIT = 1000;
+export const PREVIEW_SEGMENT_LIMIT = defaultTimelineLimits.segments;
 const dayMs = 86_400_000;
+
+/** Why `from` cannot start a preview (out of PREVIEW_FROM_BOUNDS), or null if it can. */
+export function previewFromProblem(from: Date): string | null {
+  const { earliest, latest } = PREVIEW_FROM_BOUNDS;
+  if (from.getTime() >= earliest.getTime() && from.getTime() <= latest.getTime()) return null;
+  return `want an instant from ${earliest.toISOString()} to ${latest.toISOString()}, got ${from.toISOString()}`;
+}
 
 export function schedulePreview(
   definition: WorkspaceDefinition,
   calendars: ReadonlyMap<string, Calendar>,
   range: PreviewRange,
 ): SchedulePreview {
+  return runSteps(schedulePreviewSteps(definition, calendars, range));
+}
+
+/** schedulePreview as steps (steps.ts): one per firing or segment computed or formatted. */
+export function* schedulePreviewSteps(
+  definition: WorkspaceDefinition,
+  calendars: ReadonlyMap<string, Calendar>,
+  range: PreviewRange,
+): Steps<SchedulePreview> {
   const zone = definition.timezone;
   const from = range.from;
-  const until = new Date(from.getTime() + (range.days ?? 7) * dayMs);
-  // Firings in [from, until), like the timeline: shift the library's (after, until] by one millisecond.
-  const firings = upcomingFirings(definition, calendars, {
-    after: new Date(from.getTime() - 1),
-    until: new Date(until.getTime() - 1),
-    limit: previewFiringLimit + 1,
-  });
-  const timeline = desiredTimeline(definition, calendars, { from, until });
+  const days = range.days ?? 7;
+  const problem =
+    days > 0 && days <= MAX_PREVIEW_DAYS ? previewFromProblem(from) : `want 1 to ${MAX_PREVIEW_DAYS} days`;
+  // Callers check the request first and name the parameter that is wrong; this only guards the cost.
+  if (problem) throw new RangeError(`schedule preview: ${problem}`);
+  const until = new Date(from.getTime() + days * dayMs);
+  // Firings in [from, until), like the timeline: shift the stream's (after, until] by one millisecond.
+  const firings: Firing[] = [];
+  let firingsTruncated = false;
+  for (const firing of firingStream(
+    definition,
+    calendars,
+    new Date(from.getTime() - 1),
+    new Date(until.getTime() - 1),
+  )) {
+    yield;
+    if (firings.length === PREVIEW_FIRING_LIMIT) {
+      firingsTruncated = true;
+      break;
+    }
+    firings.push(firing);
+  }
+  const timeline = yield* timelineSteps(definition, calendars, { from, until });
+  const shownFirings: PreviewFiring[] = [];
+  for (const firing of firings) {
+    yield;
+    shownFirings.push(previewFiring(firing, zone));
+  }
+  const shownSegments: PreviewSegment[] = [];
+  for (const segment of timeline.segments) {
+    yield;
+    shownSegments.push(previewSegment(segment, zone));
+  }
   return {
     workspace: definition.name,
     timezone: zone,
     from: from.toISOString(),
     until: until.toISOString(),
-    firings: firings.slice(0, previewFiringLimit).map((firing) => previewFiring(firing, zone)),
-    ...(firings.length > previewFiringLimit ? { firings_truncated: true as const } : {}),
-    timeline: timeline.map((segment) => ({
-      start: segment.start.toISOString(),
-      end: segment.end.toISOString(),
-      local_start: formatLocalTime(segment.start, zone),
-      local_end: formatLocalTime(segment.end, zone),
-      state: segment.state,
-      ...(segment.mode === undefined ? {} : { mode: segment.mode }),
-      reason: segment.reason,
-    })),
+    firings: shownFirings,
+    ...(firingsTruncated ? { firings_truncated: true as const } : {}),
+    timeline: shownSegments,
+    ...(timeline.truncated ? { timeline_truncated: true as const } : {}),
+  };
+}
+
+function previewSegment(segment: TimelineSegment, zone: string): PreviewSegment {
+  return {
+    start: segment.start.toISOString(),
+    end: segment.end.toISOString(),
+    local_start: formatLocalTime(segment.start, zone),
+    local_end: formatLocalTime(segment.end, zone),
+    state: segment.state,
+    ...(segment.mode === undefined ? {} : { mode: segment.mode }),
+    reason: segment.reason,
   };
 }
 
@@ -107,7 +171,7 @@ export function formatLocalTime(instant: Date, timeZone: string): string {
 function zoneLabel(instant: Date, timeZone: string): string {
   // en-US knows American abbreviations (EST), en-GB European ones (CET, BST); others come out as "GMT+1".
   for (const locale of ['en-US', 'en-GB']) {
-    const name = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' })
+    const name = zoneNameFormatter(locale, timeZone)
       .formatToParts(instant)
       .find((part) => part.type === 'timeZoneName')?.value;
     if (name && /^[A-Z]{2,5}$/.test(name)) return name;
@@ -116,6 +180,19 @@ function zoneLabel(instant: Date, timeZone: string): string {
   const sign = offsetMinutes < 0 ? '-' : '+';
   const hours = String(Math.floor(Math.abs(offsetMinutes) / 60)).padStart(2, '0');
   return `${sign}${hours}:${String(Math.abs(offsetMinutes) % 60).padStart(2, '0')}`;
+}
+
+// Building a DateTimeFormat costs far more than using one: a preview formats thousands of times.
+const zoneNameFormatters = new Map<string, Intl.DateTimeFormat>();
+
+function zoneNameFormatter(locale: string, timeZone: string): Intl.DateTimeFormat {
+  const key = `${locale} ${timeZone}`;
+  let formatter = zoneNameFormatters.get(key);
+  if (!formatter) {
+    formatter = new Intl.DateTimeFormat(locale, { timeZone, timeZoneName: 'short' });
+    zoneNameFormatters.set(key, formatter);
+  }
+  return formatter;
 }
 
 /** The preview as text: a table of firings (local and UTC times), then the up/down timeline. */
@@ -162,7 +239,10 @@ function timelineRows(preview: SchedulePreview): string[] {
     segment.mode ?? '',
     segment.reason,
   ]);
-  return formatTable([['FROM', 'UNTIL', 'STATE', 'MODE', 'REASON'], ...rows]);
+  const table = formatTable([['FROM', 'UNTIL', 'STATE', 'MODE', 'REASON'], ...rows]);
+  return preview.timeline_truncated
+    ? [...table, `… only the first ${preview.timeline.length} segments are shown`]
+    : table;
 }
 
 /** Left-aligned columns two spaces apart; trailing blanks trimmed. */

@@ -1,12 +1,13 @@
 import { describe, it, expect } from 'vitest';
+import { desiredStateAt } from './desired-state.ts';
 import type { TimelineSegment } from './timeline.ts';
-import { desiredTimeline } from './timeline.ts';
+import { defaultTimelineLimits, desiredTimeline } from './timeline.ts';
 import type { WorkspaceFixtureOptions } from './test-fixtures.ts';
 import { at, calendarFixture, calendarMap, workspaceFixture } from './test-fixtures.ts';
 
 // 2027-03-15 is a Monday. Paris is UTC+1 until 2027-03-28, UTC+2 after.
 function timeline(options: WorkspaceFixtureOptions, from: string, until: string, calendars = calendarMap()) {
-  return desiredTimeline(workspaceFixture(options), calendars, { from: at(from), until: at(until) });
+  return desiredTimeline(workspaceFixture(options), calendars, { from: at(from), until: at(until) }).segments;
 }
 
 function brief(segments: readonly TimelineSegment[]): string[] {
@@ -110,6 +111,61 @@ describe('desired-state timeline', () => {
         reason: 'no deploy, destroy or mode schedule',
       },
     ]);
+  });
+
+  // Each from a Monday morning through a calendar day (Wednesday 17 March, Sunday 28 March: spring forward).
+  it.each<[string, WorkspaceFixtureOptions, string]>([
+    [
+      'ties between deploy, destroy and two modes',
+      {
+        timezone: 'Europe/Paris',
+        deploy: ['0 9 * * *', '0 12 * * 3'],
+        destroy: ['0 19 * * *', '0 9 * * 3', '0 12 * * *'],
+        modes: { large: '0 12 * * *', small: ['0 12 * * 3', '30 13 * * *'] },
+        calendars: ['holidays'],
+      },
+      '2027-03-15T10:30:00Z',
+    ],
+    [
+      'deploys skipped on calendar days, across the spring-forward night',
+      {
+        timezone: 'Europe/Paris',
+        deploy: '*/30 1-3 * * *',
+        destroy: '15 2,5 * * *',
+        calendars: ['holidays'],
+      },
+      '2027-03-26T10:30:00Z',
+    ],
+  ])(
+    'agrees with desiredStateAt at the start and the last instant of every segment: %s',
+    (_, options, from) => {
+      const holidays = calendarMap(calendarFixture('holidays', ['2027-03-17', '2027-03-28']));
+      const definition = workspaceFixture(options);
+      const range = { from: at(from), until: new Date(at(from).getTime() + 4 * 86_400_000) };
+      const { segments, truncated } = desiredTimeline(definition, holidays, range);
+      expect(truncated).toBe(false);
+      expect(segments.length).toBeGreaterThan(8);
+      for (const segment of segments) {
+        for (const instant of [segment.start, new Date(segment.end.getTime() - 1)]) {
+          const expected = desiredStateAt(definition, holidays, instant);
+          expect([segment.state, segment.mode, segment.reason], instant.toISOString()).toEqual([
+            expected.state,
+            expected.mode,
+            expected.reason,
+          ]);
+        }
+      }
+    },
+  );
+
+  it('stops after its step limit when another schedule keeps losing ties, and says so', () => {
+    // Every other second the destroy fires with the deploy, which wins: each is a step that changes nothing.
+    const definition = workspaceFixture({ deploy: '* * * * * *', destroy: '*/2 * * * * *' });
+    const range = { from: at('2027-03-15T00:00:00Z'), until: at('2027-06-13T00:00:00Z') };
+    const timeline = desiredTimeline(definition, calendarMap(), range, { segments: 1000, steps: 100 });
+    expect(brief(timeline.segments)).toEqual(['2027-03-15T00:00:00.000Z 2027-03-15T00:03:20.000Z up']);
+    expect(timeline.truncated).toBe(true);
+    expect(defaultTimelineLimits.steps).toBeGreaterThan(defaultTimelineLimits.segments);
   });
 
   it('is empty for an empty range', () => {

@@ -1,10 +1,15 @@
 import type { Command } from 'commander';
 import { formatProblem, loadConfigDirectory } from '../../config/config-loader.ts';
 import { TideError } from '../../errors/tide-error.ts';
-import { formatPreviewText, schedulePreview } from '../../schedule/preview.ts';
+import {
+  formatPreviewText,
+  MAX_PREVIEW_DAYS,
+  previewFromProblem,
+  schedulePreview,
+} from '../../schedule/preview.ts';
 import { systemClock } from '../../time/clock.ts';
 import { printJson, type CliContext } from '../output.ts';
-import { loadEnv } from '../settings.ts';
+import { configDirectory, loadEnv } from '../settings.ts';
 
 interface PreviewOptions {
   days: string;
@@ -13,12 +18,14 @@ interface PreviewOptions {
   json?: boolean;
 }
 
+/** The same bounds as `GET /api/v1/workspaces/{name}/schedule` (preview.ts), named by their flags. */
 function parseOptions(options: PreviewOptions): { days: number; from: Date } {
   const days = Number(options.days);
-  if (!Number.isInteger(days) || days < 1 || days > 366) {
+  if (!Number.isInteger(days) || days < 1 || days > MAX_PREVIEW_DAYS) {
     throw new TideError(
       'invalid_argument',
-      `--days must be a whole number from 1 to 366, got "${options.days}"`,
+      `--days must be a whole number from 1 to ${MAX_PREVIEW_DAYS}, got "${options.days}"`,
+      { details: { option: '--days', min: 1, max: MAX_PREVIEW_DAYS } },
     );
   }
   const from = options.from === undefined ? systemClock.now() : new Date(options.from);
@@ -28,6 +35,9 @@ function parseOptions(options: PreviewOptions): { days: number; from: Date } {
       `--from must be an ISO 8601 time such as 2027-03-13T00:00:00Z, got "${options.from}"`,
     );
   }
+  const problem = previewFromProblem(from);
+  if (problem)
+    throw new TideError('invalid_argument', `--from: ${problem}`, { details: { option: '--from' } });
   return { days, from };
 }
 
@@ -37,14 +47,15 @@ export function registerSchedulePreview(program: Command, ctx: CliContext): void
     .command('preview')
     .description("Show a workspace's upcoming firings and up/down timeline, computed by the scheduler's code")
     .argument('<workspace>', 'workspace name')
-    .option('--days <n>', 'how many days ahead', '7')
+    .option('--days <n>', `how many days ahead (1 to ${MAX_PREVIEW_DAYS})`, '7')
     .option('--from <time>', 'start instead of now (ISO 8601)')
-    .option('--config-dir <dir>', 'configuration directory (default: TIDE_CONFIG_DIR)')
+    .option('--config-dir <dir>', 'configuration directory (default: TIDE_CONFIG_DIR, else ./config)')
     .option('--json', 'print JSON')
     .action(async (workspace: string, options: PreviewOptions) => {
       const { days, from } = parseOptions(options);
-      const env = loadEnv();
-      const { snapshot } = await loadConfigDirectory(options.configDir ?? env.TIDE_CONFIG_DIR, {
+      const env = loadEnv(ctx.env);
+      const directory = configDirectory(options.configDir, ctx.env, ctx.cwd);
+      const { snapshot } = await loadConfigDirectory(directory, {
         defaultTimeZone: env.TIDE_TIMEZONE,
       });
       const definition = snapshot.workspaces.get(workspace);
