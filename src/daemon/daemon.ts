@@ -1,33 +1,42 @@
 /**
- * `tide serve` as a function of its settings: opens and migrates the store, finds the engine, loads and
- * watches the configuration, and starts the roles this replica runs (api, scheduler, runner). Tests start
- * it in-process with a manual clock; the CLI starts it with the system clock.
+ * `tide serve` as a function of its settings: checks the config directory, locks the SQLite data
+ * directory, opens and migrates the store, finds the engine, loads and watches the configuration, binds
+ * the API's port, and only then starts the supervised loops of the roles this replica runs (api,
+ * scheduler, runner). Tests start it in-process with a manual clock; the CLI with the system clock.
  */
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
+import { auditCheckpoints } from '../audit/audit-checkpointer.ts';
+import { loadAuditKey } from '../audit/audit-key.ts';
 import { AuditLog } from '../audit/audit-log.ts';
 import { authSettings } from '../auth/auth-settings.ts';
 import { bootstrapAdmin } from '../auth/bootstrap-admin.ts';
 import { loadJwtSecret } from '../auth/jwt-secret.ts';
 import type { LockoutPolicy } from '../auth/login-failures.repo.ts';
+import type { TrustProxy } from '../http/trust-proxy.ts';
 import type { OidcSettings } from '../auth/oidc/oidc-settings.ts';
 import { formatRoleMap } from '../auth/oidc/role-map.ts';
 import { ConfigWatcher } from '../config/config-watcher.ts';
-import { discoverEngine, type Engine } from '../engine/engine.ts';
+import { runEnvironment } from '../engine/run-environment.ts';
 import { EventHub } from '../events/event-hub.ts';
-import { DatabaseRateLimiter, startRateLimitPruning } from '../http/rate-limiter.ts';
+import { DatabaseRateLimiter, rateLimitPruning } from '../http/rate-limiter.ts';
 import type { Logger } from '../log/logger.ts';
-import { startMetricsCollector } from '../observability/metrics-collector.ts';
+import { MetricsCollector } from '../observability/metrics-collector.ts';
 import { createMetrics, type TideMetrics } from '../observability/metrics.ts';
 import { RunService } from '../run/run.service.ts';
 import { RunWorker } from '../run/run-worker.ts';
 import { openSecretStore } from '../secrets/open-secret-store.ts';
-import { Scheduler, type Timers } from '../scheduler/scheduler.ts';
+import { Scheduler } from '../scheduler/scheduler.ts';
 import { openDatabase, type Store } from '../store/database.ts';
 import { migrateToLatest } from '../store/migrate.ts';
+import { Supervisor } from '../supervisor/supervisor.ts';
+import type { Timers } from '../supervisor/timers.ts';
 import type { Clock } from '../time/clock.ts';
+import { secureDataDir } from './data-dir.ts';
+import { lockDataDir } from './data-dir-lock.ts';
 import { checkReadiness } from './readiness.ts';
+import { checkConfigDirectory, findEngine, listenFailure, OpenedResources } from './startup.ts';
 
 export type Role = 'api' | 'scheduler' | 'runner';
 export const allRoles: readonly Role[] = ['api', 'scheduler', 'runner'];
@@ -41,6 +50,8 @@ export interface DaemonSettings {
   readonly port: number;
   readonly timezone: string;
   readonly tofuBin?: string | undefined;
+  /** TIDE_RUN_ENV_PASSTHROUGH: what runs may see of process.env besides the basics (run-environment.ts). */
+  readonly runEnvPassthrough?: readonly string[];
   readonly maxConcurrentRuns: number;
   readonly roles: ReadonlySet<Role>;
   readonly clock: Clock;
@@ -52,6 +63,8 @@ export interface DaemonSettings {
   /** Between SIGINT and SIGKILL when a run is cancelled or times out (default 10 s). */
   readonly killGraceMs?: number;
   readonly schedulerTimers?: Timers;
+  /** The supervisor's restart backoff (tests fire it by hand). */
+  readonly backoffTimers?: Timers;
   /** TIDE_ENV=production: no generated encryption key (production-checks.ts refuses to start first). */
   readonly production?: boolean;
   /** TIDE_ENCRYPTION_KEY; unset outside production: generated in `<data>/encryption-key`. */
@@ -63,11 +76,15 @@ export interface DaemonSettings {
   readonly corsOrigins?: readonly string[];
   /** TIDE_JWT_SECRET; unset outside production: generated in `<data>/jwt-secret`. */
   readonly jwtSecret?: string | undefined;
+  /** TIDE_AUDIT_KEY; unset outside production: generated in `<data>/audit-key`. */
+  readonly auditKey?: string | undefined;
   /** TIDE_ACCESS_TOKEN_TTL (default 15 min) and TIDE_REFRESH_TOKEN_TTL (default 7 days). */
   readonly accessTokenTtlMs?: number;
   readonly refreshTokenTtlMs?: number;
   /** TIDE_LOGIN_LOCKOUT_THRESHOLD (default 5) and TIDE_LOGIN_LOCKOUT_DURATION (default 15 min). */
   readonly lockout?: Partial<LockoutPolicy>;
+  /** TIDE_TRUST_PROXY: proxies whose X-Forwarded-For names the client (default: none). */
+  readonly trustProxy?: TrustProxy;
   /** TIDE_OIDC_* resolved by oidcSettings(); absent or null = single sign-on off. */
   readonly oidc?: OidcSettings | null;
   /** Where the first admin's password is shown once (default stdout). */
@@ -81,37 +98,56 @@ export interface Daemon {
   readonly watcher: ConfigWatcher;
   readonly scheduler: Scheduler | null;
   readonly worker: RunWorker | null;
+  /** Runs the background loops; their health is in readiness and in the tide_subsystem_* metrics. */
+  readonly supervisor: Supervisor;
   readonly app: FastifyInstance | null;
   /** This replica's Prometheus registry (served at /metrics by the api role). */
   readonly metrics: TideMetrics;
   /** `http://host:port` once listening, else null. */
   readonly url: string | null;
-  /** Readiness goes 503, no new claims, running runs get `graceMs`, then everything closes. */
+  /**
+   * Readiness goes 503, the scheduler stops and nothing new is claimed; running runs get `graceMs`, then
+   * are canceled. The API still answers.
+   */
+  drain(graceMs: number): Promise<void>;
+  /** drain(graceMs) (default 30 s), then every loop stops and everything closes, the data directory lock last. */
   close(graceMs?: number): Promise<void>;
 }
 
-async function findEngine(settings: DaemonSettings): Promise<Engine | Error> {
+export async function startDaemon(settings: DaemonSettings): Promise<Daemon> {
+  // A start that fails closes what it opened, so no loop, listener or lock outlives the error.
+  const opened = new OpenedResources(settings.logger);
   try {
-    return await discoverEngine({ tofuBin: settings.tofuBin, path: process.env.PATH });
+    return await start(settings, opened);
   } catch (error) {
-    settings.logger.error({ err: error }, 'no OpenTofu engine: runs cannot start until one is installed');
-    return error as Error;
+    await opened.closeAll();
+    throw error;
   }
 }
 
-export async function startDaemon(settings: DaemonSettings): Promise<Daemon> {
+/**
+ * Every fatal check (config directory, data directory lock, database, engine, port) comes before the
+ * supervisor starts the loops: a start that cannot work stops before it schedules or runs anything.
+ */
+async function start(settings: DaemonSettings, opened: OpenedResources): Promise<Daemon> {
   const { clock, logger, roles } = settings;
   const dataDir = path.resolve(settings.dataDir);
+  await checkConfigDirectory(settings.configDir);
+  await secureDataDir(dataDir, logger);
+  // SQLite: one server per data directory. PostgreSQL replicas may share one (run directories are per run).
+  if (!settings.databaseUrl?.trim()) {
+    const lock = lockDataDir(dataDir, clock.now());
+    opened.add(() => lock.release());
+  }
   const store = await openDatabase({
     url: settings.databaseUrl,
     dataDir,
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost'),
   });
+  opened.add(() => store.close());
   const { applied } = await migrateToLatest(store);
   logger.info({ database: store.location, dialect: store.dialect, applied }, 'database ready');
-  const engine = await findEngine(settings);
-  if (!(engine instanceof Error))
-    logger.info({ engine: engine.name, version: engine.version, bin: engine.bin }, 'engine found');
+  const engine = await findEngine({ tofuBin: settings.tofuBin, required: roles.has('runner'), logger });
   const secrets = await openSecretStore({
     db: store.db,
     clock,
@@ -124,6 +160,7 @@ export async function startDaemon(settings: DaemonSettings): Promise<Daemon> {
   const hub = new EventHub();
   const runs = new RunService({ db: store.db, hub, clock });
   const watcher = new ConfigWatcher(settings.configDir, { defaultTimeZone: settings.timezone });
+  opened.add(() => watcher.close());
   const config = await watcher.start();
   logger.info(
     {
@@ -154,7 +191,7 @@ export async function startDaemon(settings: DaemonSettings): Promise<Daemon> {
   watcher.on('error', (error) => logger.error({ err: error }, 'configuration watcher failed'));
 
   const worker =
-    roles.has('runner') && !(engine instanceof Error)
+    roles.has('runner') && engine
       ? new RunWorker({
           db: store.db,
           hub,
@@ -166,6 +203,7 @@ export async function startDaemon(settings: DaemonSettings): Promise<Daemon> {
           leaseMs: settings.leaseMs,
           pollIntervalMs: settings.pollIntervalMs,
           graceMs: settings.killGraceMs,
+          baseEnv: runEnvironment(process.env, settings.runEnvPassthrough),
           resolveWorkspace: (name) => watcher.current().workspaces.get(name)?.definition ?? undefined,
           resolveJob: (workspace, job) => {
             const current = watcher.current();
@@ -184,19 +222,21 @@ export async function startDaemon(settings: DaemonSettings): Promise<Daemon> {
         })
       : null;
 
-  // Before the scheduler and worker start, so their first firings and runs are counted.
   const metrics = createMetrics();
-  const collector = startMetricsCollector({ metrics, db: store.db, hub, watcher, worker, logger });
-
-  await scheduler?.start();
-  worker?.start();
+  const supervisor = new Supervisor({ logger, metrics, timers: settings.backoffTimers });
+  // Started in this order: the collector first, so it counts what the others do; the runner's reaper
+  // before its claims and before the scheduler, so orphaned runs are released before anything is decided.
+  supervisor.add(new MetricsCollector({ metrics, db: store.db, hub, watcher, worker, logger }));
+  for (const subsystem of worker?.subsystems ?? []) supervisor.add(subsystem);
+  if (scheduler) supervisor.add(scheduler);
 
   let app: FastifyInstance | null = null;
   let url: string | null = null;
-  let stopPruning = (): void => undefined;
   if (roles.has('api')) {
     const rateLimiter = new DatabaseRateLimiter(store.db);
-    const audit = new AuditLog(store.db, clock);
+    const production = settings.production ?? false;
+    const auditKey = await loadAuditKey({ key: settings.auditKey, dataDir, production, logger });
+    const audit = new AuditLog(store.db, clock, auditKey);
     const auth = authSettings({
       key: await loadJwtSecret({
         secret: settings.jwtSecret,
@@ -209,17 +249,20 @@ export async function startDaemon(settings: DaemonSettings): Promise<Daemon> {
       accessTokenTtlMs: settings.accessTokenTtlMs,
       refreshTokenTtlMs: settings.refreshTokenTtlMs,
       lockout: settings.lockout,
+      trustProxy: settings.trustProxy,
     });
-    await bootstrapAdmin({
-      db: store.db,
-      clock,
-      dataDir,
-      logger,
-      audit,
-      print: settings.print ?? ((text) => process.stdout.write(`${text}\n`)),
-    });
-    stopPruning = startRateLimitPruning(rateLimiter, { clock, logger });
-    app = buildApp({
+    supervisor.add(rateLimitPruning(rateLimiter, { clock }));
+    supervisor.add(
+      auditCheckpoints({
+        db: store.db,
+        key: auditKey,
+        clock,
+        dataDir,
+        logger,
+        headSequence: metrics.auditHeadSequence,
+      }),
+    );
+    const api = buildApp({
       db: store.db,
       hub,
       clock,
@@ -238,20 +281,43 @@ export async function startDaemon(settings: DaemonSettings): Promise<Daemon> {
           db: store.db,
           migrated: () => true,
           configLoaded: () => true,
-          schedulerRunning: scheduler ? () => scheduler.running : null,
+          subsystems: () => supervisor.health(),
           engine: () => engine,
           draining: () => draining,
         }),
     });
-    url = await app.listen({ host: settings.host, port: settings.port });
+    app = api;
+    opened.add(() => api.close());
+    // Bound before any loop starts: a second server on a busy port stops here, having scheduled nothing.
+    url = await api.listen({ host: settings.host, port: settings.port }).catch((error: unknown) => {
+      throw listenFailure(error, settings.host, settings.port);
+    });
+    // Only a server that got its port creates the first admin and shows its password.
+    await bootstrapAdmin({
+      db: store.db,
+      clock,
+      dataDir,
+      logger,
+      audit,
+      print: settings.print ?? ((text) => process.stdout.write(`${text}\n`)),
+    });
     if (settings.oidc)
       logger.info(
         { issuer: settings.oidc.issuer.href, role_map: formatRoleMap(settings.oidc.roleMap) },
         'single sign-on enabled',
       );
-    logger.info({ url, roles: [...roles] }, 'tide started');
   }
 
+  await supervisor.start();
+  logger.info({ url, roles: [...roles] }, 'tide started');
+
+  const drain = async (graceMs: number): Promise<void> => {
+    draining = true;
+    await supervisor.stop(['scheduler', 'run-worker']);
+    // The lease watch still renews while the runs finish.
+    await worker?.stop({ graceMs });
+  };
+  let closing: Promise<void> | null = null;
   return {
     store,
     hub,
@@ -259,18 +325,18 @@ export async function startDaemon(settings: DaemonSettings): Promise<Daemon> {
     watcher,
     scheduler,
     worker,
+    supervisor,
     app,
     metrics,
     url,
-    async close(graceMs = 30_000) {
-      draining = true;
-      await scheduler?.stop();
-      await worker?.stop({ graceMs });
-      await app?.close();
-      stopPruning();
-      collector.stop();
-      await watcher.close();
-      await store.close();
+    drain,
+    close(graceMs = 30_000) {
+      closing ??= (async () => {
+        await drain(graceMs);
+        await supervisor.stop();
+        await opened.closeAll();
+      })();
+      return closing;
     },
   };
 }

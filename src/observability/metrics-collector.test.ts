@@ -13,7 +13,7 @@ import { RunService } from '../run/run.service.ts';
 import type { Db } from '../store/schema.ts';
 import { ManualClock } from '../time/clock.ts';
 import { upsertWorkspaceStatus } from '../workspace/workspace-status.repo.ts';
-import { startMetricsCollector, type MetricsCollector } from './metrics-collector.ts';
+import { MetricsCollector } from './metrics-collector.ts';
 import { createMetrics, type TideMetrics } from './metrics.ts';
 import { sampleValue } from './test-scrape.ts';
 
@@ -51,10 +51,12 @@ forEachDialect('metrics collector', (harness) => {
   let runs: RunService;
   let watcher: FakeWatcher;
   let collector: MetricsCollector;
+  let stop = async (): Promise<void> => undefined;
   const worker = { active: 0 };
 
+  /** Starts the collector the way the supervisor does; it listens from here until stop(). */
   const start = (db: Db = harness.db) => {
-    collector = startMetricsCollector({
+    collector = new MetricsCollector({
       metrics,
       db,
       hub,
@@ -62,6 +64,12 @@ forEachDialect('metrics collector', (harness) => {
       worker,
       logger: pino({ level: 'silent' }),
     });
+    const controller = new AbortController();
+    const running = collector.start(controller.signal, () => undefined);
+    stop = async () => {
+      controller.abort();
+      await running;
+    };
   };
   const scrape = () => metrics.registry.metrics();
 
@@ -85,7 +93,7 @@ forEachDialect('metrics collector', (harness) => {
     watcher = new FakeWatcher(config);
     worker.active = 0;
   });
-  afterEach(() => collector.stop());
+  afterEach(() => stop());
 
   it('counts a finished run by action, trigger and result and times it from start to end', async () => {
     start();
@@ -220,7 +228,7 @@ forEachDialect('metrics collector', (harness) => {
 
   it('stops counting once stopped', async () => {
     start();
-    collector.stop();
+    await stop();
     hub.emit('firing.recorded', {
       workspace: 'web',
       schedule_key: 'uptime[0]',

@@ -16,6 +16,8 @@ import type { RunWorker } from '../run/run-worker.ts';
 import { isDone } from '../run/run-state.ts';
 import type { Run } from '../run/run.ts';
 import { firingOutcomes, workspaceObservedStatuses, type Db } from '../store/schema.ts';
+import type { Subsystem } from '../supervisor/subsystem.ts';
+import { aborted } from '../supervisor/timers.ts';
 import { countQueuedRuns, firingScheduledAt, observedStatuses } from './metrics.repo.ts';
 import type { ScrapeSource, TideMetrics } from './metrics.ts';
 
@@ -35,49 +37,66 @@ export interface MetricsCollectorDeps {
   readonly logger: Logger;
 }
 
-export interface MetricsCollector {
+/**
+ * A supervised subsystem: listening from start() until its signal aborts. It has no loop of its own to
+ * fail (a failed on-scrape read keeps the gauge's last value); supervision gives it the same lifecycle
+ * as the others.
+ */
+export class MetricsCollector implements Subsystem {
+  readonly name = 'metrics-collector';
+  readonly #deps: MetricsCollectorDeps;
+  readonly #lag: ScheduleLag;
+  #loadCounted = false;
+
+  constructor(deps: MetricsCollectorDeps) {
+    this.#deps = deps;
+    this.#lag = new ScheduleLag(deps);
+  }
+
   /** Resolves once every schedule-lag lookup begun so far is recorded (tests wait on it, not on time). */
-  settled(): Promise<void>;
-  /** Stops listening and detaches the on-scrape gauges. */
-  stop(): void;
-}
+  settled(): Promise<void> {
+    return this.#lag.settled();
+  }
 
-export function startMetricsCollector(deps: MetricsCollectorDeps): MetricsCollector {
-  const { metrics, hub, watcher } = deps;
-  const lag = new ScheduleLag(deps);
+  async start(signal: AbortSignal, up: () => void): Promise<void> {
+    const { metrics, hub, watcher } = this.#deps;
+    // Zero series from the start, so rate() and increase() see the first event rather than a new series.
+    for (const result of ['ok', 'error']) metrics.configReloadsTotal.inc({ result }, 0);
+    for (const outcome of firingOutcomes) metrics.firingsTotal.inc({ outcome }, 0);
+    if (!this.#loadCounted) countReload(metrics, watcher.current().snapshot.problems);
+    this.#loadCounted = true;
 
-  const onRun = (run: Run): void => {
-    if (isDone(run.state)) {
-      countFinishedRun(metrics, run);
-      lag.forget(run.id);
-    } else if (run.state === 'running') lag.observe(run);
-  };
-  const onFiring = (firing: FiringEvent): void => metrics.firingsTotal.inc({ outcome: firing.outcome });
-  const onReload = (event: ReloadEvent): void => countReload(metrics, event.problems);
-  // The watcher failing (a reload that threw, the file watch broken) means edits are not taking effect.
-  const onWatchError = (): void => metrics.configReloadsTotal.inc({ result: 'error' });
-
-  // Zero series from the start, so rate() and increase() see the first event rather than a new series.
-  for (const result of ['ok', 'error']) metrics.configReloadsTotal.inc({ result }, 0);
-  for (const outcome of firingOutcomes) metrics.firingsTotal.inc({ outcome }, 0);
-  countReload(metrics, watcher.current().snapshot.problems);
-
-  hub.on('run.updated', onRun);
-  hub.on('firing.recorded', onFiring);
-  watcher.on('reload', onReload);
-  watcher.on('error', onWatchError);
-  metrics.setScrapeSource(scrapeSource(deps));
-
-  return {
-    settled: () => lag.settled(),
-    stop() {
-      hub.off('run.updated', onRun);
-      hub.off('firing.recorded', onFiring);
-      watcher.off('reload', onReload);
-      watcher.off('error', onWatchError);
+    hub.on('run.updated', this.#onRun);
+    hub.on('firing.recorded', this.#onFiring);
+    watcher.on('reload', this.#onReload);
+    watcher.on('error', this.#onWatchError);
+    metrics.setScrapeSource(scrapeSource(this.#deps));
+    up();
+    try {
+      await aborted(signal);
+    } finally {
+      hub.off('run.updated', this.#onRun);
+      hub.off('firing.recorded', this.#onFiring);
+      watcher.off('reload', this.#onReload);
+      watcher.off('error', this.#onWatchError);
       metrics.setScrapeSource(null);
-    },
+    }
+  }
+
+  readonly #onRun = (run: Run): void => {
+    if (isDone(run.state)) {
+      countFinishedRun(this.#deps.metrics, run);
+      this.#lag.forget(run.id);
+    } else if (run.state === 'running') this.#lag.observe(run);
   };
+
+  readonly #onFiring = (firing: FiringEvent): void =>
+    this.#deps.metrics.firingsTotal.inc({ outcome: firing.outcome });
+
+  readonly #onReload = (event: ReloadEvent): void => countReload(this.#deps.metrics, event.problems);
+
+  // The watcher failing (a reload that threw, the file watch broken) means edits are not taking effect.
+  readonly #onWatchError = (): void => this.#deps.metrics.configReloadsTotal.inc({ result: 'error' });
 }
 
 function countFinishedRun(metrics: TideMetrics, run: Run): void {

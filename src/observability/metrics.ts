@@ -107,6 +107,23 @@ export function createMetrics() {
       help: 'Accounts or source addresses locked out after too many failures.',
       registers,
     }),
+    subsystemUp: new Gauge({
+      name: 'tide_subsystem_up',
+      help: 'Whether each background subsystem of this replica is up (1), or starting, restarting after a failure or stopped (0).',
+      labelNames: ['subsystem'] as const,
+      registers,
+    }),
+    subsystemRestartsTotal: new Counter({
+      name: 'tide_subsystem_restarts_total',
+      help: 'Restarts of a background subsystem after it failed.',
+      labelNames: ['subsystem'] as const,
+      registers,
+    }),
+    auditHeadSequence: new Gauge({
+      name: 'tide_audit_head_sequence',
+      help: 'Id of the newest audit log entry at the last checkpoint (src/audit/audit-checkpointer.ts); it never goes down unless entries were deleted.',
+      registers,
+    }),
     backupLastSuccessTimestampSeconds: new Gauge({
       name: 'tide_backup_last_success_timestamp_seconds',
       help: 'Unix time of the last successful backup (0 if none).',

@@ -2,7 +2,6 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { forEachDialect } from '../../test/helpers/databases.ts';
 import type { JobDefinition } from '../config/config-model.ts';
@@ -11,7 +10,9 @@ import { testEngine, testEnv } from '../engine/test-engine.ts';
 import { EventHub } from '../events/event-hub.ts';
 import { migrateToLatest } from '../store/migrate.ts';
 import type { Db } from '../store/schema.ts';
-import { systemClock } from '../time/clock.ts';
+import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.ts';
+import { nextHealth } from '../supervisor/test-supervision.ts';
+import { ManualClock, systemClock } from '../time/clock.ts';
 import { jobDefinition, nextRunUpdate, silentLogger, workspaceDefinition } from './executor/test-fixtures.ts';
 import { claimNextQueued, getRun, insertRun } from './run.repo.ts';
 import { isDone } from './run-state.ts';
@@ -25,6 +26,7 @@ forEachDialect('the run worker', (harness) => {
   let hub: EventHub;
   let service: RunService;
   let worker: RunWorker | undefined;
+  let supervisor: Supervisor | undefined;
   const jobs = new Map<string, JobDefinition>();
 
   beforeAll(async () => {
@@ -40,8 +42,11 @@ forEachDialect('the run worker', (harness) => {
     jobs.clear();
   });
   afterEach(async () => {
+    await supervisor?.stop(['run-worker']);
     await worker?.stop({ graceMs: 0 });
+    await supervisor?.stop();
     worker = undefined;
+    supervisor = undefined;
   });
 
   /** A job `name` in workspace `workspace` running a shell command. */
@@ -49,7 +54,11 @@ forEachDialect('the run worker', (harness) => {
     jobs.set(`${workspace}/${name}`, jobDefinition({ name, scope: workspace, workspace, command }));
   }
 
-  async function startWorker(options: Partial<RunWorkerOptions> = {}): Promise<RunWorker> {
+  /** Starts a worker's loops under a supervisor, as the daemon does. */
+  async function startWorker(
+    options: Partial<RunWorkerOptions> = {},
+    supervision: Partial<SupervisorOptions> = {},
+  ): Promise<RunWorker> {
     worker = new RunWorker({
       db: harness.db,
       hub,
@@ -67,7 +76,9 @@ forEachDialect('the run worker', (harness) => {
       graceMs: 2_000,
       ...options,
     });
-    worker.start();
+    supervisor = new Supervisor({ logger: silentLogger, ...supervision });
+    for (const subsystem of worker.subsystems) supervisor.add(subsystem);
+    await supervisor.start();
     return worker;
   }
 
@@ -165,6 +176,7 @@ forEachDialect('the run worker', (harness) => {
     const running = nextRunUpdate(hub, (r) => r.id === run.id && r.state === 'running');
     const started = await startWorker();
     await running;
+    await supervisor!.stop(['run-worker']);
     await started.stop({ graceMs: 100 });
     expect(await getRun(harness.db, run.id)).toMatchObject({
       state: 'canceled',
@@ -183,7 +195,11 @@ forEachDialect('the run worker', (harness) => {
       trigger: 'schedule',
     });
     // A runner that claimed it a minute ago with a one-second lease and died.
-    await claimNextQueued(harness.db, { owner: 'dead', leaseMs: 1_000, now: new Date(Date.now() - 60_000) });
+    await claimNextQueued(harness.db, {
+      owner: 'dead',
+      leaseMs: 1_000,
+      clock: new ManualClock(new Date(Date.now() - 60_000)),
+    });
     const next = await service.enqueue({
       workspace: 'alpha',
       job: 'tick',
@@ -209,7 +225,7 @@ forEachDialect('the run worker', (harness) => {
       trigger: 'manual',
       created_at: new Date(),
     });
-    await claimNextQueued(harness.db, { owner: 'other-replica', leaseMs: 60_000, now: new Date() });
+    await claimNextQueued(harness.db, { owner: 'other-replica', leaseMs: 60_000, clock: systemClock });
     for (const dir of [`runs/${done.id}/work`, 'runs/unknown-run', 'runs/elsewhere/work', 'state/beta']) {
       await mkdir(path.join(dataDir, dir), { recursive: true });
     }
@@ -220,20 +236,24 @@ forEachDialect('the run worker', (harness) => {
     expect(existsSync(path.join(dataDir, 'state', 'beta'))).toBe(true);
   });
 
-  it('keeps claiming after the store fails: errors are logged and retried with backoff', async () => {
+  it('keeps claiming after the store fails: the claim loop is restarted with backoff until it works', async () => {
     const store = await harness.open(await harness.freshDatabase());
-    const errors: string[] = [];
-    const logger = pino({ level: 'error' }, { write: (line: string) => void errors.push(line) });
     addJob('alpha', 'tick', 'true');
     // Not migrated yet: every claim fails until the schema appears.
-    await startWorker({ db: store.db as Db, logger, maxBackoffMs: 20, pollIntervalMs: 25 });
-    await waitUntil(() => errors.filter((line) => line.includes('claiming runs failed')).length >= 2);
+    await startWorker({ db: store.db as Db, pollIntervalMs: 25 }, { minBackoffMs: 5, maxBackoffMs: 20 });
+    expect(supervisor!.health().find((health) => health.name === 'run-worker')).toMatchObject({
+      state: 'restarting',
+      error: expect.stringMatching(/runs/),
+    });
+    await nextHealth(supervisor!, 'run-worker', 'restarting');
+    const up = nextHealth(supervisor!, 'run-worker', 'up');
     await migrateToLatest(store);
+    await up;
     const later = new RunService({ db: store.db, hub, clock: systemClock });
     const run = await later.enqueue({ workspace: 'alpha', job: 'tick', action: 'job', trigger: 'manual' });
     const done: Run = await finished(run.id);
     expect(done.state).toBe('succeeded');
-    expect(errors.some((line) => line.includes('claiming runs failed; retrying'))).toBe(true);
+    expect(supervisor!.health().find((health) => health.name === 'run-worker')!.restarts).toBeGreaterThan(0);
   });
 });
 

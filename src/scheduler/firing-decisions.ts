@@ -23,6 +23,8 @@ export type FiringDecision =
 export interface DecisionInput {
   /** Standalone jobs pass the default policy, no protection and no hash. */
   readonly definition: Pick<WorkspaceDefinition, 'policy' | 'protect' | 'contentHash'>;
+  /** `enabled` in its config; the API's override (`observed.enabledOverride`) wins over it. */
+  readonly enabled: boolean;
   readonly observed: Observed;
   /** Firings due now, in firing order (see src/schedule/firings.ts). */
   readonly due: readonly Firing[];
@@ -86,7 +88,9 @@ function decideLatest(firing: Firing, input: DecisionInput): FiringDecision {
   if (policy.catchUp === 'none' && firing.scheduled_at < startedAt) {
     return { firing, outcome: 'missed', reason: 'Tide was not running and catch_up is none' };
   }
-  if (observed.enabledOverride === false) return skip('workspace disabled');
+  if (observed.enabledOverride === false) return skip('disabled through the API');
+  if (observed.enabledOverride === null && !input.enabled)
+    return skip('disabled in its config (enabled: false)');
   if (firing.action === 'destroy' && definition.protect)
     return skip('workspace is protected (protect: true)');
   if (!observed.activeRun && inDesiredState(firing, definition, observed))

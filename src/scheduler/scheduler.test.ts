@@ -1,11 +1,18 @@
 import { afterEach, expect, it } from 'vitest';
 import { forEachDialect } from '../../test/helpers/databases.ts';
 import { workspaceFiles } from '../../test/helpers/config-dir.ts';
+import { failWrites } from '../../test/helpers/failing-writes.ts';
 import { schedulerHarness, type SchedulerHarness } from '../../test/helpers/scheduler-harness.ts';
 import { listFirings } from '../schedule/firing.repo.ts';
 import { claimNextQueued, listRuns, updateRunState } from '../run/run.repo.ts';
 import { upsertWorkspaceStatus } from '../workspace/workspace-status.repo.ts';
 import type { Db } from '../store/schema.ts';
+import { checkReadiness } from '../daemon/readiness.ts';
+import { createLogger } from '../log/logger.ts';
+import { createMetrics } from '../observability/metrics.ts';
+import { sampleValue } from '../observability/test-scrape.ts';
+import { Supervisor } from '../supervisor/supervisor.ts';
+import { nextHealth, TestTimers } from '../supervisor/test-supervision.ts';
 
 const harnesses: SchedulerHarness[] = [];
 afterEach(() => harnesses.splice(0).forEach((h) => h.cleanup()));
@@ -175,7 +182,7 @@ forEachDialect('scheduler', (harness) => {
       await s.start();
       h.clock.set('2027-06-01T07:00:00Z');
       await s.tick();
-      await claimNextQueued(db(), { owner: 'runner', leaseMs: 60_000, now: h.clock.now() });
+      await claimNextQueued(db(), { owner: 'runner', leaseMs: 60_000, clock: h.clock });
       h.clock.set('2027-06-01T08:00:00Z');
       await s.tick();
       const firings = await ledger(db());
@@ -228,7 +235,7 @@ forEachDialect('scheduler', (harness) => {
     await s.stop();
   });
 
-  it('records firings of a workspace disabled through the API as skipped, and ignores one disabled in its config', async () => {
+  it('records firings of a workspace disabled through the API or in its config as skipped, saying which', async () => {
     const h = await setup(
       db(),
       { deploy_schedule: '0 7 * * *' },
@@ -240,8 +247,40 @@ forEachDialect('scheduler', (harness) => {
     await s.start();
     h.clock.set('2027-06-01T07:00:00Z');
     await s.tick();
-    expect((await ledger(db()))[0]).toMatchObject({ outcome: 'skipped', reason: 'workspace disabled' });
-    expect(await ledger(db(), 'off')).toEqual([]);
+    expect(await ledger(db())).toEqual([
+      expect.objectContaining({ outcome: 'skipped', reason: 'disabled through the API', run: false }),
+    ]);
+    expect(await ledger(db(), 'off')).toEqual([
+      expect.objectContaining({ outcome: 'skipped', reason: 'disabled in its config (enabled: false)' }),
+    ]);
+    expect(await runsOf(db())).toEqual([]);
+    await s.stop();
+  });
+
+  it('schedules a workspace disabled in its config once the API enables it, its windows included', async () => {
+    const h = await setup(
+      db(),
+      { enabled: false, deploy_schedule: '0 7 * * *' },
+      '2027-06-01T06:59:00Z',
+      workspaceFiles('office', { enabled: false, uptime: [{ from: '06:00', to: '19:00' }] }),
+    );
+    // Enabled through the API inside the office window: enabling is not a person acting on the window, so
+    // the heal brings it up now rather than at the next edge.
+    for (const name of ['web', 'office'])
+      await upsertWorkspaceStatus(db(), name, { enabled_override: true }, new Date('2027-06-01T06:59:00Z'));
+    const s = h.newScheduler();
+    await s.start();
+    h.clock.set('2027-06-01T07:00:00Z');
+    await s.tick();
+    expect(await ledger(db())).toEqual([expect.objectContaining({ outcome: 'fired', run: true })]);
+    // Started inside its window: the heal at start brings it up.
+    expect(await ledger(db(), 'office')).toEqual([
+      expect.objectContaining({ key: 'reconcile:uptime', outcome: 'fired', run: true }),
+    ]);
+    expect((await runsOf(db())).map((run) => [run.workspace, run.action])).toEqual([
+      ['office', 'deploy'],
+      ['web', 'deploy'],
+    ]);
     await s.stop();
   });
 
@@ -354,7 +393,7 @@ forEachDialect('scheduler', (harness) => {
     const s = h.newScheduler();
     await s.start();
     const run = await h.runs.enqueue({ workspace: 'web', action: 'deploy', trigger: 'api' });
-    const claimed = await claimNextQueued(db(), { owner: 'runner', leaseMs: 60_000, now: h.clock.now() });
+    const claimed = await claimNextQueued(db(), { owner: 'runner', leaseMs: 60_000, clock: h.clock });
     const { appendLogChunk } = await import('../run/run-log.repo.ts');
     await appendLogChunk(db(), run.id, {
       stream: 'stderr',
@@ -376,5 +415,65 @@ forEachDialect('scheduler', (harness) => {
     expect(delay).toBeGreaterThanOrEqual(15_000);
     expect(delay).toBeLessThanOrEqual(30_000);
     await s.stop();
+  });
+
+  it('keeps firing after a transient database error, and readiness names the scheduler until it is back', async () => {
+    const h = await setup(db(), { deploy_schedule: '0 7 * * *' }, '2027-06-01T06:59:00Z');
+    // The scheduler's own sleeps and the supervisor's backoff, each fired by the test.
+    const sleeps = new TestTimers();
+    const backoff = new TestTimers();
+    const metrics = createMetrics();
+    const supervisor = new Supervisor({ logger: createLogger('silent'), timers: backoff, metrics });
+    supervisor.add(h.newScheduler(sleeps).scheduler);
+    await supervisor.start();
+    const ready = () =>
+      checkReadiness({
+        db: db(),
+        migrated: () => true,
+        configLoaded: () => true,
+        engine: () => null,
+        subsystems: () => supervisor.health(),
+        draining: () => false,
+      });
+
+    const restore = await failWrites(db(), 'scheduler_checkpoints', {
+      on: 'insert',
+      message: 'checkpoint write refused',
+    });
+    const restarting = nextHealth(supervisor, 'scheduler', 'restarting');
+    h.clock.set('2027-06-01T07:00:00Z');
+    expect(sleeps.fire()).toEqual([60_000]);
+    expect(await restarting).toMatchObject({
+      retryInMs: 1000,
+      error: expect.stringContaining('checkpoint write refused'),
+    });
+    expect(sleeps.pending).toEqual([]);
+    expect(await ready()).toMatchObject({
+      ok: false,
+      checks: {
+        scheduler: {
+          ok: false,
+          detail: expect.stringMatching(/^restarting in 1s after a failure: .*checkpoint write refused/),
+        },
+      },
+    });
+
+    await restore();
+    const up = nextHealth(supervisor, 'scheduler', 'up');
+    expect(backoff.fire()).toEqual([1000]);
+    await up;
+    expect(await ready()).toMatchObject({ ok: true, checks: { scheduler: { ok: true } } });
+    h.clock.set('2027-06-02T07:00:00Z');
+    sleeps.fire();
+    await sleeps.armed();
+    expect(await ledger(db())).toEqual([
+      expect.objectContaining({ at: '2027-06-01T07:00:00.000Z', outcome: 'fired', run: true }),
+      expect.objectContaining({ at: '2027-06-02T07:00:00.000Z', outcome: 'fired', run: true }),
+    ]);
+    expect((await runsOf(db())).length).toBe(2);
+    const text = await metrics.registry.metrics();
+    expect(sampleValue(text, 'tide_subsystem_restarts_total', { subsystem: 'scheduler' })).toBe(1);
+    expect(sampleValue(text, 'tide_subsystem_up', { subsystem: 'scheduler' })).toBe(1);
+    await supervisor.stop();
   });
 });

@@ -4,6 +4,9 @@
  * ledger (apply-decision.ts) and advances the checkpoint. On an interval (default 60 s), at start and
  * after every run it also heals uptime workspaces (window-reconcile.ts) and retries failed runs
  * (retry-policy.ts). Time comes from the injected clock; tests call tick() after moving it.
+ *
+ * It is a supervised subsystem: a pass that fails (the database went away) stops it, and the supervisor
+ * starts it again after a backoff, rebuilt from the database.
  */
 import type { EffectiveConfig } from '../config/effective-config.ts';
 import type { EventHub } from '../events/event-hub.ts';
@@ -12,6 +15,8 @@ import type { RunService } from '../run/run.service.ts';
 import { isDone } from '../run/run-state.ts';
 import type { Run } from '../run/run.ts';
 import type { Db } from '../store/schema.ts';
+import type { Subsystem } from '../supervisor/subsystem.ts';
+import { aborted, MAX_DELAY_MS, realTimers, type Timers } from '../supervisor/timers.ts';
 import type { Clock } from '../time/clock.ts';
 import { applyDecision } from './apply-decision.ts';
 import { decideFirings } from './firing-decisions.ts';
@@ -20,11 +25,6 @@ import { retryFailedRun, type RetryContext } from './retry-failed-run.ts';
 import { advanceCheckpoint, failedRunsWithoutRetry, readCheckpoints } from './scheduler.repo.ts';
 import { scheduleUnits, type ScheduleUnit } from './schedule-units.ts';
 import { reconcileUnit, type ReconcileContext } from './reconcile-unit.ts';
-
-export interface Timers {
-  set(callback: () => void, ms: number): unknown;
-  clear(handle: unknown): void;
-}
 
 export interface SchedulerDeps {
   readonly db: Db;
@@ -40,14 +40,10 @@ export interface SchedulerDeps {
   readonly timers?: Timers;
 }
 
-const realTimers: Timers = {
-  set: (callback, ms) => setTimeout(callback, ms),
-  clear: (handle) => clearTimeout(handle as NodeJS.Timeout),
-};
-const maxSleepMs = 2 ** 31 - 1;
 const retrySweepWindowMs = 60 * 60_000;
 
-export class Scheduler {
+export class Scheduler implements Subsystem {
+  readonly name = 'scheduler';
   readonly #deps: SchedulerDeps;
   readonly #timers: Timers;
   readonly #random: () => number;
@@ -59,6 +55,9 @@ export class Scheduler {
   #timer: unknown = null;
   #queue: Promise<void> = Promise.resolve();
   #stopped = true;
+  /** The failure that stopped this start, if any; `#failed` wakes start() when it happens. */
+  #failure: { readonly error: unknown } | null = null;
+  #failed: () => void = () => undefined;
   readonly #onRun = (run: Run) => {
     if (isDone(run.state)) void this.#serialize(() => this.#afterRun(run));
   };
@@ -69,24 +68,40 @@ export class Scheduler {
     this.#random = deps.random ?? Math.random;
   }
 
-  get running(): boolean {
-    return !this.#stopped;
-  }
-
-  /** Rebuilds from the database and catches up on what was missed while Tide was down. */
-  async start(): Promise<void> {
+  /**
+   * Rebuilds from the database, catches up on what was missed while Tide was down, calls `up()`, then
+   * runs until `signal` aborts. Rejects with the first pass that fails; started again, the ledger's unique
+   * key keeps the retried pass from firing anything twice. A restart is not downtime: the firings it
+   * delayed fire late (within starting_deadline), and catch_up applies only to time before the first start.
+   */
+  async start(signal: AbortSignal, up: () => void): Promise<void> {
+    this.#failure = null;
+    const failed = new Promise<void>((resolve) => (this.#failed = resolve));
     this.#stopped = false;
-    this.#startedAt = this.#deps.clock.now();
-    this.#checkpoints = await readCheckpoints(this.#deps.db);
-    this.#rebuildUnits();
-    this.#deps.hub.on('run.updated', this.#onRun);
-    await this.tick();
+    this.#startedAt ??= this.#deps.clock.now();
+    try {
+      this.#checkpoints = await readCheckpoints(this.#deps.db);
+      this.#rebuildUnits();
+      this.#deps.hub.on('run.updated', this.#onRun);
+      await this.tick();
+      this.#throwIfFailed();
+      up();
+      await Promise.race([failed, aborted(signal)]);
+      this.#throwIfFailed();
+    } finally {
+      await this.#halt();
+    }
   }
 
-  async stop(): Promise<void> {
+  #throwIfFailed(): void {
+    if (this.#failure) throw this.#failure.error;
+  }
+
+  async #halt(): Promise<void> {
     this.#stopped = true;
     this.#deps.hub.off('run.updated', this.#onRun);
     if (this.#timer !== null) this.#timers.clear(this.#timer);
+    this.#timer = null;
     await this.#queue;
   }
 
@@ -101,10 +116,13 @@ export class Scheduler {
     return this.#serialize(() => this.#tick());
   }
 
+  /** One pass at a time. A failed pass stops the scheduler (no timer is armed again) and ends start(). */
   #serialize(work: () => Promise<void>): Promise<void> {
-    const next = this.#queue
-      .then(work)
-      .catch((error: unknown) => this.#deps.logger.error({ err: error }, 'scheduler tick failed'));
+    const next = this.#queue.then(work).catch((error: unknown) => {
+      this.#failure ??= { error };
+      this.#stopped = true;
+      this.#failed();
+    });
     this.#queue = next;
     return next;
   }
@@ -134,9 +152,9 @@ export class Scheduler {
     const from = this.#checkpoints.get(unit.key) ?? now;
     if (from < now) {
       const due = unit.firings(from, now);
-      // A workspace disabled in its config is not scheduled; its checkpoint still moves so that enabling it
-      // later does not count the time it was off as missed.
-      if (due.length > 0 && unit.enabled) await this.#fire(unit, due, now);
+      // A disabled unit's firings are recorded as skipped (firing-decisions.ts), so enabling it later
+      // does not count the time it was off as missed.
+      if (due.length > 0) await this.#fire(unit, due, now);
       await advanceCheckpoint(this.#deps.db, unit.key, now);
       this.#checkpoints.set(unit.key, now);
     } else if (!this.#checkpoints.has(unit.key)) {
@@ -151,6 +169,7 @@ export class Scheduler {
     const observed = await observeUnit(db, unit);
     const decisions = decideFirings({
       definition: unit.policyHolder,
+      enabled: unit.enabled,
       observed,
       due,
       now,
@@ -192,7 +211,7 @@ export class Scheduler {
   }
 
   async #heal(unit: ScheduleUnit | undefined, now: Date): Promise<void> {
-    if (unit?.workspace?.uptime.length && unit.enabled) await reconcileUnit(this.#context(now), unit);
+    if (unit?.workspace?.uptime.length) await reconcileUnit(this.#context(now), unit);
   }
 
   async #reconcileAll(now: Date): Promise<void> {
@@ -216,7 +235,7 @@ export class Scheduler {
     if (this.#timer !== null) this.#timers.clear(this.#timer);
     let next = this.#lastReconcile + (this.#deps.reconcileIntervalMs ?? 60_000);
     for (const due of this.#nextDue.values()) if (due && due.getTime() < next) next = due.getTime();
-    const delay = Math.min(Math.max(next - now.getTime(), 0), maxSleepMs);
+    const delay = Math.min(Math.max(next - now.getTime(), 0), MAX_DELAY_MS);
     this.#timer = this.#timers.set(() => void this.tick(), delay);
   }
 }

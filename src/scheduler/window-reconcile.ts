@@ -26,7 +26,8 @@ export function reconcileWindow(
   observed: Observed,
   now: Date,
 ): ReconcileAction | null {
-  if (definition.uptime.length === 0 || observed.activeRun || observed.enabledOverride === false) return null;
+  const enabled = observed.enabledOverride ?? definition.enabled;
+  if (definition.uptime.length === 0 || observed.activeRun || !enabled) return null;
   const desired = desiredStateAt(definition, calendars, now);
   const stale = !observed.statusChangedAt || !desired.since || observed.statusChangedAt < desired.since;
   if (desired.state === 'up') {

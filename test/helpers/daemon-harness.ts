@@ -21,6 +21,8 @@ export interface DaemonHarness {
   /** A scratch directory for local-exec side effects. */
   readonly sideEffects: string;
   readonly write: (file: string, content: string | object) => void;
+  /** What the daemon was started with: tests start other servers from it. */
+  readonly settings: DaemonSettings;
   daemon: Daemon;
   /** Starts a new daemon on the same directories (a restart). */
   restart(at?: string): Promise<Daemon>;
@@ -45,24 +47,24 @@ export async function daemonHarness(
   const dataDir = mkdtempSync(path.join(tmpdir(), 'tide-data-'));
   const sideEffects = mkdtempSync(path.join(tmpdir(), 'tide-effects-'));
   const clock = new ManualClock(start);
-  const launch = () =>
-    startDaemon({
-      configDir: config.dir,
-      dataDir,
-      host: '127.0.0.1',
-      port: 0,
-      timezone: 'UTC',
-      maxConcurrentRuns: 4,
-      roles: new Set(['api', 'scheduler', 'runner']),
-      clock,
-      logger: createLogger('silent'),
-      pollIntervalMs: 50,
-      killGraceMs: 2000,
-      schedulerTimers: new ManualTimers(),
-      // The bootstrap admin's password is not for the test output; tests authenticate with a token.
-      print: () => undefined,
-      ...tuning,
-    });
+  const settings: DaemonSettings = {
+    configDir: config.dir,
+    dataDir,
+    host: '127.0.0.1',
+    port: 0,
+    timezone: 'UTC',
+    maxConcurrentRuns: 4,
+    roles: new Set(['api', 'scheduler', 'runner']),
+    clock,
+    logger: createLogger('silent'),
+    pollIntervalMs: 50,
+    killGraceMs: 2000,
+    schedulerTimers: new ManualTimers(),
+    // The bootstrap admin's password is not for the test output; tests authenticate with a token.
+    print: () => undefined,
+    ...tuning,
+  };
+  const launch = () => startDaemon(settings);
   const daemon = await launch();
   // An admin API token for the bootstrapped `admin`: stored in the database, so it survives restarts.
   const token = await createTestToken(
@@ -76,6 +78,7 @@ export async function daemonHarness(
     dataDir,
     sideEffects,
     write: config.write,
+    settings,
     daemon,
     async restart(at) {
       await harness.daemon.close(2000);

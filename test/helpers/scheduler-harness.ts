@@ -3,8 +3,9 @@ import { applySnapshot, type EffectiveConfig } from '../../src/config/effective-
 import { EventHub } from '../../src/events/event-hub.ts';
 import { createLogger } from '../../src/log/logger.ts';
 import { RunService } from '../../src/run/run.service.ts';
-import { Scheduler, type Timers } from '../../src/scheduler/scheduler.ts';
+import { Scheduler } from '../../src/scheduler/scheduler.ts';
 import type { Db } from '../../src/store/schema.ts';
+import type { Timers } from '../../src/supervisor/timers.ts';
 import { ManualClock } from '../../src/time/clock.ts';
 import { makeConfigDir } from './config-dir.ts';
 
@@ -18,14 +19,45 @@ export class ManualTimers implements Timers {
   clear(): void {}
 }
 
+/**
+ * A scheduler started and stopped by hand, the way tests drive it: start() resolves once its first pass
+ * is done (and rejects if that pass failed), stop() aborts it. Supervision is tested with the Scheduler
+ * itself under a Supervisor.
+ */
+export interface StartedScheduler {
+  readonly scheduler: Scheduler;
+  start(): Promise<void>;
+  tick(): Promise<void>;
+  stop(): Promise<void>;
+}
+
 export interface SchedulerHarness {
   clock: ManualClock;
   hub: EventHub;
   runs: RunService;
   timers: ManualTimers;
   config: EffectiveConfig;
-  newScheduler(): Scheduler;
+  /** `timers` defaults to the harness's ManualTimers. */
+  newScheduler(timers?: Timers): StartedScheduler;
   cleanup(): void;
+}
+
+function startedScheduler(scheduler: Scheduler): StartedScheduler {
+  const controller = new AbortController();
+  let running: Promise<void> = Promise.resolve();
+  return {
+    scheduler,
+    start: () =>
+      new Promise<void>((resolve, reject) => {
+        running = scheduler.start(controller.signal, resolve);
+        running.then(resolve, reject);
+      }),
+    tick: () => scheduler.tick(),
+    async stop() {
+      controller.abort();
+      await running;
+    },
+  };
 }
 
 /** A scheduler over a real store and a real config directory, with a manual clock. */
@@ -50,17 +82,19 @@ export async function schedulerHarness(
     runs,
     timers,
     config,
-    newScheduler: () =>
-      new Scheduler({
-        db,
-        hub,
-        clock,
-        config: () => config,
-        runs,
-        logger,
-        timers,
-        random: () => (counter++ % 10) / 10,
-      }),
+    newScheduler: (own = timers) =>
+      startedScheduler(
+        new Scheduler({
+          db,
+          hub,
+          clock,
+          config: () => config,
+          runs,
+          logger,
+          timers: own,
+          random: () => (counter++ % 10) / 10,
+        }),
+      ),
     cleanup: dir.cleanup,
   };
 }

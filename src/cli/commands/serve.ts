@@ -7,7 +7,7 @@ import { TideError } from '../../errors/tide-error.ts';
 import { createLogger } from '../../log/logger.ts';
 import { systemClock } from '../../time/clock.ts';
 import type { CliContext } from '../output.ts';
-import { loadEnv } from '../settings.ts';
+import { configDirectory, loadEnv } from '../settings.ts';
 
 interface ServeOptions {
   configDir?: string;
@@ -27,11 +27,11 @@ function parseRoles(text: string): Set<Role> {
 }
 
 /** Runs Tide until SIGINT/SIGTERM, then shuts down gracefully (SPEC §8). */
-export function registerServe(program: Command, _ctx: CliContext): void {
+export function registerServe(program: Command, ctx: CliContext): void {
   program
     .command('serve')
     .description('Run the Tide server: API, scheduler and runner')
-    .option('--config-dir <dir>', 'configuration directory (default: TIDE_CONFIG_DIR)')
+    .option('--config-dir <dir>', 'configuration directory (default: TIDE_CONFIG_DIR, else ./config)')
     .option('--data-dir <dir>', 'data directory (default: TIDE_DATA_DIR)')
     .option('--host <host>', 'interface to bind (default: TIDE_HOST)')
     .option('--port <port>', 'HTTP port (default: TIDE_PORT)')
@@ -42,11 +42,14 @@ export function registerServe(program: Command, _ctx: CliContext): void {
     )
     .action(async (options: ServeOptions) => {
       const env = loadEnv({
-        ...process.env,
+        ...ctx.env,
         ...(options.port === undefined ? {} : { TIDE_PORT: options.port }),
       });
       // Before anything opens, listens or generates a key: a production start with weak secrets stops here.
       assertProductionReady(env);
+      const configDir = configDirectory(options.configDir, ctx.env, ctx.cwd);
+      // Whatever Tide and the engine it runs create (state, plan files, locks) is private to this user.
+      process.umask(0o077);
       // Also before anything starts: half-configured single sign-on is a mistake to fix, not to run with.
       const oidc = oidcSettings({
         issuer: env.TIDE_OIDC_ISSUER,
@@ -62,13 +65,14 @@ export function registerServe(program: Command, _ctx: CliContext): void {
       const graceMs = env.TIDE_SHUTDOWN_GRACE_PERIOD;
       const leaseMs = env.TIDE_RUN_LEASE_DURATION;
       const daemon = await startDaemon({
-        configDir: options.configDir ?? env.TIDE_CONFIG_DIR,
+        configDir,
         dataDir: options.dataDir ?? env.TIDE_DATA_DIR,
         databaseUrl: env.TIDE_DATABASE_URL,
         host: options.host ?? env.TIDE_HOST,
         port: env.TIDE_PORT,
         timezone: env.TIDE_TIMEZONE,
         tofuBin: env.TIDE_TOFU_BIN,
+        runEnvPassthrough: env.TIDE_RUN_ENV_PASSTHROUGH,
         maxConcurrentRuns: env.TIDE_MAX_CONCURRENT_RUNS,
         roles: parseRoles(options.role),
         clock: systemClock,
@@ -80,9 +84,11 @@ export function registerServe(program: Command, _ctx: CliContext): void {
         publicUrl: env.TIDE_PUBLIC_URL,
         corsOrigins: env.TIDE_CORS_ORIGINS,
         jwtSecret: env.TIDE_JWT_SECRET,
+        auditKey: env.TIDE_AUDIT_KEY,
         accessTokenTtlMs: env.TIDE_ACCESS_TOKEN_TTL,
         refreshTokenTtlMs: env.TIDE_REFRESH_TOKEN_TTL,
         lockout: { threshold: env.TIDE_LOGIN_LOCKOUT_THRESHOLD, durationMs: env.TIDE_LOGIN_LOCKOUT_DURATION },
+        trustProxy: env.TIDE_TRUST_PROXY,
         oidc,
       });
       for (const problem of daemon.watcher.current().snapshot.problems) {

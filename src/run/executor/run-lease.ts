@@ -1,11 +1,19 @@
 /**
- * Keeps a running run's lease alive and notices when the run must stop: a cancel request (at once through
+ * Keeps running runs' leases alive and notices when a run must stop: a cancel request (at once through
  * the hub when it was made in this process, at the next heartbeat when another replica made it) or a
  * lost lease (the reaper or another runner took the run over: this runner must stop writing).
+ *
+ * A runner has one LeaseKeeper, the supervised subsystem `lease-watch`: one heartbeat renews the lease of
+ * every run it executes. A heartbeat that fails (the database is away) fails the subsystem, which shows
+ * in readiness and is retried within a heartbeat; if the database stays away, the lease runs out and the
+ * reaper takes over.
  */
 import type { EventHub } from '../../events/event-hub.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Db } from '../../store/schema.ts';
+import { periodic, type Subsystem } from '../../supervisor/subsystem.ts';
+import { Supervisor } from '../../supervisor/supervisor.ts';
+import type { Timers } from '../../supervisor/timers.ts';
 import type { Clock } from '../../time/clock.ts';
 import { getRun, renewLease } from '../run.repo.ts';
 import { isDone } from '../run-state.ts';
@@ -14,25 +22,84 @@ import type { Run } from '../run.ts';
 /** Why a run stops before its steps are done. */
 export type StopReason = 'canceled' | 'timed_out' | 'shutdown' | 'lease_lost';
 
-export interface LeaseWatchOptions {
+export interface LeaseKeeperOptions {
   readonly db: Db;
-  readonly hub: EventHub;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly leaseMs: number;
   /** Default leaseMs / 3: two heartbeats may fail before the lease runs out. */
   readonly heartbeatMs?: number;
+  /** The heartbeat's sleeps. Default: the real setTimeout. */
+  readonly timers?: Timers;
+}
+
+interface Held {
+  readonly run: Run;
   readonly stop: (reason: StopReason) => void;
 }
 
+export class LeaseKeeper implements Subsystem {
+  readonly name = 'lease-watch';
+  /** A restart must come within a heartbeat, or the leases run out while the keeper waits. */
+  readonly maxBackoffMs: number;
+  readonly #options: LeaseKeeperOptions;
+  readonly #held = new Map<string, Held>();
+  readonly #loop: Subsystem;
+
+  constructor(options: LeaseKeeperOptions) {
+    this.#options = options;
+    this.maxBackoffMs = options.heartbeatMs ?? Math.max(1, Math.floor(options.leaseMs / 3));
+    this.#loop = periodic(this.name, this.maxBackoffMs, () => this.#beat(), { timers: options.timers });
+  }
+
+  start(signal: AbortSignal, up: () => void): Promise<void> {
+    return this.#loop.start(signal, up);
+  }
+
+  /** Renews `run`'s lease at every heartbeat until the returned function is called. */
+  hold(run: Run, stop: (reason: StopReason) => void): () => void {
+    const held = { run, stop };
+    this.#held.set(run.id, held);
+    return () => {
+      if (this.#held.get(run.id) === held) this.#held.delete(run.id);
+    };
+  }
+
+  /** Renews every held lease; the first failure fails the heartbeat, after the others were tried. */
+  async #beat(): Promise<void> {
+    const failures: unknown[] = [];
+    for (const held of [...this.#held.values()]) {
+      await this.#renew(held).catch((error: unknown) => failures.push(error));
+    }
+    if (failures.length > 0) throw failures[0];
+  }
+
+  async #renew({ run, stop }: Held): Promise<void> {
+    const { db, clock, leaseMs } = this.#options;
+    if (!(await renewLease(db, run.id, run.lease_owner ?? '', run.fencing_token, leaseMs, clock.now()))) {
+      this.#held.delete(run.id);
+      stop('lease_lost');
+      return;
+    }
+    const current = await getRun(db, run.id);
+    if (current?.cancel_requested_at) stop('canceled');
+  }
+}
+
+export interface LeaseWatchOptions extends LeaseKeeperOptions {
+  readonly hub: EventHub;
+  readonly stop: (reason: StopReason) => void;
+  /** The runner's keeper. Without one (the executor used on its own), the run gets a keeper of its own. */
+  readonly leases?: LeaseKeeper;
+}
+
 export interface LeaseWatch {
-  /** Stops the heartbeat and the hub listener. */
+  /** Stops renewing and listening. */
   close(): void;
 }
 
 export function watchLease(run: Run, options: LeaseWatchOptions): LeaseWatch {
-  const { db, hub, clock, logger, leaseMs, stop } = options;
-  const owner = run.lease_owner ?? '';
+  const { hub, stop } = options;
   const onUpdate = (updated: Run): void => {
     if (updated.id !== run.id) return;
     if (isDone(updated.state)) stop('lease_lost');
@@ -40,30 +107,15 @@ export function watchLease(run: Run, options: LeaseWatchOptions): LeaseWatch {
   };
   hub.on('run.updated', onUpdate);
   if (run.cancel_requested_at) stop('canceled');
-
-  let beating = false;
-  const beat = async (): Promise<void> => {
-    if (beating) return; // a slow database must not pile heartbeats up
-    beating = true;
-    try {
-      if (!(await renewLease(db, run.id, owner, run.fencing_token, leaseMs, clock.now()))) {
-        stop('lease_lost');
-        return;
-      }
-      const current = await getRun(db, run.id);
-      if (current?.cancel_requested_at) stop('canceled');
-    } catch (error) {
-      // The database may come back before the lease runs out; if it does not, the reaper takes over.
-      logger.warn({ err: error }, 'lease heartbeat failed');
-    } finally {
-      beating = false;
-    }
-  };
-  const timer = setInterval(() => void beat(), options.heartbeatMs ?? Math.max(1, Math.floor(leaseMs / 3)));
+  const own = options.leases ? null : new Supervisor({ logger: options.logger });
+  const keeper = options.leases ?? new LeaseKeeper(options);
+  const release = keeper.hold(run, stop);
+  void own?.add(keeper).start();
   return {
     close() {
-      clearInterval(timer);
+      release();
       hub.off('run.updated', onUpdate);
+      void own?.stop();
     },
   };
 }
