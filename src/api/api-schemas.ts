@@ -10,6 +10,7 @@ import { issuesToProblems } from '../config/zod-problems.ts';
 import { MIN_SECRET_LENGTH } from '../engine/secret-mask.ts';
 import { TideError } from '../errors/tide-error.ts';
 import { runStates, runTriggers } from '../run/run-state.ts';
+import { MAX_PREVIEW_DAYS, previewFromProblem } from '../schedule/preview.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../store/page.ts';
 import { auditResults, workspaceObservedStatuses } from '../store/schema.ts';
 
@@ -21,7 +22,23 @@ const runIdSchema = z
   .string()
   .regex(/^[A-Za-z0-9-]{1,64}$/, { error: (issue) => `invalid run id "${String(issue.input)}"` });
 
-const limit = z.coerce.number().int().min(1).max(MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE);
+/**
+ * A whole number from a query string within [min, max]. Every numeric query parameter is bounded, so no
+ * request can ask for unbounded work; the message names the parameter and the bound (query.days: want a
+ * whole number from 1 to 90, got "366").
+ */
+function boundedInt(min: number, max: number) {
+  const got = (issue: { input?: unknown }) =>
+    `want a whole number from ${min} to ${max}, got "${String(issue.input)}"`;
+  return z.coerce
+    .string()
+    .regex(/^\d{1,15}$/, { error: got })
+    .transform(Number)
+    .refine((value) => value >= min && value <= max, { error: got })
+    .meta({ type: 'integer', minimum: min, maximum: max });
+}
+
+const limit = boundedInt(1, MAX_PAGE_SIZE).default(DEFAULT_PAGE_SIZE);
 const cursor = z.string().min(1).max(1000).optional();
 const booleanString = z.enum(['true', 'false']).transform((value) => value === 'true');
 
@@ -43,7 +60,12 @@ export const runListQuery = z.strictObject({
   state: z
     .string()
     .transform((value) => value.split(','))
-    .pipe(z.array(z.enum(runStates)).min(1))
+    .pipe(
+      z
+        .array(z.enum(runStates))
+        .min(1)
+        .max(runStates.length, { error: `want at most ${runStates.length} states, one of each` }),
+    )
     .optional(),
   trigger: z.enum(runTriggers).optional(),
   limit,
@@ -51,11 +73,18 @@ export const runListQuery = z.strictObject({
 });
 
 export const scheduleQuery = z.strictObject({
-  days: z.coerce.number().int().min(1).max(366).default(7),
+  days: boundedInt(1, MAX_PREVIEW_DAYS)
+    .default(7)
+    .describe(`Length of the preview in days (1 to ${MAX_PREVIEW_DAYS}, default 7).`),
   from: z.iso
     .datetime({ offset: true })
     .transform((value) => new Date(value))
-    .optional(),
+    .superRefine((from, context) => {
+      const problem = previewFromProblem(from);
+      if (problem) context.addIssue({ code: 'custom', message: problem });
+    })
+    .optional()
+    .describe('Start of the preview, an ISO 8601 instant (default now).'),
 });
 
 export const logFormats = ['json', 'ndjson', 'text'] as const;

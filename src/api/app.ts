@@ -9,6 +9,7 @@ import { authPlugin } from '../auth/auth.plugin.ts';
 import type { AuthDeps } from '../auth/auth-settings.ts';
 import { tideVersion } from '../cli/version.ts';
 import { rateLimitPlugin } from '../http/rate-limit.plugin.ts';
+import { trustProxyOption } from '../http/trust-proxy.ts';
 import { observeHttp, REQUEST_ID_LOG_LABEL, requestIdOf } from '../observability/http-observability.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { auditRoutes } from './audit.routes.ts';
@@ -38,6 +39,8 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
     // A caller's valid X-Request-Id is kept, else one is generated; logged as request_id.
     genReqId: requestIdOf,
     logController: new LogController({ requestIdLogLabel: REQUEST_ID_LOG_LABEL }),
+    // request.ip comes from X-Forwarded-For only through the proxies TIDE_TRUST_PROXY names.
+    trustProxy: trustProxyOption(deps.auth.trustProxy),
   });
   // Before any route exists, so the OpenAPI document sees every one.
   const routes = recordRoutes(app);

@@ -6,6 +6,7 @@
  */
 import type { z } from 'zod';
 import type { RoutePermission } from '../auth/permissions.ts';
+import type { RouteRateLimit } from '../http/rate-limit.plugin.ts';
 
 export interface RouteSchemas {
   readonly params?: z.ZodType;
@@ -19,7 +20,12 @@ export interface RouteDocs {
   readonly schemas?: RouteSchemas;
 }
 
-export type DocumentedRouteConfig = RoutePermission & RouteDocs;
+export interface RouteLimits {
+  /** The route's own rate limit (rate-limit.plugin.ts); `false` for none; absent for the default rules. */
+  readonly rateLimit?: RouteRateLimit | false;
+}
+
+export type DocumentedRouteConfig = RoutePermission & RouteDocs & RouteLimits;
 
 /**
  * Returns the config as given. Routing it through a function gives the object a declared type, so

@@ -4,7 +4,9 @@
  */
 import { z } from 'zod';
 import { isAcceptableIssuer } from '../auth/oidc/oidc-settings.ts';
+import { parseTrustProxy } from '../http/trust-proxy.ts';
 import { parseRoleMap } from '../auth/oidc/role-map.ts';
+import { passthroughProblems } from '../engine/run-environment.ts';
 import { isValidTimeZone } from '../schedule/zoned-time.ts';
 import { parseEncryptionKey } from '../secrets/encryption-key.ts';
 import { formatDuration, parseDuration } from '../time/duration.ts';
@@ -127,6 +129,21 @@ export const envVariables = [
     schema: z.string().optional(),
   },
   {
+    name: 'TIDE_RUN_ENV_PASSTHROUGH',
+    description:
+      "Comma-separated variables of the server's environment that runs may see, besides PATH, HOME, locale, TZ, TMPDIR and proxies: names or prefixes ending in `*` (`AWS_*,TF_CLI_CONFIG_FILE`). TIDE_* variables never pass (docs/security.md).",
+    example: '',
+    schema: z
+      .string()
+      .transform((text, ctx) => {
+        const entries = commaList(text);
+        const problems = passthroughProblems(entries);
+        for (const message of problems) ctx.addIssue({ code: 'custom', message });
+        return problems.length === 0 ? entries : z.NEVER;
+      })
+      .default([]),
+  },
+  {
     name: 'TIDE_MAX_CONCURRENT_RUNS',
     description:
       'How many runs this replica executes at once; the rest wait in the queue (manual runs first).',
@@ -202,9 +219,36 @@ export const envVariables = [
       .default([]),
   },
   {
+    name: 'TIDE_TRUST_PROXY',
+    description:
+      'Behind a reverse proxy: the proxies whose `X-Forwarded-For` names the client, as comma-separated addresses or CIDR ranges (`10.0.0.0/8,192.168.1.10`), or the number of proxies in front of Tide (`1`). Per-address login lockout and rate limits key on that client. Unset: no proxy is trusted and the header is ignored (docs/security.md).',
+    example: '',
+    schema: z
+      .string()
+      .optional()
+      .transform((text, ctx) => {
+        const parsed = parseTrustProxy(text);
+        if (parsed.ok) return parsed.value;
+        for (const message of parsed.errors) ctx.addIssue({ code: 'custom', message });
+        return z.NEVER;
+      }),
+  },
+  {
     name: 'TIDE_JWT_SECRET',
     description:
       'Key that signs access tokens (HS256), at least 32 bytes, the same on every replica. Unset outside production: generated once in `<data>/jwt-secret`. Changing it ends current access tokens (clients refresh; browsers log in again; docs/security.md).',
+    example: '',
+    schema: z
+      .string()
+      .min(32, { error: 'at least 32 characters (e.g. `openssl rand -base64 48`)' })
+      .optional(),
+    secret: true,
+    minBytes: 32,
+  },
+  {
+    name: 'TIDE_AUDIT_KEY',
+    description:
+      'Key that signs the audit log (HMAC-SHA256), at least 32 bytes, the same on every replica; `tide audit verify` needs it. Keep it off the database host. Unset outside production: generated once in `<data>/audit-key`. Changing it makes earlier signatures fail verification (docs/security.md).',
     example: '',
     schema: z
       .string()

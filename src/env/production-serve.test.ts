@@ -3,7 +3,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { runTide } from '../../test/helpers/run-tide.ts';
+import { runTideInProcess as tide } from '../../test/helpers/run-cli.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -11,14 +11,11 @@ afterEach(() => {
 });
 
 describe('tide serve with TIDE_ENV=production', () => {
-  it('refuses to start with missing or weak secrets, naming each, before touching the data directory', () => {
+  it('refuses to start with missing or weak secrets, naming each, before touching the data directory', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'tide-prod-'));
     dirs.push(dataDir);
-    const result = runTide(['serve', '--data-dir', dataDir, '--config-dir', dataDir, '--port', '18080'], {
-      TIDE_ENV: 'production',
-      TIDE_JWT_SECRET: 'changeme-changeme-changeme-changeme',
-      TIDE_ENCRYPTION_KEY: '',
-      TIDE_DATABASE_URL: '',
+    const result = await tide(['serve', '--data-dir', dataDir, '--config-dir', dataDir, '--port', '18080'], {
+      env: { TIDE_ENV: 'production', TIDE_JWT_SECRET: 'changeme-changeme-changeme-changeme' },
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toContain('refusing to start with TIDE_ENV=production');
@@ -28,13 +25,28 @@ describe('tide serve with TIDE_ENV=production', () => {
     expect(readdirSync(dataDir)).toEqual([]);
   });
 
-  it('names a malformed key in any mode', () => {
-    const result = runTide(['serve', '--port', '18080'], {
-      TIDE_ENV: 'production',
-      TIDE_JWT_SECRET: randomBytes(48).toString('base64'),
-      TIDE_ENCRYPTION_KEY: 'c2hvcnQ=',
+  it('names a malformed key in any mode', async () => {
+    const result = await tide(['serve', '--port', '18080'], {
+      env: {
+        TIDE_ENV: 'production',
+        TIDE_JWT_SECRET: randomBytes(48).toString('base64'),
+        TIDE_ENCRYPTION_KEY: 'c2hvcnQ=',
+      },
     });
     expect(result.status).toBe(2);
     expect(result.stderr).toMatch(/TIDE_ENCRYPTION_KEY: expected 32 bytes as base64 or as 64 hex characters/);
+  });
+});
+
+describe('tide serve without a configuration directory', () => {
+  it('says how to pass --config-dir when nothing names one and there is no ./config, touching nothing', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'tide-noconfig-'));
+    dirs.push(dir);
+    const result = await tide(['serve', '--data-dir', dir, '--port', '18080'], { cwd: dir });
+    expect(result.stderr).toBe(
+      `tide: no configuration directory: pass --config-dir <dir> or set TIDE_CONFIG_DIR (there is no ./config in ${dir})\n`,
+    );
+    expect(result.status).toBe(2);
+    expect(readdirSync(dir)).toEqual([]);
   });
 });

@@ -80,7 +80,7 @@ export const errorCatalogue = {
   illegal_transition: {
     status: 409,
     exitCode: 4,
-    summary: 'The run cannot move from its current state to that one.',
+    summary: 'The run or workspace cannot move from its current state to that one.',
   },
   rate_limited: {
     status: 429,

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -35,6 +35,36 @@ describe('openDatabase', () => {
     } finally {
       await store.close();
     }
+  });
+
+  it('creates the data directory 0700 and the database, its WAL and shared memory 0600, whatever the umask', async () => {
+    const dataDir = path.join(scratch, 'private', 'data');
+    const umask = process.umask(0o022);
+    try {
+      const store = await openDatabase({ dataDir });
+      await sql`create table t (x integer)`.execute(store.db);
+      const modes = ['', 'tide.db', 'tide.db-wal', 'tide.db-shm'].map(
+        (file) => statSync(path.join(dataDir, file)).mode & 0o777,
+      );
+      await store.close();
+      expect(modes).toEqual([0o700, 0o600, 0o600, 0o600]);
+    } finally {
+      process.umask(umask);
+    }
+  });
+
+  it('tightens a database and companions left readable by others when it opens them', async () => {
+    const dataDir = path.join(scratch, 'loose');
+    const first = await openDatabase({ dataDir });
+    await sql`create table t (x integer)`.execute(first.db);
+    const files = ['tide.db', 'tide.db-wal', 'tide.db-shm'].map((file) => path.join(dataDir, file));
+    for (const file of files) chmodSync(file, 0o644);
+    // A second connection while the first is open: the -wal and -shm files are still there to tighten.
+    const second = await openDatabase({ dataDir });
+    const modes = files.map((file) => statSync(file).mode & 0o777);
+    await second.close();
+    await first.close();
+    expect(modes).toEqual([0o600, 0o600, 0o600]);
   });
 
   it('treats an empty URL as unset', async () => {

@@ -1,9 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { TideError } from '../errors/tide-error.ts';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../secrets/secret-file.ts';
 import type { DialectName } from './dialect.ts';
 import type { Database } from './schema.ts';
 import { TideSqliteDialect } from './sqlite-dialect.ts';
@@ -52,7 +53,8 @@ function openSqlite(dataDir: string): Store {
   const file = path.join(dataDir, SQLITE_FILE);
   let sqlite: SqliteDatabase.Database;
   try {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    makePrivate(file);
     sqlite = new SqliteDatabase(file, { timeout: SQLITE_BUSY_TIMEOUT_MS });
     // WAL lets readers run while one writer writes; NORMAL sync is durable in WAL mode except for the
     // last transactions before a power loss, never corrupting.
@@ -72,6 +74,18 @@ function openSqlite(dataDir: string): Store {
   }
   const db = new Kysely<Database>({ dialect: new TideSqliteDialect({ database: sqlite }) });
   return { db, dialect: 'sqlite', location: file, close: once(() => db.destroy()) };
+}
+
+/**
+ * SQLite creates a database 0644 and gives its -wal and -shm files the database file's mode. Creating the
+ * file 0600 first (and tightening it and its companions when an older version left them looser) keeps
+ * all three readable by Tide's user only, whatever the process umask.
+ */
+function makePrivate(file: string): void {
+  closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
+  for (const companion of [file, `${file}-wal`, `${file}-shm`]) {
+    if (existsSync(companion)) chmodSync(companion, PRIVATE_FILE_MODE);
+  }
 }
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Store> {

@@ -1,5 +1,6 @@
 import type { Generated, Kysely } from 'kysely';
 import type { RunAction, RunState, RunTrigger } from '../run/run-state.ts';
+import type { WorkspaceObservedStatus } from '../workspace/workspace-state.ts';
 
 /*
  * Row types as the database holds them, shared by both dialects:
@@ -12,15 +13,8 @@ import type { RunAction, RunState, RunTrigger } from '../run/run-state.ts';
 export type Instant = string;
 export type IntBool = 0 | 1;
 
-export const workspaceObservedStatuses = [
-  'destroyed',
-  'deploying',
-  'deployed',
-  'destroying',
-  'deploy_failed',
-  'destroy_failed',
-] as const;
-export type WorkspaceObservedStatus = (typeof workspaceObservedStatuses)[number];
+// Defined beside the workspace state machine; re-exported here with the other column value lists.
+export { workspaceObservedStatuses, type WorkspaceObservedStatus } from '../workspace/workspace-state.ts';
 
 export const firingOutcomes = ['fired', 'skipped', 'missed', 'superseded'] as const;
 export type FiringOutcome = (typeof firingOutcomes)[number];
@@ -38,6 +32,8 @@ export interface WorkspaceStatusTable {
   config_hash: string | null;
   config_error: string | null;
   last_run_id: string | null;
+  /** The status before the run in progress; set exactly while `deploying` / `destroying`. */
+  status_before_run: WorkspaceObservedStatus | null;
   deployed_at: Instant | null;
   destroyed_at: Instant | null;
   status_changed_at: Instant | null;
@@ -118,6 +114,8 @@ export interface AuditLogTable {
   details: string | null;
   prev_hash: string;
   hash: string;
+  /** HMAC of `hash` under TIDE_AUDIT_KEY (src/audit/audit-mac.ts); null on entries older than signing. */
+  mac: string | null;
 }
 
 /** One row (id 1): where the audit chain ends, so deleting the newest entries is detected. */
@@ -125,6 +123,8 @@ export interface AuditLogHeadTable {
   id: number;
   last_id: number;
   last_hash: string;
+  /** HMAC of `last_id` and `last_hash` under TIDE_AUDIT_KEY: the head cannot be moved without the key. */
+  mac: string | null;
 }
 
 /** Fixed-window hit counters, shared by every replica (src/http/rate-limiter.ts). */
@@ -197,7 +197,10 @@ export interface ApiTokensTable {
 /** Failed-login counters per `user:<name>` and `ip:<address>` (src/auth/login-failures.repo.ts). */
 export interface LoginFailuresTable {
   key: string;
+  /** Wrong passwords counted in the window. */
   failures: number;
+  /** Password checks reserved and not yet settled: they count toward the threshold while they run. */
+  pending: Generated<number>;
   window_started_at: Instant;
   locked_until: Instant | null;
 }

@@ -25,6 +25,9 @@ import { forEachDialect, type DialectHarness } from './databases.ts';
 /** Monday 15 March 2027, 06:00 UTC (07:00 in Paris): before the working day's deploys. */
 export const FIXTURE_NOW = '2027-03-15T06:00:00.000Z';
 
+/** The key the fixture's audit log is signed with (verifyAuditChain needs it). */
+export const FIXTURE_AUDIT_KEY = new TextEncoder().encode('tide-test-audit-key-0123456789-abcdefghij');
+
 /** Encrypts the fixture's sensitive variables; fixed, so a test can decrypt what the API stored. */
 export const FIXTURE_ENCRYPTION_KEY = Buffer.from(
   'b8a3d0f1c27e4e96a15d3c8b90f4e7d2a6c1b5e8f3d7092c4e6a8b1d3f5c7e90',
@@ -90,7 +93,7 @@ export function apiFixture(db: Db, config: EffectiveConfig, extra: Partial<ApiDe
   let ids = 0;
   // Ids that sort by creation make list order easy to assert; the real service uses UUIDs.
   const runs = new RunService({ db, hub, clock, newId: () => `run-${String(++ids).padStart(4, '0')}` });
-  const audit = new AuditLog(db, clock);
+  const audit = new AuditLog(db, clock, FIXTURE_AUDIT_KEY);
   const secrets = new SecretStore({ db, clock, keyring: makeKeyring(FIXTURE_ENCRYPTION_KEY) });
   const auth = extra.auth ?? fixtureAuthSettings();
   let adminToken: Promise<string> | undefined;

@@ -11,7 +11,7 @@ import { authSettings, type AuthSettings, type AuthSettingsInput } from '../../s
 import { API_TOKEN_PREFIX, hashToken, newOpaqueToken } from '../../src/auth/opaque-token.ts';
 import { hashPassword } from '../../src/auth/password-hash.ts';
 import type { Role } from '../../src/auth/permissions.ts';
-import { createFamily } from '../../src/auth/session.repo.ts';
+import { createFamily, insertRefreshToken } from '../../src/auth/session.repo.ts';
 import { getUserByName, insertUser } from '../../src/auth/user.repo.ts';
 import type { User } from '../../src/auth/user.ts';
 import type { Db } from '../../src/store/schema.ts';
@@ -82,6 +82,13 @@ export async function createTestAccessToken(db: Db, settings: AuthSettings, user
   const owner = await createTestUser(db, user);
   const sessionId = randomUUID();
   await createFamily(db, { id: sessionId, userId: owner.id, now: LONG_LIVED.issuedAt });
+  // The session lasts as long as its token: tokens it creates may not outlive it (api-token.service.ts).
+  await insertRefreshToken(db, {
+    hash: hashToken(newOpaqueToken()),
+    familyId: sessionId,
+    now: LONG_LIVED.issuedAt,
+    expiresAt: new Date(LONG_LIVED.issuedAt.getTime() + LONG_LIVED.ttlMs),
+  });
   const { token } = await issueAccessToken(
     { ...settings.accessToken, ttlMs: LONG_LIVED.ttlMs },
     { userId: owner.id, username: owner.username, role: owner.role, workspaces: owner.workspaces, sessionId },

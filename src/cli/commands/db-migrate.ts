@@ -10,13 +10,17 @@ export function registerDbMigrate(program: Command, ctx: CliContext): void {
     .command('migrate')
     .description('Apply pending database migrations (tide serve also does this at start, under a lock)');
   withStoreOptions(migrate).action((options: StoreOptions) =>
-    withOfflineStore(options, async (store) => {
-      const { applied } = await migrateToLatest(store);
-      ctx.output.out(
-        applied.length === 0
-          ? `${store.location}: up to date`
-          : `${store.location}: applied ${applied.join(', ')}`,
-      );
-    }),
+    withOfflineStore(
+      options,
+      async (store) => {
+        const { applied } = await migrateToLatest(store);
+        ctx.output.out(
+          applied.length === 0
+            ? `${store.location}: up to date`
+            : `${store.location}: applied ${applied.join(', ')}`,
+        );
+      },
+      ctx.env,
+    ),
   );
 }

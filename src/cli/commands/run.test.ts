@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeExecutor, startApiServer, type ApiServer } from '../../../test/helpers/api-server.ts';
-import { runTideAsync } from '../../../test/helpers/run-tide-async.ts';
+import { runTideInProcess } from '../../../test/helpers/run-cli.ts';
 import type { Run } from '../../run/run.ts';
 
 let server: ApiServer;
@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => server.close());
 
-const tide = (...args: string[]) => runTideAsync(args, server.env);
+const tide = (...args: string[]) => runTideInProcess(args, { env: server.env });
 
 describe('tide run (a client of a live API)', () => {
   let finished: Run;

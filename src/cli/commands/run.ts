@@ -30,7 +30,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('--limit <n>', 'how many runs', '50')
     .option('--json', 'print JSON')
     .action(async (options: RunListOptions) => {
-      const runs = await listRuns(options);
+      const runs = await listRuns(options, ctx.env);
       if (options.json) printJson(ctx.output, runs);
       else ctx.output.out(runTable(runs, systemClock.now()));
     });
@@ -39,7 +39,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .argument('<id>', 'run id')
     .option('--json', 'print JSON')
     .action(async (id: string, options: ClientOptions) => {
-      const view = await clientFor(options).get<RunView>(runPath(id));
+      const view = await clientFor(options, ctx.env).get<RunView>(runPath(id));
       if (options.json) printJson(ctx.output, view);
       else ctx.output.out(runDetails(view, systemClock.now()));
     });
@@ -49,7 +49,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .option('-f, --follow', 'keep printing until the run ends')
     .option('--json', 'one JSON object per log chunk (ndjson)')
     .action(async (id: string, options: ClientOptions & { follow?: boolean }) => {
-      await printRunLog(clientFor(options), id, ctx.output, {
+      await printRunLog(clientFor(options, ctx.env), id, ctx.output, {
         follow: options.follow ?? false,
         json: options.json,
       });
@@ -59,7 +59,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
     .argument('<id>', 'run id')
     .option('--json', 'print the run as JSON')
     .action(async (id: string, options: ClientOptions) => {
-      const view = await clientFor(options).post<RunView>(runPath(id, '/cancel'));
+      const view = await clientFor(options, ctx.env).post<RunView>(runPath(id, '/cancel'));
       if (options.json) printJson(ctx.output, view);
       else if (view.state === 'canceled') ctx.output.out(`Run ${view.id} canceled`);
       else
@@ -68,7 +68,7 @@ export function registerRun(program: Command, ctx: CliContext): void {
 }
 
 /** Up to --limit runs, in pages of at most 500. */
-async function listRuns(options: RunListOptions): Promise<RunView[]> {
+async function listRuns(options: RunListOptions, env: CliContext['env']): Promise<RunView[]> {
   const wanted = Number(options.limit);
   if (!Number.isInteger(wanted) || wanted < 1) {
     throw new TideError(
@@ -76,7 +76,7 @@ async function listRuns(options: RunListOptions): Promise<RunView[]> {
       `--limit must be a positive whole number, got "${options.limit}"`,
     );
   }
-  const client = clientFor(options);
+  const client = clientFor(options, env);
   const runs: RunView[] = [];
   let cursor: string | null = null;
   do {

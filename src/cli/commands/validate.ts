@@ -1,8 +1,9 @@
 import type { Command } from 'commander';
 import { formatProblem, loadConfigDirectory } from '../../config/config-loader.ts';
+import { TideError } from '../../errors/tide-error.ts';
 import type { ConfigProblem } from '../../config/config-model.ts';
 import { printJson, type CliContext } from '../output.ts';
-import { loadEnv } from '../settings.ts';
+import { configDirectory, loadEnv } from '../settings.ts';
 
 export interface ValidateResult {
   ok: boolean;
@@ -47,11 +48,15 @@ export function registerValidate(program: Command, ctx: CliContext): void {
   program
     .command('validate')
     .description('Validate a configuration directory offline (exit 1 if anything is wrong)')
-    .argument('[dir]', 'configuration directory (default: TIDE_CONFIG_DIR)')
+    .argument('[dir]', 'configuration directory (same as --config-dir)')
+    .option('--config-dir <dir>', 'configuration directory (default: TIDE_CONFIG_DIR, else ./config)')
     .option('--json', 'print the result as JSON')
-    .action(async (dir: string | undefined, options: { json?: boolean }) => {
-      const env = loadEnv();
-      const result = await validateDirectory(dir ?? env.TIDE_CONFIG_DIR, env.TIDE_TIMEZONE);
+    .action(async (dir: string | undefined, options: { configDir?: string; json?: boolean }) => {
+      if (dir !== undefined && options.configDir !== undefined)
+        throw new TideError('invalid_argument', 'name the directory once: [dir] or --config-dir, not both');
+      const env = loadEnv(ctx.env);
+      const directory = configDirectory(dir ?? options.configDir, ctx.env, ctx.cwd);
+      const result = await validateDirectory(directory, env.TIDE_TIMEZONE);
       if (options.json) printJson(ctx.output, result);
       else {
         for (const problem of result.problems) ctx.output.out(formatProblem(problem));

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeExecutor, startApiServer, type ApiServer } from '../../../test/helpers/api-server.ts';
-import { runTideAsync } from '../../../test/helpers/run-tide-async.ts';
+import { runTideInProcess } from '../../../test/helpers/run-cli.ts';
 import { listRuns } from '../../run/run.repo.ts';
 
 let server: ApiServer;
@@ -10,7 +10,7 @@ beforeAll(async () => {
 afterAll(() => server.close());
 beforeEach(() => server.reset());
 
-const tide = (...args: string[]) => runTideAsync(args, server.env);
+const tide = (...args: string[]) => runTideInProcess(args, { env: server.env });
 
 describe('tide workspace (a client of a live API)', () => {
   it('lists workspaces as an aligned table', async () => {
@@ -137,7 +137,9 @@ describe('tide workspace (a client of a live API)', () => {
   });
 
   it('says Tide is not reachable, with exit 5, when nothing listens at the URL', async () => {
-    const result = await runTideAsync(['workspace', 'list'], { TIDE_URL: 'http://127.0.0.1:9' });
+    const result = await runTideInProcess(['workspace', 'list'], {
+      env: { TIDE_URL: 'http://127.0.0.1:9' },
+    });
     expect(result.stderr).toBe(
       'tide: Tide is not reachable at http://127.0.0.1:9 (is `tide serve` running?)\n',
     );
@@ -145,9 +147,8 @@ describe('tide workspace (a client of a live API)', () => {
   });
 
   it('takes --url over TIDE_URL', async () => {
-    const result = await runTideAsync(['workspace', 'list', '--json', '--url', server.url], {
-      ...server.env,
-      TIDE_URL: 'http://127.0.0.1:9',
+    const result = await runTideInProcess(['workspace', 'list', '--json', '--url', server.url], {
+      env: { ...server.env, TIDE_URL: 'http://127.0.0.1:9' },
     });
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stdout)).toHaveLength(4);

@@ -9,7 +9,8 @@ import type { RunView } from '../../run/run-view.ts';
 import { systemClock } from '../../time/clock.ts';
 import type { WorkspaceView } from '../../workspace/workspace-view.ts';
 import { clientFor } from '../api-client.ts';
-import { printJson, type CliContext } from '../output.ts';
+import { printJson, type CliContext, type CliInput } from '../output.ts';
+import { Progress } from '../progress.ts';
 import { printRunLog, waitForRun } from '../run-follow.ts';
 import { clientCommand, type ClientOptions } from './client-command.ts';
 import { workspaceDetails, workspaceTable } from './render.ts';
@@ -33,7 +34,7 @@ export function registerWorkspace(program: Command, ctx: CliContext): void {
     .option('--status <status>', 'only this observed status (deployed, destroyed, deploy_failed, …)')
     .option('--json', 'print JSON')
     .action(async (options: ClientOptions & { status?: string }) => {
-      const items = await clientFor(options).getAll<WorkspaceView>('/api/v1/workspaces', {
+      const items = await clientFor(options, ctx.env).getAll<WorkspaceView>('/api/v1/workspaces', {
         status: options.status,
       });
       if (options.json) printJson(ctx.output, items);
@@ -44,7 +45,7 @@ export function registerWorkspace(program: Command, ctx: CliContext): void {
     .argument('<name>', 'workspace name')
     .option('--json', 'print JSON')
     .action(async (name: string, options: ClientOptions) => {
-      const view = await clientFor(options).get<WorkspaceView>(workspacePath(name));
+      const view = await clientFor(options, ctx.env).get<WorkspaceView>(workspacePath(name));
       if (options.json) printJson(ctx.output, view);
       else ctx.output.out(workspaceDetails(view, systemClock.now()));
     });
@@ -66,7 +67,7 @@ export function registerWorkspace(program: Command, ctx: CliContext): void {
       .argument('<name>', 'workspace name')
       .option('--json', 'print the workspace as JSON')
       .action(async (name: string, options: ClientOptions) => {
-        const view = await clientFor(options).post<WorkspaceView>(workspacePath(name, `/${action}`));
+        const view = await clientFor(options, ctx.env).post<WorkspaceView>(workspacePath(name, `/${action}`));
         if (options.json) printJson(ctx.output, view);
         else ctx.output.out(`${view.name} is ${view.enabled ? 'enabled' : 'disabled'}`);
       });
@@ -77,7 +78,7 @@ export function registerWorkspace(program: Command, ctx: CliContext): void {
     .option('-f, --follow', 'keep printing until the run ends')
     .option('--json', 'one JSON object per log chunk (ndjson)')
     .action(async (name: string, options: ClientOptions & { follow?: boolean }) => {
-      const client = clientFor(options);
+      const client = clientFor(options, ctx.env);
       // Asked first so an unknown workspace is "does not exist", not "has no runs".
       await client.get<WorkspaceView>(workspacePath(name));
       const { items } = await client.get<{ items: RunView[] }>('/api/v1/runs', { workspace: name, limit: 1 });
@@ -101,31 +102,35 @@ function runRequestCommand(
     .option('--wait', 'stream the run’s log and exit with its result (0 succeeded, 1 otherwise)')
     .option('--json', 'print the run as JSON (with --wait: the finished run, without the log)')
     .action(async (name: string, options: RunRequestOptions) => {
-      if (action === 'destroy' && !options.yes && !(await confirmDestroy(name))) {
+      if (action === 'destroy' && !options.yes && !(await confirmDestroy(name, ctx.stdin))) {
         ctx.output.err(`tide: destroy of ${name} canceled`);
         ctx.exitCode = 1;
         return;
       }
-      const client = clientFor(options);
+      const client = clientFor(options, ctx.env);
       const run = await client.post<RunView>(
         workspacePath(name, `/${action}`),
         options.mode === undefined ? {} : { mode: options.mode },
       );
       if (!options.json) ctx.output.out(`Queued ${describe(run)} of ${name}: run ${run.id}`);
-      if (options.wait) await waitForRun(client, ctx, run, { json: options.json ?? false });
+      if (options.wait)
+        await waitForRun(client, ctx, run, {
+          json: options.json ?? false,
+          progress: new Progress(ctx.progress),
+        });
       else if (options.json) printJson(ctx.output, run);
     });
 }
 
 /** Asks on the terminal; without one there is nobody to ask, so the answer is a refusal naming --yes. */
-async function confirmDestroy(name: string): Promise<boolean> {
-  if (!process.stdin.isTTY) {
+async function confirmDestroy(name: string, input: CliInput): Promise<boolean> {
+  if (!input.isTTY) {
     throw new TideError(
       'invalid_argument',
       `refusing to destroy ${name} without confirmation: stdin is not a terminal; use --yes`,
     );
   }
-  const prompt = createInterface({ input: process.stdin, output: process.stderr });
+  const prompt = createInterface({ input, output: process.stderr });
   try {
     const answer = await prompt.question(
       `Destroy workspace ${name}? Everything it deployed will be torn down.\nType "yes" to confirm: `,

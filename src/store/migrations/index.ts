@@ -4,6 +4,9 @@ import { usersAndTokens } from './0002_users_and_tokens.ts';
 import { auditAndRateLimits } from './0003_audit_and_rate_limits.ts';
 import { workspaceSecrets } from './0004_workspace_secrets.ts';
 import { oidcIdentities } from './0005_oidc_identities.ts';
+import { loginReservationsAndTokenNames } from './0006_login_reservations_and_token_names.ts';
+import { auditSignatures } from './0007_audit_signatures.ts';
+import { workspaceStatusMachine } from './0008_workspace_status_machine.ts';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and cannot
@@ -15,4 +18,7 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0003_audit_and_rate_limits', auditAndRateLimits],
   ['0004_workspace_secrets', workspaceSecrets],
   ['0005_oidc_identities', oidcIdentities],
+  ['0006_login_reservations_and_token_names', loginReservationsAndTokenNames],
+  ['0007_audit_signatures', auditSignatures],
+  ['0008_workspace_status_machine', workspaceStatusMachine],
 ];
