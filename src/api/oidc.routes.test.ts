@@ -65,10 +65,11 @@ forEachApiDialect('single sign-on routes', (fixture, harness) => {
     }
   });
 
-  it('refuse a callback from a browser that started no sign-in, and audit it', async () => {
+  it('refuse a callback from a browser that started no sign-in, uncached, and audit it', async () => {
     const f = apiFixture(harness.db, off.config, { oidc: await settings() });
     const response = await f.anonymous({ url: '/api/v1/auth/oidc/callback?code=abc&state=xyz' });
     expect(response.statusCode).toBe(400);
+    expect(response.headers['cache-control']).toBe('no-store');
     expect(response.json().error).toMatchObject({
       code: 'oidc_failed',
       details: { reason: 'state_missing' },

@@ -22,6 +22,7 @@ import { SessionService } from '../auth/session.service.ts';
 import { TideError } from '../errors/tide-error.ts';
 import type { RouteRateLimit } from '../http/rate-limit.plugin.ts';
 import { parseRequest } from './api-schemas.ts';
+import { noStore } from './auth.routes.ts';
 import { routeConfig } from './route-config.ts';
 
 export const oidcLoginQuery = z.strictObject({
@@ -67,6 +68,7 @@ export const oidcRoutes: FastifyPluginAsync<{ auth: AuthDeps; oidc: OidcSettings
   app,
   { auth, oidc },
 ) => {
+  noStore(app);
   const signIn = oidc ? new OidcLoginService(auth, oidc) : null;
   const sessions = new SessionService(auth);
 
@@ -84,7 +86,7 @@ export const oidcRoutes: FastifyPluginAsync<{ auth: AuthDeps; oidc: OidcSettings
     const returnTo = safeReturnTo(query.return_to);
     const { url, sealed } = await signIn.begin({ redirectUri: redirectUriFor(request, oidc), returnTo });
     setAttemptCookie(request, reply, auth.settings, sealed);
-    return reply.header('cache-control', 'no-store').redirect(url.href, 302);
+    return reply.redirect(url.href, 302);
   });
 
   const callbackConfig = {
@@ -114,6 +116,6 @@ export const oidcRoutes: FastifyPluginAsync<{ auth: AuthDeps; oidc: OidcSettings
       sessionId: pair.sessionId,
       expiresIn: pair.expires_in,
     });
-    return reply.header('cache-control', 'no-store').redirect(returnTo, 302);
+    return reply.redirect(returnTo, 302);
   });
 };

@@ -3,7 +3,7 @@
  * records through `AuditRecorder`; src/audit/ stores entries hash-chained.
  */
 export interface AuditEntryInput {
-  /** Who: a username, `token:<name>`, `scheduler`, or `anonymous` (e.g. a failed login for an unknown user). */
+  /** Who: a username, `token:<owner>/<name>`, `scheduler`, or `anonymous` (e.g. a failed login for an unknown user). */
   readonly actor: string;
   /** What, as `<domain>.<verb>`: `auth.login`, `auth.logout`, `workspace.deploy`, `user.create`, `token.revoke` … */
   readonly action: string;

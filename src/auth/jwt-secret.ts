@@ -5,10 +5,10 @@
  * (src/env/production-checks.ts says so first, naming it; this is the last line).
  */
 import { randomBytes } from 'node:crypto';
-import { readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TideError } from '../errors/tide-error.ts';
 import type { Logger } from '../log/logger.ts';
+import { createSecretFile, readSecretFile } from '../secrets/secret-file.ts';
 
 export const JWT_SECRET_FILE = 'jwt-secret';
 /** 256 bits: HS256's own output size, the least RFC 7518 allows for its key. */
@@ -36,27 +36,14 @@ export async function loadJwtSecret(options: JwtSecretOptions): Promise<Uint8Arr
     return checked(existing, file);
   }
   const generated = randomBytes(48).toString('base64url');
-  try {
-    // `wx`: two processes starting on one data directory agree on whichever key was written first.
-    await writeFile(file, `${generated}\n`, { mode: 0o600, flag: 'wx' });
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-    return checked((await readSecretFile(file)) ?? '', file);
-  }
+  const kept = await createSecretFile(file, generated);
+  // Another process starting on this data directory wrote its key first: use that one.
+  if (kept !== generated) return checked(kept, file);
   options.logger.warn(
     { file },
     'TIDE_JWT_SECRET is not set: generated a signing key for access tokens; set TIDE_JWT_SECRET in production and with several replicas',
   );
   return checked(generated, file);
-}
-
-async function readSecretFile(file: string): Promise<string | null> {
-  try {
-    return (await readFile(file, 'utf8')).trim();
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw error;
-  }
 }
 
 function checked(secret: string, source: string): Uint8Array {

@@ -4,6 +4,9 @@
  */
 import type { EventTrigger } from './schedule-field.schema.ts';
 
+/** The mode of a deploy that names none: what its run sees as TIDE_MODE and its workspace records. */
+export const DEFAULT_MODE = 'default';
+
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
 /** One cron-driven schedule entry. `key` is the ledger's schedule_key: stable while the entry is unchanged. */

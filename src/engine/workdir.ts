@@ -7,7 +7,12 @@
 import { constants } from 'node:fs';
 import { chmod, copyFile, lstat, mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import type { JsonValue, LocalTemplate, WorkspaceDefinition } from '../config/config-model.ts';
+import {
+  DEFAULT_MODE,
+  type JsonValue,
+  type LocalTemplate,
+  type WorkspaceDefinition,
+} from '../config/config-model.ts';
 import { TideError } from '../errors/tide-error.ts';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../secrets/secret-file.ts';
 import { declaredVariables } from './declared-variables.ts';
@@ -15,8 +20,6 @@ import { declaredVariables } from './declared-variables.ts';
 export const TFVARS_FILE = 'tide.auto.tfvars.json';
 export const BACKEND_FILE = 'tide_backend.tf';
 export const STATE_FILE = 'terraform.tfstate';
-/** The mode of a run that names none. */
-export const DEFAULT_MODE = 'default';
 
 /** Where things live under the data directory. */
 export const dataDirLayout = {

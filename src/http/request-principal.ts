@@ -8,7 +8,7 @@ import type { FastifyRequest } from 'fastify';
 export interface RequestPrincipal {
   /** Stable: the key per-principal rate limits count against. */
   readonly id: string;
-  /** For people: the audit log's actor (a username, `token:<name>`). */
+  /** For people: the audit log's actor (a username, `token:<owner>/<name>`). */
   readonly name: string;
 }
 

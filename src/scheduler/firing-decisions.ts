@@ -2,7 +2,7 @@
  * What to do with firings that are due: a pure function of (definition, observed state, due firings, now),
  * so every outcome in the ledger can be explained and tested without a clock or a database.
  */
-import type { WorkspaceDefinition } from '../config/config-model.ts';
+import { DEFAULT_MODE, type WorkspaceDefinition } from '../config/config-model.ts';
 import type { Firing } from '../schedule/firings.ts';
 import { formatDuration } from '../time/duration.ts';
 import type { Observed } from './observed.ts';
@@ -116,7 +116,7 @@ function inDesiredState(
   if (firing.action === 'deploy') {
     return (
       observed.status === 'deployed' &&
-      observed.mode === (firing.mode ?? null) &&
+      (observed.mode ?? DEFAULT_MODE) === (firing.mode ?? DEFAULT_MODE) &&
       observed.configHash === definition.contentHash
     );
   }

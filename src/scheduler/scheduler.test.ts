@@ -194,6 +194,40 @@ forEachDialect('scheduler', (harness) => {
     });
   }
 
+  it('skips a deploy of the config that a deploy without a mode already deployed (mode default)', async () => {
+    const h = await setup(db(), { deploy_schedule: '0 7 * * *' }, '2027-06-01T06:59:00Z');
+    const hash = h.config.workspaces.get('web')!.definition!.contentHash;
+    // What a successful deploy without a mode records (src/run/executor/workspace-outcome.ts).
+    await upsertWorkspaceStatus(
+      db(),
+      'web',
+      { status: 'deployed', mode: 'default', config_hash: hash },
+      h.clock.now(),
+    );
+    const s = h.newScheduler();
+    await s.start();
+    h.clock.set('2027-06-01T07:00:00Z');
+    await s.tick();
+    expect((await ledger(db()))[0]).toMatchObject({ outcome: 'skipped', reason: 'already in desired state' });
+    await s.stop();
+  });
+
+  it('deploys again when the config changed since the last deploy', async () => {
+    const h = await setup(db(), { deploy_schedule: '0 7 * * *' }, '2027-06-01T06:59:00Z');
+    await upsertWorkspaceStatus(
+      db(),
+      'web',
+      { status: 'deployed', mode: 'default', config_hash: 'hash-of-an-older-config' },
+      h.clock.now(),
+    );
+    const s = h.newScheduler();
+    await s.start();
+    h.clock.set('2027-06-01T07:00:00Z');
+    await s.tick();
+    expect((await ledger(db()))[0]).toMatchObject({ outcome: 'fired', run: true });
+    await s.stop();
+  });
+
   it('skips a deploy that would change nothing and a destroy of nothing', async () => {
     const h = await setup(
       db(),

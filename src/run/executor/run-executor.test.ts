@@ -158,7 +158,7 @@ forEachDialect('executing a run with the real engine', (harness) => {
 
   it('deploys: succeeded, state in the state dir, outputs and plan summary stored, log masked', async () => {
     await addWorkspace('app', stack());
-    const final = await run({ workspace: 'app', action: 'deploy' });
+    const final = await run({ workspace: 'app', action: 'deploy', configHash: 'hash-of-app' });
     expect(final).toMatchObject({ state: 'succeeded', exit_code: 0, reason: null, lease_expires_at: null });
     expect(final.plan_summary).toEqual({ add: 1, change: 0, destroy: 0 });
     expect(final.outputs).toEqual({ marker: path.join(markers, 'marker-app'), token: '(sensitive)' });
@@ -171,9 +171,11 @@ forEachDialect('executing a run with the real engine', (harness) => {
     expect(log).toContain('Apply complete! Resources: 1 added');
     expect(log).toContain('using token ***');
     expect(log).not.toContain(TOKEN);
+    // What was deployed, so the scheduler can skip a repeat deploy of the same config.
     expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({
       status: 'deployed',
       mode: 'default',
+      config_hash: 'hash-of-app',
     });
   });
 
@@ -190,7 +192,11 @@ forEachDialect('executing a run with the real engine', (harness) => {
     });
     expect(await exists(path.join(markers, 'marker-app'))).toBe(false);
     expect(statuses).toEqual(['destroying', 'destroyed']);
-    expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({ status: 'destroyed', mode: null });
+    expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({
+      status: 'destroyed',
+      mode: null,
+      config_hash: null,
+    });
   });
 
   it("deploys in a mode: the mode's variables apply and the mode is recorded", async () => {

@@ -10,7 +10,7 @@
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
-import type { CustomCommands } from '../../config/config-model.ts';
+import { DEFAULT_MODE, type CustomCommands } from '../../config/config-model.ts';
 import { maskOutputValues, parseOutputs } from '../../engine/outputs.ts';
 import { parsePlanSummary } from '../../engine/plan-summary.ts';
 import { prepareWorkdir, type WorkdirSource } from '../../engine/workdir.ts';
@@ -93,7 +93,7 @@ function prepareStep(source: WorkdirSource): RunStep {
         TIDE_ENGINE: engine.bin,
         TIDE_RUN_ID: definition.run.id,
         TIDE_WORKSPACE: source.name,
-        TIDE_MODE: definition.run.mode ?? 'default',
+        TIDE_MODE: definition.run.mode ?? DEFAULT_MODE,
         // A template job also gets a job's variables (its own TIDE_WORKSPACE: the context workspace).
         ...(definition.job ? jobEnvironment(definition) : {}),
         ...prepared.env,

@@ -4,12 +4,13 @@
  * runs leave the status alone; a drift check only sets `drifted`.
  */
 import type { WorkspaceChange, WorkspaceStatus } from '../../workspace/workspace-status.repo.ts';
+import { DEFAULT_MODE } from '../../config/config-model.ts';
 import { isBusy } from '../../workspace/workspace-state.ts';
 import type { RunState } from '../run-state.ts';
 import type { Run } from '../run.ts';
 import { STANDALONE_WORKSPACE } from '../run.ts';
 
-type RunKind = Pick<Run, 'id' | 'action' | 'workspace' | 'mode'>;
+type RunKind = Pick<Run, 'id' | 'action' | 'workspace' | 'mode' | 'config_hash'>;
 
 /**
  * The steps that change infrastructure: the engine's apply (or its custom command) and a custom
@@ -48,9 +49,13 @@ export function changeAtEnd(run: RunKind, end: RunEnd): WorkspaceChange | null {
     case 'destroy': {
       if (!end.started) return null;
       if (end.state === 'succeeded') {
+        // What is deployed now: its mode and the config it was deployed from, so the scheduler can tell
+        // a repeat deploy of the same thing (nothing to do) from one of a changed config.
         const deployed = run.action !== 'destroy';
-        const mode = deployed ? (run.mode ?? 'default') : null;
-        return { event: 'completed', runId: run.id, fields: { mode, drifted: false } };
+        const fields = deployed
+          ? { mode: run.mode ?? DEFAULT_MODE, config_hash: run.config_hash, drifted: false }
+          : { mode: null, config_hash: null, drifted: false };
+        return { event: 'completed', runId: run.id, fields };
       }
       if (end.state === 'canceled' && !end.applyBegan) {
         return { event: 'canceled_before_apply', runId: run.id };
