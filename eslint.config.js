@@ -2,7 +2,19 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.tide-data/', 'coverage/', 'docs/', 'dist/', 'dist.*/'] },
+  {
+    ignores: [
+      'node_modules/',
+      '.tide-data/',
+      'coverage/',
+      '.stryker-tmp/',
+      'reports/',
+      'stryker.config.mjs',
+      'docs/',
+      'dist/',
+      'dist.*/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
