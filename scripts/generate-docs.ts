@@ -1,7 +1,7 @@
-/** Writes every file derived from the schemas (see src/config/config-docs.ts). */
+/** Writes every file derived from the schemas (see scripts/config-docs.ts). */
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { generatedFiles } from '../src/config/config-docs.ts';
+import { generatedFiles } from './config-docs.ts';
 
 const root = path.resolve(import.meta.dirname, '..');
 const files = generatedFiles(readFileSync(path.join(root, 'docs/configuration.md'), 'utf8'));

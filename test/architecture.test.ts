@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { generatedFiles } from '../src/config/config-docs.ts';
+import { generatedFiles } from '../scripts/config-docs.ts';
 import { errorCatalogue, errorCodes } from '../src/errors/error-codes.ts';
 
 const root = path.resolve(import.meta.dirname, '..');

@@ -7,7 +7,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authPlugin } from '../auth/auth.plugin.ts';
 import type { AuthDeps } from '../auth/auth-settings.ts';
-import { tideVersion } from '../cli/version.ts';
+import { tideVersion } from '../version/version.ts';
 import { rateLimitPlugin } from '../http/rate-limit.plugin.ts';
 import { trustProxyOption } from '../http/trust-proxy.ts';
 import { observeHttp, REQUEST_ID_LOG_LABEL, requestIdOf } from '../observability/http-observability.ts';

@@ -16,7 +16,8 @@
 import type { RawData, WebSocket } from 'ws';
 import type { Principal } from '../auth/principal.ts';
 import { toTideError, TideError } from '../errors/tide-error.ts';
-import type { EventHub, FiringEvent, LogLinesEvent, WorkspaceStatusEvent } from '../events/event-hub.ts';
+import type { EventHub, FiringEvent } from '../events/event-hub.ts';
+import type { LogLinesEvent, WorkspaceStatusEvent } from '../run/run-events.ts';
 import {
   EventFilter,
   everything,

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import type { EffectiveConfig } from '../config/effective-config.ts';
-import type { FiringEvent, WorkspaceStatusEvent } from '../events/event-hub.ts';
+import type { FiringEvent } from '../events/event-hub.ts';
+import type { WorkspaceStatusEvent } from '../run/run-events.ts';
 import { appendLogChunk } from '../run/run-log.repo.ts';
 import { FIXTURE_NOW, fixtureConfigDir, loadEffectiveConfig } from '../../test/helpers/api-fixture.ts';
 import { createTestAccessToken, createTestToken } from '../../test/helpers/auth-fixture.ts';

@@ -12,7 +12,7 @@
  * tolerated), and the `run.log` event announcing it carries the same seq and those lines.
  */
 import { PassThrough, type Readable } from 'node:stream';
-import type { LogLinesEvent } from '../events/event-hub.ts';
+import type { LogLinesEvent } from '../run/run-events.ts';
 import { readLogChunks, type LogChunk } from '../run/run-log.repo.ts';
 import { getRun } from '../run/run.repo.ts';
 import { isDone } from '../run/run-state.ts';

@@ -7,7 +7,7 @@ import { principalOf, scopeOf } from '../auth/auth.plugin.ts';
 import { EXPENSIVE_READ_RATE_LIMIT } from '../http/rate-limit.plugin.ts';
 import { toRunView } from '../run/run-view.ts';
 import { listFirings } from '../schedule/firing.repo.ts';
-import { WorkspaceService, type RunRequestAction } from '../workspace/workspace.service.ts';
+import { WorkspaceService, type RunRequestAction } from '../workspace-service/workspace.service.ts';
 import type { ApiDeps } from './api-deps.ts';
 import {
   deployBody,

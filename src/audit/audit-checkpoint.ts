@@ -8,7 +8,7 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { TideError } from '../errors/tide-error.ts';
-import { PRIVATE_FILE_MODE } from '../secrets/secret-file.ts';
+import { PRIVATE_FILE_MODE } from '../files/file-modes.ts';
 import { checkpointMac, macMatches, type AuditKey } from './audit-mac.ts';
 import { deletedEntries, type AuditProblem } from './audit-problem.ts';
 

@@ -5,7 +5,6 @@
 import type { AuditRecorder } from '../audit/audit-entry.ts';
 import type { TrustProxy } from '../http/trust-proxy.ts';
 import type { Logger } from '../log/logger.ts';
-import type { TideMetrics } from '../observability/metrics.ts';
 import type { Db } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';
 import type { AccessTokenSettings } from './access-token.ts';
@@ -39,6 +38,15 @@ export interface AuthSettings {
   readonly trustProxy: TrustProxy;
 }
 
+/**
+ * The two counters auth writes (src/observability/metrics.ts defines them), as the narrow shape it uses,
+ * so auth does not import observability, whose collector reads the events auth's scopes filter.
+ */
+export interface AuthMetrics {
+  readonly loginFailuresTotal: { inc(): void };
+  readonly lockoutsTotal: { inc(): void };
+}
+
 /** The dependencies the auth services share; each takes the narrow slice it uses. */
 export interface AuthDeps {
   readonly db: Db;
@@ -46,7 +54,7 @@ export interface AuthDeps {
   readonly audit: AuditRecorder;
   readonly logger: Logger;
   readonly settings: AuthSettings;
-  readonly metrics?: Pick<TideMetrics, 'loginFailuresTotal' | 'lockoutsTotal'> | undefined;
+  readonly metrics?: AuthMetrics | undefined;
 }
 
 export interface AuthSettingsInput {

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { toTideError, TideError } from '../errors/tide-error.ts';
 import { exitQuietlyOnBrokenPipe, processIo, type CliContext, type CliIo } from './output.ts';
-import { tideVersion } from './version.ts';
+import { tideVersion } from '../version/version.ts';
 
 type Register = (program: Command, ctx: CliContext) => void;
 

@@ -4,13 +4,13 @@
  * such a rule is left out of the snapshot (its problems say why); the others are unaffected.
  */
 import type {
-  Calendar,
   ConfigProblem,
   ConfigSnapshot,
   JobDefinition,
   LocalTemplate,
   WorkspaceDefinition,
 } from './config-model.ts';
+import type { Calendar } from '../schedule/schedule-model.ts';
 import type { AnyUnit } from './config-units.ts';
 import { checkDependencies } from './dependency-graph.ts';
 import { hashStrings } from './unit-files.ts';

@@ -14,7 +14,7 @@
 import ICAL from 'ical.js';
 import { parseDocument } from 'yaml';
 import { addDays, daysBetween, isIsoDate } from '../schedule/calendar-days.ts';
-import type { Calendar, CalendarDate } from './config-model.ts';
+import type { Calendar, CalendarDate } from '../schedule/schedule-model.ts';
 
 export interface CalendarFileInput {
   /** Calendar name (the file name without extension). */

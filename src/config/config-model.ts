@@ -2,36 +2,13 @@
  * The configuration as the rest of Tide sees it: validated, normalised (durations in ms, schedules as
  * lists, defaults applied) and frozen. Produced by config-loader.ts from the files; never written back.
  */
+import type { Calendar, EdgeSchedule, UptimeWindow } from '../schedule/schedule-model.ts';
 import type { EventTrigger } from './schedule-field.schema.ts';
 
 /** The mode of a deploy that names none: what its run sees as TIDE_MODE and its workspace records. */
 export const DEFAULT_MODE = 'default';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
-
-/** One cron-driven schedule entry. `key` is the ledger's schedule_key: stable while the entry is unchanged. */
-export interface EdgeSchedule {
-  readonly key: string;
-  readonly action: 'deploy' | 'destroy' | 'plan' | 'job';
-  /** Set for `mode_schedules` entries: deploy in this mode. */
-  readonly mode?: string;
-  /** Set for job schedules. */
-  readonly job?: string;
-  readonly cron: string;
-  readonly timezone: string;
-}
-
-export interface UptimeWindow {
-  /** Ledger key of this window's boundary firings, e.g. `uptime[0]`. */
-  readonly key: string;
-  /** Cron day-of-week syntax, `*` when every day. */
-  readonly days: string;
-  /** `HH:MM` local. */
-  readonly from: string;
-  /** `HH:MM` local or `24:00`; not after `from` means the next day. */
-  readonly to: string;
-  readonly mode?: string;
-}
 
 export interface WorkspacePolicy {
   readonly catchUp: 'latest' | 'none';
@@ -117,19 +94,6 @@ export interface WorkspaceDefinition {
   readonly files: readonly string[];
   /** sha256 over the folder's files and its template's content: changes whenever anything that matters does. */
   readonly contentHash: string;
-}
-
-export interface CalendarDate {
-  readonly date: string;
-  readonly name?: string;
-}
-
-export interface Calendar {
-  readonly name: string;
-  readonly file: string;
-  /** Local dates (`YYYY-MM-DD`) on which windows are closed. */
-  readonly dates: ReadonlySet<string>;
-  readonly entries: readonly CalendarDate[];
 }
 
 export interface LocalTemplate {

@@ -6,13 +6,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import { parseCalendarFile } from './calendar-file.ts';
-import type {
-  Calendar,
-  ConfigProblem,
-  JobDefinition,
-  LocalTemplate,
-  WorkspaceDefinition,
-} from './config-model.ts';
+import type { ConfigProblem, JobDefinition, LocalTemplate, WorkspaceDefinition } from './config-model.ts';
+import type { Calendar } from '../schedule/schedule-model.ts';
 import { standaloneJobSchema } from './job-config.schema.ts';
 import { isValidName, nameRule, standaloneScope } from './names.ts';
 import { normalizeJob } from './normalize-job.ts';

@@ -1,5 +1,6 @@
 import { durationOr } from '../time/duration.ts';
-import type { EdgeSchedule, JobDefinition } from './config-model.ts';
+import type { JobDefinition } from './config-model.ts';
+import type { EdgeSchedule } from '../schedule/schedule-model.ts';
 import { defaultJobTimeoutMs } from './config-model.ts';
 import type { StandaloneJobConfig, WorkspaceJobConfig } from './job-config.schema.ts';
 import { isEventTrigger, scheduleEntries, type EventTrigger } from './schedule-field.schema.ts';

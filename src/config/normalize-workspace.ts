@@ -1,11 +1,6 @@
 import { durationOr } from '../time/duration.ts';
-import type {
-  EdgeSchedule,
-  JsonValue,
-  UptimeWindow,
-  WorkspaceDefinition,
-  WorkspacePolicy,
-} from './config-model.ts';
+import type { JsonValue, WorkspaceDefinition, WorkspacePolicy } from './config-model.ts';
+import type { EdgeSchedule, UptimeWindow } from '../schedule/schedule-model.ts';
 import { defaultPolicy } from './config-model.ts';
 import { normalizeJob } from './normalize-job.ts';
 import { scheduleEntries } from './schedule-field.schema.ts';

@@ -10,7 +10,7 @@ import { hostname } from 'node:os';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { TideError } from '../errors/tide-error.ts';
-import { PRIVATE_FILE_MODE } from '../secrets/secret-file.ts';
+import { PRIVATE_FILE_MODE } from '../files/file-modes.ts';
 
 export const LOCK_FILE = 'serve.lock';
 export const OWNER_FILE = 'serve.owner';

@@ -13,7 +13,7 @@ import { INITIAL_ADMIN_FILE } from '../auth/bootstrap-admin.ts';
 import { JWT_SECRET_FILE } from '../auth/jwt-secret.ts';
 import { dataDirLayout } from '../engine/workdir.ts';
 import { KEY_FILE_NAME } from '../secrets/encryption-key.ts';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../secrets/secret-file.ts';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../files/file-modes.ts';
 
 /**
  * Only files Tide itself writes are touched: a data directory pointed at a folder that holds other

@@ -1,5 +1,11 @@
 import { TideError } from '../errors/tide-error.ts';
-import type { PlanSummary } from '../run/run.ts';
+
+/** What a plan would change, as `show -json` counts it; a run keeps it as its `plan_summary`. */
+export interface PlanSummary {
+  add: number;
+  change: number;
+  destroy: number;
+}
 
 interface ShowJson {
   resource_changes?: { change?: { actions?: unknown } }[];

@@ -14,7 +14,7 @@ import {
   type WorkspaceDefinition,
 } from '../config/config-model.ts';
 import { TideError } from '../errors/tide-error.ts';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../secrets/secret-file.ts';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../files/file-modes.ts';
 import { declaredVariables } from './declared-variables.ts';
 
 export const TFVARS_FILE = 'tide.auto.tfvars.json';

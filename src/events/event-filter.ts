@@ -12,7 +12,8 @@ import { z } from 'zod';
 import { workspacePatternSchema, WorkspaceScope } from '../auth/workspace-scope.ts';
 import { toRunView, type RunView } from '../run/run-view.ts';
 import { STANDALONE_WORKSPACE, type Run } from '../run/run.ts';
-import type { FiringEvent, LogLinesEvent, WorkspaceStatusEvent } from './event-hub.ts';
+import type { LogLinesEvent, WorkspaceStatusEvent } from '../run/run-events.ts';
+import type { FiringEvent } from './event-hub.ts';
 
 export const eventTypes = ['run.updated', 'run.log', 'workspace.status', 'firing.recorded'] as const;
 export type EventType = (typeof eventTypes)[number];

@@ -5,22 +5,7 @@
  * other replicas' runs reach the worker through its poll of the queue.
  */
 import { EventEmitter } from 'node:events';
-import type { Run } from '../run/run.ts';
-
-export interface LogLinesEvent {
-  readonly runId: string;
-  readonly workspace: string;
-  /** Sequence number of the stored chunk holding these lines. */
-  readonly seq: number;
-  readonly stream: 'stdout' | 'stderr' | 'system';
-  readonly lines: readonly string[];
-}
-
-export interface WorkspaceStatusEvent {
-  readonly workspace: string;
-  readonly status: string;
-  readonly mode: string | null;
-}
+import type { RunEvents } from '../run/run-events.ts';
 
 export interface FiringEvent {
   readonly workspace: string;
@@ -32,11 +17,8 @@ export interface FiringEvent {
   readonly run_id: string | null;
 }
 
-export interface TideEvents {
-  /** A run was created, claimed, finished, or asked to cancel. */
-  'run.updated': [Run];
-  'run.log': [LogLinesEvent];
-  'workspace.status': [WorkspaceStatusEvent];
+/** Everything published: what run code publishes (src/run/run-events.ts) and the scheduler's firings. */
+export interface TideEvents extends RunEvents {
   'firing.recorded': [FiringEvent];
 }
 

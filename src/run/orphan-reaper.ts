@@ -6,7 +6,7 @@
  * a run another reaper got first is skipped.
  */
 import { TideError } from '../errors/tide-error.ts';
-import type { EventHub } from '../events/event-hub.ts';
+import type { RunEventBus } from './run-events.ts';
 import type { Db } from '../store/schema.ts';
 import { changeAfterOrphan } from './executor/workspace-outcome.ts';
 import { finishRun, type RunOutcome } from './run-outcome.repo.ts';
@@ -16,7 +16,7 @@ import type { Run } from './run.ts';
 export const ORPHANED = 'orphaned';
 
 /** Returns the runs it marked failed. */
-export async function reapOrphans(db: Db, now: Date, hub: EventHub): Promise<Run[]> {
+export async function reapOrphans(db: Db, now: Date, hub: RunEventBus): Promise<Run[]> {
   const reaped: Run[] = [];
   for (const expired of await findExpiredLeases(db, now)) {
     let outcome: RunOutcome;

@@ -1,25 +1,17 @@
 /**
- * The run state machine as data. A leaf module: it imports nothing, so anything (repos, services, the
- * dashboard's generated types) can depend on it without pulling in the store.
+ * The run state machine as data. Its value lists are the store's column values (src/store/schema.ts, a
+ * module with no runtime imports), so the store's row types need nothing from here.
  */
+import { runStates, type RunState } from '../store/schema.ts';
 
-export const runStates = ['queued', 'running', 'succeeded', 'failed', 'canceled', 'timed_out'] as const;
-export type RunState = (typeof runStates)[number];
-
-export const runActions = ['deploy', 'destroy', 'plan', 'job', 'mode'] as const;
-export type RunAction = (typeof runActions)[number];
-
-export const runTriggers = [
-  'schedule',
-  'window',
-  'manual',
-  'api',
-  'dependency',
-  'retry',
-  'ttl',
-  'event',
-] as const;
-export type RunTrigger = (typeof runTriggers)[number];
+export {
+  runActions,
+  runStates,
+  runTriggers,
+  type RunAction,
+  type RunState,
+  type RunTrigger,
+} from '../store/schema.ts';
 
 /** Every legal edge. A state with no outgoing edges is terminal. */
 export const runTransitions: Readonly<Record<RunState, readonly RunState[]>> = {

@@ -1,5 +1,6 @@
 import { TideError } from '../errors/tide-error.ts';
-import type { PlanSummary, Run } from './run.ts';
+import type { PlanSummary } from '../engine/plan-summary.ts';
+import type { Run } from './run.ts';
 import { canTransition, isDone, type RunState } from './run-state.ts';
 
 /** What a caller may record alongside a state change. */

@@ -4,7 +4,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TideError } from '../errors/tide-error.ts';
-import type { EventHub } from '../events/event-hub.ts';
+import type { RunEventBus } from './run-events.ts';
 import type { Db } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';
 import { requestCancel } from './run-cancel.repo.ts';
@@ -29,7 +29,7 @@ export interface EnqueueRequest {
 
 export interface RunServiceDeps {
   readonly db: Db;
-  readonly hub: EventHub;
+  readonly hub: RunEventBus;
   readonly clock: Clock;
   readonly newId?: () => string;
 }

@@ -1,3 +1,4 @@
+import type { PlanSummary } from '../engine/plan-summary.ts';
 import { TideError } from '../errors/tide-error.ts';
 import type { RunAction, RunState, RunTrigger } from './run-state.ts';
 
@@ -7,12 +8,6 @@ export const STANDALONE_WORKSPACE = '_standalone_';
 /** Priorities: lower is claimed first. Manual and API runs go ahead of scheduled ones (SPEC §4). */
 export const PRIORITY_INTERACTIVE = 0;
 export const PRIORITY_SCHEDULED = 1;
-
-export interface PlanSummary {
-  add: number;
-  change: number;
-  destroy: number;
-}
 
 /** One execution, as the store returns it: instants are ISO-8601 UTC strings, JSON columns parsed. */
 export interface Run {

@@ -5,7 +5,7 @@
  *
  * Also home to the small `YYYY-MM-DD` arithmetic the schedule code shares (pure, UTC-based, no zone).
  */
-import type { Calendar, WorkspaceDefinition } from '../config/config-model.ts';
+import type { Calendar, ScheduledWorkspace } from './schedule-model.ts';
 import { localDate, startOfLocalDay } from './zoned-time.ts';
 
 const dayMs = 86_400_000;
@@ -45,7 +45,7 @@ export function weekdayOfDate(date: string): number {
  * reports them, and a schedule must not stop because a calendar file was deleted.
  */
 export function workspaceCalendars(
-  definition: Pick<WorkspaceDefinition, 'calendars'>,
+  definition: Pick<ScheduledWorkspace, 'calendars'>,
   calendars: ReadonlyMap<string, Calendar>,
 ): Calendar[] {
   return definition.calendars.flatMap((name) => {

@@ -11,7 +11,7 @@
  * At one instant, firings are ordered destroy, deploy, plan, job, then by schedule order, and the last
  * state-changing one wins: a deploy and a destroy due at the same instant leave the workspace up.
  */
-import type { Calendar, EdgeSchedule, WorkspaceDefinition } from '../config/config-model.ts';
+import type { Calendar, EdgeSchedule, ScheduledWorkspace } from './schedule-model.ts';
 import { addDays, calendarDayEdges, isCalendarDay, workspaceCalendars } from './calendar-days.ts';
 import type { CronExpression } from './cron.ts';
 import { parseCron } from './cron.ts';
@@ -53,7 +53,7 @@ export const actionRank: Readonly<Record<EdgeSchedule['action'], number>> = {
 
 /** What the schedules want at `instant`; calendars are looked up by the names the workspace lists. */
 export function desiredStateAt(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   instant: Date,
 ): DesiredState {
@@ -72,7 +72,7 @@ export function sameDesiredState(a: DesiredState, b: DesiredState): boolean {
 
 /** The uptime state at `instant`, without `since`. */
 export function uptimeStateAt(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   instant: Date,
 ): DesiredState {
@@ -99,7 +99,7 @@ export function uptimeStateAt(
 
 /** Instants in `(after, until]` where an uptime state may change: window ends and calendar day edges. */
 export function uptimeBoundaries(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   after: Date,
   until: Date,
@@ -116,7 +116,7 @@ export function uptimeBoundaries(
 }
 
 function uptimeSince(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   instant: Date,
   current: DesiredState,
@@ -144,7 +144,7 @@ export function firingState(firing: StateFiring, at: Date): DesiredState {
 }
 
 function edgeStateAt(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   instant: Date,
 ): DesiredState {
@@ -168,7 +168,7 @@ function edgeStateAt(
 
 /** The edge's latest firing at or before `instant` that counts: deploys on calendar days were skipped. */
 function latestCountedFiring(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   edge: EdgeSchedule,
   instant: Date,

@@ -2,7 +2,7 @@ import { describe, it, expect } from 'vitest';
 import { parseCron } from './cron.ts';
 import { at } from './test-fixtures.ts';
 import { isInsideWindow, windowBoundaries } from './windows.ts';
-import type { UptimeWindow } from '../config/config-model.ts';
+import type { UptimeWindow } from './schedule-model.ts';
 import {
   fromWallClock,
   isValidTimeZone,

@@ -12,7 +12,7 @@
  * running plans and jobs against what is deployed); then window firings before edges, edges in schedule
  * order. The last deploy/destroy at an instant decides the desired state (see desired-state.ts).
  */
-import type { Calendar, EdgeSchedule, WorkspaceDefinition } from '../config/config-model.ts';
+import type { Calendar, EdgeSchedule, ScheduledWorkspace } from './schedule-model.ts';
 import { isCalendarDay, workspaceCalendars } from './calendar-days.ts';
 import { parseCron } from './cron.ts';
 import { actionRank, uptimeBoundaries, uptimeStateAt } from './desired-state.ts';
@@ -43,7 +43,7 @@ const horizonsMs = [dayMs, 8 * dayMs, 32 * dayMs, 366 * dayMs, 1500 * dayMs];
 
 /** Firings in `(after, until]`, sorted (see the file comment for ties), at most `limit`. */
 export function upcomingFirings(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   range: FiringRange,
 ): Firing[] {
@@ -61,7 +61,7 @@ export function upcomingFirings(
  * schedule, so taking n firings costs about n cron steps however many schedules fire in the range.
  */
 export function* firingStream(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   after: Date,
   until: Date,
@@ -96,7 +96,7 @@ function comesBefore(a: Firing, b: Firing): boolean {
 
 /** The next `count` firings strictly after `now` (skipped ones included), looking up to 1500 days ahead. */
 export function nextFirings(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   now: Date,
   count: number,
@@ -111,7 +111,7 @@ export function nextFirings(
 }
 
 function* edgeFirings(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   days: readonly Calendar[],
   edge: EdgeSchedule,
   after: Date,
@@ -135,7 +135,7 @@ function* edgeFirings(
 
 /** Changes of the window-driven desired state in `(after, until]`, as deploy/destroy firings. */
 function windowFirings(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   after: Date,
   until: Date,

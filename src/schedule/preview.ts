@@ -7,7 +7,7 @@
  * PREVIEW_SEGMENT_LIMIT segments (the rest left out and flagged), and the work is done as steps
  * (steps.ts) so the API can compute a preview without holding up the event loop.
  */
-import type { Calendar, WorkspaceDefinition } from '../config/config-model.ts';
+import type { Calendar, ScheduledWorkspace } from './schedule-model.ts';
 import type { DesiredState } from './desired-state.ts';
 import type { Firing } from './firings.ts';
 import { firingStream } from './firings.ts';
@@ -78,7 +78,7 @@ export function previewFromProblem(from: Date): string | null {
 }
 
 export function schedulePreview(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   range: PreviewRange,
 ): SchedulePreview {
@@ -87,7 +87,7 @@ export function schedulePreview(
 
 /** schedulePreview as steps (steps.ts): one per firing or segment computed or formatted. */
 export function* schedulePreviewSteps(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   range: PreviewRange,
 ): Steps<SchedulePreview> {

@@ -3,8 +3,8 @@
  * policy) shaped by a few schedule-oriented options, and calendars from a list of dates. Schedule keys
  * follow the config's field names (`deploy_schedule[0]`, `mode_schedules.large[0]`, `uptime[1]`).
  */
-import type { Calendar, EdgeSchedule, UptimeWindow, WorkspaceDefinition } from '../config/config-model.ts';
-import { defaultPolicy } from '../config/config-model.ts';
+import { defaultPolicy, type WorkspaceDefinition } from '../config/config-model.ts';
+import type { Calendar, EdgeSchedule, UptimeWindow } from './schedule-model.ts';
 
 type Schedule = string | readonly string[];
 

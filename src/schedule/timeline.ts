@@ -9,7 +9,7 @@
  * the next (the schedule in force firing again changes nothing, so only the others' next firings are
  * looked up), and limits on segments and on instants examined cut the timeline, marked as truncated.
  */
-import type { Calendar, EdgeSchedule, WorkspaceDefinition } from '../config/config-model.ts';
+import type { Calendar, EdgeSchedule, ScheduledWorkspace } from './schedule-model.ts';
 import { workspaceCalendars } from './calendar-days.ts';
 import type { CronExpression } from './cron.ts';
 import { parseCron } from './cron.ts';
@@ -65,7 +65,7 @@ interface Change {
 }
 
 export function desiredTimeline(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   range: TimelineRange,
   limits: TimelineLimits = defaultTimelineLimits,
@@ -75,7 +75,7 @@ export function desiredTimeline(
 
 /** desiredTimeline as steps (steps.ts): one per instant examined. */
 export function* timelineSteps(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   range: TimelineRange,
   limits: TimelineLimits = defaultTimelineLimits,
@@ -102,7 +102,7 @@ export function* timelineSteps(
 }
 
 function* uptimeChanges(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   range: TimelineRange,
 ): Generator<Change, void, void> {
@@ -122,7 +122,7 @@ interface StateEdge {
 
 /** The state at `from`, then every instant in `(from, until)` where another schedule takes over. */
 function* edgeChanges(
-  definition: WorkspaceDefinition,
+  definition: ScheduledWorkspace,
   calendars: ReadonlyMap<string, Calendar>,
   range: TimelineRange,
 ): Generator<Change, void, void> {
@@ -168,7 +168,7 @@ function* edgeChanges(
 }
 
 /** The deploy, destroy and mode schedules, in schedule order (the order that breaks ties). */
-function stateEdges(definition: WorkspaceDefinition): StateEdge[] {
+function stateEdges(definition: ScheduledWorkspace): StateEdge[] {
   return definition.edges.flatMap((edge) => {
     if (edge.action !== 'deploy' && edge.action !== 'destroy') return [];
     const parsed = parseCron(edge.cron, edge.timezone);

@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest';
-import type { UptimeWindow } from '../config/config-model.ts';
+import type { UptimeWindow } from './schedule-model.ts';
 import { at } from './test-fixtures.ts';
 import { isInsideWindow, weekdaysOf, windowBoundaries, windowOccurrence } from './windows.ts';
 

@@ -14,7 +14,7 @@
  * keeps membership consistent with boundaries that fire once, instead of reopening or reclosing a window
  * for the repeated hour.
  */
-import type { UptimeWindow } from '../config/config-model.ts';
+import type { UptimeWindow } from './schedule-model.ts';
 import { addDays, weekdayOfDate } from './calendar-days.ts';
 import { parseCron } from './cron.ts';
 import { fromWallClock, localDate } from './zoned-time.ts';

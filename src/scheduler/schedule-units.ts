@@ -2,7 +2,8 @@
  * A unit is what the scheduler evaluates on its own, with its own checkpoint: a workspace (its edges,
  * windows and job schedules) or a standalone job.
  */
-import type { Calendar, JobDefinition, WorkspaceDefinition } from '../config/config-model.ts';
+import type { JobDefinition, WorkspaceDefinition } from '../config/config-model.ts';
+import type { Calendar } from '../schedule/schedule-model.ts';
 import { defaultPolicy } from '../config/config-model.ts';
 import type { EffectiveConfig } from '../config/effective-config.ts';
 import { standaloneScope } from '../config/names.ts';

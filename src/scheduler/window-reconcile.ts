@@ -5,7 +5,8 @@
  * deploy, a failed deploy whose retries ran out — is respected, except that `enforce: true` takes a manual
  * deploy outside the windows down.
  */
-import type { Calendar, WorkspaceDefinition } from '../config/config-model.ts';
+import type { WorkspaceDefinition } from '../config/config-model.ts';
+import type { Calendar } from '../schedule/schedule-model.ts';
 import { desiredStateAt } from '../schedule/desired-state.ts';
 import type { Observed } from './observed.ts';
 

@@ -4,11 +4,7 @@
  * agree on whichever key was written first.
  */
 import { readFile, writeFile } from 'node:fs/promises';
-
-/** Owner read/write only: what every file Tide writes into the data directory gets. */
-export const PRIVATE_FILE_MODE = 0o600;
-/** Owner only: the data directory and every directory Tide makes in it. */
-export const PRIVATE_DIR_MODE = 0o700;
+import { PRIVATE_FILE_MODE } from '../files/file-modes.ts';
 
 /** The file's text, trimmed, or null when it does not exist. */
 export async function readSecretFile(file: string): Promise<string | null> {

@@ -4,7 +4,7 @@ import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { TideError } from '../errors/tide-error.ts';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../secrets/secret-file.ts';
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../files/file-modes.ts';
 import type { DialectName } from './dialect.ts';
 import type { Database } from './schema.ts';
 import { TideSqliteDialect } from './sqlite-dialect.ts';

@@ -1,6 +1,4 @@
 import type { Generated, Kysely } from 'kysely';
-import type { RunAction, RunState, RunTrigger } from '../run/run-state.ts';
-import type { WorkspaceObservedStatus } from '../workspace/workspace-state.ts';
 
 /*
  * Row types as the database holds them, shared by both dialects:
@@ -13,8 +11,39 @@ import type { WorkspaceObservedStatus } from '../workspace/workspace-state.ts';
 export type Instant = string;
 export type IntBool = 0 | 1;
 
-// Defined beside the workspace state machine; re-exported here with the other column value lists.
-export { workspaceObservedStatuses, type WorkspaceObservedStatus } from '../workspace/workspace-state.ts';
+/*
+ * The closed sets of values the enum columns hold. The store owns them so it imports no domain module;
+ * the run and workspace state machines (src/run/run-state.ts, src/workspace/workspace-state.ts) are built
+ * on these lists and export them under the same names.
+ */
+
+export const workspaceObservedStatuses = [
+  'destroyed',
+  'deploying',
+  'deployed',
+  'destroying',
+  'deploy_failed',
+  'destroy_failed',
+] as const;
+export type WorkspaceObservedStatus = (typeof workspaceObservedStatuses)[number];
+
+export const runStates = ['queued', 'running', 'succeeded', 'failed', 'canceled', 'timed_out'] as const;
+export type RunState = (typeof runStates)[number];
+
+export const runActions = ['deploy', 'destroy', 'plan', 'job', 'mode'] as const;
+export type RunAction = (typeof runActions)[number];
+
+export const runTriggers = [
+  'schedule',
+  'window',
+  'manual',
+  'api',
+  'dependency',
+  'retry',
+  'ttl',
+  'event',
+] as const;
+export type RunTrigger = (typeof runTriggers)[number];
 
 export const firingOutcomes = ['fired', 'skipped', 'missed', 'superseded'] as const;
 export type FiringOutcome = (typeof firingOutcomes)[number];

@@ -6,7 +6,6 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log/logger.ts';
-import type { TideMetrics } from '../observability/metrics.ts';
 import type { Subsystem } from './subsystem.ts';
 import { realTimers, sleep, type Timers } from './timers.ts';
 
@@ -24,11 +23,22 @@ export interface SubsystemHealth {
   readonly retryInMs: number | null;
 }
 
+type SubsystemLabels = { subsystem: string };
+
+/**
+ * The two series the supervisor keeps (src/observability/metrics.ts defines them), as the narrow shape it
+ * writes, so the supervisor, which observability's collector runs under, does not import observability.
+ */
+export interface SupervisorMetrics {
+  readonly subsystemUp: { set(labels: SubsystemLabels, value: number): void };
+  readonly subsystemRestartsTotal: { inc(labels: SubsystemLabels, value?: number): void };
+}
+
 export interface SupervisorOptions {
   readonly logger: Logger;
   /** The backoff's sleeps. Default: the real setTimeout. */
   readonly timers?: Timers;
-  readonly metrics?: Pick<TideMetrics, 'subsystemUp' | 'subsystemRestartsTotal'>;
+  readonly metrics?: SupervisorMetrics;
   /** Backoff after the first failure (default 1 s), doubled at each consecutive one up to maxBackoffMs (30 s). */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;

@@ -1,22 +1,15 @@
 /**
- * The workspace status state machine as data (SPEC §2). A leaf module: it imports nothing, so the store's
- * row types, the API schemas and the scheduler can depend on it.
+ * The workspace status state machine as data (SPEC §2). Its statuses are the store's column values
+ * (src/store/schema.ts, a module with no runtime imports), so the store's row types need nothing from here.
  *
  * A status says what the infrastructure is known to be, not how the last run ended (the run says that):
  * `deploy_failed` / `destroy_failed` mean the change stopped after it may have touched resources, so they
  * may be partly there. A run stopped before its apply began changed nothing, so the workspace goes back to
  * the status it had when the run started.
  */
+import type { WorkspaceObservedStatus } from '../store/schema.ts';
 
-export const workspaceObservedStatuses = [
-  'destroyed',
-  'deploying',
-  'deployed',
-  'destroying',
-  'deploy_failed',
-  'destroy_failed',
-] as const;
-export type WorkspaceObservedStatus = (typeof workspaceObservedStatuses)[number];
+export { workspaceObservedStatuses, type WorkspaceObservedStatus } from '../store/schema.ts';
 
 /**
  * What happens to a workspace. A deploy (or mode) run or a destroy run starts; it then ends one of three

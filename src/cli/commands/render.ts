@@ -1,6 +1,6 @@
 /** Text views of workspaces and runs for the `workspace` and `run` commands (`--json` skips these). */
 import type { RunView } from '../../run/run-view.ts';
-import type { WorkspaceView } from '../../workspace/workspace-view.ts';
+import type { WorkspaceView } from '../../workspace-service/workspace-view.ts';
 import { formatDuration, formatFields, formatTable, formatWhen } from '../format.ts';
 
 export function workspaceTable(workspaces: readonly WorkspaceView[], now: Date): string {

@@ -7,7 +7,7 @@ import type { Command } from 'commander';
 import { TideError } from '../../errors/tide-error.ts';
 import type { RunView } from '../../run/run-view.ts';
 import { systemClock } from '../../time/clock.ts';
-import type { WorkspaceView } from '../../workspace/workspace-view.ts';
+import type { WorkspaceView } from '../../workspace-service/workspace-view.ts';
 import { clientFor } from '../api-client.ts';
 import { printJson, type CliContext, type CliInput } from '../output.ts';
 import { Progress } from '../progress.ts';

@@ -8,7 +8,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dataDirLayout } from '../../engine/workdir.ts';
 import { TideError } from '../../errors/tide-error.ts';
-import { PRIVATE_DIR_MODE } from '../../secrets/secret-file.ts';
+import { PRIVATE_DIR_MODE } from '../../files/file-modes.ts';
 import type { RunDefinition, RunStep, StepContext } from './step-context.ts';
 
 export const JOB_SCRIPT_FILE = 'job-script';

@@ -15,7 +15,7 @@ import { DEFAULT_GRACE_MS } from '../../engine/process-group.ts';
 import { runEnvironment } from '../../engine/run-environment.ts';
 import { dataDirLayout } from '../../engine/workdir.ts';
 import { TideError } from '../../errors/tide-error.ts';
-import type { EventHub } from '../../events/event-hub.ts';
+import type { RunEventBus } from '../run-events.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Db } from '../../store/schema.ts';
 import type { Clock } from '../../time/clock.ts';
@@ -33,7 +33,7 @@ import { changeAtEnd, changeAtStart, INFRASTRUCTURE_STEPS } from './workspace-ou
 
 export interface ExecutorContext {
   readonly db: Db;
-  readonly hub: EventHub;
+  readonly hub: RunEventBus;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Holds `runs/`, `state/` and `plugin-cache/`. */

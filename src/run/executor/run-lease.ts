@@ -8,7 +8,7 @@
  * in readiness and is retried within a heartbeat; if the database stays away, the lease runs out and the
  * reaper takes over.
  */
-import type { EventHub } from '../../events/event-hub.ts';
+import type { RunEventBus } from '../run-events.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Db } from '../../store/schema.ts';
 import { periodic, type Subsystem } from '../../supervisor/subsystem.ts';
@@ -87,7 +87,7 @@ export class LeaseKeeper implements Subsystem {
 }
 
 export interface LeaseWatchOptions extends LeaseKeeperOptions {
-  readonly hub: EventHub;
+  readonly hub: RunEventBus;
   readonly stop: (reason: StopReason) => void;
   /** The runner's keeper. Without one (the executor used on its own), the run gets a keeper of its own. */
   readonly leases?: LeaseKeeper;

@@ -3,7 +3,7 @@
  * per line would make a chatty engine slow the database down; batching bounds the writes while a follower
  * still sees output within a quarter of a second. Every line is masked before it is buffered.
  */
-import type { EventHub } from '../../events/event-hub.ts';
+import type { RunEventBus } from '../run-events.ts';
 import { createSecretMasker, type Masker } from '../../engine/secret-mask.ts';
 import type { Db, LogStream } from '../../store/schema.ts';
 import type { Clock } from '../../time/clock.ts';
@@ -11,7 +11,7 @@ import { appendLogChunk } from '../run-log.repo.ts';
 
 export interface RunLogSinkOptions {
   readonly db: Db;
-  readonly hub: EventHub;
+  readonly hub: RunEventBus;
   readonly clock: Clock;
   readonly runId: string;
   readonly workspace: string;

@@ -5,7 +5,8 @@
  */
 import type { JobDefinition, LocalTemplate, WorkspaceDefinition } from '../../config/config-model.ts';
 import type { Engine } from '../../engine/engine.ts';
-import type { PlanSummary, Run } from '../run.ts';
+import type { PlanSummary } from '../../engine/plan-summary.ts';
+import type { Run } from '../run.ts';
 
 /** Everything a run needs, resolved from the configuration before the first step. */
 export interface RunDefinition {

@@ -11,7 +11,7 @@ import {
   type JobDefinition,
   type WorkspaceDefinition,
 } from '../../config/config-model.ts';
-import type { EventHub } from '../../events/event-hub.ts';
+import type { RunEventBus } from '../run-events.ts';
 import { STANDALONE_WORKSPACE, type Run } from '../run.ts';
 
 export const silentLogger = pino({ level: 'silent' });
@@ -81,7 +81,7 @@ export function jobDefinition(overrides: Partial<JobDefinition> & { name: string
 
 /** Resolves with the first `run.updated` event matching `predicate`; rejects after `timeoutMs` (default 20 s). */
 export function nextRunUpdate(
-  hub: EventHub,
+  hub: RunEventBus,
   predicate: (run: Run) => boolean,
   timeoutMs = 20_000,
 ): Promise<Run> {

@@ -3,7 +3,8 @@
  * Runs are created through RunService (so the worker and live followers hear about them); the rules a
  * request must pass (config valid, mode known, destroy not protected) are checked here, before any write.
  */
-import type { Calendar, WorkspaceDefinition } from '../config/config-model.ts';
+import type { WorkspaceDefinition } from '../config/config-model.ts';
+import type { Calendar } from '../schedule/schedule-model.ts';
 import type { Effective, EffectiveConfig } from '../config/effective-config.ts';
 import { TideError } from '../errors/tide-error.ts';
 import type { EventHub } from '../events/event-hub.ts';
@@ -16,7 +17,11 @@ import { runStepsInSlices } from '../schedule/steps.ts';
 import { decodeCursor, encodeCursor, type Page } from '../store/page.ts';
 import type { Db, WorkspaceObservedStatus } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';
-import { getWorkspaceStatus, listWorkspaceStatuses, upsertWorkspaceStatus } from './workspace-status.repo.ts';
+import {
+  getWorkspaceStatus,
+  listWorkspaceStatuses,
+  upsertWorkspaceStatus,
+} from '../workspace/workspace-status.repo.ts';
 import { isEnabled, workspaceView, type WorkspaceView } from './workspace-view.ts';
 
 export interface WorkspaceServiceDeps {

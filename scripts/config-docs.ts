@@ -3,9 +3,9 @@
  * tables of docs/configuration.md. `npm run generate` writes them; a test fails when they are stale.
  */
 import { z } from 'zod';
-import { envVariables, renderEnvSample } from '../env/env.schema.ts';
-import { standaloneJobSchema } from './job-config.schema.ts';
-import { workspaceConfigSchema } from './workspace-config.schema.ts';
+import { envVariables, renderEnvSample } from '../src/env/env.schema.ts';
+import { standaloneJobSchema } from '../src/config/job-config.schema.ts';
+import { workspaceConfigSchema } from '../src/config/workspace-config.schema.ts';
 
 type JsonSchema = {
   type?: string | string[];

@@ -2,13 +2,14 @@
  * A workspace as the API shows it (SPEC §6): its configuration merged with what Tide observed and the
  * runs it has. Pure: every input is passed in, so the representation is testable without a database.
  */
-import type { Calendar, WorkspaceDefinition } from '../config/config-model.ts';
+import type { WorkspaceDefinition } from '../config/config-model.ts';
+import type { Calendar } from '../schedule/schedule-model.ts';
 import type { Effective } from '../config/effective-config.ts';
 import { nextFirings } from '../schedule/firings.ts';
 import { toRunView, type RunView } from '../run/run-view.ts';
 import type { Run } from '../run/run.ts';
 import type { WorkspaceObservedStatus } from '../store/schema.ts';
-import type { WorkspaceStatus } from './workspace-status.repo.ts';
+import type { WorkspaceStatus } from '../workspace/workspace-status.repo.ts';
 
 /** How many upcoming firings a workspace representation lists. */
 export const NEXT_FIRINGS_SHOWN = 5;

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIXTURE_NOW, fixtureConfigDir, loadEffectiveConfig } from '../../test/helpers/api-fixture.ts';
 import type { EffectiveConfig } from '../config/effective-config.ts';
 import type { Run } from '../run/run.ts';
-import type { WorkspaceStatus } from './workspace-status.repo.ts';
+import type { WorkspaceStatus } from '../workspace/workspace-status.repo.ts';
 import { currentRun, workspaceView, type WorkspaceViewInput } from './workspace-view.ts';
 
 let config: EffectiveConfig;
