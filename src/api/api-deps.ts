@@ -36,7 +36,7 @@ export interface ApiDeps {
   readonly clock: Clock;
   /** The configuration in force now; called per request, so hot reloads show up at once. */
   config(): EffectiveConfig;
-  readonly runs: Pick<RunService, 'enqueue' | 'cancel'>;
+  readonly runs: Pick<RunService, 'enqueue' | 'cancel' | 'find' | 'get' | 'list' | 'logChunks' | 'logPage'>;
   readiness(): Promise<Readiness>;
   readonly logger: Logger;
   /** Where every mutation is recorded (src/audit/audit-log.ts in production). */

@@ -13,8 +13,7 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import type { LogLinesEvent } from '../run/run-events.ts';
-import { readLogChunks, type LogChunk } from '../run/run-log.repo.ts';
-import { getRun } from '../run/run.repo.ts';
+import type { LogChunk } from '../run/run-log.repo.ts';
 import { isDone } from '../run/run-state.ts';
 import type { Run } from '../run/run.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -35,7 +34,7 @@ export function toLogChunkView(chunk: LogChunk): LogChunkView {
   return { seq: chunk.seq, stream: chunk.stream, created_at: chunk.created_at, content: chunk.content };
 }
 
-export type LogStreamDeps = Pick<ApiDeps, 'db' | 'hub' | 'clock' | 'logger'>;
+export type LogStreamDeps = Pick<ApiDeps, 'runs' | 'hub' | 'clock' | 'logger'>;
 
 /** The run's log as a readable stream; destroy it to stop (it then stops listening to the hub). */
 export function streamRunLog(
@@ -71,7 +70,7 @@ class LogFollower {
     await this.#drainStored();
     if (!this.options.follow) return this.#finish();
     // Read after subscribing: a run that finished before this point sent its last event to nobody.
-    const current = await getRun(this.deps.db, this.runId);
+    const current = await this.deps.runs.find(this.runId);
     if (!current || isDone(current.state)) {
       await this.#drainStored();
       this.#finish();
@@ -107,7 +106,7 @@ class LogFollower {
 
   async #drainStored(): Promise<void> {
     for (;;) {
-      const chunks = await readLogChunks(this.deps.db, this.runId, {
+      const chunks = await this.deps.runs.logChunks(this.runId, {
         afterSeq: this.#lastSeq,
         limit: READ_BATCH,
       });

@@ -3,14 +3,9 @@ import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { assertWorkspaceAccess, principalOf, scopeOf } from '../auth/auth.plugin.ts';
 import { globToLike } from '../auth/workspace-scope.ts';
-import { TideError } from '../errors/tide-error.ts';
 import { EXPENSIVE_READ_RATE_LIMIT } from '../http/rate-limit.plugin.ts';
-import { readLogChunks } from '../run/run-log.repo.ts';
-import { getRun, listRuns } from '../run/run.repo.ts';
 import { toRunView } from '../run/run-view.ts';
 import type { Run } from '../run/run.ts';
-import { decodeCursor, toPage } from '../store/page.ts';
-import type { Db } from '../store/schema.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { emptyBody, logQuery, parseRequest, runListQuery, runParams } from './api-schemas.ts';
 import { streamRunLog, toLogChunkView, type StreamFormat } from './log-stream.ts';
@@ -21,15 +16,9 @@ function runId(request: FastifyRequest): string {
   return parseRequest(runParams, request.params, 'params').id;
 }
 
-async function requireRun(db: Db, id: string): Promise<Run> {
-  const run = await getRun(db, id);
-  if (!run) throw new TideError('not_found', `run ${id} does not exist`, { details: { run_id: id } });
-  return run;
-}
-
 /** The run named in the path, if the caller may see its workspace (403 otherwise, 404 if there is none). */
-async function requireVisibleRun(db: Db, request: FastifyRequest): Promise<Run> {
-  const run = await requireRun(db, runId(request));
+async function requireVisibleRun(runs: ApiDeps['runs'], request: FastifyRequest): Promise<Run> {
+  const run = await runs.get(runId(request));
   assertWorkspaceAccess(request, run.workspace);
   return run;
 }
@@ -50,13 +39,13 @@ export const runRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { de
     const query = parseRequest(runListQuery, request.query, 'query');
     const scope = scopeOf(request);
     const workspaceLike = scope.sets.map((set) => set.map(globToLike));
-    const page = await listRuns(deps.db, { ...query, workspaceLike, cursor: query.cursor ?? null });
+    const page = await deps.runs.list({ ...query, workspaceLike, cursor: query.cursor ?? null });
     return { items: page.items.map(toRunView), next_cursor: page.next_cursor };
   });
 
   const getConfig = routeConfig({ permission: 'read', summary: 'One run', schemas: { params: runParams } });
   app.get('/runs/:id', { config: getConfig }, async (request) =>
-    toRunView(await requireVisibleRun(deps.db, request)),
+    toRunView(await requireVisibleRun(deps.runs, request)),
   );
 
   // 202: a running run is only asked to stop; the runner finishes the job and records `canceled`.
@@ -73,7 +62,7 @@ export const runRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { de
       { action: 'run.cancel', target: `run:${id}` },
       async () => {
         parseRequest(emptyBody, request.body, 'body');
-        await requireVisibleRun(deps.db, request);
+        await requireVisibleRun(deps.runs, request);
         return deps.runs.cancel(id, principalOf(request).name);
       },
     );
@@ -90,9 +79,12 @@ export const runRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { de
   app.get('/runs/:id/logs', { config: logsConfig }, async (request, reply) => {
     const id = runId(request);
     const query = parseRequest(logQuery, request.query, 'query');
-    await requireVisibleRun(deps.db, request);
+    await requireVisibleRun(deps.runs, request);
     const format = query.format ?? (query.follow ? 'text' : 'json');
-    if (format === 'json') return logPage(deps.db, id, query.limit, query.cursor);
+    if (format === 'json') {
+      const page = await deps.runs.logPage(id, query.limit, query.cursor);
+      return { items: page.items.map(toLogChunkView), next_cursor: page.next_cursor };
+    }
     const stream = streamRunLog(deps, id, { format, follow: query.follow });
     openStreams.add(stream);
     stream.once('close', () => openStreams.delete(stream));
@@ -124,22 +116,4 @@ function sendStream(reply: FastifyReply, stream: Readable, format: StreamFormat)
   stream.once('close', () => {
     if (!response.writableEnded && !response.destroyed) response.end();
   });
-}
-
-/** One page of stored chunks in seq order; the cursor is bound to the run it came from. */
-async function logPage(db: Db, id: string, limit: number, cursor: string | undefined) {
-  let afterSeq = 0;
-  if (cursor !== undefined) {
-    const [cursorRun, seq] = decodeCursor(cursor, 'number');
-    if (cursorRun !== id) {
-      throw new TideError(
-        'invalid_argument',
-        'the cursor belongs to another run; pass next_cursor from this run',
-      );
-    }
-    afterSeq = seq;
-  }
-  const chunks = await readLogChunks(db, id, { afterSeq, limit: limit + 1 });
-  const page = toPage(chunks, limit, (chunk) => [id, chunk.seq]);
-  return { items: page.items.map(toLogChunkView), next_cursor: page.next_cursor };
 }

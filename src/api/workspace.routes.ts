@@ -6,7 +6,6 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { principalOf, scopeOf } from '../auth/auth.plugin.ts';
 import { EXPENSIVE_READ_RATE_LIMIT } from '../http/rate-limit.plugin.ts';
 import { toRunView } from '../run/run-view.ts';
-import { listFirings } from '../schedule/firing.repo.ts';
 import { WorkspaceService, type RunRequestAction } from '../workspace-service/workspace.service.ts';
 import type { ApiDeps } from './api-deps.ts';
 import {
@@ -131,7 +130,6 @@ export const workspaceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app
   app.get('/workspaces/:name/firings', { config: firingsConfig }, async (request) => {
     const name = workspaceName(request);
     const query = parseRequest(pageQuery, request.query, 'query');
-    workspaces.assertKnown(name);
-    return listFirings(deps.db, { workspace: name, limit: query.limit, cursor: query.cursor ?? null });
+    return workspaces.firings(name, { limit: query.limit, cursor: query.cursor ?? null });
   });
 };

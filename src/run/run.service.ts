@@ -1,14 +1,16 @@
 /**
- * Creating and cancelling runs: the one place the API, the CLI and the scheduler go through, so every
- * new or cancelled run is announced on the event hub (which also wakes the worker).
+ * Creating, cancelling and reading runs: the one place the API, the CLI and the scheduler go through, so
+ * every new or cancelled run is announced on the event hub (which also wakes the worker).
  */
 import { randomUUID } from 'node:crypto';
 import { TideError } from '../errors/tide-error.ts';
 import type { RunEventBus } from './run-events.ts';
 import type { Db } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';
+import { decodeCursor, toPage, type Page } from '../store/page.ts';
 import { requestCancel } from './run-cancel.repo.ts';
-import { getRun, insertRun, updateRunState } from './run.repo.ts';
+import { readLogChunks, type LogChunk, type ReadLogQuery } from './run-log.repo.ts';
+import { getRun, insertRun, listRuns, updateRunState, type ListRunsQuery } from './run.repo.ts';
 import type { RunAction, RunTrigger } from './run-state.ts';
 import type { Run } from './run.ts';
 
@@ -93,5 +95,44 @@ export class RunService {
       });
     hub.emit('run.updated', updated);
     return updated;
+  }
+
+  /** The run, or null when there is none. */
+  find(id: string): Promise<Run | null> {
+    return getRun(this.#deps.db, id);
+  }
+
+  /** The run; `not_found` when there is none. */
+  async get(id: string): Promise<Run> {
+    const run = await getRun(this.#deps.db, id);
+    if (!run) throw new TideError('not_found', `run ${id} does not exist`, { details: { run_id: id } });
+    return run;
+  }
+
+  /** Newest first, filtered and paged (ListRunsQuery). */
+  list(query: ListRunsQuery): Promise<Page<Run>> {
+    return listRuns(this.#deps.db, query);
+  }
+
+  /** Stored log chunks in seq order, after `afterSeq`. */
+  logChunks(id: string, query: ReadLogQuery): Promise<LogChunk[]> {
+    return readLogChunks(this.#deps.db, id, query);
+  }
+
+  /** One page of stored log chunks in seq order; the cursor is bound to the run it came from. */
+  async logPage(id: string, limit: number, cursor: string | undefined): Promise<Page<LogChunk>> {
+    let afterSeq = 0;
+    if (cursor !== undefined) {
+      const [cursorRun, seq] = decodeCursor(cursor, 'number');
+      if (cursorRun !== id) {
+        throw new TideError(
+          'invalid_argument',
+          'the cursor belongs to another run; pass next_cursor from this run',
+        );
+      }
+      afterSeq = seq;
+    }
+    const chunks = await readLogChunks(this.#deps.db, id, { afterSeq, limit: limit + 1 });
+    return toPage(chunks, limit, (chunk) => [id, chunk.seq]);
   }
 }

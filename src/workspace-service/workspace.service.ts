@@ -12,6 +12,7 @@ import { listRuns } from '../run/run.repo.ts';
 import type { RunService } from '../run/run.service.ts';
 import type { Run } from '../run/run.ts';
 import { isActive, runStates } from '../run/run-state.ts';
+import { listFirings, type Firing } from '../schedule/firing.repo.ts';
 import { schedulePreviewSteps, type SchedulePreview } from '../schedule/preview.ts';
 import { runStepsInSlices } from '../schedule/steps.ts';
 import { decodeCursor, encodeCursor, type Page } from '../store/page.ts';
@@ -145,6 +146,12 @@ export class WorkspaceService {
         days: range.days,
       }),
     );
+  }
+
+  /** The workspace's firing ledger, newest first; not_found unless the configuration knows the workspace. */
+  async firings(name: string, page: { limit?: number; cursor?: string | null }): Promise<Page<Firing>> {
+    this.assertKnown(name);
+    return listFirings(this.#deps.db, { workspace: name, ...page });
   }
 
   /** Throws not_found unless the configuration knows the workspace (valid or not). */
