@@ -43,7 +43,7 @@ export interface ApiDeps {
   readonly audit: AuditRecorder;
   /**
    * Signing key, token lifetimes, lockout policy, trusted origins (src/auth/auth-settings.ts): every
-   * route but health, metrics, login and refresh requires credentials (src/auth/auth.plugin.ts).
+   * route but health, metrics, login and refresh requires credentials (src/http/auth.plugin.ts).
    */
   readonly auth: AuthSettings;
   /** Counts requests against the limits of src/http/rate-limit.plugin.ts; absent = no rate limits. */

@@ -5,12 +5,12 @@
  */
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
-import { authPlugin } from '../auth/auth.plugin.ts';
+import { authPlugin } from '../http/auth.plugin.ts';
 import type { AuthDeps } from '../auth/auth-settings.ts';
 import { tideVersion } from '../version/version.ts';
 import { rateLimitPlugin } from '../http/rate-limit.plugin.ts';
-import { trustProxyOption } from '../http/trust-proxy.ts';
-import { observeHttp, REQUEST_ID_LOG_LABEL, requestIdOf } from '../observability/http-observability.ts';
+import { trustProxyOption } from '../auth/trust-proxy.ts';
+import { observeHttp, REQUEST_ID_LOG_LABEL, requestIdOf } from '../http/http-observability.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { auditRoutes } from './audit.routes.ts';
 import { authRoutes } from './auth.routes.ts';
@@ -58,7 +58,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   // Before the routes, so its hooks cover them. Per-IP limits run in onRequest, ahead of authentication;
   // per-principal ones in preHandler, after the auth plugin's onRequest has set the principal.
   if (deps.rateLimiter) void app.register(rateLimitPlugin, { limiter: deps.rateLimiter, clock: deps.clock });
-  // Before the routes: every route's permission is enforced by its hooks (src/auth/auth.plugin.ts).
+  // Before the routes: every route's permission is enforced by its hooks (src/http/auth.plugin.ts).
   void app.register(authPlugin, { db: deps.db, clock: deps.clock, audit: deps.audit, settings: deps.auth });
   void app.register(healthRoutes, { prefix: '/api/health', deps });
   if (deps.metrics) void app.register(metricsRoutes, { metrics: deps.metrics });

@@ -4,7 +4,7 @@
  * browser session's cookies and answer with the CSRF token only (session-cookies.ts).
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { actingOf, principalOf, requestContextOf } from '../auth/auth.plugin.ts';
+import { actingOf, principalOf, requestContextOf } from '../http/auth.plugin.ts';
 import { unauthenticated } from '../auth/auth-errors.ts';
 import type { AuthDeps } from '../auth/auth-settings.ts';
 import { changePasswordBody, loginBody, loginQuery, logoutBody, refreshBody } from '../auth/auth.schemas.ts';
@@ -15,7 +15,7 @@ import {
   originTrusted,
   REFRESH_COOKIE,
   setSessionCookies,
-} from '../auth/session-cookies.ts';
+} from '../http/session-cookies.ts';
 import { SessionService, type TokenPair } from '../auth/session.service.ts';
 import { UserService } from '../auth/user.service.ts';
 import { TideError } from '../errors/tide-error.ts';

@@ -11,14 +11,14 @@
  *
  * Browsers send cookies with a WebSocket upgrade whatever page opens it, and WebSockets are not bound by
  * CORS; so a cookie-authenticated upgrade must come from a trusted Origin, the check the CSRF guard does
- * for unsafe requests (src/auth/session-cookies.ts).
+ * for unsafe requests (src/http/session-cookies.ts).
  */
 import type { WebsocketPluginOptions } from '@fastify/websocket';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { credentialOf, principalOf } from '../auth/auth.plugin.ts';
+import { credentialOf, principalOf } from '../http/auth.plugin.ts';
 import type { AuthSettings } from '../auth/auth-settings.ts';
 import { resolvePrincipal, type Principal } from '../auth/principal.ts';
-import { originTrusted } from '../auth/session-cookies.ts';
+import { originTrusted } from '../http/session-cookies.ts';
 import { TideError } from '../errors/tide-error.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { CloseCode, DEFAULT_EVENT_STREAM_LIMITS, EventSocket } from './event-socket.ts';

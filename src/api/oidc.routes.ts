@@ -7,17 +7,13 @@
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { requestContextOf } from '../auth/auth.plugin.ts';
+import { requestContextOf } from '../http/auth.plugin.ts';
 import type { AuthDeps } from '../auth/auth-settings.ts';
-import {
-  ATTEMPT_COOKIE,
-  clearAttemptCookie,
-  safeReturnTo,
-  setAttemptCookie,
-} from '../auth/oidc/login-attempt.ts';
+import { safeReturnTo } from '../auth/oidc/login-attempt.ts';
 import { OidcLoginService } from '../auth/oidc/oidc-login.service.ts';
 import { OIDC_CALLBACK_PATH, type OidcSettings } from '../auth/oidc/oidc-settings.ts';
-import { setSessionCookies } from '../auth/session-cookies.ts';
+import { ATTEMPT_COOKIE, clearAttemptCookie, setAttemptCookie } from '../http/oidc-attempt-cookie.ts';
+import { setSessionCookies } from '../http/session-cookies.ts';
 import { SessionService } from '../auth/session.service.ts';
 import { TideError } from '../errors/tide-error.ts';
 import type { RouteRateLimit } from '../http/rate-limit.plugin.ts';

@@ -1,7 +1,7 @@
 /** `/api/v1/runs…` (SPEC §6): list, read, follow the log, cancel. */
 import type { Readable } from 'node:stream';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { assertWorkspaceAccess, principalOf, scopeOf } from '../auth/auth.plugin.ts';
+import { assertWorkspaceAccess, principalOf, scopeOf } from '../http/auth.plugin.ts';
 import { globToLike } from '../auth/workspace-scope.ts';
 import { EXPENSIVE_READ_RATE_LIMIT } from '../http/rate-limit.plugin.ts';
 import { toRunView } from '../run/run-view.ts';

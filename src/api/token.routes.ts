@@ -5,7 +5,7 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import { ApiTokenService } from '../auth/api-token.service.ts';
-import { actingOf, principalOf } from '../auth/auth.plugin.ts';
+import { actingOf, principalOf } from '../http/auth.plugin.ts';
 import type { AuthDeps } from '../auth/auth-settings.ts';
 import { createTokenBody, tokenParams } from '../auth/auth.schemas.ts';
 import { parseRequest } from './api-schemas.ts';

@@ -1,6 +1,6 @@
 /** `/api/v1/users…` (SPEC §6), admins only: create, list, read, change, reset a password, unlock. */
 import type { FastifyPluginAsync } from 'fastify';
-import { actingOf, principalOf } from '../auth/auth.plugin.ts';
+import { actingOf, principalOf } from '../http/auth.plugin.ts';
 import type { AuthDeps } from '../auth/auth-settings.ts';
 import { createUserBody, resetPasswordBody, updateUserBody, userParams } from '../auth/auth.schemas.ts';
 import { toUserView, type User } from '../auth/user.ts';

@@ -3,7 +3,7 @@
  * a malformed or traversal-looking name is a 400 that never reaches the config or the store.
  */
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { principalOf, scopeOf } from '../auth/auth.plugin.ts';
+import { principalOf, scopeOf } from '../http/auth.plugin.ts';
 import { EXPENSIVE_READ_RATE_LIMIT } from '../http/rate-limit.plugin.ts';
 import { toRunView } from '../run/run-view.ts';
 import { WorkspaceService, type RunRequestAction } from '../workspace-service/workspace.service.ts';

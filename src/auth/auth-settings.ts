@@ -3,7 +3,7 @@
  * generated key file); frozen, passed to buildApp through ApiDeps.
  */
 import type { AuditRecorder } from '../audit/audit-entry.ts';
-import type { TrustProxy } from '../http/trust-proxy.ts';
+import type { TrustProxy } from './trust-proxy.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Db } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';

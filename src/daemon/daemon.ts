@@ -14,7 +14,7 @@ import { authSettings } from '../auth/auth-settings.ts';
 import { bootstrapAdmin } from '../auth/bootstrap-admin.ts';
 import { loadJwtSecret } from '../auth/jwt-secret.ts';
 import type { LockoutPolicy } from '../auth/login-failures.repo.ts';
-import type { TrustProxy } from '../http/trust-proxy.ts';
+import type { TrustProxy } from '../auth/trust-proxy.ts';
 import type { OidcSettings } from '../auth/oidc/oidc-settings.ts';
 import { formatRoleMap } from '../auth/oidc/role-map.ts';
 import { ConfigWatcher } from '../config/config-watcher.ts';
@@ -34,7 +34,7 @@ import { Supervisor } from '../supervisor/supervisor.ts';
 import type { Timers } from '../supervisor/timers.ts';
 import type { Clock } from '../time/clock.ts';
 import { secureDataDir } from './data-dir.ts';
-import { lockDataDir } from './data-dir-lock.ts';
+import { lockDataDir } from '../store/data-dir-lock.ts';
 import { checkReadiness } from './readiness.ts';
 import { checkConfigDirectory, findEngine, listenFailure, OpenedResources } from './startup.ts';
 

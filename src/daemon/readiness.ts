@@ -1,6 +1,6 @@
-import { sql } from 'kysely';
 import type { Readiness, ReadinessCheck } from '../api/api-deps.ts';
 import type { Engine } from '../engine/engine.ts';
+import { pingDatabase } from '../store/database.ts';
 import type { Db } from '../store/schema.ts';
 import type { SubsystemHealth } from '../supervisor/supervisor.ts';
 import { formatDuration } from '../time/duration.ts';
@@ -21,7 +21,7 @@ const databaseTimeoutMs = 2000;
 async function databaseCheck(db: Db): Promise<ReadinessCheck> {
   try {
     await Promise.race([
-      sql`select 1`.execute(db),
+      pingDatabase(db),
       new Promise((_, reject) =>
         setTimeout(
           () => reject(new Error(`no answer within ${databaseTimeoutMs} ms`)),

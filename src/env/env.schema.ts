@@ -4,7 +4,7 @@
  */
 import { z } from 'zod';
 import { isAcceptableIssuer } from '../auth/oidc/oidc-settings.ts';
-import { parseTrustProxy } from '../http/trust-proxy.ts';
+import { parseTrustProxy } from '../auth/trust-proxy.ts';
 import { parseRoleMap } from '../auth/oidc/role-map.ts';
 import { passthroughProblems } from '../engine/run-environment.ts';
 import { isValidTimeZone } from '../schedule/zoned-time.ts';

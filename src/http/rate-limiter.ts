@@ -3,12 +3,10 @@
  * same limit (SPEC §7). A hit is one atomic upsert: no read-then-write race between replicas, and no
  * lock held across statements.
  */
-import { sql } from 'kysely';
-import { toInstant } from '../store/dialect.ts';
 import type { Db } from '../store/schema.ts';
-import { storeCall } from '../store/store-errors.ts';
 import { periodic, type Subsystem } from '../supervisor/subsystem.ts';
 import type { Clock } from '../time/clock.ts';
+import { countRateLimitHit, pruneRateLimits } from './rate-limit.repo.ts';
 
 export interface RateLimitDecision {
   readonly allowed: boolean;
@@ -30,37 +28,18 @@ export class DatabaseRateLimiter implements RateLimiter {
     // Windows are aligned to the epoch, so every replica computes the same window_start for `now`.
     const start = Math.floor(now.getTime() / windowMs) * windowMs;
     const end = start + windowMs;
-    const row = await storeCall('count a rate-limited request', () =>
-      this.db
-        .insertInto('rate_limits')
-        .values({
-          key,
-          window_start: toInstant(new Date(start)),
-          expires_at: toInstant(new Date(end)),
-          count: 1,
-        })
-        .onConflict((conflict) =>
-          conflict
-            .columns(['key', 'window_start'])
-            .doUpdateSet({ count: sql<number>`${sql.ref('rate_limits.count')} + 1` }),
-        )
-        .returning('count')
-        .executeTakeFirstOrThrow(),
-    );
-    const allowed = row.count <= limit;
+    const count = await countRateLimitHit(this.db, key, new Date(start), new Date(end));
+    const allowed = count <= limit;
     return {
       allowed,
-      remaining: Math.max(0, limit - row.count),
+      remaining: Math.max(0, limit - count),
       retryAfterMs: allowed ? 0 : end - now.getTime(),
     };
   }
 
   /** Deletes the counters of windows that have ended; returns how many. */
-  async prune(now: Date): Promise<number> {
-    const result = await storeCall('prune rate-limit windows', () =>
-      this.db.deleteFrom('rate_limits').where('expires_at', '<=', toInstant(now)).executeTakeFirst(),
-    );
-    return Number(result.numDeletedRows);
+  prune(now: Date): Promise<number> {
+    return pruneRateLimits(this.db, now);
   }
 }
 

@@ -1,12 +1,12 @@
 import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { TideError } from '../errors/tide-error.ts';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../files/file-modes.ts';
 import type { DialectName } from './dialect.ts';
-import type { Database } from './schema.ts';
+import type { Database, Db } from './schema.ts';
 import { TideSqliteDialect } from './sqlite-dialect.ts';
 
 export interface Store {
@@ -157,4 +157,9 @@ function messageOf(error: unknown): string {
 function once(fn: () => Promise<void>): () => Promise<void> {
   let closing: Promise<void> | undefined;
   return () => (closing ??= fn());
+}
+
+/** A round trip to the database (`select 1`): what readiness probes ask, with their own timeout. */
+export async function pingDatabase(db: Db): Promise<void> {
+  await sql`select 1`.execute(db);
 }

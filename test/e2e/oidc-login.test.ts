@@ -5,10 +5,10 @@
  */
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { ATTEMPT_COOKIE } from '../../src/auth/oidc/login-attempt.ts';
+import { ATTEMPT_COOKIE } from '../../src/http/oidc-attempt-cookie.ts';
 import { oidcSettings, type OidcSettings } from '../../src/auth/oidc/oidc-settings.ts';
 import { parseRoleMap, type RoleMap } from '../../src/auth/oidc/role-map.ts';
-import { ACCESS_COOKIE, CSRF_COOKIE } from '../../src/auth/session-cookies.ts';
+import { ACCESS_COOKIE, CSRF_COOKIE } from '../../src/http/session-cookies.ts';
 import { getUserByName, updateUser } from '../../src/auth/user.repo.ts';
 import { verifyPassword } from '../../src/auth/password-hash.ts';
 import {

@@ -11,19 +11,15 @@
  * callback URL carried into another browser (login CSRF) finds no matching `state` there.
  *
  * SameSite=Lax, not Strict: the provider sends the browser back with a top-level cross-site GET, on
- * which a Strict cookie would not be sent. Path `/api/v1/auth/oidc`: only these routes ever see it.
+ * which a Strict cookie would not be sent. The cookie itself is set by src/http/oidc-attempt-cookie.ts.
  */
 import { hkdfSync } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { EncryptJWT, errors as joseErrors, jwtDecrypt } from 'jose';
 import { z } from 'zod';
 import { TideError } from '../../errors/tide-error.ts';
-import type { AuthSettings } from '../auth-settings.ts';
 
-export const ATTEMPT_COOKIE = 'tide_oidc';
 /** Ten minutes: time to type a password (and a second factor) at the provider, not to walk away. */
 export const ATTEMPT_TTL_MS = 10 * 60_000;
-const ATTEMPT_COOKIE_PATH = '/api/v1/auth/oidc';
 /** Labels the derived key, so it can never decrypt (or be confused with) anything else. */
 const KEY_INFO = 'tide-oidc-login-attempt-v1';
 
@@ -82,35 +78,6 @@ export async function openAttempt(
     if (error instanceof joseErrors.JWTExpired) return { ok: false, reason: 'state_expired' };
     return { ok: false, reason: 'state_invalid' };
   }
-}
-
-function cookieOptions(request: FastifyRequest, settings: AuthSettings) {
-  return {
-    httpOnly: true,
-    sameSite: 'lax',
-    secure: settings.secureCookies || request.protocol === 'https',
-    path: ATTEMPT_COOKIE_PATH,
-  } as const;
-}
-
-export function setAttemptCookie(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  settings: AuthSettings,
-  sealed: string,
-): void {
-  reply.setCookie(ATTEMPT_COOKIE, sealed, {
-    ...cookieOptions(request, settings),
-    maxAge: ATTEMPT_TTL_MS / 1000,
-  });
-}
-
-export function clearAttemptCookie(
-  request: FastifyRequest,
-  reply: FastifyReply,
-  settings: AuthSettings,
-): void {
-  reply.clearCookie(ATTEMPT_COOKIE, cookieOptions(request, settings));
 }
 
 /**

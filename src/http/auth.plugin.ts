@@ -16,14 +16,14 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastif
 import type { AuditRecorder } from '../audit/audit-entry.ts';
 import type { Db } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';
-import { recordAuthEvent, type RequestContext } from './auth-audit.ts';
-import { forbidden, unauthenticated } from './auth-errors.ts';
-import type { AuthSettings } from './auth-settings.ts';
-import { roleAllows, type Permission, type RoutePermission } from './permissions.ts';
-import { resolvePrincipal, type Principal } from './principal.ts';
+import { recordAuthEvent, type RequestContext } from '../auth/auth-audit.ts';
+import { forbidden, unauthenticated } from '../auth/auth-errors.ts';
+import type { AuthSettings } from '../auth/auth-settings.ts';
+import { roleAllows, type Permission, type RoutePermission } from '../auth/permissions.ts';
+import { resolvePrincipal, type Principal } from '../auth/principal.ts';
 import { ACCESS_COOKIE, csrfTokenValid, isUnsafeMethod, originTrusted } from './session-cookies.ts';
 import { TideError } from '../errors/tide-error.ts';
-import type { WorkspaceScope } from './workspace-scope.ts';
+import type { WorkspaceScope } from '../auth/workspace-scope.ts';
 
 declare module 'fastify' {
   interface FastifyRequest {

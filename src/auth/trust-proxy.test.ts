@@ -9,8 +9,8 @@ import { fixtureAuthSettings } from '../../test/helpers/auth-fixture.ts';
 import { forEachDialect } from '../../test/helpers/databases.ts';
 import type { EffectiveConfig } from '../config/effective-config.ts';
 import { parseEnv } from '../env/env.schema.ts';
-import { AUTH_RATE_LIMIT } from './rate-limit.plugin.ts';
-import { DatabaseRateLimiter } from './rate-limiter.ts';
+import { AUTH_RATE_LIMIT } from '../http/rate-limit.plugin.ts';
+import { DatabaseRateLimiter } from '../http/rate-limiter.ts';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy.ts';
 
 describe('TIDE_TRUST_PROXY', () => {

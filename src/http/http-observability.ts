@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
 import type { FastifyInstance } from 'fastify';
-import type { TideMetrics } from './metrics.ts';
+import type { TideMetrics } from '../observability/metrics.ts';
 
 export const REQUEST_ID_HEADER = 'x-request-id';
 

@@ -7,8 +7,8 @@
  */
 import { createHmac } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthSettings } from './auth-settings.ts';
-import { sameSecret } from './opaque-token.ts';
+import type { AuthSettings } from '../auth/auth-settings.ts';
+import { sameSecret } from '../auth/opaque-token.ts';
 
 export const ACCESS_COOKIE = 'tide_access';
 export const REFRESH_COOKIE = 'tide_refresh';
