@@ -24,6 +24,21 @@ function matches(source: string, iso: string): boolean {
   );
 }
 
+/**
+ * Runs `body` with the process's local zone set to `zone`. Node applies a change of TZ in a process's main
+ * thread (vitest's default forks pool) but not in worker threads, where the zone stays what it was.
+ */
+function withServerZone<T>(zone: string, body: () => T): T {
+  const serverZone = process.env.TZ;
+  process.env.TZ = zone;
+  try {
+    return body();
+  } finally {
+    if (serverZone === undefined) delete process.env.TZ;
+    else process.env.TZ = serverZone;
+  }
+}
+
 function nextFirings(source: string, afterIso: string, count: number, timeZone = 'UTC'): string[] {
   const expression = cron(source, timeZone);
   const firings: string[] = [];
@@ -66,6 +81,22 @@ describe('cron parse validity (§3.2 A)', () => {
   it('explains why an expression is rejected', () => {
     const parsed = parseCron('0 9 * *', 'UTC');
     expect(parsed).toEqual({ ok: false, error: expect.stringContaining('got 4') });
+  });
+
+  it("passes on the library's reason for a bad field, without its prefix, as a clause", () => {
+    expect(parseCron('60 9 * * *', 'UTC')).toEqual({ ok: false, error: 'invalid value for minute: 60' });
+    expect(parseCron('0 9 * * 5-1', 'UTC')).toEqual({
+      ok: false,
+      error: "from value is larger than to value: '5-1'",
+    });
+  });
+
+  it('ignores surrounding whitespace and accepts any run of blanks between fields', () => {
+    const padded = cron('  0 9 * * 1 \n');
+    expect(padded.source).toBe('0 9 * * 1');
+    expect(padded.next(at('2024-06-17T00:00:00Z'))).toEqual(at('2024-06-17T09:00:00Z'));
+    expect(cron('0  9\t* *   *').next(at('2024-06-17T00:00:00Z'))).toEqual(at('2024-06-17T09:00:00Z'));
+    expect(cron(' @daily ').next(at('2024-06-17T09:00:00Z'))).toEqual(at('2024-06-18T00:00:00Z'));
   });
 });
 
@@ -242,6 +273,15 @@ describe('seconds field and macros', () => {
     ]);
     expect(expression.between(at('2024-06-17T09:00:00Z'), at('2024-06-18T09:00:00Z'), 3)).toHaveLength(3);
   });
+
+  it.runIf(withServerZone('Asia/Kolkata', () => new Date(0).getTimezoneOffset()) === -330)(
+    "does not depend on the server's own time zone",
+    () => {
+      expect(
+        withServerZone('Asia/Kolkata', () => nextFirings('0 9 * * *', '2024-06-17T00:00:00Z', 1)),
+      ).toEqual(['2024-06-17T09:00:00.000Z']);
+    },
+  );
 
   it('interprets the expression in its time zone', () => {
     expect(nextFirings('0 9 * * *', '2024-06-17T00:00:00Z', 1, 'Europe/Paris')).toEqual([

@@ -55,7 +55,8 @@ export function parseCron(source: string, timeZone: string): CronParseResult {
   try {
     // legacyMode keeps the standard OR rule between day-of-month and day-of-week. A fixed offset of 0
     // matches like timezone 'UTC' but skips the library's Intl conversions (about 9x faster per step).
-    matcher = new Cron(expanded, { utcOffset: 0, legacyMode: true, paused: true });
+    // Without a callback the library starts no timer: the matcher only answers nextRun.
+    matcher = new Cron(expanded, { utcOffset: 0, legacyMode: true });
   } catch (error) {
     return { ok: false, error: describeLibraryError(error) };
   }
