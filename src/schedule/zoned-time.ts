@@ -40,9 +40,7 @@ export function isValidTimeZone(timeZone: string): boolean {
 /** The local wall-clock time at `instant`, as a floating Date. */
 export function toWallClock(instant: Date, timeZone: string): Date {
   const fields: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(instant)) {
-    if (part.type !== 'literal') fields[part.type] = Number(part.value);
-  }
+  for (const part of formatterFor(timeZone).formatToParts(instant)) fields[part.type] = Number(part.value);
   const ms = instant.getTime();
   const wholeSecond = Math.floor(ms / 1000) * 1000;
   return new Date(
@@ -71,18 +69,16 @@ export function fromWallClock(wall: Date, timeZone: string): Date {
   ]);
   const matches = [...offsets]
     .map((offset) => wallMs - offset)
-    .filter((candidate) => toWallClock(new Date(candidate), timeZone).getTime() === wallMs)
-    .sort((a, b) => a - b);
-  if (matches.length > 0) return new Date(matches[0]!);
+    .filter((candidate) => toWallClock(new Date(candidate), timeZone).getTime() === wallMs);
+  if (matches.length > 0) return new Date(Math.min(...matches));
   return new Date(transitionAfter(wallMs, offsets, timeZone));
 }
 
 /** The wall time falls in a gap: find the transition instant by bisection between the two offsets. */
 function transitionAfter(wallMs: number, offsets: Set<number>, timeZone: string): number {
-  const sorted = [...offsets].sort((a, b) => a - b);
   // Before the transition the offset is the smaller one (clocks go forward), so wall - larger < transition.
-  let low = wallMs - sorted[sorted.length - 1]!;
-  let high = wallMs - sorted[0]!;
+  let low = wallMs - Math.max(...offsets);
+  let high = wallMs - Math.min(...offsets);
   const before = offsetAt(new Date(low), timeZone);
   while (high - low > 1) {
     const mid = Math.floor((low + high) / 2);
