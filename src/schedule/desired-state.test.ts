@@ -1,12 +1,23 @@
 import { describe, it, expect } from 'vitest';
 import { parseCron } from './cron.ts';
-import { desiredStateAt, latestFiringAtOrBefore } from './desired-state.ts';
+import {
+  desiredStateAt,
+  latestFiringAtOrBefore,
+  nextCountedFiring,
+  sameDesiredState,
+} from './desired-state.ts';
 import type { WorkspaceFixtureOptions } from './test-fixtures.ts';
 import { at, calendarFixture, calendarMap, workspaceFixture } from './test-fixtures.ts';
 
 // 2027-03-15 is a Monday; 2024-06-17 too.
 function stateAt(options: WorkspaceFixtureOptions, iso: string, calendars = calendarMap()) {
   return desiredStateAt(workspaceFixture(options), calendars, at(iso));
+}
+
+function cron(source: string, timeZone = 'UTC') {
+  const parsed = parseCron(source, timeZone);
+  if (!parsed.ok) throw new Error(parsed.error);
+  return parsed.cron;
 }
 
 describe('edge workspaces: the latest firing wins', () => {
@@ -35,6 +46,16 @@ describe('edge workspaces: the latest firing wins', () => {
 
   it('counts a firing at exactly the instant', () => {
     expect(stateAt(office, '2027-03-15T19:00:00Z')).toMatchObject({ state: 'down' });
+  });
+
+  it('names the mode in the reason of a mode schedule’s deploy', () => {
+    expect(stateAt(office, '2027-03-17T13:00:00Z')).toEqual({
+      state: 'up',
+      mode: 'large',
+      reason: 'last firing: mode_schedules.large[0] (deploy in mode large)',
+      since: at('2027-03-17T12:00:00Z'),
+      source_key: 'mode_schedules.large[0]',
+    });
   });
 
   it('switches to the mode of a mode schedule, and back to the default at the next plain deploy', () => {
@@ -73,6 +94,14 @@ describe('edge workspaces: the latest firing wins', () => {
     });
   });
 
+  it('skips a schedule that is not a clock time and follows the others', () => {
+    expect(stateAt({ deploy: ['@reboot', '0 9 * * *'] }, '2027-03-15T10:00:00Z')).toMatchObject({
+      state: 'up',
+      since: at('2027-03-15T09:00:00Z'),
+      source_key: 'deploy_schedule[1]',
+    });
+  });
+
   it('interprets the schedules in the workspace’s zone', () => {
     const paris = { ...office, timezone: 'Europe/Paris' };
     expect(stateAt(paris, '2027-03-15T08:30:00Z')).toMatchObject({
@@ -90,6 +119,22 @@ describe('edge workspaces and calendars', () => {
     expect(stateAt(daily, '2027-03-16T10:00:00Z', holidays)).toMatchObject({
       state: 'down',
       since: at('2027-03-15T19:00:00Z'),
+    });
+  });
+
+  it('counts a destroy that falls on a calendar day', () => {
+    const daily = { deploy: '0 9 * * *', destroy: '0 19 * * *', calendars: ['holidays'] };
+    expect(stateAt(daily, '2027-03-16T20:00:00Z', holidays)).toMatchObject({
+      state: 'down',
+      since: at('2027-03-16T19:00:00Z'),
+    });
+  });
+
+  it('skips a deploy at the very midnight a calendar day begins', () => {
+    const midnight = { deploy: '0 0 * * *', calendars: ['holidays'] };
+    expect(stateAt(midnight, '2027-03-17T10:00:00Z', holidays)).toMatchObject({
+      state: 'up',
+      since: at('2027-03-15T00:00:00Z'),
     });
   });
 
@@ -216,12 +261,98 @@ describe('uptime workspaces', () => {
     });
   });
 
+  it('closes a window that spans midnight when a calendar day begins, naming an unnamed day by its date', () => {
+    const overnight = { uptime: [{ from: '20:00', to: '04:00' }], calendars: ['holidays'] };
+    const days = calendarMap(calendarFixture('holidays', ['2027-03-18']));
+    expect(stateAt(overnight, '2027-03-17T23:00:00Z', days)).toMatchObject({ state: 'up' });
+    expect(stateAt(overnight, '2027-03-18T01:00:00Z', days)).toEqual({
+      state: 'down',
+      reason: 'calendar day (holidays: 2027-03-18) closes uptime[0]',
+      since: at('2027-03-18T00:00:00Z'),
+      source_key: 'uptime[0]',
+    });
+  });
+
+  it('finds since at the far end of the 32-day look-back', () => {
+    const always = { uptime: [{ from: '00:00', to: '24:00' }], calendars: ['holidays'] };
+    const days = calendarMap(calendarFixture('holidays', ['2027-02-14']));
+    // The look-back starts 2027-02-14T10:00Z; the calendar day ends at the first midnight after it.
+    expect(stateAt(always, '2027-03-18T10:00:00Z', days)).toMatchObject({
+      state: 'up',
+      since: at('2027-02-15T00:00:00Z'),
+    });
+  });
+
   it('omits since when the state has not changed in the last 32 days', () => {
     expect(stateAt({ uptime: [{ from: '00:00', to: '24:00' }] }, '2027-03-15T10:00:00Z')).toEqual({
       state: 'up',
       reason: 'inside uptime[0] (* 00:00 to 24:00)',
       source_key: 'uptime[0]',
     });
+  });
+});
+
+describe('periods of desired state', () => {
+  it('treats states that differ in state, mode or reason as different periods', () => {
+    const up = { state: 'up', mode: 'large', reason: 'inside uptime[0]' } as const;
+    expect(sameDesiredState(up, { ...up })).toBe(true);
+    expect(sameDesiredState(up, { ...up, state: 'down' })).toBe(false);
+    expect(sameDesiredState(up, { ...up, mode: 'small' })).toBe(false);
+    expect(sameDesiredState(up, { ...up, reason: 'inside uptime[1]' })).toBe(false);
+  });
+});
+
+describe('next firing that counts', () => {
+  const holidays = [calendarFixture('holidays', ['2027-03-16', '2027-03-17'])];
+
+  it('passes over deploys on calendar days to the first one after them', () => {
+    expect(
+      nextCountedFiring(cron('0 9 * * *'), { action: 'deploy' }, holidays, 'UTC', at('2027-03-15T10:00:00Z')),
+    ).toEqual(at('2027-03-18T09:00:00Z'));
+  });
+
+  it('keeps a midnight deploy on the day right after a calendar day', () => {
+    const oneDay = [calendarFixture('holidays', ['2027-03-16'])];
+    expect(
+      nextCountedFiring(cron('0 0 * * *'), { action: 'deploy' }, oneDay, 'UTC', at('2027-03-15T12:00:00Z')),
+    ).toEqual(at('2027-03-17T00:00:00Z'));
+  });
+
+  it('counts destroys on calendar days', () => {
+    expect(
+      nextCountedFiring(
+        cron('0 19 * * *'),
+        { action: 'destroy' },
+        holidays,
+        'UTC',
+        at('2027-03-15T20:00:00Z'),
+      ),
+    ).toEqual(at('2027-03-16T19:00:00Z'));
+  });
+
+  it('reads calendar days in the given zone', () => {
+    // 23:30 UTC on the 15th is already the 16th in Paris.
+    expect(
+      nextCountedFiring(
+        cron('30 23 * * *'),
+        { action: 'deploy' },
+        holidays,
+        'Europe/Paris',
+        at('2027-03-15T12:00:00Z'),
+      ),
+    ).toEqual(at('2027-03-17T23:30:00Z'));
+  });
+
+  it('is null for a deploy that never fires', () => {
+    expect(
+      nextCountedFiring(
+        cron('0 0 30 2 *'),
+        { action: 'deploy' },
+        holidays,
+        'UTC',
+        at('2027-03-15T12:00:00Z'),
+      ),
+    ).toBeNull();
   });
 });
 
@@ -263,6 +394,13 @@ describe('latest firing at or before an instant', () => {
     if (!parsed.ok) throw new Error(parsed.error);
     expect(latestFiringAtOrBefore(parsed.cron, at('2027-03-15T00:00:00Z'))).toEqual(
       at('2024-02-29T22:59:00Z'),
+    );
+  });
+
+  it('finds a firing at exactly the instant when the one before is out of reach (29 February 2104)', () => {
+    // 2100 is not a leap year: the previous 29 February is eight years back.
+    expect(latestFiringAtOrBefore(cron('0 0 29 2 *'), at('2104-02-29T00:00:00Z'))).toEqual(
+      at('2104-02-29T00:00:00Z'),
     );
   });
 

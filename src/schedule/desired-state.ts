@@ -163,7 +163,7 @@ function edgeStateAt(
   }
   if (!best) return { state: 'none', reason: 'no deploy, destroy or mode schedule has fired yet' };
   const { key, action, mode } = best.edge;
-  return firingState({ schedule_key: key, action, ...(mode === undefined ? {} : { mode }) }, best.at);
+  return firingState({ schedule_key: key, action, mode }, best.at);
 }
 
 /** The edge's latest firing at or before `instant` that counts: deploys on calendar days were skipped. */
