@@ -2,7 +2,7 @@
 import type { Selectable } from 'kysely';
 import { TideError } from '../errors/tide-error.ts';
 import { toInstant } from '../store/dialect.ts';
-import { API_TOKENS_LIVE_OWNER_NAME_UNIQUE } from '../store/migrations/0006_login_reservations_and_token_names.ts';
+import { API_TOKENS_LIVE_OWNER_NAME_UNIQUE } from '../store/constraints.ts';
 import type { ApiTokensTable, Db } from '../store/schema.ts';
 import { storeCall, violates } from '../store/store-errors.ts';
 import type { Role } from './permissions.ts';

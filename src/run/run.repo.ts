@@ -1,7 +1,7 @@
 import type { Selectable, Updateable } from 'kysely';
 import { TideError } from '../errors/tide-error.ts';
 import { dialectOf, inTransaction, instantAfter, toInstant } from '../store/dialect.ts';
-import { RUNS_ONE_RUNNING_PER_LOCK_KEY } from '../store/migrations/0001_initial.ts';
+import { RUNS_ONE_RUNNING_PER_LOCK_KEY } from '../store/constraints.ts';
 import { decodeCursor, pageSize, toPage, type Page } from '../store/page.ts';
 import type { Db, RunsTable } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { TideError } from '../errors/tide-error.ts';
 import { toInstant } from '../store/dialect.ts';
-import { FIRINGS_OCCURRENCE_UNIQUE } from '../store/migrations/0001_initial.ts';
+import { FIRINGS_OCCURRENCE_UNIQUE } from '../store/constraints.ts';
 import { decodeCursor, pageSize, toPage, type Page } from '../store/page.ts';
 import type { Db, FiringOutcome, FiringsTable } from '../store/schema.ts';
 import { storeCall } from '../store/store-errors.ts';
