@@ -49,8 +49,9 @@ function unleet(text: string): string {
  * `password`, `password!!`, `123password` …; `123456789012` gives `123456789`.
  */
 function strippedForms(text: string): string[] {
-  const lead = /^[^a-z]*/.exec(text)?.[0].length ?? 0;
-  const trail = text.length - (/[^a-z]*$/.exec(text)?.[0].length ?? 0);
+  // A `*` run always matches, if only the empty string.
+  const lead = /^[^a-z]*/.exec(text)![0].length;
+  const trail = text.length - /[^a-z]*$/.exec(text)![0].length;
   const forms: string[] = [];
   for (let end = Math.max(trail, 1); end <= text.length; end++) forms.push(text.slice(0, end));
   for (let start = 0; start <= Math.min(lead, text.length - 1); start++) forms.push(text.slice(start));
@@ -61,8 +62,8 @@ function strippedForms(text: string): string[] {
 /** The shortest unit the text repeats (`abcabcabc` → `abc`), or the text itself. */
 function period(text: string): string {
   for (let size = 1; size <= text.length / 2; size++) {
-    if (text.length % size === 0 && text.slice(0, size).repeat(text.length / size) === text)
-      return text.slice(0, size);
+    // repeat() drops a fraction, so a unit that does not divide the text cannot rebuild it.
+    if (text.slice(0, size).repeat(text.length / size) === text) return text.slice(0, size);
   }
   return text;
 }
@@ -70,11 +71,16 @@ function period(text: string): string {
 function isCommon(password: string): boolean {
   const list = commonPasswords();
   const lower = password.toLowerCase();
-  const candidates = new Set([...strippedForms(lower), ...strippedForms(unleet(lower))]);
-  for (const candidate of candidates) if (candidate !== '' && list.has(candidate)) return true;
-  // `111111111111`, `qwertyqwerty`: any number of repetitions of the unit that the list knows.
+  // Swaps are read both after and before stripping: `sun5hine2024` must lose its year before `5` is
+  // read as `s` (read first, the year becomes `2o2a`), and `2@pple2` must read `@` as `a` before its
+  // digits come off.
+  const forms = strippedForms(lower);
+  const candidates = new Set([...forms, ...forms.map(unleet), ...strippedForms(unleet(lower))]);
+  for (const candidate of candidates) if (list.has(candidate)) return true;
+  // `111111111111`, `qwertyqwerty`: fewer repetitions of its unit than the text has (the text itself
+  // was a candidate above) that the list knows.
   const unit = period(lower);
-  for (let times = 1; unit.length * times <= lower.length && unit !== lower; times++) {
+  for (let times = 1; unit.length * times < lower.length; times++) {
     if (list.has(unit.repeat(times))) return true;
   }
   return false;
