@@ -10,7 +10,18 @@ describe('audit hashing', () => {
     expect(canonicalJson({ a: 1, b: 2 })).toBe(canonicalJson({ b: 2, a: 1 }));
   });
 
-  it('hashes sha256 of the previous hash followed by the canonical fields', () => {
+  it('orders keys by code unit, upper case before lower case, as documented', () => {
+    expect(canonicalJson({ b: 1, a: 2, B: 3, A: 4, _: 5, '1': 6 })).toBe(
+      '{"1":6,"A":4,"B":3,"_":5,"a":2,"b":1}',
+    );
+  });
+
+  it('writes a value as it will read back from the database: undefined fields gone, undefined items null', () => {
+    expect(canonicalJson({ b: undefined, a: 1 })).toBe('{"a":1}');
+    expect(canonicalJson([1, undefined])).toBe('[1,null]');
+  });
+
+  it('hashes sha256 of the previous hash followed by the canonical fields, from 64 zeros for the first', () => {
     const fields = {
       id: 1,
       at: '2027-03-15T06:00:00.000Z',
@@ -24,7 +35,7 @@ describe('audit hashing', () => {
     } as const;
     const expected = createHash('sha256')
       .update(
-        GENESIS_HASH +
+        '0'.repeat(64) +
           '{"action":"auth.login","actor":"alice","at":"2027-03-15T06:00:00.000Z","details":null,"id":1,' +
           '"request_id":"r","result":"success","source_ip":"10.0.0.1","target":null}',
       )

@@ -60,7 +60,7 @@ export async function reservePasswordCheck(
 
 /** Audits, logs and counts each key a failure has just locked. */
 export async function recordLockouts(
-  deps: AuthDeps,
+  deps: Pick<AuthDeps, 'audit' | 'logger' | 'settings' | 'metrics'>,
   context: RequestContext,
   lockedKeys: readonly string[],
 ): Promise<void> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { globToLike, WorkspaceScope } from './workspace-scope.ts';
+import { globToLike, WorkspaceScope, workspacePatternsSchema } from './workspace-scope.ts';
 
 describe('workspace scopes', () => {
   it('matches glob patterns anchored at both ends', () => {
@@ -11,6 +11,18 @@ describe('workspace scopes', () => {
   it('admits every workspace without patterns', () => {
     expect(WorkspaceScope.of(null).unrestricted).toBe(true);
     expect(WorkspaceScope.of(null, null).allows('anything')).toBe(true);
+    expect(WorkspaceScope.all.unrestricted).toBe(true);
+    expect(WorkspaceScope.all.allows('anything')).toBe(true);
+  });
+
+  it('is restricted as soon as one set of patterns applies', () => {
+    expect(WorkspaceScope.of(null, ['*']).unrestricted).toBe(false);
+  });
+
+  it('takes every character of a pattern but * literally', () => {
+    const scope = WorkspaceScope.of(['v1.2', 'c++', '(a|b)']);
+    expect(['v1.2', 'c++', '(a|b)'].every((name) => scope.allows(name))).toBe(true);
+    expect(['v1x2', 'cc', 'a'].some((name) => scope.allows(name))).toBe(false);
   });
 
   it('admits only what every pattern set admits (a token within its creator)', () => {
@@ -31,5 +43,31 @@ describe('workspace scopes', () => {
 
   it('turns a pattern into the LIKE pattern the run list filters with', () => {
     expect(globToLike('team-a-*')).toBe('team-a-%');
+  });
+});
+
+describe('workspace patterns as given to the API', () => {
+  const accepts = (patterns: string[]) => workspacePatternsSchema.safeParse(patterns).success;
+
+  it('accepts lower-case names, digits, "-" and "*", up to 63 characters', () => {
+    expect(accepts(['team-a-*', '*', 'web', '0-db', '*-web', 'a'.repeat(63)])).toBe(true);
+  });
+
+  it('refuses anything else, naming the pattern', () => {
+    for (const pattern of ['Team-a', '-web', 'web_1', 'web%', 'a b', '', 'a'.repeat(64)])
+      expect(accepts([pattern]), pattern).toBe(false);
+    const result = workspacePatternsSchema.safeParse(['ok', 'Web']);
+    expect(result.error?.issues).toEqual([
+      expect.objectContaining({
+        path: [1],
+        message: 'invalid workspace pattern "Web": lower-case letters, digits, "-" and "*"',
+      }),
+    ]);
+  });
+
+  it('takes between 1 and 100 patterns', () => {
+    expect(accepts([])).toBe(false);
+    expect(accepts(Array.from({ length: 100 }, (_, index) => `team-${index}`))).toBe(true);
+    expect(accepts(Array.from({ length: 101 }, (_, index) => `team-${index}`))).toBe(false);
   });
 });

@@ -42,8 +42,7 @@ export class WorkspaceScope {
 
   /** `null` patterns (the column's "every workspace") add no restriction. */
   static of(...patternSets: (PatternSet | null)[]): WorkspaceScope {
-    const sets = patternSets.filter((set): set is PatternSet => set !== null);
-    return sets.length === 0 ? WorkspaceScope.all : new WorkspaceScope(sets);
+    return new WorkspaceScope(patternSets.filter((set): set is PatternSet => set !== null));
   }
 
   get unrestricted(): boolean {

@@ -2,7 +2,7 @@
  * The run state machine as data. Its value lists are the store's column values (src/store/schema.ts, a
  * module with no runtime imports), so the store's row types need nothing from here.
  */
-import { runStates, type RunState } from '../store/schema.ts';
+import type { RunState } from '../store/schema.ts';
 
 export {
   runActions,
@@ -39,8 +39,4 @@ export function isActive(state: RunState): boolean {
 
 export function isCancelable(state: RunState): boolean {
   return canTransition(state, 'canceled');
-}
-
-export function isRunState(value: string): value is RunState {
-  return (runStates as readonly string[]).includes(value);
 }
