@@ -1,5 +1,6 @@
 // Prints the closing "N passed, N failed" line from vitest's JSON report. When npm test failed before the
-// tests ran (lint, format or type check), the failed step counts as one failure.
+// tests ran (lint, format or type check), or every test passed but the run failed (a file that does not
+// load, a coverage threshold missed), the failed step counts as one failure.
 import { existsSync, readFileSync } from 'node:fs';
 
 const [reportFile, statusText = '0'] = process.argv.slice(2);
@@ -12,8 +13,12 @@ if (reportFile && existsSync(reportFile)) {
   passed = report.numPassedTests ?? 0;
   failed = report.numFailedTests ?? 0;
   skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
-  // A file that fails to load has no tests to count but still fails the run.
-  if (failed === 0 && status !== 0) failed = 1;
+  if (failed === 0 && status !== 0) {
+    console.log(
+      'every test passed but the run failed: a file did not load or a coverage threshold was missed (see above)',
+    );
+    failed = 1;
+  }
 } else if (status !== 0) {
   console.log('the test run did not start: a lint, format or type check failed (see above)');
   failed = 1;
