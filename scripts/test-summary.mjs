@@ -1,6 +1,7 @@
 // Prints the closing "N passed, N failed" line from vitest's JSON report. When npm test failed before the
 // tests ran (lint, format or type check), or every test passed but the run failed (a file that does not
-// load, a coverage threshold missed), the failed step counts as one failure.
+// load, a coverage threshold missed, a mutation score below Stryker's break threshold), the failed step
+// counts as one failure.
 import { existsSync, readFileSync } from 'node:fs';
 
 const [reportFile, statusText = '0'] = process.argv.slice(2);
@@ -15,7 +16,7 @@ if (reportFile && existsSync(reportFile)) {
   skipped = (report.numPendingTests ?? 0) + (report.numTodoTests ?? 0);
   if (failed === 0 && status !== 0) {
     console.log(
-      'every test passed but the run failed: a file did not load or a coverage threshold was missed (see above)',
+      'every test passed but the run failed: a file did not load, a coverage threshold was missed or the mutation score fell below its threshold (see above)',
     );
     failed = 1;
   }
