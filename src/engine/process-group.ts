@@ -2,10 +2,12 @@
  * Runs one process in its own process group and streams its output line by line. Stopping it (abort or
  * timeout) sends SIGINT to the whole group first — the engine then releases its state lock and stops its
  * provisioners — and SIGKILL to the group only after a grace period. Whatever is left of the group when
- * the output closes is killed too, so a run never leaves processes behind.
+ * the output closes is killed too, so a run never leaves processes behind. A watchdog per group
+ * (`group-watchdog.ts`) stops the group if this process dies first, SIGKILL included.
  */
 import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import type { Readable } from 'node:stream';
+import { watchGroup } from './group-watchdog.ts';
 import { LineSplitter } from './line-splitter.ts';
 
 export type OutputStream = 'stdout' | 'stderr';
@@ -50,6 +52,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const watchdog = child.pid === undefined ? null : watchGroup(child.pid);
     const output = collectOutput(child, options);
     const stopper = new GroupStopper(child, options.graceMs ?? DEFAULT_GRACE_MS);
     const onAbort = (): void => stopper.stop('canceled');
@@ -69,6 +72,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       clearTimeout(timeout);
       options.signal?.removeEventListener('abort', onAbort);
       stopper.closed();
+      watchdog?.release();
       resolve({
         // On a failed spawn Node reports the negated errno as the code; no process ever exited.
         exitCode: spawnError ? null : code,
