@@ -52,7 +52,15 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
       detached: true,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    const watchdog = child.pid === undefined ? null : watchGroup(child.pid);
+    const watchdog =
+      child.pid === undefined
+        ? null
+        : watchGroup(child.pid, (reason) =>
+            options.onLine(
+              'stderr',
+              `tide: the engine watchdog did not start (${reason}): if Tide dies during this step, its processes may outlive it`,
+            ),
+          );
     const output = collectOutput(child, options);
     const stopper = new GroupStopper(child, options.graceMs ?? DEFAULT_GRACE_MS);
     const onAbort = (): void => stopper.stop('canceled');
