@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { watchGroup } from './group-watchdog.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tide-watchdog-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -28,6 +29,14 @@ async function until(what: string, check: () => boolean, backstopMs = 30_000): P
 }
 
 describe('group watchdog', () => {
+  it('says why when it cannot start, so the run log shows the step is unprotected', async () => {
+    const reason = await new Promise<string>((resolve) => {
+      // A group id no process can have (above Linux's pid_max), should the shell start after all.
+      watchGroup(4_194_305, resolve, path.join(dir, 'no-such-shell'));
+    });
+    expect(reason).toContain('ENOENT');
+  });
+
   it('ends a running process group when the process that started it dies of SIGKILL', async () => {
     const pidFile = path.join(dir, 'step.pid');
     const marker = path.join(dir, 'marker');

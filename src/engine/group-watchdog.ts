@@ -30,11 +30,15 @@ export interface GroupWatchdog {
  * Starts the watchdog of process group `pgid`; it acts only if this process dies before release().
  * `onUnprotected` hears why, if the watchdog could not start: the run goes on, but its log says so.
  */
-export function watchGroup(pgid: number, onUnprotected: (reason: string) => void): GroupWatchdog {
-  const watchdog = spawn('/bin/sh', ['-c', WATCHDOG_SCRIPT, 'tide-watchdog', String(pgid)], {
+export function watchGroup(
+  pgid: number,
+  onUnprotected: (reason: string) => void,
+  shell = '/bin/sh',
+): GroupWatchdog {
+  const watchdog = spawn(shell, ['-c', WATCHDOG_SCRIPT, 'tide-watchdog', String(pgid)], {
     detached: true,
-    // Only where to find `kill` and `sleep`: the watchdog needs nothing else of the server's environment.
-    env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin' },
+    // Only where to find `sleep` (`kill` is a shell builtin): nothing of the server's environment.
+    env: { PATH: '/usr/bin:/bin' },
     stdio: ['pipe', 'ignore', 'ignore'],
   });
   // A watchdog that could not start only means less protection: the run goes on, and says so.
