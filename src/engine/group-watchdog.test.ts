@@ -3,30 +3,13 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { processExists, waitFor } from '../../test/helpers/serve-process.ts';
 import { watchGroup } from './group-watchdog.ts';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'tide-watchdog-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const processGroupModule = path.resolve(import.meta.dirname, 'process-group.ts');
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
-
-/** Polls until `check` holds; the backstop only turns a hang into a failure. */
-async function until(what: string, check: () => boolean, backstopMs = 30_000): Promise<void> {
-  const deadline = Date.now() + backstopMs;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
 describe('group watchdog', () => {
   it('says why when it cannot start, so the run log shows the step is unprotected', async () => {
@@ -53,12 +36,12 @@ describe('group watchdog', () => {
     const parent = spawn(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
       stdio: 'ignore',
     });
-    await until('the step to write its pid', () => existsSync(pidFile));
+    await waitFor('the step to write its pid', () => existsSync(pidFile));
     const stepPid = Number(readFileSync(pidFile, 'utf8'));
-    expect(alive(stepPid)).toBe(true);
+    expect(processExists(stepPid)).toBe(true);
 
     parent.kill('SIGKILL');
-    await until('the step to be gone', () => !alive(stepPid));
+    await waitFor('the step to be gone', () => !processExists(stepPid));
 
     expect(existsSync(marker)).toBe(false);
   }, 60_000);

@@ -5,45 +5,11 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeConfigDir } from '../helpers/config-dir.ts';
-
-const bin = path.resolve(import.meta.dirname, '../../bin/tide.js');
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-/** Polls until `check` holds; the backstop only turns a hang into a failure. */
-async function until(
-  what: string,
-  check: () => boolean | Promise<boolean>,
-  backstopMs = 60_000,
-): Promise<void> {
-  const deadline = Date.now() + backstopMs;
-  while (!(await Promise.resolve(check()).catch(() => false))) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** False once no process (zombies included) has this pid, or with a negative pid, this group id. */
-function exists(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code !== 'ESRCH';
-  }
-}
+import { freePort, loginAsInitialAdmin, processExists, TIDE_BIN, waitFor } from '../helpers/serve-process.ts';
 
 /** The process group of a live process, from /proc (Linux). */
 function groupOf(pid: number): number {
@@ -79,33 +45,27 @@ resource "terraform_data" "silent" {
   it('ends the engine and its provisioner, which never finishes its work', async () => {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    child = spawn(process.execPath, [bin, 'serve', '--config-dir', config.dir, '--data-dir', dataDir], {
+    child = spawn(process.execPath, [TIDE_BIN, 'serve', '--config-dir', config.dir, '--data-dir', dataDir], {
       env: { ...process.env, TIDE_PORT: String(port), TIDE_LOG_LEVEL: 'warn' },
       stdio: 'ignore',
     });
-    await until('readiness', async () => (await fetch(`${url}/api/health/ready`)).ok);
-    const password = readFileSync(path.join(dataDir, 'initial-admin-password'), 'utf8').trim();
-    const login = await fetch(`${url}/api/v1/auth/login`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ username: 'admin', password }),
-    });
-    const { access_token: token } = (await login.json()) as { access_token: string };
+    await waitFor('readiness', async () => (await fetch(`${url}/api/health/ready`)).ok);
+    const token = await loginAsInitialAdmin(url, dataDir);
     const deploy = await fetch(`${url}/api/v1/workspaces/silent/deploy`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}` },
     });
     expect(deploy.status).toBe(202);
 
-    await until('the provisioner to write its pid', () => existsSync(pidFile), 120_000);
+    await waitFor('the provisioner to write its pid', () => existsSync(pidFile), 120_000);
     const provisioner = Number(readFileSync(pidFile, 'utf8'));
     // The engine's group: the engine itself and every provisioner it started.
     const engineGroup = groupOf(provisioner);
-    expect(exists(-engineGroup)).toBe(true);
+    expect(processExists(-engineGroup)).toBe(true);
 
     child.kill('SIGKILL');
-    await until('the provisioner to be gone', () => !exists(provisioner));
-    await until('the engine group to be gone', () => !exists(-engineGroup));
+    await waitFor('the provisioner to be gone', () => !processExists(provisioner));
+    await waitFor('the engine group to be gone', () => !processExists(-engineGroup));
 
     expect(existsSync(marker)).toBe(false);
   }, 240_000);

@@ -1,7 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -12,8 +11,8 @@ import { ManualClock } from '../../src/time/clock.ts';
 import { daemonHarness } from '../helpers/daemon-harness.ts';
 import { ManualTimers } from '../helpers/scheduler-harness.ts';
 import { runTide } from '../helpers/run-tide.ts';
+import { freePort, TIDE_BIN } from '../helpers/serve-process.ts';
 
-const bin = path.resolve(import.meta.dirname, '../../bin/tide.js');
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
@@ -21,15 +20,6 @@ function scratchDir(): string {
   const dir = mkdtempSync(path.join(tmpdir(), 'tide-serve-'));
   dirs.push(dir);
   return dir;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 describe('tide serve that cannot start (real processes)', () => {
@@ -66,15 +56,19 @@ describe('tide serve that cannot start (real processes)', () => {
   it('leaves no stale lock on its data directory when it is killed with SIGKILL', async () => {
     const dataDir = scratchDir();
     const configDir = scratchDir();
-    const child = spawn(process.execPath, [bin, 'serve', '--config-dir', configDir, '--data-dir', dataDir], {
-      env: {
-        ...process.env,
-        TIDE_PORT: String(await freePort()),
-        TIDE_HOST: '127.0.0.1',
-        TIDE_LOG_LEVEL: 'info',
+    const child = spawn(
+      process.execPath,
+      [TIDE_BIN, 'serve', '--config-dir', configDir, '--data-dir', dataDir],
+      {
+        env: {
+          ...process.env,
+          TIDE_PORT: String(await freePort()),
+          TIDE_HOST: '127.0.0.1',
+          TIDE_LOG_LEVEL: 'info',
+        },
+        stdio: ['ignore', 'pipe', 'inherit'],
       },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    );
     const exited = once(child, 'exit');
     // Its log says when it is up: the lock is held from before that line.
     let started = false;
