@@ -40,6 +40,11 @@ const timeZone = z.string().refine(isValidTimeZone, { error: 'unknown IANA time 
 const port = z.coerce.number().int().min(1).max(65_535);
 
 const keyFormat = 'expected 32 bytes as base64 or as 64 hex characters (e.g. `openssl rand -base64 32`)';
+/** An HMAC-SHA256 key (access tokens, the audit log): at least its 32-byte output. */
+const hmacKey = z
+  .string()
+  .min(32, { error: 'at least 32 characters (e.g. `openssl rand -base64 48`)' })
+  .optional();
 /** An encryption key, decoded: what production-checks measures and what the cipher uses. */
 const encryptionKey = z.string().transform((text, ctx) => {
   const key = parseEncryptionKey(text);
@@ -238,10 +243,7 @@ export const envVariables = [
     description:
       'Key that signs access tokens (HS256), at least 32 bytes, the same on every replica. Unset outside production: generated once in `<data>/jwt-secret`. Changing it ends current access tokens (clients refresh; browsers log in again; docs/security.md).',
     example: '',
-    schema: z
-      .string()
-      .min(32, { error: 'at least 32 characters (e.g. `openssl rand -base64 48`)' })
-      .optional(),
+    schema: hmacKey,
     secret: true,
     minBytes: 32,
   },
@@ -250,10 +252,7 @@ export const envVariables = [
     description:
       'Key that signs the audit log (HMAC-SHA256), at least 32 bytes, the same on every replica; `tide audit verify` needs it. Keep it off the database host. Unset outside production: generated once in `<data>/audit-key`. Changing it makes earlier signatures fail verification (docs/security.md).',
     example: '',
-    schema: z
-      .string()
-      .min(32, { error: 'at least 32 characters (e.g. `openssl rand -base64 48`)' })
-      .optional(),
+    schema: hmacKey,
     secret: true,
     minBytes: 32,
   },
