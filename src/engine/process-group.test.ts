@@ -1,5 +1,4 @@
-import { readFile } from 'node:fs/promises';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -74,6 +73,28 @@ describe('runProcess', () => {
     });
     expect(result).toMatchObject({ outcome: 'spawn_failed', exitCode: null, pid: null });
     expect(result.error).toContain('/no/such/engine');
+  });
+
+  it('reports a file that is not executable as spawn_failed: permission denied', async () => {
+    const notExecutable = path.join(dir, 'not-executable');
+    await writeFile(notExecutable, '#!/bin/sh\n', { mode: 0o600 });
+    const result = await runProcess({
+      command: notExecutable,
+      args: [],
+      cwd: dir,
+      env: {},
+      onLine: () => {},
+    });
+    expect(result).toMatchObject({ outcome: 'spawn_failed', exitCode: null });
+    expect(result.error).toBe(`cannot run ${notExecutable}: permission denied`);
+  });
+
+  it('stops at once a step canceled before it started, and keeps that reason when its time limit passes too', async () => {
+    const controller = new AbortController();
+    controller.abort();
+    const { result } = sh('sleep 30', { signal: controller.signal, timeoutMs: 1, graceMs: 5_000 });
+    const outcome = await result;
+    expect(outcome).toMatchObject({ outcome: 'canceled', signal: 'SIGINT' });
   });
 
   it('stops a cooperative process group with SIGINT alone when canceled', async () => {
