@@ -13,6 +13,8 @@ import type { Logger } from '../log/logger.ts';
 import type { TideMetrics } from '../observability/metrics.ts';
 import type { RunService } from '../run/run.service.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
+import type { StateBackendService } from '../state/state-backend.service.ts';
+import type { StateService } from '../state/state.service.ts';
 import type { Db } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';
 import type { HttpSecurityOptions } from './security-headers.ts';
@@ -52,6 +54,11 @@ export interface ApiDeps {
   readonly metrics?: TideMetrics;
   /** Sensitive variable values, encrypted at rest; the API only sets them and says whether they are set. */
   readonly secrets: Pick<SecretStore, 'describe' | 'update'>;
+  /** Tide's state backend: the engine's protocol, and versions, content and rollback for people. */
+  readonly state: {
+    readonly backend: StateBackendService;
+    readonly history: Pick<StateService, 'describe' | 'pull' | 'rollback'>;
+  };
   /** CORS origins and the public URL (for HSTS); absent = no cross-origin access, no HSTS. */
   readonly security?: HttpSecurityOptions;
   /** Single sign-on (TIDE_OIDC_*); absent or null = off, and the OIDC routes answer 404. */

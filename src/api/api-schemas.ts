@@ -125,6 +125,13 @@ export const auditListQuery = z.strictObject({
 });
 
 export const deployBody = z.strictObject({ mode: nameSchema.optional() });
+
+const stateSerial = boundedInt(0, Number.MAX_SAFE_INTEGER);
+export const stateListQuery = z.strictObject({ limit });
+export const stateContentQuery = z.strictObject({ serial: stateSerial.optional() });
+export const stateRollbackBody = z.strictObject({
+  serial: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER),
+});
 export const emptyBody = z.strictObject({});
 
 /** 64 KiB: room for a private key or a certificate chain. */

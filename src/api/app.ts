@@ -22,6 +22,8 @@ import { metricsRoutes } from './metrics.routes.ts';
 import { oidcRoutes } from './oidc.routes.ts';
 import { openApiRoutes, recordRoutes } from './openapi.ts';
 import { runRoutes } from './run.routes.ts';
+import { enableStateBackendMethods, stateBackendRoutes } from './state-backend.routes.ts';
+import { stateRoutes } from './state.routes.ts';
 import { tokenRoutes } from './token.routes.ts';
 import { userRoutes } from './user.routes.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
@@ -44,6 +46,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   });
   // Before any route exists, so the OpenAPI document sees every one.
   const routes = recordRoutes(app);
+  enableStateBackendMethods(app);
   // First, so requests that later hooks reject still carry their id and are timed.
   observeHttp(app, deps.metrics);
   registerErrorHandling(app);
@@ -66,6 +69,11 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   void app.register(runRoutes, { prefix: '/api/v1', deps });
   void app.register(eventsRoutes, { prefix: '/api/v1', deps });
   void app.register(variablesRoutes, { prefix: '/api/v1', deps });
+  void app.register(stateRoutes, {
+    prefix: '/api/v1',
+    deps: { state: deps.state.history, audit: deps.audit },
+  });
+  void app.register(stateBackendRoutes, { prefix: '/api/v1', backend: deps.state.backend });
   void app.register(openApiRoutes, { prefix: '/api/v1', routes, version: tideVersion });
   void app.register(auditRoutes, { prefix: '/api/v1', deps });
   const auth: AuthDeps = {

@@ -33,6 +33,7 @@ forEachApiDialect('API error responses', (fixture) => {
       runs: f.runs,
       audit: f.audit,
       secrets: f.secrets,
+      state: { backend: f.state.backend, history: f.state.history },
       auth: f.auth,
       config: () => {
         throw new Error('cannot read /secret/path');

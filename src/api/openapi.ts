@@ -23,8 +23,11 @@ type JsonSchema = Record<string, unknown>;
 
 /** Only the HTTP API is documented; a dashboard's pages and assets are not part of it. */
 const DOCUMENTED = (url: string) => url.startsWith('/api/') || url === '/metrics';
-/** HEAD mirrors GET and OPTIONS is CORS (security-headers.ts): neither is an operation of its own. */
-const SKIPPED_METHODS = new Set(['HEAD', 'OPTIONS']);
+/**
+ * HEAD mirrors GET and OPTIONS is CORS (security-headers.ts): neither is an operation of its own. LOCK and
+ * UNLOCK (the state backend's) have no place in OpenAPI; docs/api.md describes them.
+ */
+const SKIPPED_METHODS = new Set(['HEAD', 'OPTIONS', 'LOCK', 'UNLOCK']);
 
 /** Starts recording routes; call before any route is registered. The array fills as plugins load. */
 export function recordRoutes(app: FastifyInstance): readonly RecordedRoute[] {
@@ -83,6 +86,12 @@ export function openApiDocument(routes: readonly RecordedRoute[], version: strin
           scheme: 'bearer',
           description: 'An access token from POST /api/v1/auth/login, or an API token.',
         },
+        runCredential: {
+          type: 'http',
+          scheme: 'basic',
+          description:
+            "A run's state credential (TF_HTTP_USERNAME / TF_HTTP_PASSWORD in the engine's environment), valid while the run holds its lease.",
+        },
       },
       schemas: { Error: errorSchema },
       responses: {
@@ -124,6 +133,7 @@ function operation(route: RecordedRoute, path: string): JsonSchema {
       '5XX': { $ref: '#/components/responses/Error' },
     },
     ...(route.permission === 'public' ? { security: [] } : {}),
+    ...(route.permission === 'run' ? { security: [{ runCredential: [] }] } : {}),
     // Which role a caller needs (SPEC §7): read = viewer, operate = operator, admin = admin.
     'x-tide-permission': route.permission ?? 'undeclared',
   };

@@ -6,6 +6,11 @@
 export type Permission =
   /** No authentication: health probes, metrics, login, token refresh, OIDC endpoints. */
   | 'public'
+  /**
+   * A run's state credential (HTTP Basic), not a person's token: the state backend the engine talks to.
+   * The route checks it (src/state/state-backend.service.ts); no role grants it.
+   */
+  | 'run'
   /** Any authenticated principal, about itself: `/me`, logout, its own tokens. */
   | 'self'
   /** viewer, operator or admin: read workspaces, runs, logs, schedules, ledger, events. */
@@ -36,5 +41,7 @@ export function roleAllows(role: Role, permission: Permission): boolean {
       return role === 'operator' || role === 'admin';
     case 'admin':
       return role === 'admin';
+    case 'run':
+      return false;
   }
 }

@@ -36,7 +36,9 @@ import type { Clock } from '../time/clock.ts';
 import { secureDataDir } from './data-dir.ts';
 import { lockDataDir } from '../store/data-dir-lock.ts';
 import { checkReadiness } from './readiness.ts';
-import { checkConfigDirectory, findEngine, listenFailure, OpenedResources } from './startup.ts';
+import { checkConfigDirectory, findEngine, listenFailure, loopbackUrl, OpenedResources } from './startup.ts';
+import { openStateServices } from '../state/state-services.ts';
+import { TideError } from '../errors/tide-error.ts';
 
 export type Role = 'api' | 'scheduler' | 'runner';
 export const allRoles: readonly Role[] = ['api', 'scheduler', 'runner'];
@@ -52,6 +54,10 @@ export interface DaemonSettings {
   readonly tofuBin?: string | undefined;
   /** TIDE_RUN_ENV_PASSTHROUGH: what runs may see of process.env besides the basics (run-environment.ts). */
   readonly runEnvPassthrough?: readonly string[];
+  /** TIDE_STATE_URL: the API base URL engines use for state; default this replica's own listener. */
+  readonly stateUrl?: string | undefined;
+  /** TIDE_STATE_VERSIONS_KEEP: state versions kept per workspace; 0 (default) keeps every one. */
+  readonly stateVersionsKeep?: number;
   readonly maxConcurrentRuns: number;
   readonly roles: ReadonlySet<Role>;
   readonly clock: Clock;
@@ -157,6 +163,29 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
     previousKeys: settings.previousEncryptionKeys,
     production: settings.production ?? false,
   });
+  // Every role needs it: the api checks run credentials and signs tokens, the runner issues credentials.
+  const jwtSecret = await loadJwtSecret({
+    secret: settings.jwtSecret,
+    dataDir,
+    production: settings.production ?? false,
+    logger,
+  });
+  const state = await openStateServices({
+    db: store.db,
+    keyring: secrets.keyring,
+    clock,
+    jwtSecret,
+    keepVersions: settings.stateVersionsKeep ?? 0,
+    dataDir,
+    logger,
+  });
+  // The engine reaches the state backend here: set once the API listens, or TIDE_STATE_URL.
+  let stateUrl = settings.stateUrl ?? null;
+  if (roles.has('runner') && !roles.has('api') && !stateUrl)
+    throw new TideError(
+      'invalid_argument',
+      'a runner without the api role needs TIDE_STATE_URL: the API its engines reach for state',
+    );
   const hub = new EventHub();
   const runs = new RunService({ db: store.db, hub, clock });
   const watcher = new ConfigWatcher(settings.configDir, { defaultTimeZone: settings.timezone });
@@ -199,6 +228,13 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
           logger,
           dataDir,
           engine,
+          stateBackend: {
+            url: () => {
+              if (!stateUrl) throw new TideError('internal', 'the state backend URL is not known yet');
+              return stateUrl;
+            },
+            credentials: state.credentials,
+          },
           maxConcurrentRuns: settings.maxConcurrentRuns,
           leaseMs: settings.leaseMs,
           pollIntervalMs: settings.pollIntervalMs,
@@ -238,12 +274,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
     const auditKey = await loadAuditKey({ key: settings.auditKey, dataDir, production, logger });
     const audit = new AuditLog(store.db, clock, auditKey);
     const auth = authSettings({
-      key: await loadJwtSecret({
-        secret: settings.jwtSecret,
-        dataDir,
-        production: settings.production ?? false,
-        logger,
-      }),
+      key: jwtSecret,
       publicUrl: settings.publicUrl,
       corsOrigins: settings.corsOrigins,
       accessTokenTtlMs: settings.accessTokenTtlMs,
@@ -273,6 +304,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       audit,
       auth,
       secrets,
+      state: { backend: state.backend, history: state.history },
       security: { publicUrl: settings.publicUrl, corsOrigins: settings.corsOrigins ?? [] },
       oidc: settings.oidc ?? null,
       rateLimiter,
@@ -292,6 +324,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
     url = await api.listen({ host: settings.host, port: settings.port }).catch((error: unknown) => {
       throw listenFailure(error, settings.host, settings.port);
     });
+    stateUrl ??= loopbackUrl(api, settings.host);
     // Only a server that got its port creates the first admin and shows its password.
     await bootstrapAdmin({
       db: store.db,

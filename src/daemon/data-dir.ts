@@ -1,6 +1,6 @@
 /**
  * The data directory holds the SQLite database, the generated keys, the first admin's password, the
- * audit checkpoint, engine state and run directories: nobody but Tide's user may enter it
+ * audit checkpoint and run directories: nobody but Tide's user may enter it
  * (docs/security.md, "Files at rest"). Every file Tide writes there is created 0600 and every directory
  * 0700 by the code that writes it; this is the start-up half: it creates the directory and its top-level
  * directories 0700, and tightens what an older version, a restore or a copy left looser.
@@ -12,6 +12,7 @@ import { AUDIT_KEY_FILE } from '../audit/audit-key.ts';
 import { INITIAL_ADMIN_FILE } from '../auth/bootstrap-admin.ts';
 import { JWT_SECRET_FILE } from '../auth/jwt-secret.ts';
 import { dataDirLayout } from '../engine/workdir.ts';
+import { LOCAL_STATE_ROOT } from '../state/local-state-import.ts';
 import { KEY_FILE_NAME } from '../secrets/encryption-key.ts';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../files/file-modes.ts';
 
@@ -29,8 +30,8 @@ const TIDE_FILES = [
 ];
 
 /**
- * Creates the data directory and its `runs`, `state` and plugin-cache directories 0700, and brings
- * existing ones to 0700 and Tide's files (including each workspace's state files) to 0600. Deeper levels
+ * Creates the data directory and its `runs` and plugin-cache directories 0700, and brings existing ones
+ * to 0700 and Tide's files (including state files an older version left, until they are imported) to 0600. Deeper levels
  * are left as they are — run directories and the plugin cache hold executables — since nobody else can
  * reach them through a 0700 parent. A mode that cannot be changed (a file owned by another user) is
  * logged, not fatal.
@@ -39,11 +40,11 @@ export async function secureDataDir(
   dataDir: string,
   logger: { warn(fields: object, message: string): void },
 ): Promise<void> {
-  const stateRoot = path.dirname(dataDirLayout.stateDir(dataDir, 'workspace'));
+  // Left by versions before state lived in the database, until its files are imported at start.
+  const stateRoot = path.join(dataDir, LOCAL_STATE_ROOT);
   const dirs = [
     dataDir,
     path.dirname(dataDirLayout.runDir(dataDir, 'run')),
-    stateRoot,
     dataDirLayout.pluginCacheDir(dataDir),
   ];
   for (const dir of dirs) await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -59,8 +60,9 @@ export async function secureDataDir(
     );
   };
   for (const dir of dirs) await tighten(dir, PRIVATE_DIR_MODE);
+  await tighten(stateRoot, PRIVATE_DIR_MODE);
   for (const file of TIDE_FILES) await tighten(path.join(dataDir, file), PRIVATE_FILE_MODE);
-  for (const workspace of await readdir(stateRoot, { withFileTypes: true })) {
+  for (const workspace of await readdir(stateRoot, { withFileTypes: true }).catch(() => [])) {
     if (!workspace.isDirectory()) continue;
     const stateDir = path.join(stateRoot, workspace.name);
     await tighten(stateDir, PRIVATE_DIR_MODE);

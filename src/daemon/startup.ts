@@ -5,6 +5,8 @@
  */
 import { constants } from 'node:fs';
 import { access, stat } from 'node:fs/promises';
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import path from 'node:path';
 import { discoverEngine, type Engine } from '../engine/engine.ts';
 import { TideError } from '../errors/tide-error.ts';
@@ -107,4 +109,15 @@ export class OpenedResources {
       }
     }
   }
+}
+
+/**
+ * The URL this replica's own engines use to reach its API: the bound port, on loopback when the server
+ * listens on every interface (the wildcard address is not one a client can connect to).
+ */
+export function loopbackUrl(app: FastifyInstance, host: string): string {
+  const { port } = app.server.address() as AddressInfo;
+  const wildcard: Record<string, string> = { '0.0.0.0': '127.0.0.1', '::': '[::1]', '': '127.0.0.1' };
+  const target = wildcard[host] ?? (host.includes(':') ? `[${host}]` : host);
+  return `http://${target}:${port}`;
 }

@@ -29,6 +29,7 @@ afterAll(async () => {
 });
 
 const dataDir = () => path.join(root, 'data');
+const stateAddress = (key: string) => `http://127.0.0.1:8080/api/v1/state/${key}`;
 const declare = (...names: string[]) => names.map((name) => `variable "${name}" {}\n`).join('');
 
 describe('prepareWorkdir', () => {
@@ -40,7 +41,7 @@ describe('prepareWorkdir', () => {
     const runDir = dataDirLayout.runDir(dataDir(), 'run-1');
     const { workDir } = await prepareWorkdir({
       runDir,
-      stateDir: path.join(dataDir(), 'state', 'web'),
+      stateAddress: stateAddress('web'),
       workspace,
       template,
     });
@@ -57,7 +58,7 @@ describe('prepareWorkdir', () => {
   it('starts from an empty directory every time: files of an earlier attempt are gone', async () => {
     const workspace = await writeWorkspace(root, 'fresh', { 'main.tf': '' });
     const runDir = dataDirLayout.runDir(dataDir(), 'run-2');
-    const options = { runDir, stateDir: path.join(dataDir(), 'state', 'fresh'), workspace };
+    const options = { runDir, stateAddress: stateAddress('fresh'), workspace };
     const first = await prepareWorkdir(options);
     await writeFile(path.join(first.workDir, 'stale.tfplan'), 'old plan');
     await mkdir(path.join(first.workDir, '.terraform'));
@@ -78,7 +79,7 @@ describe('prepareWorkdir', () => {
     );
     const prepared = await prepareWorkdir({
       runDir: dataDirLayout.runDir(dataDir(), 'run-3'),
-      stateDir: path.join(dataDir(), 'state', 'vars'),
+      stateAddress: stateAddress('vars'),
       workspace,
       mode: 'busy',
       secrets: { api_key: 'sk-live-123456' },
@@ -106,7 +107,7 @@ describe('prepareWorkdir', () => {
     );
     const prepared = await prepareWorkdir({
       runDir: dataDirLayout.runDir(dataDir(), 'run-9'),
-      stateDir: path.join(dataDir(), 'state', 'declared'),
+      stateAddress: stateAddress('declared'),
       workspace,
       mode: 'busy',
       secrets: { api_key: 'sk-live-123456', db_password: 'hunter2-long' },
@@ -127,7 +128,7 @@ describe('prepareWorkdir', () => {
     );
     const prepared = await prepareWorkdir({
       runDir: dataDirLayout.runDir(dataDir(), 'run-10'),
-      stateDir: path.join(dataDir(), 'state', 'scripted'),
+      stateAddress: stateAddress('scripted'),
       workspace,
     });
     const tfvars = JSON.parse(await readFile(path.join(prepared.workDir, TFVARS_FILE), 'utf8'));
@@ -139,7 +140,7 @@ describe('prepareWorkdir', () => {
     const workspace = await writeWorkspace(root, 'plain', { 'main.tf': declare('workspace', 'mode') });
     const { workDir } = await prepareWorkdir({
       runDir: dataDirLayout.runDir(dataDir(), 'run-4'),
-      stateDir: path.join(dataDir(), 'state', 'plain'),
+      stateAddress: stateAddress('plain'),
       workspace,
       mode: null,
     });
@@ -149,19 +150,17 @@ describe('prepareWorkdir', () => {
     });
   });
 
-  it('points a local backend at the state directory outside the working dir, which survives the run dir', async () => {
+  it("points an http backend, locking included, at the workspace's state in Tide, with no credential in the file", async () => {
     const workspace = await writeWorkspace(root, 'stateful', { 'main.tf': '' });
-    const stateDir = path.join(dataDir(), 'state', 'stateful');
     const runDir = dataDirLayout.runDir(dataDir(), 'run-5');
-    const { workDir, localBackend } = await prepareWorkdir({ runDir, stateDir, workspace });
-    expect(localBackend).toBe(true);
-    expect(await readFile(path.join(workDir, BACKEND_FILE), 'utf8')).toContain(
-      `path = "${path.join(stateDir, 'terraform.tfstate')}"`,
-    );
-    await writeFile(path.join(stateDir, 'terraform.tfstate'), '{}');
-    await rm(runDir, { recursive: true, force: true });
-    await prepareWorkdir({ runDir, stateDir, workspace });
-    expect(await readFile(path.join(stateDir, 'terraform.tfstate'), 'utf8')).toBe('{}');
+    const address = 'http://127.0.0.1:8080/api/v1/state/stateful';
+    const { workDir, tideBackend } = await prepareWorkdir({ runDir, stateAddress: address, workspace });
+    expect(tideBackend).toBe(true);
+    const block = await readFile(path.join(workDir, BACKEND_FILE), 'utf8');
+    expect(block).toContain('backend "http"');
+    for (const setting of ['address', 'lock_address', 'unlock_address'])
+      expect(block).toMatch(new RegExp(`${setting} += "${address}"`));
+    expect(block).not.toMatch(/username|password/);
   });
 
   it('writes no backend file when the code configures its own backend', async () => {
@@ -169,12 +168,12 @@ describe('prepareWorkdir', () => {
       'main.tf': '# backend "local" in a comment does not count\n',
       'backend.tf': 'terraform {\n  backend "s3" {\n    bucket = "b"\n  }\n}\n',
     });
-    const { workDir, localBackend } = await prepareWorkdir({
+    const { workDir, tideBackend } = await prepareWorkdir({
       runDir: dataDirLayout.runDir(dataDir(), 'run-6'),
-      stateDir: path.join(dataDir(), 'state', 'remote'),
+      stateAddress: stateAddress('remote'),
       workspace,
     });
-    expect(localBackend).toBe(false);
+    expect(tideBackend).toBe(false);
     expect(await readdir(workDir)).not.toContain(BACKEND_FILE);
   });
 
@@ -192,7 +191,7 @@ describe('prepareWorkdir', () => {
     await symlink('/etc/passwd', path.join(workspace.directory, 'passwd.tf'));
     const { workDir } = await prepareWorkdir({
       runDir: dataDirLayout.runDir(dataDir(), 'run-7'),
-      stateDir: path.join(dataDir(), 'state', 'linked'),
+      stateAddress: stateAddress('linked'),
       workspace: { ...workspace, files: [...workspace.files, 'passwd.tf'] },
     });
     expect(await readdir(workDir)).not.toContain('passwd.tf');
@@ -203,7 +202,7 @@ describe('prepareWorkdir', () => {
     await expect(
       prepareWorkdir({
         runDir: dataDirLayout.runDir(dataDir(), 'run-8'),
-        stateDir: path.join(dataDir(), 'state', 'escape'),
+        stateAddress: stateAddress('escape'),
         workspace: { ...workspace, files: ['../../outside.tf'] },
       }),
     ).rejects.toThrow(/outside the working directory/);

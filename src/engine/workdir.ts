@@ -1,11 +1,11 @@
 /**
  * The working directory of one run (SPEC §5): built fresh from the source — the template's files, then
  * the workspace's files over them — plus the generated variables file (only the variables the code
- * declares) and, when the code configures no backend, a local backend pointing at the workspace's state
- * directory. State never lives in the working directory, so removing a run's directory can never lose it.
+ * declares) and, when the code configures no backend, an `http` backend block pointing at Tide's state
+ * backend (src/state/). State never lives in the working directory, nor anywhere on a replica's disk.
  */
 import { constants } from 'node:fs';
-import { chmod, copyFile, lstat, mkdir, open, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import {
   DEFAULT_MODE,
@@ -14,18 +14,16 @@ import {
   type WorkspaceDefinition,
 } from '../config/config-model.ts';
 import { TideError } from '../errors/tide-error.ts';
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../files/file-modes.ts';
+import { PRIVATE_DIR_MODE } from '../files/file-modes.ts';
 import { declaredVariables } from './declared-variables.ts';
 
 export const TFVARS_FILE = 'tide.auto.tfvars.json';
 export const BACKEND_FILE = 'tide_backend.tf';
-export const STATE_FILE = 'terraform.tfstate';
 
 /** Where things live under the data directory. */
 export const dataDirLayout = {
   runDir: (dataDir: string, runId: string) => path.join(dataDir, 'runs', runId),
   workDir: (runDir: string) => path.join(runDir, 'work'),
-  stateDir: (dataDir: string, workspace: string) => path.join(dataDir, 'state', workspace),
   pluginCacheDir: (dataDir: string) => path.join(dataDir, 'plugin-cache'),
 };
 
@@ -41,8 +39,8 @@ export type WorkdirSource = Pick<
 export interface PrepareWorkdirOptions {
   /** `<dataDir>/runs/<run-id>`; the working directory is its `work/` folder. */
   readonly runDir: string;
-  /** `<dataDir>/state/<workspace>`: created if missing, never emptied. */
-  readonly stateDir: string;
+  /** The state backend's address for this run's state (`…/api/v1/state/<key>`). */
+  readonly stateAddress: string;
   readonly workspace: WorkdirSource;
   readonly template?: LocalTemplate | undefined;
   /** Applied after the workspace's and the mode's variables (e.g. a run's own). */
@@ -60,7 +58,7 @@ export interface PreparedWorkdir {
   /** The values to mask in the run's log. */
   readonly secretValues: readonly string[];
   /** Whether tide_backend.tf was written (false: the code configures its own backend). */
-  readonly localBackend: boolean;
+  readonly tideBackend: boolean;
   /** Configured variables the code does not declare: not passed to the engine, named in the run's log. */
   readonly undeclared: readonly string[];
 }
@@ -71,7 +69,6 @@ export async function prepareWorkdir(options: PrepareWorkdirOptions): Promise<Pr
   // Fresh: whatever an earlier attempt left (a plan file, .terraform) must not leak into this run.
   await rm(workDir, { recursive: true, force: true });
   await mkdir(workDir, { recursive: true, mode: PRIVATE_DIR_MODE });
-  await mkdir(options.stateDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   if (template) await copyFiles(template.directory, template.files, workDir);
   // The workspace's Tide config file is not engine code.
   const ownConfig = path.basename(workspace.file);
@@ -89,12 +86,9 @@ export async function prepareWorkdir(options: PrepareWorkdirOptions): Promise<Pr
     mode: 0o600,
   });
 
-  const localBackend = !(await configuresBackend(workDir));
-  if (localBackend) {
-    await createPrivateStateFiles(options.stateDir);
-    await writeFile(path.join(workDir, BACKEND_FILE), localBackendBlock(path.resolve(options.stateDir)));
-  }
-  return { workDir, env, secretValues, localBackend, undeclared };
+  const tideBackend = !(await configuresBackend(workDir));
+  if (tideBackend) await writeFile(path.join(workDir, BACKEND_FILE), httpBackendBlock(options.stateAddress));
+  return { workDir, env, secretValues, tideBackend, undeclared };
 }
 
 /**
@@ -182,21 +176,23 @@ function stripComments(hcl: string): string {
 }
 
 /**
- * The engine rewrites an existing state file (and its `.backup`) in place, keeping its mode, but creates
- * a missing one 0644 under the usual umask. Creating both empty and 0600 first (the engine reads an empty
- * file as no state) keeps state readable by Tide's user only; one left looser by an older version is
- * tightened.
+ * The engine's `http` backend on Tide's state API, locking included. The run's credential is not here
+ * (the file is on disk): the engine reads it from TF_HTTP_USERNAME / TF_HTTP_PASSWORD. Retries ride out a
+ * replica restarting behind a load balancer.
  */
-async function createPrivateStateFiles(stateDir: string): Promise<void> {
-  for (const file of [STATE_FILE, `${STATE_FILE}.backup`]) {
-    const target = path.join(stateDir, file);
-    await (await open(target, 'a', PRIVATE_FILE_MODE)).close();
-    await chmod(target, PRIVATE_FILE_MODE);
-  }
-}
-
-function localBackendBlock(stateDir: string): string {
+function httpBackendBlock(address: string): string {
   // JSON string escaping is valid HCL; `${` and `%{` would start a template, which a backend may not use.
-  const statePath = JSON.stringify(path.join(stateDir, STATE_FILE)).replace(/([$%])\{/g, '$1$1{');
-  return `# Generated by Tide: state lives outside the run's working directory.\nterraform {\n  backend "local" {\n    path = ${statePath}\n  }\n}\n`;
+  const quoted = JSON.stringify(address).replace(/([$%])\{/g, '$1$1{');
+  return [
+    "# Generated by Tide: state lives in Tide's database (docs/ha.md, state backend).",
+    'terraform {',
+    '  backend "http" {',
+    `    address        = ${quoted}`,
+    `    lock_address   = ${quoted}`,
+    `    unlock_address = ${quoted}`,
+    '    retry_max      = 5',
+    '  }',
+    '}',
+    '',
+  ].join('\n');
 }

@@ -170,6 +170,20 @@ export const envVariables = [
     schema: durationMs('30s', 1000, 3_600_000),
   },
   {
+    name: 'TIDE_STATE_URL',
+    description:
+      "Where a runner's engine reaches Tide's state backend (the API's base URL). Default: the replica's own API listener; required on a replica without the `api` role.",
+    example: 'http://tide-api.internal:8080',
+    schema: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
+  },
+  {
+    name: 'TIDE_STATE_VERSIONS_KEEP',
+    description:
+      'How many state versions Tide keeps per workspace (oldest deleted first when a new one is written); 0 keeps every version.',
+    example: '100',
+    schema: z.coerce.number().int().min(0).max(1_000_000).default(0),
+  },
+  {
     name: 'TIDE_LOG_LEVEL',
     description: 'Log level: fatal, error, warn, info, debug or trace.',
     example: 'info',

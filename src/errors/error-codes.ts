@@ -76,6 +76,17 @@ export const errorCatalogue = {
     exitCode: 1,
     summary: 'A browser preflight came from an origin not listed in TIDE_CORS_ORIGINS.',
   },
+  lease_lost: {
+    status: 403,
+    exitCode: 7,
+    summary:
+      "A run's state credential no longer works: the run finished, was reaped as orphaned or was claimed again (fencing).",
+  },
+  state_locked: {
+    status: 423,
+    exitCode: 4,
+    summary: "The workspace's state is locked by another live run (the body names the holder).",
+  },
   workspace_busy: { status: 409, exitCode: 4, summary: 'The workspace already has an active run.' },
   illegal_transition: {
     status: 409,

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { forEachDialect } from '../../test/helpers/databases.ts';
+import { startStateBackendServer, type StateBackendServer } from '../../test/helpers/state-backend-server.ts';
 import type { JobDefinition } from '../config/config-model.ts';
 import type { Engine } from '../engine/engine.ts';
 import { testEngine, testEnv } from '../engine/test-engine.ts';
@@ -23,6 +24,7 @@ import { RunWorker, type RunWorkerOptions } from './run-worker.ts';
 forEachDialect('the run worker', (harness) => {
   let root: string;
   let engine: Engine;
+  let stateServer: StateBackendServer;
   let hub: EventHub;
   let service: RunService;
   let worker: RunWorker | undefined;
@@ -32,8 +34,10 @@ forEachDialect('the run worker', (harness) => {
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'tide-worker-'));
     engine = await testEngine();
+    stateServer = await startStateBackendServer(harness.db);
   });
   afterAll(async () => {
+    await stateServer.close();
     await rm(root, { recursive: true, force: true });
   });
   beforeEach(() => {
@@ -66,6 +70,7 @@ forEachDialect('the run worker', (harness) => {
       logger: silentLogger,
       dataDir: await mkdtemp(path.join(root, 'data-')),
       engine,
+      stateBackend: stateServer.endpoint,
       resolveWorkspace: (name) => workspaceDefinition({ name }),
       resolveJob: (workspace, job) => jobs.get(`${workspace}/${job}`),
       resolveTemplate: () => undefined,

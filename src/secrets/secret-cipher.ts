@@ -32,10 +32,27 @@ function additionalData({ workspace, name }: SecretAddress): Buffer {
 }
 
 export function sealSecret(keyring: Keyring, address: SecretAddress, value: string): SealedSecret {
+  return sealBytes(keyring, additionalData(address), Buffer.from(value, 'utf8'));
+}
+
+/**
+ * The value, or a TideError naming the variable (never its value) when the key is not configured or the
+ * row was altered. The message goes to the run log, so it says what to fix.
+ */
+export function openSecret(keyring: Keyring, address: SecretAddress, sealed: SealedSecret): string {
+  const where = `sensitive variable "${address.name}" of workspace "${address.workspace}"`;
+  return openBytes(keyring, additionalData(address), sealed, {
+    what: where,
+    remedy: 'or set the value again',
+  }).toString('utf8');
+}
+
+/** Any bytes under the current key, `aad` binding them to where they are stored (state versions too). */
+export function sealBytes(keyring: Keyring, aad: Buffer, plain: Buffer): SealedSecret {
   const iv = randomBytes(IV_BYTES);
   const cipher = createCipheriv(ALGORITHM, keyring.current.key, iv, { authTagLength: TAG_BYTES });
-  cipher.setAAD(additionalData(address));
-  const ciphertext = Buffer.concat([cipher.update(value, 'utf8'), cipher.final()]);
+  cipher.setAAD(aad);
+  const ciphertext = Buffer.concat([cipher.update(plain), cipher.final()]);
   return {
     ciphertext: ciphertext.toString('base64'),
     iv: iv.toString('base64'),
@@ -44,34 +61,37 @@ export function sealSecret(keyring: Keyring, address: SecretAddress, value: stri
   };
 }
 
-/**
- * The value, or a TideError naming the variable (never its value) when the key is not configured or the
- * row was altered. The message goes to the run log, so it says what to fix.
- */
-export function openSecret(keyring: Keyring, address: SecretAddress, sealed: SealedSecret): string {
+/** What a failure to open names: the thing (never its content) and how to recover it. */
+export interface SealedDescription {
+  readonly what: string;
+  readonly remedy: string;
+}
+
+export function openBytes(
+  keyring: Keyring,
+  aad: Buffer,
+  sealed: SealedSecret,
+  description: SealedDescription,
+): Buffer {
   const key = keyring.byId.get(sealed.key_id);
-  const where = `sensitive variable "${address.name}" of workspace "${address.workspace}"`;
+  const { what, remedy } = description;
   if (!key) {
     throw new TideError(
       'internal',
-      `${where} is encrypted with key ${sealed.key_id}, which is not configured: set it in TIDE_ENCRYPTION_KEY or TIDE_ENCRYPTION_KEY_PREVIOUS, or set the value again`,
+      `${what} is encrypted with key ${sealed.key_id}, which is not configured: set it in TIDE_ENCRYPTION_KEY or TIDE_ENCRYPTION_KEY_PREVIOUS, ${remedy}`,
     );
   }
   try {
     const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(sealed.iv, 'base64'), {
       authTagLength: TAG_BYTES,
     });
-    decipher.setAAD(additionalData(address));
+    decipher.setAAD(aad);
     decipher.setAuthTag(Buffer.from(sealed.tag, 'base64'));
-    const plain = Buffer.concat([
-      decipher.update(Buffer.from(sealed.ciphertext, 'base64')),
-      decipher.final(),
-    ]);
-    return plain.toString('utf8');
+    return Buffer.concat([decipher.update(Buffer.from(sealed.ciphertext, 'base64')), decipher.final()]);
   } catch (error) {
     throw new TideError(
       'internal',
-      `${where} cannot be decrypted: the stored value was altered; set it again`,
+      `${what} cannot be decrypted: the stored value was altered; ${remedy.replace(/^or /, '')}`,
       {
         cause: error,
       },

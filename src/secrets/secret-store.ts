@@ -46,6 +46,11 @@ export class SecretStore {
     this.#deps = deps;
   }
 
+  /** The keys sensitive values are sealed with; state versions use the same ones (src/state/). */
+  get keyring(): Keyring {
+    return this.#deps.keyring;
+  }
+
   /** One entry per declared name, in declaration order; values stored for undeclared names are not shown. */
   async describe(workspace: string, declared: readonly string[]): Promise<SensitiveVariableView[]> {
     const rows = new Map((await listSecretRows(this.#deps.db, workspace)).map((row) => [row.name, row]));

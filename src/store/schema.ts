@@ -176,6 +176,40 @@ export interface WorkspaceSecretsTable {
   updated_at: Instant;
 }
 
+/** One version of a workspace's engine state (src/state/): gzip, then AES-256-GCM; base64 text fields. */
+export interface StateVersionsTable {
+  id: Generated<number>;
+  /** The workspace, or `_jobs/<scope>/<job>` for a template job's own stack. */
+  state_key: string;
+  serial: number;
+  lineage: string;
+  /** SHA-256 (hex) of the plaintext state. */
+  checksum: string;
+  /** Bytes of the plaintext state. */
+  size: number;
+  /** 1: the engine deleted the state; the row holds no content. */
+  deleted: Generated<IntBool>;
+  run_id: string | null;
+  /** `run:<id>`, `user:<name>` (rollback) or `import:<file>`. */
+  written_by: string;
+  created_at: Instant;
+  ciphertext: string;
+  iv: string;
+  tag: string;
+  key_id: string;
+}
+
+/** The engine's lock on one state key, held by a run; a lock of a run that is no longer live is stale. */
+export interface StateLocksTable {
+  state_key: string;
+  /** The engine's lock ID (a UUID it generates). */
+  lock_id: string;
+  run_id: string;
+  /** The engine's lock info, JSON text (who, operation, when), shown to a blocked engine. */
+  info: string;
+  created_at: Instant;
+}
+
 /** A person who logs in (src/auth/). `role` is admin, operator or viewer. */
 export interface UsersTable {
   id: string;
@@ -262,6 +296,8 @@ export interface Database {
   api_tokens: ApiTokensTable;
   login_failures: LoginFailuresTable;
   oidc_identities: OidcIdentitiesTable;
+  state_versions: StateVersionsTable;
+  state_locks: StateLocksTable;
 }
 
 /** What every repository takes as its first argument: the database, or a transaction on it. */

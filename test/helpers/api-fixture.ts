@@ -10,12 +10,14 @@ import { EventHub } from '../../src/events/event-hub.ts';
 import { RunService } from '../../src/run/run.service.ts';
 import { makeKeyring } from '../../src/secrets/encryption-key.ts';
 import { SecretStore } from '../../src/secrets/secret-store.ts';
+import { stateServices, type StateServices } from '../../src/state/state-services.ts';
 import type { AuthSettings } from '../../src/auth/auth-settings.ts';
 import type { Db } from '../../src/store/schema.ts';
 import { ManualClock } from '../../src/time/clock.ts';
 import {
   createTestAccessToken,
   FIXTURE_ADMIN,
+  FIXTURE_JWT_KEY,
   fixtureAuthSettings,
   injectWithCredentials,
 } from './auth-fixture.ts';
@@ -71,6 +73,8 @@ export interface ApiFixture {
   readonly audit: AuditLog;
   /** Sensitive variables, encrypted with FIXTURE_ENCRYPTION_KEY. */
   readonly secrets: SecretStore;
+  /** The state backend (versions encrypted with FIXTURE_ENCRYPTION_KEY, run credentials from FIXTURE_JWT_KEY). */
+  readonly state: StateServices;
   /** What /api/health/ready reports; tests change it. */
   readiness: Readiness;
   /** The app's auth settings (signing key FIXTURE_JWT_KEY). */
@@ -94,13 +98,16 @@ export function apiFixture(db: Db, config: EffectiveConfig, extra: Partial<ApiDe
   // Ids that sort by creation make list order easy to assert; the real service uses UUIDs.
   const runs = new RunService({ db, hub, clock, newId: () => `run-${String(++ids).padStart(4, '0')}` });
   const audit = new AuditLog(db, clock, FIXTURE_AUDIT_KEY);
-  const secrets = new SecretStore({ db, clock, keyring: makeKeyring(FIXTURE_ENCRYPTION_KEY) });
+  const keyring = makeKeyring(FIXTURE_ENCRYPTION_KEY);
+  const secrets = new SecretStore({ db, clock, keyring });
+  const state = stateServices({ db, keyring, clock, jwtSecret: FIXTURE_JWT_KEY, keepVersions: 0 });
   const auth = extra.auth ?? fixtureAuthSettings();
   let adminToken: Promise<string> | undefined;
   const fixture: Omit<ApiFixture, 'anonymous'> = {
     config,
     audit,
     secrets,
+    state,
     db,
     hub,
     clock,
@@ -115,6 +122,7 @@ export function apiFixture(db: Db, config: EffectiveConfig, extra: Partial<ApiDe
       runs,
       audit,
       secrets,
+      state: { backend: state.backend, history: state.history },
       config: () => config,
       readiness: async () => fixture.readiness,
       logger: pino({ level: 'silent' }),

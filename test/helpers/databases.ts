@@ -37,6 +37,8 @@ const TABLES_CHILD_FIRST = [
   'audit_log_head',
   'rate_limits',
   'workspace_secrets',
+  'state_locks',
+  'state_versions',
 ] as const;
 
 /**

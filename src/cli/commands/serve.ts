@@ -73,6 +73,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
         timezone: env.TIDE_TIMEZONE,
         tofuBin: env.TIDE_TOFU_BIN,
         runEnvPassthrough: env.TIDE_RUN_ENV_PASSTHROUGH,
+        stateUrl: env.TIDE_STATE_URL,
+        stateVersionsKeep: env.TIDE_STATE_VERSIONS_KEEP,
         maxConcurrentRuns: env.TIDE_MAX_CONCURRENT_RUNS,
         roles: parseRoles(options.role),
         clock: systemClock,

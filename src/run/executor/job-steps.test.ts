@@ -16,7 +16,12 @@ afterEach(() => {
 const run = { id: 'run-7', workspace: STANDALONE_WORKSPACE } as Run;
 
 function definition(job: JobDefinition | undefined, more: Partial<RunDefinition> = {}): RunDefinition {
-  return { run, job, secrets: {}, contextOutputs: {}, ...more };
+  const state = {
+    key: `_jobs/${run.workspace}/${job?.name ?? ''}`,
+    address: 'http://127.0.0.1:8080/api/v1/state/unused',
+    credential: { username: run.id, password: 'unused-by-jobs' },
+  };
+  return { run, job, secrets: {}, contextOutputs: {}, state, ...more };
 }
 
 /** The steps' view of a run whose processes are only recorded: what a job would execute, and where. */
@@ -26,7 +31,7 @@ function stepContext(def: RunDefinition): StepContext & { commands: StepCommand[
   const commands: StepCommand[] = [];
   return {
     definition: def,
-    dirs: { runDir, stateDir: path.join(runDir, 'state'), pluginCacheDir: path.join(runDir, 'cache') },
+    dirs: { runDir, pluginCacheDir: path.join(runDir, 'cache') },
     engine: { bin: '/usr/bin/tofu', name: 'tofu', version: '1.8.3' },
     workDir: path.join(runDir, 'work'),
     env: { PATH: '/usr/bin' },

@@ -3,6 +3,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { forEachDialect } from '../../../test/helpers/databases.ts';
+import {
+  startStateBackendServer,
+  type StateBackendServer,
+} from '../../../test/helpers/state-backend-server.ts';
 import { failWorkspaceStatusUpdates } from '../../../test/helpers/failing-updates.ts';
 import type { JobDefinition, LocalTemplate, WorkspaceDefinition } from '../../config/config-model.ts';
 import { defaultPolicy } from '../../config/config-model.ts';
@@ -60,6 +64,7 @@ forEachDialect('executing a run with the real engine', (harness) => {
   let dataDir: string;
   let markers: string;
   let engine: Engine;
+  let stateServer: StateBackendServer;
   let hub: EventHub;
   let service: RunService;
   const workspaces = new Map<string, WorkspaceDefinition>();
@@ -69,8 +74,10 @@ forEachDialect('executing a run with the real engine', (harness) => {
   beforeAll(async () => {
     root = await mkdtemp(path.join(tmpdir(), 'tide-executor-'));
     engine = await testEngine();
+    stateServer = await startStateBackendServer(harness.db);
   });
   afterAll(async () => {
+    await stateServer.close();
     await rm(root, { recursive: true, force: true });
   });
   beforeEach(async () => {
@@ -102,6 +109,7 @@ forEachDialect('executing a run with the real engine', (harness) => {
       logger: silentLogger,
       dataDir,
       engine,
+      stateBackend: stateServer.endpoint,
       leaseMs: 30_000,
       resolveWorkspace: (name) => workspaces.get(name),
       resolveJob: (workspace, job) => jobs.get(`${workspace}/${job}`),
@@ -145,6 +153,17 @@ forEachDialect('executing a run with the real engine', (harness) => {
       () => false,
     );
 
+  /** Files under `dir` whose bytes contain `text`. */
+  async function filesContaining(dir: string, text: string): Promise<string[]> {
+    const found: string[] = [];
+    for (const entry of await readdir(dir, { recursive: true, withFileTypes: true })) {
+      if (!entry.isFile()) continue;
+      const file = path.join(entry.parentPath, entry.name);
+      if ((await readFile(file)).includes(text)) found.push(file);
+    }
+    return found;
+  }
+
   function nextLogLine(match: string): Promise<Run['id']> {
     return new Promise((resolve) => {
       const listener = (event: { runId: string; lines: readonly string[] }) => {
@@ -156,14 +175,20 @@ forEachDialect('executing a run with the real engine', (harness) => {
     });
   }
 
-  it('deploys: succeeded, state in the state dir, outputs and plan summary stored, log masked', async () => {
+  it('deploys: succeeded, state in Tide\'s backend, outputs and plan summary stored, log masked, no secret on disk', async () => {
     await addWorkspace('app', stack());
     const final = await run({ workspace: 'app', action: 'deploy', configHash: 'hash-of-app' });
     expect(final).toMatchObject({ state: 'succeeded', exit_code: 0, reason: null, lease_expires_at: null });
     expect(final.plan_summary).toEqual({ add: 1, change: 0, destroy: 0 });
     expect(final.outputs).toEqual({ marker: path.join(markers, 'marker-app'), token: '(sensitive)' });
     expect(await exists(path.join(markers, 'marker-app'))).toBe(true);
-    expect(await exists(path.join(dataDir, 'state', 'app', 'terraform.tfstate'))).toBe(true);
+    const state = await stateServer.history.describe('app');
+    expect(state.versions[0]).toMatchObject({ run_id: final.id, written_by: `run:${final.id}`, deleted: false });
+    const { content } = await stateServer.history.pull('app');
+    expect(JSON.parse(content.toString('utf8')).resources[0]).toMatchObject({ type: 'terraform_data' });
+    // The state holds the sensitive output in clear, which is why it lives encrypted in the database.
+    expect(content.toString('utf8')).toContain(TOKEN);
+    expect(await filesContaining(dataDir, TOKEN)).toEqual([]);
     expect(await readdir(path.join(dataDir, 'runs'))).toEqual([]);
     const log = await logOf(final.id);
     for (const step of ['prepare', 'init', 'plan', 'summarize', 'apply', 'outputs'])
@@ -224,9 +249,8 @@ forEachDialect('executing a run with the real engine', (harness) => {
       plan_summary: { add: 1, change: 0, destroy: 0 },
       outputs: { of: 'snap' },
     });
-    expect(
-      await exists(path.join(dataDir, 'state', '_jobs', '_standalone_', 'snap', 'terraform.tfstate')),
-    ).toBe(true);
+    expect((await stateServer.history.describe('_jobs/_standalone_/snap')).total).toBe(1);
+    expect((await stateServer.history.describe('_standalone_')).total).toBe(0);
   });
 
   it('fails with the step and the last stderr line as reason when a provisioner fails', async () => {

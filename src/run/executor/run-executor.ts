@@ -14,6 +14,7 @@ import type { Engine } from '../../engine/engine.ts';
 import { DEFAULT_GRACE_MS } from '../../engine/process-group.ts';
 import { runEnvironment } from '../../engine/run-environment.ts';
 import { dataDirLayout } from '../../engine/workdir.ts';
+import { stateAccessFor, type StateBackendEndpoint } from '../../state/state-access.ts';
 import { TideError } from '../../errors/tide-error.ts';
 import type { RunEventBus } from '../run-events.ts';
 import type { Logger } from '../../log/logger.ts';
@@ -36,9 +37,11 @@ export interface ExecutorContext {
   readonly hub: RunEventBus;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** Holds `runs/`, `state/` and `plugin-cache/`. */
+  /** Holds `runs/` and `plugin-cache/`. */
   readonly dataDir: string;
   readonly engine: Engine;
+  /** Tide's state backend: where the engine reaches it, and the runs' credentials for it. */
+  readonly stateBackend: StateBackendEndpoint;
   /** The lease length the run was claimed with; renewed every leaseMs / 3. */
   readonly leaseMs: number;
   /** The runner's supervised lease keeper (run-lease.ts); without one, the run keeps its lease itself. */
@@ -239,7 +242,8 @@ async function resolveDefinition(run: Run, ctx: ExecutorContext): Promise<RunDef
   if (templateName && !template) return `template ${templateName} is not in the configuration`;
   const contextOutputs = job && workspace ? await lastWorkspaceOutputs(ctx.db, workspace.name) : {};
   const secrets = !job && workspace && ctx.resolveSecrets ? await ctx.resolveSecrets(workspace.name) : {};
-  return { run, workspace, template, job, secrets, contextOutputs };
+  const state = stateAccessFor(ctx.stateBackend, run);
+  return { run, workspace, template, job, secrets, contextOutputs, state };
 }
 
 async function finish(
@@ -298,17 +302,15 @@ function emitStatus(ctx: ExecutorContext, status: WorkspaceStatus): void {
 }
 
 function directoriesOf(run: Run, dataDir: string): RunDirectories {
-  const stateKey = run.action === 'job' ? path.join('_jobs', run.workspace, run.job ?? '') : run.workspace;
   return {
     runDir: path.resolve(dataDirLayout.runDir(dataDir, run.id)),
-    stateDir: path.resolve(dataDir, 'state', stateKey),
     pluginCacheDir: path.resolve(dataDirLayout.pluginCacheDir(dataDir)),
   };
 }
 
-/** Secrets, and the configured values of sensitive variables, masked from the first line on. */
+/** Secrets, the configured values of sensitive variables and the state credential, masked from the first line on. */
 function secretValuesOf(definition: RunDefinition): string[] {
-  const values = Object.values(definition.secrets);
+  const values = [...Object.values(definition.secrets), definition.state.credential.password];
   for (const name of definition.workspace?.sensitiveVariables ?? []) {
     const value = definition.workspace?.variables[name];
     if (value !== undefined && value !== null)

@@ -75,7 +75,7 @@ function prepareStep(source: WorkdirSource): RunStep {
       const { definition, dirs, engine } = ctx;
       const prepared = await prepareWorkdir({
         runDir: dirs.runDir,
-        stateDir: dirs.stateDir,
+        stateAddress: definition.state.address,
         workspace: source,
         template: definition.template,
         mode: definition.run.mode,
@@ -97,9 +97,16 @@ function prepareStep(source: WorkdirSource): RunStep {
         // A template job also gets a job's variables (its own TIDE_WORKSPACE: the context workspace).
         ...(definition.job ? jobEnvironment(definition) : {}),
         ...prepared.env,
+        // The run's state credential (http backend): valid only while this run holds its lease.
+        ...(prepared.tideBackend
+          ? {
+              TF_HTTP_USERNAME: definition.state.credential.username,
+              TF_HTTP_PASSWORD: definition.state.credential.password,
+            }
+          : {}),
       };
-      const backend = prepared.localBackend
-        ? `local state in ${dirs.stateDir}`
+      const backend = prepared.tideBackend
+        ? `state in Tide (${definition.state.key})`
         : 'the backend the code configures';
       ctx.system(`working directory ${prepared.workDir}, ${backend}`);
       if (prepared.undeclared.length > 0) {

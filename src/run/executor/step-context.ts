@@ -6,6 +6,7 @@
 import type { JobDefinition, LocalTemplate, WorkspaceDefinition } from '../../config/config-model.ts';
 import type { Engine } from '../../engine/engine.ts';
 import type { PlanSummary } from '../../engine/plan-summary.ts';
+import type { RunStateAccess } from '../../state/state-access.ts';
 import type { Run } from '../run.ts';
 
 /** Everything a run needs, resolved from the configuration before the first step. */
@@ -20,13 +21,13 @@ export interface RunDefinition {
   readonly secrets: Readonly<Record<string, string>>;
   /** The context workspace's last known outputs, for a job's TIDE_OUTPUT_* variables. */
   readonly contextOutputs: Readonly<Record<string, unknown>>;
+  /** Where the engine keeps this run's state in Tide, and the run's credential for it. */
+  readonly state: RunStateAccess;
 }
 
 export interface RunDirectories {
   /** `<dataDir>/runs/<run-id>`: removed when the run ends. */
   readonly runDir: string;
-  /** `<dataDir>/state/<workspace>` (template jobs: `<dataDir>/state/_jobs/<scope>/<job>`). */
-  readonly stateDir: string;
   /** `<dataDir>/plugin-cache`, shared by every run. */
   readonly pluginCacheDir: string;
 }

@@ -7,6 +7,7 @@ import { oidcIdentities } from './0005_oidc_identities.ts';
 import { loginReservationsAndTokenNames } from './0006_login_reservations_and_token_names.ts';
 import { auditSignatures } from './0007_audit_signatures.ts';
 import { workspaceStatusMachine } from './0008_workspace_status_machine.ts';
+import { stateBackend } from './0009_state_backend.ts';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and cannot
@@ -21,4 +22,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0006_login_reservations_and_token_names', loginReservationsAndTokenNames],
   ['0007_audit_signatures', auditSignatures],
   ['0008_workspace_status_machine', workspaceStatusMachine],
+  ['0009_state_backend', stateBackend],
 ];
