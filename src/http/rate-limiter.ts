@@ -54,7 +54,11 @@ export function rateLimitPruning(
   limiter: Pick<DatabaseRateLimiter, 'prune'>,
   options: { clock: Clock; intervalMs?: number },
 ): Subsystem {
-  return periodic('rate-limit-pruning', options.intervalMs ?? RATE_LIMIT_PRUNE_INTERVAL_MS, () =>
-    limiter.prune(options.clock.now()),
+  // Once per cluster: the rows are shared, and one replica's pass prunes them all.
+  return periodic(
+    'rate-limit-pruning',
+    options.intervalMs ?? RATE_LIMIT_PRUNE_INTERVAL_MS,
+    () => limiter.prune(options.clock.now()),
+    { oncePerCluster: true },
   );
 }

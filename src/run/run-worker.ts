@@ -1,10 +1,12 @@
 import { setMaxListeners } from 'node:events';
 /**
  * The runner role: claims queued runs and executes them, at most `maxConcurrentRuns` at a time. It wakes
- * at once when a run is queued or finishes in this process, and polls for what other replicas queued and
- * for delayed runs (`not_before`). Its loops are supervised subsystems (`subsystems`, in start order):
- * the lease watch, the orphan reaper and the run-directory sweep (every lease period), then the claim
- * loop, so runs orphaned while this process was down are released before anything new is claimed.
+ * at once when a run is queued (on any replica: on PostgreSQL the hub carries other replicas' events) or
+ * finishes here, and polls for what it was not told about (events lost while a replica's listener was
+ * reconnecting) and for delayed runs (`not_before`). Its loops are supervised subsystems (`subsystems`,
+ * in start order): the lease watch, the orphan reaper (on one replica of the cluster at a time) and the
+ * run-directory sweep (every lease period), then the claim loop, so runs orphaned while this process was
+ * down are released before anything new is claimed.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -65,7 +67,8 @@ export class RunWorker {
     const timers = { timers: this.#timers };
     this.subsystems = [
       this.#leases,
-      periodic('orphan-reaper', every, () => this.#reap(), timers),
+      // Once per cluster: every replica's reaper would only find the same expired leases.
+      periodic('orphan-reaper', every, () => this.#reap(), { ...timers, oncePerCluster: true }),
       periodic('run-dir-sweep', every, () => this.#sweep(), timers),
       { name: 'run-worker', start: (signal, up) => this.#claimLoop(signal, up) },
     ];

@@ -11,6 +11,11 @@ export interface Subsystem {
   /** Caps its restart backoff (default: the supervisor's, 30 s), for loops that must retry sooner. */
   readonly maxBackoffMs?: number;
   /**
+   * Runs on one replica of the cluster at a time (cluster-singleton.ts): for work on shared rows that every
+   * replica would only repeat. Default false: every replica runs it.
+   */
+  readonly oncePerCluster?: boolean;
+  /**
    * Rebuilds the subsystem's state (from the database, never from what a failed run left in memory) and
    * runs it until `signal` aborts, then resolves. Calls `up()` once it works (its first pass is done).
    * Rejecting, or resolving before the abort, is a failure: the supervisor starts it again after a backoff.
@@ -22,6 +27,8 @@ export interface PeriodicOptions {
   /** Default: the real setTimeout. */
   readonly timers?: Timers;
   readonly maxBackoffMs?: number;
+  /** See Subsystem.oncePerCluster. */
+  readonly oncePerCluster?: boolean;
 }
 
 /**
@@ -38,6 +45,7 @@ export function periodic(
   return {
     name,
     ...(options.maxBackoffMs === undefined ? {} : { maxBackoffMs: options.maxBackoffMs }),
+    ...(options.oncePerCluster ? { oncePerCluster: true } : {}),
     async start(signal, up) {
       while (!signal.aborted) {
         await tick();

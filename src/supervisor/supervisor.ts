@@ -6,6 +6,7 @@
  */
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../log/logger.ts';
+import { oncePerCluster, type ClusterLock } from './cluster-singleton.ts';
 import type { Subsystem } from './subsystem.ts';
 import { realTimers, sleep, type Timers } from './timers.ts';
 
@@ -42,6 +43,11 @@ export interface SupervisorOptions {
   /** Backoff after the first failure (default 1 s), doubled at each consecutive one up to maxBackoffMs (30 s). */
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
+  /**
+   * Keeps the subsystems marked `oncePerCluster` to one replica at a time (PostgreSQL). Without it they
+   * run here like the others: a single replica (SQLite) is the whole cluster.
+   */
+  readonly clusterLock?: ClusterLock;
 }
 
 interface Entry {
@@ -64,7 +70,10 @@ export class Supervisor extends EventEmitter<{ change: [SubsystemHealth] }> {
   }
 
   /** Adds a subsystem, started by start() after those added before it. */
-  add(subsystem: Subsystem): this {
+  add(added: Subsystem): this {
+    const { clusterLock, logger } = this.#options;
+    const subsystem =
+      added.oncePerCluster && clusterLock ? oncePerCluster(added, clusterLock, logger) : added;
     if (this.#entries.some((entry) => entry.subsystem.name === subsystem.name))
       throw new Error(`a subsystem named ${subsystem.name} is already supervised`);
     const health: SubsystemHealth = {
