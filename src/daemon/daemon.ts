@@ -20,6 +20,7 @@ import { formatRoleMap } from '../auth/oidc/role-map.ts';
 import { ConfigWatcher } from '../config/config-watcher.ts';
 import { runEnvironment } from '../engine/run-environment.ts';
 import { EventHub } from '../events/event-hub.ts';
+import { EventRelay } from '../events/event-relay.ts';
 import { DatabaseRateLimiter, rateLimitPruning } from '../http/rate-limiter.ts';
 import type { Logger } from '../log/logger.ts';
 import { MetricsCollector } from '../observability/metrics-collector.ts';
@@ -28,6 +29,7 @@ import { RunService } from '../run/run.service.ts';
 import { RunWorker } from '../run/run-worker.ts';
 import { openSecretStore } from '../secrets/open-secret-store.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
+import { acquireAdvisoryLock } from '../store/advisory-lock.ts';
 import { openDatabase, type Store } from '../store/database.ts';
 import { migrateToLatest } from '../store/migrate.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
@@ -259,9 +261,22 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       : null;
 
   const metrics = createMetrics();
-  const supervisor = new Supervisor({ logger, metrics, timers: settings.backoffTimers });
-  // Started in this order: the collector first, so it counts what the others do; the runner's reaper
-  // before its claims and before the scheduler, so orphaned runs are released before anything is decided.
+  // PostgreSQL replicas share events and keep the loops marked oncePerCluster to one of them at a time.
+  const databaseUrl = store.dialect === 'postgres' ? settings.databaseUrl?.trim() : undefined;
+  const supervisor = new Supervisor({
+    logger,
+    metrics,
+    timers: settings.backoffTimers,
+    ...(databaseUrl && {
+      clusterLock: {
+        acquire: (name, signal, waiting) => acquireAdvisoryLock(databaseUrl, name, signal, waiting),
+      },
+    }),
+  });
+  // Started in this order: the event relay first, so other replicas hear of everything the loops do;
+  // the collector, so it counts what the others do; the runner's reaper before its claims and before the
+  // scheduler, so orphaned runs are released before anything is decided.
+  if (databaseUrl) supervisor.add(new EventRelay({ hub, db: store.db, url: databaseUrl, logger }));
   supervisor.add(new MetricsCollector({ metrics, db: store.db, hub, watcher, worker, logger }));
   for (const subsystem of worker?.subsystems ?? []) supervisor.add(subsystem);
   if (scheduler) supervisor.add(scheduler);

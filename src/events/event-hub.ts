@@ -1,8 +1,9 @@
 /**
- * In-process fan-out of what happens: run state changes, log lines, workspace status, firings. The
- * executor and scheduler publish; live log followers, the event stream and the worker's wake-up listen.
- * In-process only: a client sees the events of the replica it is connected to (docs/api.md, Events);
- * other replicas' runs reach the worker through its poll of the queue.
+ * The fan-out of what happens: run state changes, log lines, workspace status, firings. The executor and
+ * scheduler publish; live log followers, the event stream, the worker's wake-up and the lease watch
+ * listen. On PostgreSQL the event relay (event-relay.ts) joins the hubs of all replicas: what one
+ * publishes, the others' listeners get too (docs/api.md, Events). On SQLite it is in-process, and the
+ * process is the whole cluster.
  */
 import { EventEmitter } from 'node:events';
 import type { RunEvents } from '../run/run-events.ts';

@@ -5,9 +5,10 @@ import { toRun } from './run.repo.ts';
 import type { Run } from './run.ts';
 
 /**
- * Marks a running run as asked to cancel. The runner holding its lease sees the mark at its next heartbeat
- * (or at once through the event hub when it is in this process) and stops the process: SIGINT, then
- * SIGKILL after the grace period. Returns null if the run is not running.
+ * Marks a running run as asked to cancel. The runner holding its lease learns it at once through the
+ * event hub, on whichever replica it runs (the event relay carries the run update), or, if that event was
+ * lost, at its next heartbeat; it then stops the process: SIGINT, then SIGKILL after the grace period.
+ * Returns null if the run is not running.
  */
 export async function requestCancel(db: Db, id: string, now: Date): Promise<Run | null> {
   return storeCall('requestCancel', async () => {

@@ -67,10 +67,11 @@ export async function daemonHarness(
   const launch = () => startDaemon(settings);
   const daemon = await launch();
   // An admin API token for the bootstrapped `admin`: stored in the database, so it survives restarts.
+  // Named after the data directory: replicas of one cluster share the database, and each has its own.
   const token = await createTestToken(
     daemon.store.db,
     { username: 'admin', role: 'admin' },
-    { name: 'harness' },
+    { name: `harness ${path.basename(dataDir)}` },
   );
   const harness: DaemonHarness = {
     clock,
