@@ -47,12 +47,12 @@ forEachApiDialect('OpenAPI document', (fixture, harness) => {
     expect(doc.security).toEqual([{ bearerAuth: [] }]);
   });
 
-  it('documents every /api/v1 route with its method', () => {
+  it("documents every /api/v1 route with its method (the state backend's WebDAV LOCK/UNLOCK have no OpenAPI form)", () => {
     const api = registered.filter((route) => route.url.startsWith('/api/v1/'));
     const operations = api.flatMap((route) =>
       [route.method]
         .flat()
-        .filter((method) => method !== 'HEAD' && method !== 'OPTIONS')
+        .filter((method) => !['HEAD', 'OPTIONS', 'LOCK', 'UNLOCK'].includes(method))
         .map((method) => [method, route.url]),
     );
     expect(operations.length).toBeGreaterThan(10);

@@ -1,4 +1,13 @@
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -23,13 +32,13 @@ describe('secureDataDir', () => {
   });
   afterEach(() => rmSync(scratch, { recursive: true, force: true }));
 
-  it('creates the data directory and its runs, state and plugin-cache directories 0700', async () => {
+  it('creates the data directory and its runs and plugin-cache directories 0700 (state lives in the database)', async () => {
     const dataDir = path.join(scratch, 'data');
     const logger = recordingLogger();
     await secureDataDir(dataDir, logger);
 
-    for (const dir of ['', 'runs', 'state', 'plugin-cache'])
-      expect(modeOf(path.join(dataDir, dir)), dir).toBe(0o700);
+    expect(existsSync(path.join(dataDir, 'state'))).toBe(false);
+    for (const dir of ['', 'runs', 'plugin-cache']) expect(modeOf(path.join(dataDir, dir)), dir).toBe(0o700);
     expect(logger.warnings).toEqual([]);
   });
 
