@@ -1,7 +1,7 @@
 /**
  * The one contract of Tide's background loops (scheduler, claim loop, lease watch, orphan reaper, run
- * directory sweep, rate-limit pruning, metrics collector): started by the supervisor, restarted with
- * backoff when they fail, their health shown by readiness and by metrics (supervisor.ts).
+ * directory sweep, rate-limit pruning, metrics collector, event relay): started by the supervisor,
+ * restarted with backoff when they fail, their health shown by readiness and by metrics (supervisor.ts).
  */
 import { realTimers, sleep, type Timers } from './timers.ts';
 
