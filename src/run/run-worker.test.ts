@@ -15,7 +15,7 @@ import { Supervisor, type SupervisorOptions } from '../supervisor/supervisor.ts'
 import { nextHealth } from '../supervisor/test-supervision.ts';
 import { ManualClock, systemClock } from '../time/clock.ts';
 import { jobDefinition, nextRunUpdate, silentLogger, workspaceDefinition } from './executor/test-fixtures.ts';
-import { claimNextQueued, getRun, insertRun } from './run.repo.ts';
+import { claimNextQueued, getRun, insertRun, updateRunState } from './run.repo.ts';
 import { isDone } from './run-state.ts';
 import { RunService } from './run.service.ts';
 import type { Run } from './run.ts';
@@ -173,6 +173,23 @@ forEachDialect('the run worker', (harness) => {
     await startWorker();
     const queued = await service.enqueue({ workspace: 'alpha', job: 'tick', action: 'job', trigger: 'api' });
     expect(await finished(queued.id)).toMatchObject({ state: 'succeeded' });
+  });
+
+  it('wakes at once when a run holding the workspace finishes on another replica', async () => {
+    addJob('alpha', 'tick', 'true');
+    const elsewhere = await service.enqueue({
+      workspace: 'alpha',
+      job: 'tick',
+      action: 'job',
+      trigger: 'api',
+    });
+    await claimNextQueued(harness.db, { owner: 'replica-b', leaseMs: 60_000, clock: systemClock });
+    const next = await service.enqueue({ workspace: 'alpha', job: 'tick', action: 'job', trigger: 'api' });
+    await startWorker();
+    expect((await getRun(harness.db, next.id))?.state).toBe('queued');
+    // What the event relay delivers when replica B records the end of its run.
+    hub.emit('run.updated', await updateRunState(harness.db, elsewhere.id, 'succeeded', new Date()));
+    expect(await finished(next.id)).toMatchObject({ state: 'succeeded' });
   });
 
   it('on stop, cancels runs still going after the grace period and releases their leases', async () => {

@@ -1,12 +1,12 @@
 import { setMaxListeners } from 'node:events';
 /**
  * The runner role: claims queued runs and executes them, at most `maxConcurrentRuns` at a time. It wakes
- * at once when a run is queued (on any replica: on PostgreSQL the hub carries other replicas' events) or
- * finishes here, and polls for what it was not told about (events lost while a replica's listener was
- * reconnecting) and for delayed runs (`not_before`). Its loops are supervised subsystems (`subsystems`,
- * in start order): the lease watch, the orphan reaper (on one replica of the cluster at a time) and the
- * run-directory sweep (every lease period), then the claim loop, so runs orphaned while this process was
- * down are released before anything new is claimed.
+ * at once when a run is queued or finishes (on any replica: on PostgreSQL the hub carries other
+ * replicas' events, and a finished run frees its workspace), and polls for what it was not told about
+ * (events lost while a replica's listener was reconnecting) and for delayed runs (`not_before`). Its
+ * loops are supervised subsystems (`subsystems`, in start order): the lease watch, the orphan reaper (on
+ * one replica of the cluster at a time) and the run-directory sweep (every lease period), then the claim
+ * loop, so runs orphaned while this process was down are released before anything new is claimed.
  */
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
@@ -17,6 +17,7 @@ import { removeFinishedRunDirs } from './executor/run-dirs.ts';
 import { LeaseKeeper } from './executor/run-lease.ts';
 import { reapOrphans } from './orphan-reaper.ts';
 import { claimNextQueued } from './run.repo.ts';
+import { isDone } from './run-state.ts';
 import type { Run } from './run.ts';
 
 export interface RunWorkerOptions extends Omit<ExecutorContext, 'leaseMs' | 'leases'> {
@@ -122,8 +123,9 @@ export class RunWorker {
     }
   }
 
+  /** A queued run may be claimable; a finished one (here or on another replica) frees its lock key. */
   readonly #onRunUpdated = (run: Run): void => {
-    if (run.state === 'queued') this.#wake();
+    if (run.state === 'queued' || isDone(run.state)) this.#wake();
   };
 
   #wake(): void {
