@@ -36,7 +36,14 @@ export async function startApiServer(): Promise<ApiServer> {
     url,
     env: { TIDE_URL: url, TIDE_TOKEN: await fixture.adminToken(), XDG_CONFIG_HOME: configHome },
     async reset() {
-      for (const table of ['run_log_chunks', 'runs', 'firings', 'workspace_status'] as const)
+      for (const table of [
+        'state_locks',
+        'state_versions',
+        'run_log_chunks',
+        'runs',
+        'firings',
+        'workspace_status',
+      ] as const)
         await store.db.deleteFrom(table).execute();
     },
     async close() {
