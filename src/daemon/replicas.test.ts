@@ -128,7 +128,9 @@ forEachDialect('replicas of one cluster', (harness) => {
       // Each loop's lock is held by a connection of its own, named after the loop.
       const { rows } = await sql<{ lock: string }>`
       select a.application_name as lock from pg_locks l join pg_stat_activity a using (pid)
-      where l.locktype = 'advisory' and l.granted order by 1`.execute(b.daemon.store.db);
+      where l.locktype = 'advisory' and l.granted and a.datname = current_database() order by 1`.execute(
+        b.daemon.store.db,
+      );
       expect(rows.map((row) => row.lock)).toEqual([
         'tide lock tide:orphan-reaper',
         'tide lock tide:rate-limit-pruning',

@@ -176,7 +176,7 @@ forEachDialect('events across replicas', (harness) => {
       const b = await replica();
       const restarting = nextHealth(b.supervisor, 'event-relay', 'restarting');
       await sql`select pg_terminate_backend(pid) from pg_stat_activity
-              where application_name = ${`tide ${EVENT_CHANNEL}`} and pid <> pg_backend_pid()`.execute(
+              where application_name = ${`tide ${EVENT_CHANNEL}`} and datname = current_database()`.execute(
         a.store.db,
       );
       const health = await restarting;

@@ -84,13 +84,15 @@ forEachDialect('a loop marked once per cluster, with PostgreSQL advisory locks',
     };
   }
 
-  /** Ends the session holding the sweeper's lock (granted) or waiting for it, as a crash would. */
-  async function endSession(granted: boolean): Promise<void> {
+  /** Ends the session holding the sweeper's lock, or the one waiting for it, as a crash would. */
+  async function endSession(which: 'holder' | 'waiter'): Promise<void> {
+    // The waiter is between two waits now and then, so it is told apart by holding nothing.
     const { rows } = await sql<{ ended: boolean }>`
-      select pg_terminate_backend(a.pid) as ended
-      from pg_locks l join pg_stat_activity a using (pid)
-      where l.locktype = 'advisory' and l.granted = ${granted}
-        and a.application_name = 'tide lock tide:sweeper'`.execute(db);
+      select pg_terminate_backend(pid) as ended from pg_stat_activity
+      where application_name = 'tide lock tide:sweeper' and datname = current_database()
+        and (pid in (select pid from pg_locks where locktype = 'advisory' and granted)) = ${which === 'holder'}`.execute(
+      db,
+    );
     expect(rows).toEqual([{ ended: true }]);
   }
 
@@ -117,7 +119,7 @@ forEachDialect('a loop marked once per cluster, with PostgreSQL advisory locks',
       const a = await replica(runs.loop('a'), await locks());
       const b = await replica(runs.loop('b'), await locks());
       const failed = nextHealth(a.supervisor, 'sweeper', 'restarting');
-      await endSession(true);
+      await endSession('holder');
       expect(await runs.startedTimes(2)).toEqual(['a', 'b']);
       expect((await failed).error).toMatch(/^lost its cluster lock: /);
 
@@ -149,7 +151,7 @@ forEachDialect('a loop marked once per cluster, with PostgreSQL advisory locks',
     await replica(runs.loop('a'), await locks());
     const b = await replica(runs.loop('b'), await locks());
     const failed = nextHealth(b.supervisor, 'sweeper', 'restarting');
-    await endSession(false);
+    await endSession('waiter');
     expect((await failed).error).toMatch(/terminat/);
     const waiting = nextHealth(b.supervisor, 'sweeper', 'up');
     b.backoff.fire();
