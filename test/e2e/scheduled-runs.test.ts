@@ -40,7 +40,8 @@ describe('scheduled runs with the real engine', () => {
     expect(deploy.plan_summary).toEqual({ add: 1, change: 0, destroy: 0 });
     expect(deploy.outputs).toEqual({ marker: marker(h) });
     expect(existsSync(marker(h))).toBe(true);
-    expect(existsSync(path.join(h.dataDir, 'state/web/terraform.tfstate'))).toBe(true);
+    const state = await h.api('GET', '/api/v1/workspaces/web/state');
+    expect(state.body.versions[0]).toMatchObject({ run_id: deploy.id, deleted: false });
     expect((await h.api('GET', '/api/v1/workspaces/web')).body).toMatchObject({
       status: 'deployed',
       last_run: { id: deploy.id },
