@@ -88,7 +88,7 @@ export const envVariables = [
   },
   {
     name: 'TIDE_DATA_DIR',
-    description: 'Directory for the SQLite database, engine state directories and run working directories.',
+    description: 'Directory for the SQLite database, generated keys and run working directories (engine state lives in the database).',
     example: './data',
     schema: z.string().min(1).default('./data'),
   },

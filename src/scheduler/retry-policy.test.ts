@@ -78,8 +78,22 @@ describe('which failed runs are retried', () => {
     },
   );
 
-  it('does not retry a run whose runner vanished (orphaned)', () => {
-    expect(retryDelay(input({ run: failedRun({ reason: ORPHANED }) }))).toBeNull();
+  it('retries an orphaned deploy, destroy or drift plan whatever its log says (its runner died, not the engine)', () => {
+    for (const action of ['deploy', 'destroy', 'mode', 'plan'] as const) {
+      const run = failedRun({ reason: ORPHANED, action });
+      expect(retryDelay(input({ run, logTail: '==> apply' })), action).not.toBeNull();
+    }
+    expect(retryDelay(input({ run: failedRun({ reason: ORPHANED, attempt: 3 }) }))).toBeNull();
+  });
+
+  it('retries an orphaned template job, but never an orphaned script or command job', () => {
+    const run = failedRun({ reason: ORPHANED, action: 'job', job: 'report' });
+    const template: JobDefinition = { ...reportJob(2), type: 'template', template: 'snapshot' };
+    expect(retryDelay(input({ run, job: template }))).not.toBeNull();
+    expect(retryDelay(input({ run, job: reportJob(2) }))).toBeNull();
+    // The same command job failing by itself is retried: it said it may be (retries: 2).
+    const failed = failedRun({ action: 'job', job: 'report' });
+    expect(retryDelay(input({ run: failed, job: reportJob(2) }))).not.toBeNull();
   });
 
   it('retries a run that failed for another recorded reason', () => {

@@ -51,7 +51,7 @@ resource "terraform_data" "slow" {
     rmSync(dataDir, { recursive: true, force: true });
   });
 
-  it('marks the interrupted run orphaned, deploys the workspace again, and neither loses nor doubles a firing', async () => {
+  it('marks the interrupted run orphaned, retries it to deployed, and neither loses nor doubles a firing', async () => {
     await serve();
     const { id } = await api('/workspaces/slow/deploy', { method: 'POST' });
     await waitFor('the apply step', async () => {
@@ -69,13 +69,17 @@ resource "terraform_data" "slow" {
     });
     expect(orphaned.reason).toBe('orphaned');
 
-    // The engine process the dead server started may still hold the state lock: the retry policy covers it.
-    await api('/workspaces/slow/deploy', { method: 'POST' });
-    await waitFor(
-      'slow deployed again',
-      async () => (await api('/workspaces/slow')).status === 'deployed',
+    // An orphaned deploy is retried (its engine died with the server, and its state is in the database).
+    const retry = await waitFor(
+      'the retry deployed',
+      async () => {
+        const { items } = await api('/runs?workspace=slow&trigger=retry');
+        return items.find((run: ApiBody) => run.state === 'succeeded');
+      },
       90_000,
     );
+    expect(retry).toMatchObject({ attempt: 2, action: 'deploy' });
+    expect((await api('/workspaces/slow')).status).toBe('deployed');
 
     const firings = (await api('/workspaces/tick/firings?limit=500')).items as {
       scheduled_at: string;

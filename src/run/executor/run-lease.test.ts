@@ -84,4 +84,24 @@ forEachDialect('the lease watch', (harness) => {
     expect(stopped).toEqual([]);
     await supervisor.stop();
   });
+
+  it('stops its runs itself when it could not renew for all but one heartbeat of the lease (self-fencing)', async () => {
+    const { supervisor, backoff, sleeps, clock, stopped } = await setup();
+    const restore = await failWrites(harness.db, 'runs', { on: 'update', message: 'database away' });
+    // 10 s after the claim: one heartbeat missed, 20 s of lease left, the runs go on.
+    let restarting = nextHealth(supervisor, 'lease-watch', 'restarting');
+    clock.advance(LEASE_MS / 3);
+    sleeps.fire();
+    await restarting;
+    expect(stopped).toEqual([]);
+    // 20 s after the claim: only one heartbeat of the lease is left; stopping now ends the engine (SIGINT,
+    // then SIGKILL after the grace period) about when the lease runs out and another runner may start.
+    restarting = nextHealth(supervisor, 'lease-watch', 'restarting');
+    clock.advance(LEASE_MS / 3);
+    backoff.fire();
+    await restarting;
+    expect(stopped.sort()).toEqual(['alpha:lease_lost', 'beta:lease_lost']);
+    await restore();
+    await supervisor.stop();
+  });
 });

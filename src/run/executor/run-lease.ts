@@ -1,12 +1,14 @@
 /**
  * Keeps running runs' leases alive and notices when a run must stop: a cancel request (at once through
- * the hub when it was made in this process, at the next heartbeat when another replica made it) or a
- * lost lease (the reaper or another runner took the run over: this runner must stop writing).
+ * the hub, which on PostgreSQL also carries other replicas' cancels; at the next heartbeat if that event
+ * was missed) or a lost lease (the reaper or another runner took the run over: this runner must stop writing).
  *
  * A runner has one LeaseKeeper, the supervised subsystem `lease-watch`: one heartbeat renews the lease of
  * every run it executes. A heartbeat that fails (the database is away) fails the subsystem, which shows
  * in readiness and is retried within a heartbeat; if the database stays away, the lease runs out and the
- * reaper takes over.
+ * reaper takes over. So that the run's processes are gone by then, a runner that could not renew a lease
+ * for all but one heartbeat of it stops the run itself (self-fencing: with the defaults, SIGINT at 20 s of
+ * a 30 s lease, SIGKILL 10 s later, when the lease runs out).
  */
 import type { RunEventBus } from '../run-events.ts';
 import type { Logger } from '../../log/logger.ts';
@@ -36,6 +38,8 @@ export interface LeaseKeeperOptions {
 interface Held {
   readonly run: Run;
   readonly stop: (reason: StopReason) => void;
+  /** When the lease was last known renewed (the claim, or the last heartbeat that renewed it), in ms. */
+  renewedAt: number;
 }
 
 export class LeaseKeeper implements Subsystem {
@@ -58,7 +62,11 @@ export class LeaseKeeper implements Subsystem {
 
   /** Renews `run`'s lease at every heartbeat until the returned function is called. */
   hold(run: Run, stop: (reason: StopReason) => void): () => void {
-    const held = { run, stop };
+    const expires = run.lease_expires_at ? Date.parse(run.lease_expires_at) : Number.NaN;
+    const renewedAt = Number.isNaN(expires)
+      ? this.#options.clock.now().getTime()
+      : expires - this.#options.leaseMs;
+    const held: Held = { run, stop, renewedAt };
     this.#held.set(run.id, held);
     return () => {
       if (this.#held.get(run.id) === held) this.#held.delete(run.id);
@@ -74,13 +82,30 @@ export class LeaseKeeper implements Subsystem {
     if (failures.length > 0) throw failures[0];
   }
 
-  async #renew({ run, stop }: Held): Promise<void> {
-    const { db, clock, leaseMs } = this.#options;
-    if (!(await renewLease(db, run.id, run.lease_owner ?? '', run.fencing_token, leaseMs, clock.now()))) {
+  async #renew(held: Held): Promise<void> {
+    const { run, stop } = held;
+    const { db, clock, leaseMs, logger } = this.#options;
+    const now = clock.now();
+    let renewed: boolean;
+    try {
+      renewed = await renewLease(db, run.id, run.lease_owner ?? '', run.fencing_token, leaseMs, now);
+    } catch (error) {
+      if (now.getTime() - held.renewedAt >= leaseMs - this.maxBackoffMs) {
+        logger.warn(
+          { run_id: run.id, workspace: run.workspace, err: error },
+          'cannot renew the lease before it runs out: stopping the run (its new owner records it)',
+        );
+        this.#held.delete(run.id);
+        stop('lease_lost');
+      }
+      throw error;
+    }
+    if (!renewed) {
       this.#held.delete(run.id);
       stop('lease_lost');
       return;
     }
+    held.renewedAt = now.getTime();
     const current = await getRun(db, run.id);
     if (current?.cancel_requested_at) stop('canceled');
   }
