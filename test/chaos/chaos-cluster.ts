@@ -7,19 +7,22 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { freePort, TIDE_BIN, waitFor } from '../helpers/serve-process.ts';
+import { freePort, processExists, TIDE_BIN, waitFor } from '../helpers/serve-process.ts';
 
 export type Phase = 'create' | 'destroy';
 
 export interface ProvisionerEvent {
-  readonly kind: 'start' | 'effect' | 'end' | 'killed';
+  /** `gone`: written by the test once the process of a step whose replica it killed no longer exists. */
+  readonly kind: 'start' | 'effect' | 'end' | 'killed' | 'gone';
   readonly phase: Phase;
   readonly workspace: string;
   readonly runId: string;
   readonly at: number;
+  /** The provisioner shell's pid (start lines). */
+  readonly pid: number;
 }
 
 /** One provisioner execution: a run's create or destroy step, from its start to its end or its death. */
@@ -29,6 +32,8 @@ export interface StepSpan {
   readonly workspace: string;
   readonly runId: string;
   readonly start: number;
+  readonly pid: number;
+  /** Its end, its trap's record of being killed, or when the test saw it gone (whichever came first). */
   readonly finish: number | null;
   readonly effect: boolean;
   readonly killed: boolean;
@@ -38,7 +43,7 @@ export interface StepSpan {
 export function chaosWorkspaceTf(markerFile: string, releaseDir: string): string {
   const step = (phase: Phase, workspace: string) => {
     const line = (kind: string) =>
-      `echo ${kind} ${phase} ${workspace} $TIDE_RUN_ID $(date +%s%3N) >> ${markerFile}`;
+      `echo ${kind} ${phase} ${workspace} $TIDE_RUN_ID $(date +%s%3N) $$ >> ${markerFile}`;
     return [
       line('start'),
       `trap '${line('killed')}; exit 1' TERM INT`,
@@ -68,8 +73,8 @@ export function readEvents(markerFile: string): ProvisionerEvent[] {
     .split('\n')
     .filter((line) => line.trim() !== '')
     .map((line) => {
-      const [kind, phase, workspace, runId, at] = line.split(' ');
-      return { kind, phase, workspace, runId, at: Number(at) } as ProvisionerEvent;
+      const [kind, phase, workspace, runId, at, pid] = line.split(' ');
+      return { kind, phase, workspace, runId, at: Number(at), pid: Number(pid) } as ProvisionerEvent;
     });
 }
 
@@ -82,11 +87,12 @@ export function spansOf(events: readonly ProvisionerEvent[]): StepSpan[] {
     if (event.kind === 'start') {
       spans.set(key, { key, ...event, start: event.at, finish: null, effect: false, killed: false });
     } else if (span) {
+      const ends = event.kind === 'end' || event.kind === 'killed' || event.kind === 'gone';
       spans.set(key, {
         ...span,
-        finish: event.kind === 'end' || event.kind === 'killed' ? event.at : span.finish,
+        finish: ends && span.finish === null ? event.at : span.finish,
         effect: span.effect || event.kind === 'effect',
-        killed: span.killed || event.kind === 'killed',
+        killed: span.killed || event.kind === 'killed' || event.kind === 'gone',
       });
     }
   }
@@ -178,11 +184,16 @@ export function clusterEnvironment(settings: ClusterSettings): NodeJS.ProcessEnv
   };
 }
 
-/** Releases every waiting provisioner except those `hold` keeps, until stopped. */
+/**
+ * Releases every waiting provisioner except those it was asked to hold, until stopped. While it waits for
+ * the next step to hold, only the steps that had started before are released.
+ */
 export class Releaser {
   readonly #markerFile: string;
   readonly #releaseDir: string;
   readonly #held = new Set<string>();
+  /** While holdNext waits: the steps that had started before it was called (still released). */
+  #before: Set<string> | null = null;
   readonly #timer: NodeJS.Timeout;
 
   constructor(markerFile: string, releaseDir: string) {
@@ -192,15 +203,15 @@ export class Releaser {
   }
 
   /** Keeps the next step that starts from being released; resolves with it once it is waiting. */
-  async holdNext(accept: (span: StepSpan) => boolean): Promise<StepSpan> {
-    const seen = new Set(spansOf(readEvents(this.#markerFile)).map((span) => span.key));
-    this.#held.add('*');
+  async holdNext(): Promise<StepSpan> {
+    const before = new Set(spansOf(readEvents(this.#markerFile)).map((span) => span.key));
+    this.#before = before;
     try {
       return await waitFor(
         'a step to start',
         () => {
           const fresh = spansOf(readEvents(this.#markerFile)).find(
-            (span) => !seen.has(span.key) && span.finish === null && accept(span),
+            (span) => !before.has(span.key) && span.finish === null,
           );
           if (fresh) this.#held.add(fresh.key);
           return fresh;
@@ -208,7 +219,7 @@ export class Releaser {
         120_000,
       );
     } finally {
-      this.#held.delete('*');
+      this.#before = null;
     }
   }
 
@@ -222,10 +233,31 @@ export class Releaser {
   }
 
   #releaseWaiting(): void {
-    if (this.#held.has('*')) return;
     for (const span of spansOf(readEvents(this.#markerFile))) {
+      if (span.finish !== null || this.#held.has(span.key)) continue;
+      if (this.#before && !this.#before.has(span.key)) continue;
       const file = path.join(this.#releaseDir, span.key);
-      if (span.finish === null && !this.#held.has(span.key) && !existsSync(file)) writeFileSync(file, '');
+      if (!existsSync(file)) writeFileSync(file, '');
     }
   }
+}
+
+/**
+ * After a replica was killed: waits until the provisioner of every step its runs had not finished is gone
+ * (its shell's trap may have no time to say so: the engine kills its provisioners when it is told to stop),
+ * and records when in the marker file. Returns how long the last one took to go.
+ */
+export async function recordGone(
+  markerFile: string,
+  steps: readonly StepSpan[],
+  killedAt: number,
+): Promise<number> {
+  let slowest = 0;
+  for (const step of steps) {
+    await waitFor(`the provisioner of ${step.key} to be gone`, () => !processExists(step.pid), 60_000);
+    const at = Date.now();
+    slowest = Math.max(slowest, at - killedAt);
+    appendFileSync(markerFile, `gone ${step.phase} ${step.workspace} ${step.runId} ${at} ${step.pid}\n`);
+  }
+  return slowest;
 }

@@ -27,6 +27,7 @@ import {
   clusterEnvironment,
   overlaps,
   readEvents,
+  recordGone,
   Releaser,
   Replica,
   spansOf,
@@ -121,11 +122,26 @@ forEachDialect('three replicas under kill -9 and a rolling upgrade', (harness) =
 
       // Chaos: kill the replica running a step, while the step runs; bring it back; again.
       const killed: { replica: string; span: StepSpan }[] = [];
+      let slowestGoneMs = 0;
       for (let i = 0; i < KILLS; i++) {
-        const span = await releaser.holdNext(() => true);
+        const span = await releaser.holdNext();
         const owner = await waitFor('the owner of the held step', () => ownerOf(span));
+        const pid = owner.pid;
         await owner.stop('SIGKILL');
+        const killedAt = Date.now();
         killed.push({ replica: owner.name, span });
+        // Every step of the dead replica's runs must end, the held one and any other it was running.
+        const inFlight: StepSpan[] = [];
+        for (const step of spansOf(readEvents(markerFile)).filter((s) => s.finish === null)) {
+          const run = await store.db
+            .selectFrom('runs')
+            .select('lease_owner')
+            .where('id', '=', step.runId)
+            .executeTakeFirst();
+          if (Number(run?.lease_owner?.split(':')[1]) === pid) inFlight.push(step);
+        }
+        slowestGoneMs = Math.max(slowestGoneMs, await recordGone(markerFile, inFlight, killedAt));
+        releaser.release(span);
         await owner.start();
       }
 
@@ -135,7 +151,7 @@ forEachDialect('three replicas under kill -9 and a rolling upgrade', (harness) =
       const drained: StepSpan[] = [];
       const upgraded = new Set<Replica>();
       for (let i = 0; i < 2 * replicas.length && upgraded.size < replicas.length; i++) {
-        const span = await releaser.holdNext(() => true);
+        const span = await releaser.holdNext();
         const owner = await waitFor('the owner of the held step', () => ownerOf(span));
         if (upgraded.has(owner)) {
           releaser.release(span);
@@ -263,6 +279,7 @@ forEachDialect('three replicas under kill -9 and a rolling upgrade', (harness) =
         retries: runs.filter((run) => run.trigger === 'retry').length,
         steps: spans.length,
         killed_steps: spans.filter((span) => span.killed).length,
+        slowest_gone_ms: slowestGoneMs,
         overlaps: overlaps(spans).length,
         missed: firings.filter((f) => f.outcome === 'missed').length,
         duplicate_firings: firingKeys.length - new Set(firingKeys).size,
