@@ -5,6 +5,7 @@
  * logged in full and answered without its message, which may hold paths, SQL or secrets.
  */
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { BODY_LIMIT_BYTES } from './api-schemas.ts';
 import { TideError } from '../errors/tide-error.ts';
 
 const MAX_ECHOED_URL = 200;
@@ -19,18 +20,23 @@ export function registerErrorHandling(app: FastifyInstance): void {
   });
 
   app.setErrorHandler((error: unknown, request: FastifyRequest, reply: FastifyReply) => {
-    const apiError = toApiError(error, request.id);
+    const apiError = toApiError(error, request.id, request.routeOptions.bodyLimit);
     if (apiError.code === 'internal') request.log.error({ err: error }, 'request failed');
     else if (apiError.httpStatus >= 500) request.log.warn({ err: error }, apiError.message);
     return reply.code(apiError.httpStatus).send(apiError.toBody());
   });
 }
 
-export function toApiError(error: unknown, requestId: string): TideError {
+/** `bodyLimit`: the route's limit in bytes (the state backend takes more than the API's 1 MiB). */
+export function toApiError(error: unknown, requestId: string, bodyLimit = BODY_LIMIT_BYTES): TideError {
   if (error instanceof TideError && error.code !== 'internal') return error;
   if (isFastifyClientError(error)) {
     if (error.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      return new TideError('payload_too_large', 'the request body is larger than 1 MiB');
+      return new TideError(
+        'payload_too_large',
+        `the request body is larger than ${bodyLimit / (1024 * 1024)} MiB`,
+        { details: { limit_bytes: bodyLimit } },
+      );
     }
     const media = error.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE';
     return new TideError(

@@ -141,7 +141,11 @@ forEachApiDialect('security headers and CORS', (fixture, harness) => {
       });
       expect(response.statusCode).toBe(413);
       expect(response.json()).toEqual({
-        error: { code: 'payload_too_large', message: 'the request body is larger than 1 MiB' },
+        error: {
+          code: 'payload_too_large',
+          message: 'the request body is larger than 1 MiB',
+          details: { limit_bytes: 1024 * 1024 },
+        },
       });
       expectHardened(response.headers);
     });

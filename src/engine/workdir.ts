@@ -25,6 +25,7 @@ export const dataDirLayout = {
   runDir: (dataDir: string, runId: string) => path.join(dataDir, 'runs', runId),
   workDir: (runDir: string) => path.join(runDir, 'work'),
   pluginCacheDir: (dataDir: string) => path.join(dataDir, 'plugin-cache'),
+  erroredStateDir: (dataDir: string) => path.join(dataDir, 'errored-state'),
 };
 
 /**

@@ -88,7 +88,8 @@ export const envVariables = [
   },
   {
     name: 'TIDE_DATA_DIR',
-    description: 'Directory for the SQLite database, generated keys and run working directories (engine state lives in the database).',
+    description:
+      'Directory for the SQLite database, generated keys and run working directories (engine state lives in the database).',
     example: './data',
     schema: z.string().min(1).default('./data'),
   },

@@ -14,7 +14,12 @@ export const errorCatalogue = {
     exitCode: 2,
     summary: 'A request body, query string or path parameter failed schema validation.',
   },
-  payload_too_large: { status: 413, exitCode: 2, summary: 'The request body is larger than 1 MiB.' },
+  payload_too_large: {
+    status: 413,
+    exitCode: 2,
+    summary:
+      'The request body is larger than the route takes: 1 MiB, 64 MiB for a state sent to the state backend.',
+  },
   unauthenticated: {
     status: 401,
     exitCode: 6,

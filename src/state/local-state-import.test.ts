@@ -81,4 +81,20 @@ forEachDialect('importing the local state files of earlier versions', (harness) 
     await run();
     expect((await history().describe('web')).versions.map((v) => v.serial)).toEqual([6, 1]);
   });
+
+  it('imports a state once when two replicas start at the same moment with copies of it', async () => {
+    const other = await mkdtemp(path.join(tmpdir(), 'tide-import-'));
+    try {
+      for (const dir of [dataDir, other]) {
+        await mkdir(path.join(dir, 'state', 'web'), { recursive: true });
+        await writeFile(path.join(dir, 'state', 'web', 'terraform.tfstate'), stateDocument(2, 'copy'));
+      }
+      const importFrom = (dir: string) =>
+        importLocalState({ db: harness.db, keyring, dataDir: dir, now: clock.now(), logger: silentLogger });
+      await Promise.all([importFrom(dataDir), importFrom(other)]);
+      expect((await history().describe('web')).total).toBe(1);
+    } finally {
+      await rm(other, { recursive: true, force: true });
+    }
+  });
 });

@@ -13,7 +13,7 @@ import { inTransaction, toInstant } from '../store/dialect.ts';
 import type { Db } from '../store/schema.ts';
 import { checksumOf, parseStateHeader } from './state-document.ts';
 import { sealState } from './state-sealing.ts';
-import { insertStateVersion, latestStateVersion } from './state.repo.ts';
+import { insertStateVersion, latestStateVersion, lockStateKey } from './state.repo.ts';
 
 export const LOCAL_STATE_FILE = 'terraform.tfstate';
 /** `<data>/state`: where older versions kept state. */
@@ -76,6 +76,8 @@ async function importFile(
   }
   const checksum = checksumOf(content);
   return inTransaction(options.db, async (trx) => {
+    // Replicas starting together may import copies of the same workspace's state at once.
+    await lockStateKey(trx, key);
     const latest = await latestStateVersion(trx, key);
     if (latest && latest.checksum === checksum) return true;
     if (latest && !latest.deleted && latest.serial >= header.serial) {

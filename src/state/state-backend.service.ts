@@ -23,6 +23,7 @@ import {
   insertStateVersion,
   latestStateVersion,
   lockRunClaim,
+  lockStateKey,
   pruneStateVersions,
   putStateLock,
   runClaim,
@@ -89,6 +90,7 @@ export class StateBackendService {
     const { keyring, clock, keepVersions } = this.#deps;
     await inTransaction(this.#deps.db, async (trx) => {
       const claim = await this.#authorize(trx, key, caller, { forUpdate: true });
+      await lockStateKey(trx, key);
       await this.#requireLockOrFree(trx, key, claim, lockId);
       const checksum = checksumOf(content);
       const latest = await latestStateVersion(trx, key);
@@ -114,6 +116,7 @@ export class StateBackendService {
     const { keyring, clock } = this.#deps;
     await inTransaction(this.#deps.db, async (trx) => {
       const claim = await this.#authorize(trx, key, caller, { forUpdate: true });
+      await lockStateKey(trx, key);
       await this.#requireLockOrFree(trx, key, claim, lockId);
       const latest = await latestStateVersion(trx, key);
       if (!latest || latest.deleted) return;
@@ -159,8 +162,10 @@ export class StateBackendService {
       const claim = await this.#authorize(trx, key, caller, { forUpdate: true });
       const current = await getStateLock(trx, key);
       if (!current) return { locked: true };
-      const stale = current.run_id !== claim.id && !(await this.#holderLive(trx, current));
-      if (current.lock_id !== lockId && !stale) return { locked: false, holder: current.info };
+      // Only the holder unlocks, under its lock ID; a lock whose run is no longer live is anyone's to clear.
+      const own = current.run_id === claim.id && current.lock_id === lockId;
+      if (!own && (current.run_id === claim.id || (await this.#holderLive(trx, current))))
+        return { locked: false, holder: current.info };
       await deleteStateLock(trx, key);
       return { locked: true };
     });

@@ -3,6 +3,7 @@
  * locked, so a state write and the reaper's orphaning of its run happen one after the other, never both.
  * Sealed content only: encryption happens in the caller, before any write.
  */
+import { sql } from 'kysely';
 import { dialectOf } from '../store/dialect.ts';
 import type { Db, Instant, StateLocksTable, StateVersionsTable } from '../store/schema.ts';
 import type { Selectable } from 'kysely';
@@ -37,6 +38,16 @@ const SUMMARY_COLUMNS = [
   'created_at',
   'key_id',
 ] as const;
+
+/**
+ * Serialises the writers of one state key — runs, rollbacks, imports of local files — until the
+ * transaction ends: on PostgreSQL a transaction-scoped advisory lock on the key; on SQLite the immediate
+ * transaction already is one.
+ */
+export async function lockStateKey(trx: Db, key: string): Promise<void> {
+  if (dialectOf(trx) === 'postgres')
+    await sql`select pg_advisory_xact_lock(hashtext(${`tide-state:${key}`}))`.execute(trx);
+}
 
 export async function insertStateVersion(db: Db, row: NewStateVersion): Promise<number> {
   const { id } = await db

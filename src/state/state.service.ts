@@ -18,6 +18,7 @@ import {
   insertStateVersion,
   latestStateVersion,
   listStateVersions,
+  lockStateKey,
   pruneStateVersions,
   replaceStateSealed,
   runClaim,
@@ -120,6 +121,7 @@ export class StateService {
   async rollback(key: string, serial: number, actor: string): Promise<StateVersionView> {
     const { keyring, clock, keepVersions } = this.#deps;
     return inTransaction(this.#deps.db, async (trx) => {
+      await lockStateKey(trx, key);
       const lock = await getStateLock(trx, key);
       const holder = lock ? await runClaim(trx, lock.run_id) : null;
       if (lock && holder && isLive(holder, clock.now()))

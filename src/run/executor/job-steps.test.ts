@@ -31,7 +31,11 @@ function stepContext(def: RunDefinition): StepContext & { commands: StepCommand[
   const commands: StepCommand[] = [];
   return {
     definition: def,
-    dirs: { runDir, pluginCacheDir: path.join(runDir, 'cache') },
+    dirs: {
+      runDir,
+      pluginCacheDir: path.join(runDir, 'cache'),
+      erroredStateDir: path.join(runDir, 'errored'),
+    },
     engine: { bin: '/usr/bin/tofu', name: 'tofu', version: '1.8.3' },
     workDir: path.join(runDir, 'work'),
     env: { PATH: '/usr/bin' },

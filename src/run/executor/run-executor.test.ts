@@ -1,4 +1,4 @@
-import { access, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { access, mkdir, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
@@ -175,7 +175,7 @@ forEachDialect('executing a run with the real engine', (harness) => {
     });
   }
 
-  it('deploys: succeeded, state in Tide\'s backend, outputs and plan summary stored, log masked, no secret on disk', async () => {
+  it("deploys: succeeded, state in Tide's backend, outputs and plan summary stored, log masked, no secret on disk", async () => {
     await addWorkspace('app', stack());
     const final = await run({ workspace: 'app', action: 'deploy', configHash: 'hash-of-app' });
     expect(final).toMatchObject({ state: 'succeeded', exit_code: 0, reason: null, lease_expires_at: null });
@@ -183,7 +183,11 @@ forEachDialect('executing a run with the real engine', (harness) => {
     expect(final.outputs).toEqual({ marker: path.join(markers, 'marker-app'), token: '(sensitive)' });
     expect(await exists(path.join(markers, 'marker-app'))).toBe(true);
     const state = await stateServer.history.describe('app');
-    expect(state.versions[0]).toMatchObject({ run_id: final.id, written_by: `run:${final.id}`, deleted: false });
+    expect(state.versions[0]).toMatchObject({
+      run_id: final.id,
+      written_by: `run:${final.id}`,
+      deleted: false,
+    });
     const { content } = await stateServer.history.pull('app');
     expect(JSON.parse(content.toString('utf8')).resources[0]).toMatchObject({ type: 'terraform_data' });
     // The state holds the sensitive output in clear, which is why it lives encrypted in the database.
@@ -394,6 +398,36 @@ forEachDialect('executing a run with the real engine', (harness) => {
     const final = await run({ workspace: 'custom', action: 'deploy' });
     expect(final.state).toBe('succeeded');
     expect(await logOf(final.id)).toContain('custom-init for custom\n');
+  });
+
+  it('stores the errored.tfstate an apply left when the state could not be saved', async () => {
+    const errored = JSON.stringify({ version: 4, serial: 7, lineage: 'rescued', resources: [{ name: 'x' }] });
+    await addWorkspace('rescue', stack(), {
+      customDeploy: { apply_command: `echo '${errored}' > errored.tfstate; echo cannot-save >&2; exit 1` },
+    });
+    const final = await run({ workspace: 'rescue', action: 'deploy' });
+    expect(final.state).toBe('failed');
+    expect((await stateServer.history.pull('rescue')).version).toMatchObject({
+      serial: 7,
+      lineage: 'rescued',
+      run_id: final.id,
+    });
+    expect(await logOf(final.id)).toContain(
+      'the engine could not save its state and left errored.tfstate: Tide stored it',
+    );
+  });
+
+  it('keeps an errored.tfstate it cannot store either, 0600, outside the run directory, and says where', async () => {
+    await addWorkspace('unsaved', stack(), {
+      customDeploy: { apply_command: "echo 'not a state' > errored.tfstate; exit 1" },
+    });
+    const final = await run({ workspace: 'unsaved', action: 'deploy' });
+    const kept = path.join(dataDir, 'errored-state', `${final.id}.tfstate`);
+    expect(await readFile(kept, 'utf8')).toBe('not a state\n');
+    expect((await stat(kept)).mode & 0o777).toBe(0o600);
+    expect(await logOf(final.id)).toContain(
+      `neither could Tide (the state backend answered 400): it is kept in ${kept}`,
+    );
   });
 
   it('fails a run whose workspace is no longer configured', async () => {

@@ -305,6 +305,7 @@ function directoriesOf(run: Run, dataDir: string): RunDirectories {
   return {
     runDir: path.resolve(dataDirLayout.runDir(dataDir, run.id)),
     pluginCacheDir: path.resolve(dataDirLayout.pluginCacheDir(dataDir)),
+    erroredStateDir: path.resolve(dataDirLayout.erroredStateDir(dataDir)),
   };
 }
 

@@ -14,6 +14,7 @@ import { DEFAULT_MODE, type CustomCommands } from '../../config/config-model.ts'
 import { maskOutputValues, parseOutputs } from '../../engine/outputs.ts';
 import { parsePlanSummary } from '../../engine/plan-summary.ts';
 import { prepareWorkdir, type WorkdirSource } from '../../engine/workdir.ts';
+import { rescuingErroredState } from './errored-state.ts';
 import { jobSteps, jobEnvironment } from './job-steps.ts';
 import { TideError } from '../../errors/tide-error.ts';
 import type { RunDefinition, RunStep } from './step-context.ts';
@@ -58,7 +59,7 @@ function applySteps(custom: CustomCommands | undefined): RunStep[] {
 
 function destroySteps(custom: CustomCommands | undefined): RunStep[] {
   const destroy = custom?.destroy_command
-    ? [shellStep('destroy', custom.destroy_command)]
+    ? [rescuingErroredState(shellStep('destroy', custom.destroy_command))]
     : [
         engineStep('plan', ['plan', '-destroy', ...ENGINE_FLAGS, `-out=${PLAN_FILE}`], custom?.plan_command),
         summarizeStep(),
@@ -122,7 +123,7 @@ function initStep(custom: string | undefined): RunStep {
 }
 
 function applyStep(custom: string | undefined): RunStep {
-  return {
+  return rescuingErroredState({
     name: 'apply',
     async run(ctx) {
       if (custom) return shellStep('apply', custom).run(ctx);
@@ -133,7 +134,7 @@ function applyStep(custom: string | undefined): RunStep {
         : ['apply', ...ENGINE_FLAGS, '-auto-approve'];
       await ctx.exec({ command: ctx.engine.bin, args });
     },
-  };
+  });
 }
 
 /** Drift check: exit 0 = no changes, 2 = changes (drift), anything else = the check failed. */

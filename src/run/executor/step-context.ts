@@ -30,6 +30,8 @@ export interface RunDirectories {
   readonly runDir: string;
   /** `<dataDir>/plugin-cache`, shared by every run. */
   readonly pluginCacheDir: string;
+  /** `<dataDir>/errored-state`: a state neither the engine nor Tide could save (errored-state.ts). */
+  readonly erroredStateDir: string;
 }
 
 /** What the steps found out; the executor records it on the run. */
