@@ -24,6 +24,9 @@ export default {
     'src/audit/audit-mac.ts',
     // Config validation.
     'src/config/workspace-checks.ts',
+    // State backend: run credentials (fencing) and what Tide reads of a state.
+    'src/state/state-credential.ts',
+    'src/state/state-document.ts',
   ],
   thresholds: { high: 90, low: 80, break: 80 },
   reporters: ['clear-text', 'progress', 'json'],

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { roleAllows, roles, type Permission, type Role } from './permissions.ts';
 
-const permissions: readonly Permission[] = ['public', 'self', 'read', 'operate', 'admin'];
+// `run` is a run's state credential, which no person's role grants.
+const permissions: readonly Permission[] = ['public', 'run', 'self', 'read', 'operate', 'admin'];
 
 /** SPEC §7, written out rather than derived, so a change to the rules shows here. */
 const allowed: Readonly<Record<Role, readonly Permission[]>> = {

@@ -91,6 +91,8 @@ describe('which failed runs are retried', () => {
     const template: JobDefinition = { ...reportJob(2), type: 'template', template: 'snapshot' };
     expect(retryDelay(input({ run, job: template }))).not.toBeNull();
     expect(retryDelay(input({ run, job: reportJob(2) }))).toBeNull();
+    // A job no longer configured: nothing says what it was, so it is not run again.
+    expect(retryDelay(input({ run }))).toBeNull();
     // The same command job failing by itself is retried: it said it may be (retries: 2).
     const failed = failedRun({ action: 'job', job: 'report' });
     expect(retryDelay(input({ run: failed, job: reportJob(2) }))).not.toBeNull();
