@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { toTideError, TideError } from '../errors/tide-error.ts';
 import { exitQuietlyOnBrokenPipe, processIo, type CliContext, type CliIo } from './output.ts';
 import { tideVersion } from '../version/version.ts';
+import { applyProvisionerFallbacks } from '../env/provisioner-fallbacks.ts';
 
 type Register = (program: Command, ctx: CliContext) => void;
 
@@ -55,7 +56,10 @@ export async function buildProgram(ctx: CliContext, argv: readonly string[]): Pr
 
 /** Runs the CLI; failures print one line and set the exit code from the error catalogue. */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
-  const ctx: CliContext = { ...io, exitCode: 0 };
+  // The Provisioner's directory variables stand in for Tide's, with a notice (src/env/provisioner-fallbacks.ts).
+  const fallbacks = applyProvisionerFallbacks(io.env);
+  for (const notice of fallbacks.notices) io.output.err(`tide: warning: ${notice}`);
+  const ctx: CliContext = { ...io, env: fallbacks.env, exitCode: 0 };
   try {
     const program = await buildProgram(ctx, argv);
     await program.parseAsync(argv, { from: 'user' });

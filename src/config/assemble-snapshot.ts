@@ -53,8 +53,22 @@ export function assembleSnapshot(
       unit: { kind: 'workspace', name: workspace.name },
     });
   };
+  const warn = (unit: ConfigProblem['unit'], file: string, path: string, message: string) =>
+    problems.push({ severity: 'warning', file, path, message, unit });
+  // As the Provisioner did: a workspace with its own code ignores a template that does not exist.
+  candidates.forEach((workspace, index) => {
+    if (workspace.template === undefined || templateExists(workspace.template) || !hasOwnCode(workspace))
+      return;
+    warn(
+      { kind: 'workspace', name: workspace.name },
+      workspace.file,
+      'template',
+      `template "${workspace.template}" does not exist; ignored: the workspace has its own *.tf files`,
+    );
+    candidates[index] = Object.freeze({ ...workspace, template: undefined });
+  });
   for (const workspace of candidates)
-    checkReferences(workspace, { templateExists, calendars, workspaceIds }, reject);
+    checkReferences(workspace, { templateExists, calendars, workspaceIds }, reject, warn);
   const graph = new Map(candidates.map((w) => [w.name, w.dependsOn]));
   for (const cycle of checkDependencies(graph).cycles) {
     for (const name of new Set(cycle)) {
@@ -66,22 +80,29 @@ export function assembleSnapshot(
     }
   }
   for (const job of [...jobs.values()]) {
-    const error =
-      job.workspace !== undefined && !workspaceIds.has(job.workspace)
-        ? `workspace "${job.workspace}" does not exist`
-        : job.template !== undefined && !templateExists(job.template)
-          ? `template "${job.template}" does not exist`
-          : null;
-    if (error) {
-      jobs.delete(job.name);
+    const unit = { kind: 'job' as const, name: job.name };
+    const missingWorkspace = job.workspace !== undefined && !workspaceIds.has(job.workspace);
+    const missingTemplate = job.template !== undefined && !templateExists(job.template);
+    if (missingWorkspace) {
       problems.push({
         severity: 'error',
         file: job.file,
-        path: job.workspace !== undefined && error.startsWith('workspace') ? 'workspace' : 'template',
-        message: error,
-        unit: { kind: 'job', name: job.name },
+        path: 'workspace',
+        message: `workspace "${job.workspace}" does not exist`,
+        unit,
       });
     }
+    if (missingTemplate) {
+      // A disabled job never runs, so its missing template is a warning (fixed before enabling it).
+      problems.push({
+        severity: job.enabled ? 'error' : 'warning',
+        file: job.file,
+        path: 'template',
+        message: `template "${job.template}" does not exist${job.enabled ? '' : ' (the job is disabled)'}`,
+        unit,
+      });
+    }
+    if (missingWorkspace || (missingTemplate && job.enabled)) jobs.delete(job.name);
   }
   const workspaces = new Map<string, WorkspaceDefinition>();
   for (const workspace of candidates) {
@@ -136,6 +157,7 @@ function checkReferences(
     workspaceIds: ReadonlySet<string>;
   },
   reject: (workspace: WorkspaceDefinition, path: string, message: string) => void,
+  warn: (unit: ConfigProblem['unit'], file: string, path: string, message: string) => void,
 ): void {
   if (workspace.template !== undefined && !known.templateExists(workspace.template)) {
     reject(
@@ -158,8 +180,20 @@ function checkReferences(
       reject(workspace, `depends_on[${index}]`, `workspace "${dependency}" does not exist`);
   });
   workspace.jobs.forEach((job, index) => {
-    if (job.template !== undefined && !known.templateExists(job.template)) {
+    if (job.template === undefined || known.templateExists(job.template)) return;
+    if (job.enabled)
       reject(workspace, `jobs[${index}].template`, `template "${job.template}" does not exist`);
-    }
+    else
+      warn(
+        { kind: 'workspace', name: workspace.name },
+        workspace.file,
+        `jobs[${index}].template`,
+        `template "${job.template}" does not exist (the job is disabled)`,
+      );
   });
+}
+
+/** OpenTofu reads only the root directory of a module, so only top-level files count. */
+function hasOwnCode(workspace: WorkspaceDefinition): boolean {
+  return workspace.files.some((file) => !file.includes('/') && /\.tf(\.json)?$/.test(file));
 }

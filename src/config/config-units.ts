@@ -14,7 +14,8 @@ import { normalizeJob } from './normalize-job.ts';
 import { normalizeWorkspace } from './normalize-workspace.ts';
 import { parseConfigText } from './parse-config-file.ts';
 import { isDirectory, listDirectory, readUnitFiles } from './unit-files.ts';
-import { checkWorkspace } from './workspace-checks.ts';
+import { provisionerJobValue, provisionerWorkspaceValue } from './provisioner-compat.ts';
+import { checkWorkspace, type Finding } from './workspace-checks.ts';
 import { workspaceConfigSchema } from './workspace-config.schema.ts';
 import { issuesToProblems } from './zod-problems.ts';
 
@@ -162,18 +163,24 @@ async function loadWorkspaceUnit(
   const { file, text } = present[0]!;
   const parsed = parseConfigText(file, text);
   if (!parsed.ok) return fail(file, '', parsed.message);
-  const result = workspaceConfigSchema.safeParse(parsed.value);
+  const raw = provisionerWorkspaceValue(parsed.value);
+  const unitFiles = await readUnitFiles(folder);
+  const result = workspaceConfigSchema.safeParse(raw);
   if (!result.success) {
     return {
       kind: 'workspace',
       id: name,
       file,
-      problems: issuesToProblems(result.error.issues).map((p) =>
-        problem('workspace', name, file, p.path, p.message),
-      ),
+      problems: [
+        ...issuesToProblems(result.error.issues).map((p) =>
+          problem('workspace', name, file, p.path, p.message),
+        ),
+        ...checkRest(raw, result.error.issues, unitFiles.files, name).map((f) =>
+          problem('workspace', name, file, f.path, f.message, f.severity),
+        ),
+      ],
     };
   }
-  const unitFiles = await readUnitFiles(folder);
   const findings = checkWorkspace(result.data, { name, files: unitFiles.files });
   const problems = [
     ...findings.map((f) => problem('workspace', name, file, f.path, f.message, f.severity)),
@@ -201,6 +208,29 @@ async function loadWorkspaceUnit(
   return { kind: 'workspace', id: name, file, problems, value };
 }
 
+/**
+ * One problem never hides another: when some keys of a workspace config are invalid, the other keys are
+ * still checked together (cross-field rules), and what they say is reported with the schema's problems.
+ */
+function checkRest(
+  raw: unknown,
+  issues: readonly { path: readonly PropertyKey[] }[],
+  files: readonly string[],
+  name: string,
+): Finding[] {
+  const failed = new Set(issues.map((issue) => String(issue.path[0] ?? '')));
+  if (failed.has('') || typeof raw !== 'object' || raw === null) return [];
+  const rest = workspaceConfigSchema.safeParse(
+    Object.fromEntries(Object.entries(raw).filter(([key]) => !failed.has(key))),
+  );
+  if (!rest.success) return [];
+  return checkWorkspace(rest.data, { name, files }).filter(
+    // A finding about a key that was left out (or, for "no code", about a bad template) is not news.
+    (finding) =>
+      !failed.has(finding.path.split(/[.[]/)[0]!) && !(finding.path === '' && failed.has('template')),
+  );
+}
+
 async function loadJobUnit(directory: string, id: string, options: LoadOptions): Promise<Unit<'job'> | null> {
   const file = `jobs/${id}`;
   const text = await readIfExists(path.join(directory, file));
@@ -209,25 +239,38 @@ async function loadJobUnit(directory: string, id: string, options: LoadOptions):
   const fail = (problems: ConfigProblem[]): Unit<'job'> => ({ kind: 'job', id, file, problems });
   const parsed = parseConfigText(file, text);
   if (!parsed.ok) return fail([problem('job', fallbackName, file, '', parsed.message)]);
-  const result = standaloneJobSchema.safeParse(parsed.value);
+  const raw = provisionerJobValue(parsed.value);
+  const result = standaloneJobSchema.safeParse(raw);
+  const dependsOn = (raw as { depends_on?: unknown } | null)?.depends_on;
+  // Every problem at once: the schema's, the name's and this rule's.
+  const dependencyProblem = (name: string) =>
+    Array.isArray(dependsOn) && dependsOn.length > 0
+      ? [
+          problem(
+            'job',
+            name,
+            file,
+            'depends_on',
+            'standalone jobs cannot depend on other jobs; put them in one workspace',
+          ),
+        ]
+      : [];
   if (!result.success) {
-    return fail(
-      issuesToProblems(result.error.issues).map((p) => problem('job', fallbackName, file, p.path, p.message)),
-    );
-  }
-  const name = result.data.name ?? fallbackName;
-  if (!isValidName(name)) return fail([nameProblem('job', name, file)]);
-  if (result.data.depends_on?.length) {
     return fail([
-      problem(
-        'job',
-        name,
-        file,
-        'depends_on',
-        'standalone jobs cannot depend on other jobs; put them in one workspace',
+      ...issuesToProblems(result.error.issues).map((p) =>
+        problem('job', fallbackName, file, p.path, p.message),
       ),
+      ...(result.error.issues.some((issue) => issue.path[0] === 'depends_on')
+        ? []
+        : dependencyProblem(fallbackName)),
     ]);
   }
+  const name = result.data.name ?? fallbackName;
+  const problems = [
+    ...(isValidName(name) ? [] : [nameProblem('job', name, file)]),
+    ...dependencyProblem(name),
+  ];
+  if (problems.length > 0) return fail(problems);
   const value = normalizeJob(result.data, {
     name,
     scope: standaloneScope,

@@ -150,6 +150,32 @@ describe('prepareWorkdir', () => {
     });
   });
 
+  it("passes a mode deploy's mode as `deployment_mode`, the Provisioner's variable, when the code declares it", async () => {
+    const workspace = await writeWorkspace(root, 'moded', {
+      'main.tf': declare('deployment_mode', 'mode'),
+    });
+    const tfvars = async (runId: string, mode: string | null) => {
+      const { workDir } = await prepareWorkdir({
+        runDir: dataDirLayout.runDir(dataDir(), runId),
+        stateAddress: stateAddress('moded'),
+        workspace,
+        mode,
+      });
+      return JSON.parse(await readFile(path.join(workDir, TFVARS_FILE), 'utf8')) as unknown;
+    };
+    expect(await tfvars('run-mode-1', 'busy')).toEqual({ mode: 'busy', deployment_mode: 'busy' });
+    // A deploy without a mode: the Provisioner passed nothing, and the code's default applies.
+    expect(await tfvars('run-mode-2', null)).toEqual({ mode: 'default' });
+    const undeclaring = await writeWorkspace(root, 'unmoded', { 'main.tf': declare('mode') });
+    const { workDir } = await prepareWorkdir({
+      runDir: dataDirLayout.runDir(dataDir(), 'run-mode-3'),
+      stateAddress: stateAddress('unmoded'),
+      workspace: undeclaring,
+      mode: 'busy',
+    });
+    expect(JSON.parse(await readFile(path.join(workDir, TFVARS_FILE), 'utf8'))).toEqual({ mode: 'busy' });
+  });
+
   it("points an http backend, locking included, at the workspace's state in Tide, with no credential in the file", async () => {
     const workspace = await writeWorkspace(root, 'stateful', { 'main.tf': '' });
     const runDir = dataDirLayout.runDir(dataDir(), 'run-5');

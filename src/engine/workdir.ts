@@ -107,8 +107,13 @@ function engineVariables(options: PrepareWorkdirOptions, declared: ReadonlySet<s
   );
   const isDeclared = (name: string): boolean => declared === null || declared.has(name);
   const keep = <T>(values: Record<string, T>) => Object.entries(values).filter(([name]) => isDeclared(name));
+  // The Provisioner passed a mode deploy's mode as `deployment_mode`: code written for it declares that.
+  const provisionerMode: Record<string, string> =
+    options.mode && options.mode !== DEFAULT_MODE && declared?.has('deployment_mode')
+      ? { deployment_mode: options.mode }
+      : {};
   return {
-    variables: Object.fromEntries(keep({ ...plain, workspace: workspace.name, mode })),
+    variables: Object.fromEntries(keep({ ...plain, workspace: workspace.name, mode, ...provisionerMode })),
     env: Object.fromEntries(keep(sensitive).map(([name, text]) => [`TF_VAR_${name}`, text])),
     secretValues: Object.values(sensitive),
     undeclared: [...Object.keys(plain), ...Object.keys(sensitive)].filter((name) => !isDeclared(name)).sort(),

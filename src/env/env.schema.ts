@@ -3,6 +3,7 @@
  * in docs/configuration.md come from this list (a test checks the last two are in step).
  */
 import { z } from 'zod';
+import { applyProvisionerFallbacks } from './provisioner-fallbacks.ts';
 import { isAcceptableIssuer } from '../auth/oidc/oidc-settings.ts';
 import { parseTrustProxy } from '../auth/trust-proxy.ts';
 import { parseRoleMap } from '../auth/oidc/role-map.ts';
@@ -374,14 +375,19 @@ export const envVariables = [
 type Variables = typeof envVariables;
 export type TideEnv = { [V in Variables[number] as V['name']]: z.output<V['schema']> };
 
-/** Reads and validates the environment; every problem is reported at once, naming the variable. */
+/**
+ * Reads and validates the environment; every problem is reported at once, naming the variable. The
+ * Provisioner's PROVISIONER_CONFIG_DIR / PROVISIONER_STATE_DIR stand in for unset TIDE_CONFIG_DIR /
+ * TIDE_DATA_DIR (src/env/provisioner-fallbacks.ts; the CLI prints the deprecation notice).
+ */
 export function parseEnv(
   source: Record<string, string | undefined>,
 ): { ok: true; env: TideEnv } | { ok: false; errors: string[] } {
   const env: Record<string, unknown> = {};
   const errors: string[] = [];
+  const withFallbacks = applyProvisionerFallbacks(source).env;
   for (const variable of envVariables) {
-    const raw = source[variable.name];
+    const raw = withFallbacks[variable.name];
     const result = (variable.schema as z.ZodType).safeParse(raw === '' ? undefined : raw);
     if (result.success) env[variable.name] = result.data;
     else errors.push(`${variable.name}: ${result.error.issues.map((issue) => issue.message).join('; ')}`);
