@@ -22,6 +22,7 @@ const commandModules: Readonly<Record<string, () => Promise<Register>>> = {
   workspace: async () => (await import('./commands/workspace.ts')).registerWorkspace,
   run: async () => (await import('./commands/run.ts')).registerRun,
   state: async () => (await import('./commands/state.ts')).registerState,
+  import: async () => (await import('./commands/import.ts')).registerImport,
   login,
   logout: login,
   user: async () => (await import('./commands/user.ts')).registerUser,

@@ -106,6 +106,48 @@ export async function applyWorkspaceChange(
   return save(trx, workspace, values, now);
 }
 
+/** A status learned outside Tide (an adopted installation), with the times it was last reached. */
+export interface AdoptedWorkspaceStatus {
+  readonly status: 'deployed' | 'destroyed' | 'deploy_failed' | 'destroy_failed';
+  readonly mode: string | null;
+  readonly deployedAt: Date | null;
+  readonly destroyedAt: Date | null;
+}
+
+/**
+ * Records an adopted status for a workspace Tide knows nothing of yet, inside the caller's transaction.
+ * False (and nothing written) when the workspace already has a row: what Tide observed itself wins.
+ */
+export async function adoptWorkspaceStatus(
+  trx: Db,
+  workspace: string,
+  adopted: AdoptedWorkspaceStatus,
+  now: Date,
+): Promise<boolean> {
+  const at = (date: Date | null) => (date === null ? null : toInstant(date));
+  // When a failure happened is not known: only the last success of each kind is.
+  const changedAt =
+    adopted.status === 'deployed'
+      ? adopted.deployedAt
+      : adopted.status === 'destroyed'
+        ? adopted.destroyedAt
+        : null;
+  const inserted = await trx
+    .insertInto('workspace_status')
+    .values({
+      workspace,
+      status: adopted.status,
+      mode: adopted.mode,
+      deployed_at: at(adopted.deployedAt),
+      destroyed_at: at(adopted.destroyedAt),
+      status_changed_at: at(changedAt),
+      updated_at: toInstant(now),
+    })
+    .onConflict((conflict) => conflict.column('workspace').doNothing())
+    .executeTakeFirst();
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
 /** Reads the row for update (the row lock on PostgreSQL; on SQLite the immediate transaction is one). */
 export async function lockWorkspaceStatus(trx: Db, workspace: string): Promise<WorkspaceStatus | null> {
   const row = await trx

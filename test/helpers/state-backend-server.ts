@@ -7,7 +7,7 @@ import type { AddressInfo } from 'node:net';
 import Fastify from 'fastify';
 import { registerErrorHandling } from '../../src/api/error-handler.ts';
 import { enableStateBackendMethods, stateBackendRoutes } from '../../src/api/state-backend.routes.ts';
-import { makeKeyring } from '../../src/secrets/encryption-key.ts';
+import { makeKeyring, type Keyring } from '../../src/secrets/encryption-key.ts';
 import type { StateBackendEndpoint } from '../../src/state/state-access.ts';
 import { stateServices, type StateServices } from '../../src/state/state-services.ts';
 import type { Db } from '../../src/store/schema.ts';
@@ -21,10 +21,11 @@ export interface StateBackendServer extends StateServices {
 export async function startStateBackendServer(
   db: Db,
   clock: Clock = systemClock,
+  keyring: Keyring = makeKeyring(randomBytes(32)),
 ): Promise<StateBackendServer> {
   const services = stateServices({
     db,
-    keyring: makeKeyring(randomBytes(32)),
+    keyring,
     clock,
     jwtSecret: randomBytes(32),
     keepVersions: 0,
