@@ -4,6 +4,7 @@
  * the others and a hot reload only re-reads the units whose files changed.
  */
 import { readFile } from 'node:fs/promises';
+import type { z } from 'zod';
 import path from 'node:path';
 import { parseCalendarFile } from './calendar-file.ts';
 import type { ConfigProblem, JobDefinition, LocalTemplate, WorkspaceDefinition } from './config-model.ts';
@@ -214,11 +215,18 @@ async function loadWorkspaceUnit(
  */
 function checkRest(
   raw: unknown,
-  issues: readonly { path: readonly PropertyKey[] }[],
+  issues: readonly z.core.$ZodIssue[],
   files: readonly string[],
   name: string,
 ): Finding[] {
-  const failed = new Set(issues.map((issue) => String(issue.path[0] ?? '')));
+  // The top-level key each issue is about; unknown keys at the top are reported by name.
+  const failed = new Set(
+    issues.flatMap((issue) =>
+      issue.code === 'unrecognized_keys' && issue.path.length === 0
+        ? issue.keys
+        : [String(issue.path[0] ?? '')],
+    ),
+  );
   if (failed.has('') || typeof raw !== 'object' || raw === null) return [];
   const rest = workspaceConfigSchema.safeParse(
     Object.fromEntries(Object.entries(raw).filter(([key]) => !failed.has(key))),

@@ -114,10 +114,28 @@ describe('one problem never hides another', () => {
     ]);
   });
 
+  it('reports an unknown key together with what the other fields break', async () => {
+    const { lines } = await load({
+      'workspaces/web/config.json': {
+        enabeld: true,
+        uptime: [{ from: '08:00', to: '18:00' }],
+        enforce: true,
+        deploy_schedule: '0 9 * * *',
+      },
+      'workspaces/web/main.tf': minimalTf,
+    });
+    expect(lines).toEqual([
+      'workspaces/web/config.json: enabeld: unknown key "enabeld"',
+      'workspaces/web/config.json: uptime: uptime windows cannot be combined with deploy_schedule: the windows already say when to deploy and destroy',
+    ]);
+  });
+
   it('does not report "no code" when the bad field is the template', async () => {
     const { lines } = await load({ 'workspaces/web/config.json': { template: 'Bad Name', enabeld: true } });
-    expect(lines).toHaveLength(2);
-    expect(lines.join('\n')).not.toContain('no OpenTofu code');
+    expect(lines).toEqual([
+      expect.stringMatching(/^workspaces\/web\/config\.json: template: invalid name "Bad Name"/),
+      'workspaces/web/config.json: enabeld: unknown key "enabeld"',
+    ]);
   });
 
   it("reports a standalone job's schema problems together with its dependencies", async () => {

@@ -100,8 +100,20 @@ export interface ProvisionerInstallation {
 }
 
 const STATE_FILE = 'terraform.tfstate';
-/** Top-level entries of the state directory that are not an older-layout workspace folder. */
-const notWorkspaceFolders = new Set(['deployments', 'templates', 'jobs', 'logs']);
+/**
+ * Top-level entries of the state directory that are not an older-layout workspace folder: the
+ * Provisioner's own, and Tide's data directory's (PROVISIONER_STATE_DIR may have made them one).
+ */
+const notWorkspaceFolders = new Set([
+  'deployments',
+  'templates',
+  'jobs',
+  'logs',
+  'runs',
+  'plugin-cache',
+  'state',
+  'errored-state',
+]);
 
 type Read = { ok: true; text: string } | { ok: false; missing: boolean; message: string };
 
