@@ -54,6 +54,7 @@ beforeAll(async () => {
           name: 'app',
           status: 'deployed',
           last_deployed: '2025-09-15T09:00:00.123456789Z',
+          deployment_mode: 'busy',
           last_destroyed: '2025-09-14T18:00:00Z',
         },
         legacy: { name: 'legacy', status: 'deploying', last_deployed: '0001-01-01T00:00:00Z' },
@@ -152,6 +153,12 @@ forEachDialect('adopting a Provisioner installation', (harness) => {
       'template web-app-v2: imported',
       'job app:backup: not_imported',
     ]);
+    expect(report.items.find((i) => i.kind === 'status' && i.name === 'app')?.detail).toBe(
+      'deployed, mode busy; last deployed 2025-09-15T09:00:00.123Z, last destroyed 2025-09-14T18:00:00.000Z',
+    );
+    expect(report.items.find((i) => i.kind === 'status' && i.name === 'legacy')?.detail).toBe(
+      'deploy_failed (was "deploying": the Provisioner stopped mid-run); last deployed never, last destroyed never',
+    );
     expect(report.items.find((i) => i.kind === 'state' && i.name === 'app')?.detail).toBe(
       `deployments/app/terraform.tfstate: serial ${serial}, 1 resource`,
     );
@@ -166,6 +173,7 @@ forEachDialect('adopting a Provisioner installation', (harness) => {
     });
     expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({
       status: 'deployed',
+      mode: 'busy',
       deployed_at: '2025-09-15T09:00:00.123Z',
       destroyed_at: '2025-09-14T18:00:00.000Z',
       status_changed_at: '2025-09-15T09:00:00.123Z',
