@@ -30,10 +30,13 @@ export function assembleSnapshot(
   const calendars = new Map<string, Calendar>();
   const jobs = new Map<string, JobDefinition>();
   const candidates: WorkspaceDefinition[] = [];
+  // Workspaces with errors of their own, checked against the other units too, never loaded.
+  const partials: WorkspaceDefinition[] = [];
   const workspaceIds = new Set<string>();
   for (const unit of [...units].sort((a, b) => a.file.localeCompare(b.file))) {
     problems.push(...unit.problems);
     if (unit.kind === 'workspace') workspaceIds.add(unit.id);
+    if (unit.kind === 'workspace' && unit.partial) partials.push(unit.partial);
     if (!unit.value) continue;
     if (unit.kind === 'template') templates.set(unit.value.name, unit.value);
     if (unit.kind === 'workspace') candidates.push(unit.value);
@@ -56,7 +59,11 @@ export function assembleSnapshot(
   const warn = (unit: ConfigProblem['unit'], file: string, path: string, message: string) =>
     problems.push({ severity: 'warning', file, path, message, unit });
   // As the Provisioner did: a workspace with its own code ignores a template that does not exist.
-  candidates.forEach((workspace, index) => {
+  const ignoreMissingTemplate = (
+    workspace: WorkspaceDefinition,
+    index: number,
+    all: WorkspaceDefinition[],
+  ) => {
     if (workspace.template === undefined || templateExists(workspace.template) || !hasOwnCode(workspace))
       return;
     warn(
@@ -65,9 +72,11 @@ export function assembleSnapshot(
       'template',
       `template "${workspace.template}" does not exist; ignored: the workspace has its own *.tf files`,
     );
-    candidates[index] = Object.freeze({ ...workspace, template: undefined });
-  });
-  for (const workspace of candidates)
+    all[index] = Object.freeze({ ...workspace, template: undefined });
+  };
+  candidates.forEach(ignoreMissingTemplate);
+  partials.forEach(ignoreMissingTemplate);
+  for (const workspace of [...candidates, ...partials])
     checkReferences(workspace, { templateExists, calendars, workspaceIds }, reject, warn);
   const graph = new Map(candidates.map((w) => [w.name, w.dependsOn]));
   for (const cycle of checkDependencies(graph).cycles) {

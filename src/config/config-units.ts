@@ -17,7 +17,7 @@ import { parseConfigText } from './parse-config-file.ts';
 import { isDirectory, listDirectory, readUnitFiles } from './unit-files.ts';
 import { provisionerJobValue, provisionerWorkspaceValue } from './provisioner-compat.ts';
 import { checkWorkspace, type Finding } from './workspace-checks.ts';
-import { workspaceConfigSchema } from './workspace-config.schema.ts';
+import { workspaceConfigSchema, type WorkspaceConfig } from './workspace-config.schema.ts';
 import { issuesToProblems } from './zod-problems.ts';
 
 export type UnitKind = 'workspace' | 'job' | 'calendar' | 'template';
@@ -37,6 +37,11 @@ export interface Unit<K extends UnitKind = UnitKind> {
   readonly problems: readonly ConfigProblem[];
   /** Absent when the unit has errors. */
   readonly value?: UnitValue[K];
+  /**
+   * A workspace with errors: what its valid fields say, for the rules that span units (a missing
+   * template, calendar or dependency is reported with its other problems). Never loaded or run.
+   */
+  readonly partial?: UnitValue[K];
 }
 
 export type AnyUnit = { [K in UnitKind]: Unit<K> }[UnitKind];
@@ -168,6 +173,7 @@ async function loadWorkspaceUnit(
   const unitFiles = await readUnitFiles(folder);
   const result = workspaceConfigSchema.safeParse(raw);
   if (!result.success) {
+    const rest = checkRest(raw, result.error.issues, unitFiles.files, name);
     return {
       kind: 'workspace',
       id: name,
@@ -176,10 +182,18 @@ async function loadWorkspaceUnit(
         ...issuesToProblems(result.error.issues).map((p) =>
           problem('workspace', name, file, p.path, p.message),
         ),
-        ...checkRest(raw, result.error.issues, unitFiles.files, name).map((f) =>
-          problem('workspace', name, file, f.path, f.message, f.severity),
-        ),
+        ...rest.findings.map((f) => problem('workspace', name, file, f.path, f.message, f.severity)),
       ],
+      partial:
+        rest.config &&
+        normalizeWorkspace(rest.config, {
+          name,
+          defaultTimeZone: options.defaultTimeZone,
+          directory: folder,
+          file,
+          files: unitFiles.files,
+          contentHash: unitFiles.contentHash,
+        }),
     };
   }
   const findings = checkWorkspace(result.data, { name, files: unitFiles.files });
@@ -218,7 +232,7 @@ function checkRest(
   issues: readonly z.core.$ZodIssue[],
   files: readonly string[],
   name: string,
-): Finding[] {
+): { findings: Finding[]; config?: WorkspaceConfig } {
   // The top-level key each issue is about; unknown keys at the top are reported by name.
   const failed = new Set(
     issues.flatMap((issue) =>
@@ -227,16 +241,17 @@ function checkRest(
         : [String(issue.path[0] ?? '')],
     ),
   );
-  if (failed.has('') || typeof raw !== 'object' || raw === null) return [];
+  if (failed.has('') || typeof raw !== 'object' || raw === null) return { findings: [] };
   const rest = workspaceConfigSchema.safeParse(
     Object.fromEntries(Object.entries(raw).filter(([key]) => !failed.has(key))),
   );
-  if (!rest.success) return [];
-  return checkWorkspace(rest.data, { name, files }).filter(
+  if (!rest.success) return { findings: [] };
+  const findings = checkWorkspace(rest.data, { name, files }).filter(
     // A finding about a key that was left out (or, for "no code", about a bad template) is not news.
     (finding) =>
       !failed.has(finding.path.split(/[.[]/)[0]!) && !(finding.path === '' && failed.has('template')),
   );
+  return { findings, config: rest.data };
 }
 
 async function loadJobUnit(directory: string, id: string, options: LoadOptions): Promise<Unit<'job'> | null> {

@@ -130,6 +130,24 @@ describe('one problem never hides another', () => {
     ]);
   });
 
+  it("reports a bad field together with the other units' missing template, calendar and dependency", async () => {
+    const { snapshot, lines } = await load({
+      'workspaces/web/config.json': {
+        deploy_schedule: '0 9 * * 8',
+        template: 'gone',
+        calendar: 'holidays',
+        depends_on: ['ghost'],
+      },
+    });
+    expect(lines).toEqual([
+      expect.stringMatching(/^workspaces\/web\/config\.json: deploy_schedule: invalid cron expression/),
+      'workspaces/web/config.json: template: template "gone" does not exist (looked in templates/ and the template registry)',
+      'workspaces/web/config.json: calendar: calendar "holidays" does not exist in calendars/',
+      'workspaces/web/config.json: depends_on[0]: workspace "ghost" does not exist',
+    ]);
+    expect(snapshot.workspaces.size).toBe(0);
+  });
+
   it('does not report "no code" when the bad field is the template', async () => {
     const { lines } = await load({ 'workspaces/web/config.json': { template: 'Bad Name', enabeld: true } });
     expect(lines).toEqual([
