@@ -170,6 +170,24 @@ describe('one problem never hides another', () => {
     ]);
   });
 
+  it('says only what is wrong with a config that is not an object at all', async () => {
+    const { lines } = await load({ 'workspaces/web/config.json': [1], 'workspaces/web/main.tf': minimalTf });
+    expect(lines).toEqual(['workspaces/web/config.json: expected object']);
+  });
+
+  it("does not repeat a standalone job's dependency problem the schema already names", async () => {
+    const { lines } = await load({ 'jobs/a.json': { depends_on: 'b', ...script } });
+    expect(lines).toEqual([expect.stringMatching(/^jobs\/a\.json: depends_on: expected array/)]);
+  });
+
+  it('names a standalone job file whose name is not a valid one, with its other problems', async () => {
+    const { lines } = await load({ 'jobs/Bad_Name.json': { depends_on: ['b'], ...script } });
+    expect(lines).toEqual([
+      expect.stringMatching(/^jobs\/Bad_Name\.json: invalid job name "Bad_Name"/),
+      'jobs/Bad_Name.json: depends_on: standalone jobs cannot depend on other jobs; put them in one workspace',
+    ]);
+  });
+
   it('reports a missing workspace and a missing template of one standalone job together', async () => {
     const { lines } = await load({
       'jobs/sub.json': { type: 'template', template: 'gone', workspace: 'nowhere', enabled: true },

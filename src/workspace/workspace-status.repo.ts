@@ -116,14 +116,14 @@ export interface AdoptedWorkspaceStatus {
 
 /**
  * Records an adopted status for a workspace Tide knows nothing of yet, inside the caller's transaction.
- * False (and nothing written) when the workspace already has a row: what Tide observed itself wins.
+ * Does nothing when the workspace already has a row: what Tide observed itself wins.
  */
 export async function adoptWorkspaceStatus(
   trx: Db,
   workspace: string,
   adopted: AdoptedWorkspaceStatus,
   now: Date,
-): Promise<boolean> {
+): Promise<void> {
   const at = (date: Date | null) => (date === null ? null : toInstant(date));
   // When a failure happened is not known: only the last success of each kind is.
   const changedAt =
@@ -132,7 +132,7 @@ export async function adoptWorkspaceStatus(
       : adopted.status === 'destroyed'
         ? adopted.destroyedAt
         : null;
-  const inserted = await trx
+  await trx
     .insertInto('workspace_status')
     .values({
       workspace,
@@ -144,8 +144,7 @@ export async function adoptWorkspaceStatus(
       updated_at: toInstant(now),
     })
     .onConflict((conflict) => conflict.column('workspace').doNothing())
-    .executeTakeFirst();
-  return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+    .execute();
 }
 
 /** Reads the row for update (the row lock on PostgreSQL; on SQLite the immediate transaction is one). */
