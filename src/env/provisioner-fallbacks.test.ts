@@ -45,7 +45,7 @@ describe("the Provisioner's directory variables", () => {
     expect(result.stderr).toBe(
       'tide: warning: PROVISIONER_CONFIG_DIR is deprecated: read as TIDE_CONFIG_DIR=test/fixtures/provisioner-examples/written-by-go; set TIDE_CONFIG_DIR instead\n',
     );
-    expect(result.stdout).toMatch(/^ok: .*written-by-go: 3 workspaces/);
+    expect(result.stdout).toMatch(/^ok: .*written-by-go: 4 workspaces/);
     expect(result.status).toBe(0);
   });
 });

@@ -60,7 +60,7 @@ describe('tide validate on every config example the Provisioner ships', () => {
     const result = await validate('written-by-go');
     expect(result).toMatchObject({
       ok: true,
-      workspaces: ['added', 'added-from-template', 'updated-with-jobs'],
+      workspaces: ['added', 'added-from-template', 'cleared-template', 'updated-with-jobs'],
       problems: [],
     });
   });
