@@ -226,6 +226,8 @@ async function loadWorkspaceUnit(
 /**
  * One problem never hides another: when some keys of a workspace config are invalid, the other keys are
  * still checked together (cross-field rules), and what they say is reported with the schema's problems.
+ * An invalid job is replaced by a stand-in with its name and dependencies (when those are valid), so the
+ * other jobs' rules (duplicates, dependencies, cycles) are checked too, at their own indices.
  */
 function checkRest(
   raw: unknown,
@@ -233,25 +235,58 @@ function checkRest(
   files: readonly string[],
   name: string,
 ): { findings: Finding[]; config?: WorkspaceConfig } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) return { findings: [] };
+  const badJobs = new Set<number>();
   // The top-level key each issue is about; unknown keys at the top are reported by name.
   const failed = new Set(
-    issues.flatMap((issue) =>
-      issue.code === 'unrecognized_keys' && issue.path.length === 0
-        ? issue.keys
-        : [String(issue.path[0] ?? '')],
-    ),
+    issues.flatMap((issue) => {
+      if (issue.code === 'unrecognized_keys' && issue.path.length === 0) return issue.keys;
+      const [key, index] = issue.path;
+      if (key === 'jobs' && typeof index === 'number') {
+        badJobs.add(index);
+        return [];
+      }
+      return [String(key ?? '')];
+    }),
   );
-  if (failed.has('') || typeof raw !== 'object' || raw === null) return { findings: [] };
-  const rest = workspaceConfigSchema.safeParse(
-    Object.fromEntries(Object.entries(raw).filter(([key]) => !failed.has(key))),
+  if (failed.has('')) return { findings: [] };
+  const rest: Record<string, unknown> = Object.fromEntries(
+    Object.entries(raw).filter(([key]) => !failed.has(key)),
   );
-  if (!rest.success) return { findings: [] };
-  const findings = checkWorkspace(rest.data, { name, files }).filter(
-    // A finding about a key that was left out (or, for "no code", about a bad template) is not news.
+  const placeholders: string[] = [];
+  if (Array.isArray(rest.jobs)) {
+    rest.jobs = rest.jobs.map((job: unknown, index) => {
+      if (!badJobs.has(index)) return job;
+      const stand = standIn(job, index);
+      if (stand.placeholder) placeholders.push(`"${stand.job.name as string}"`);
+      return stand.job;
+    });
+  }
+  const parsed = workspaceConfigSchema.safeParse(rest);
+  if (!parsed.success) return { findings: [] };
+  const findings = checkWorkspace(parsed.data, { name, files }).filter(
+    // A finding about a key that was left out (or, for "no code", about a bad template), or about a
+    // stand-in's made-up name, is not news.
     (finding) =>
-      !failed.has(finding.path.split(/[.[]/)[0]!) && !(finding.path === '' && failed.has('template')),
+      !failed.has(finding.path.split(/[.[]/)[0]!) &&
+      !(finding.path === '' && failed.has('template')) &&
+      !placeholders.some((placeholder) => finding.message.includes(placeholder)),
   );
-  return { findings, config: rest.data };
+  return { findings, config: parsed.data };
+}
+
+/** What the dependency rules need of an invalid job: its name and `depends_on`, if those are valid. */
+function standIn(job: unknown, index: number): { job: Record<string, unknown>; placeholder: boolean } {
+  const { name, depends_on: dependsOn } = (typeof job === 'object' && job !== null ? job : {}) as Record<
+    string,
+    unknown
+  >;
+  const validDependencies =
+    Array.isArray(dependsOn) && dependsOn.every((entry) => typeof entry === 'string' && isValidName(entry));
+  if (typeof name !== 'string' || !isValidName(name))
+    return { job: { name: `invalid-job-${index}`, type: 'command', command: 'true' }, placeholder: true };
+  const dependencies = validDependencies ? { depends_on: dependsOn } : {};
+  return { job: { name, type: 'command', command: 'true', ...dependencies }, placeholder: false };
 }
 
 async function loadJobUnit(directory: string, id: string, options: LoadOptions): Promise<Unit<'job'> | null> {

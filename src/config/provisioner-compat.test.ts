@@ -170,6 +170,27 @@ describe('one problem never hides another', () => {
     ]);
   });
 
+  it("checks the other jobs' dependencies when one job is invalid, at their own indices", async () => {
+    const { lines } = await load(
+      workspaceFiles('web', {
+        jobs: [
+          { name: 'a', type: 'script', script: 'true', timeout: 'soon', depends_on: ['ghost'] },
+          { name: 'b', type: 'script', script: 'true', depends_on: ['a', 'nowhere'] },
+          { name: 'Bad Name', type: 'script' },
+          { name: 'b', type: 'command', command: 'true' },
+        ],
+      }),
+    );
+    expect(lines).toEqual([
+      expect.stringMatching(/^workspaces\/web\/config\.json: jobs\[0\]\.timeout: /),
+      expect.stringMatching(/^workspaces\/web\/config\.json: jobs\[2\]\.name: invalid name "Bad Name"/),
+      'workspaces/web/config.json: jobs[2].script: a script job needs a non-empty "script"',
+      'workspaces/web/config.json: jobs[3].name: duplicate job name "b" (also jobs[1])',
+      'workspaces/web/config.json: jobs[0].depends_on: job "a" depends on non-existent job "ghost"',
+      'workspaces/web/config.json: jobs[1].depends_on: job "b" depends on non-existent job "nowhere"',
+    ]);
+  });
+
   it('says only what is wrong with a config that is not an object at all', async () => {
     const { lines } = await load({ 'workspaces/web/config.json': [1], 'workspaces/web/main.tf': minimalTf });
     expect(lines).toEqual(['workspaces/web/config.json: expected object']);
