@@ -178,6 +178,7 @@ describe('one problem never hides another', () => {
           { name: 'b', type: 'script', script: 'true', depends_on: ['a', 'nowhere'] },
           { name: 'Bad Name', type: 'script' },
           { name: 'b', type: 'command', command: 'true' },
+          'not a job',
         ],
       }),
     );
@@ -185,6 +186,7 @@ describe('one problem never hides another', () => {
       expect.stringMatching(/^workspaces\/web\/config\.json: jobs\[0\]\.timeout: /),
       expect.stringMatching(/^workspaces\/web\/config\.json: jobs\[2\]\.name: invalid name "Bad Name"/),
       'workspaces/web/config.json: jobs[2].script: a script job needs a non-empty "script"',
+      'workspaces/web/config.json: jobs[4]: expected object',
       'workspaces/web/config.json: jobs[3].name: duplicate job name "b" (also jobs[1])',
       'workspaces/web/config.json: jobs[0].depends_on: job "a" depends on non-existent job "ghost"',
       'workspaces/web/config.json: jobs[1].depends_on: job "b" depends on non-existent job "nowhere"',
