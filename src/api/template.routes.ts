@@ -48,9 +48,7 @@ export const templateRoutes: FastifyPluginAsync<{ deps: TemplateDeps }> = async 
         },
         detailsOf: (view: { commit: string }) => ({ commit: view.commit }),
       };
-      const view = await audited(deps.audit, request, what, () =>
-        templates.add(body, requestActor(request)),
-      );
+      const view = await audited(deps.audit, request, what, () => templates.add(body, requestActor(request)));
       return reply.code(201).send(view);
     },
   );

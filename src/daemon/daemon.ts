@@ -271,7 +271,8 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
               ? owner.jobs.find((j) => j.name === job)
               : (current.jobs.get(job)?.definition ?? undefined);
           },
-          resolveTemplate: (name) => watcher.current().snapshot.templates.get(name) ?? templates.resolve(name),
+          resolveTemplate: (name) =>
+            watcher.current().snapshot.templates.get(name) ?? templates.resolve(name),
           // Only names the workspace declares now: a value left from an old declaration stays stored, unused.
           resolveSecrets: (name) =>
             secrets.resolve(

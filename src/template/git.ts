@@ -176,9 +176,13 @@ export async function resolveRef(
     const sha = refs.get(`${candidate}^{}`) ?? refs.get(candidate);
     if (sha) return sha;
   }
-  throw new TideError('git_failed', `ref "${ref}" does not exist in ${where} (no branch or tag of that name)`, {
-    details: { url: where, ref },
-  });
+  throw new TideError(
+    'git_failed',
+    `ref "${ref}" does not exist in ${where} (no branch or tag of that name)`,
+    {
+      details: { url: where, ref },
+    },
+  );
 }
 
 /**
@@ -200,10 +204,21 @@ export async function checkoutCommit(
   await git(['init', '--quiet', '--bare', 'repo.git'], 'git init failed');
   const gitDir = `--git-dir=${scratch}/repo.git`;
   try {
-    await git([gitDir, 'fetch', '--quiet', '--depth=1', '--', remote.url, commit], `git fetch ${where} failed`);
+    await git(
+      [gitDir, 'fetch', '--quiet', '--depth=1', '--', remote.url, commit],
+      `git fetch ${where} failed`,
+    );
   } catch {
     await git(
-      [gitDir, 'fetch', '--quiet', '--', remote.url, '+refs/heads/*:refs/heads/*', '+refs/tags/*:refs/tags/*'],
+      [
+        gitDir,
+        'fetch',
+        '--quiet',
+        '--',
+        remote.url,
+        '+refs/heads/*:refs/heads/*',
+        '+refs/tags/*:refs/tags/*',
+      ],
       `git fetch ${where} failed`,
     );
   }

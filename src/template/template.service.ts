@@ -227,7 +227,8 @@ export class TemplateService {
     const row = await this.#row(name);
     const remote = await this.#remote(row);
     const commit = await resolveRef(remote, row.ref, await this.#home(), this.#deps.git);
-    const fetched = commit === row.commit_sha ? null : await this.cache.fetch(name, remote, commit, row.subdir);
+    const fetched =
+      commit === row.commit_sha ? null : await this.cache.fetch(name, remote, commit, row.subdir);
     const pin = {
       commit_sha: commit,
       content_hash: fetched?.contentHash ?? row.content_hash,
@@ -244,7 +245,11 @@ export class TemplateService {
       { template: name, previous_commit: row.commit_sha, commit, actor },
       'template refreshed',
     );
-    return { template: this.#view({ ...row, ...pin }), previous_commit: row.commit_sha, changed: fetched !== null };
+    return {
+      template: this.#view({ ...row, ...pin }),
+      previous_commit: row.commit_sha,
+      changed: fetched !== null,
+    };
   }
 
   /** Unregisters a template no workspace or job uses, with its credential if no other template uses it. */
