@@ -110,7 +110,7 @@ export function apiFixture(db: Db, config: EffectiveConfig, extra: Partial<ApiDe
     db,
     keyring,
     clock,
-    dataDir: path.join(tmpdir(), 'tide-api-fixture-unused'),
+    dataDir: path.join(tmpdir(), `tide-api-fixture-${process.pid}`),
     config: () => config,
   });
   const auth = extra.auth ?? fixtureAuthSettings();
