@@ -1,9 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { forEachDialect } from '../../test/helpers/databases.ts';
 import { makeConfigDir } from '../../test/helpers/config-dir.ts';
+import { ManualTimers } from '../../test/helpers/scheduler-harness.ts';
 import { loadConfigDirectory } from '../config/config-loader.ts';
 import { applySnapshot, type EffectiveConfig } from '../config/effective-config.ts';
 import { makeKeyring } from '../secrets/encryption-key.ts';
@@ -17,6 +18,8 @@ import {
   type TestRepo,
 } from './test-git-repos.ts';
 import { TemplateService } from './template.service.ts';
+import { templateRegistryLoop } from './template-registry.ts';
+import type { Logger } from '../log/logger.ts';
 
 const keyring = makeKeyring(Buffer.alloc(32, 7));
 const mainTf = (label: string) => `resource "terraform_data" "${label}" {}\n`;
@@ -197,6 +200,108 @@ forEachDialect('templates from git', (harness) => {
     expect(template?.directory).toBe(path.join(otherData, 'templates', 'net', first));
     expect(readFileSync(path.join(template!.directory, 'main.tf'), 'utf8')).toBe(mainTf('one'));
     expect(await replica.load()).toBe(false);
+  });
+
+  it('repairs a damaged copy, and refuses a commit whose content is not what was pinned', async () => {
+    const first = repo.commit({ 'main.tf': mainTf('one') });
+    await service.add({ name: 'net', url: repo.fileUrl }, 'admin');
+    const copy = path.join(dataDir, 'templates', 'net', first, 'main.tf');
+    writeFileSync(copy, 'edited by hand');
+    expect(readFileSync((await service.resolve('net'))!.directory + '/main.tf', 'utf8')).toBe(mainTf('one'));
+
+    await harness.db
+      .updateTable('templates')
+      .set({ content_hash: 'f'.repeat(64) })
+      .execute();
+    rmSync(path.join(dataDir, 'templates'), { recursive: true, force: true });
+    await expect(service.resolve('net')).rejects.toMatchObject({
+      code: 'git_failed',
+      message: expect.stringContaining('has other content than when it was pinned'),
+    });
+  });
+
+  it('refuses a credential name nothing is stored under, an empty credential and a local template name', async () => {
+    repo.commit({ 'main.tf': mainTf('one') });
+    await expect(
+      service.add({ name: 'net', url: repo.fileUrl, credential_secret: 'github' }, 'admin'),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: 'no template credential named "github" is stored',
+    });
+    await expect(
+      service.add({ name: 'net', url: repo.fileUrl, credential: '' }, 'admin'),
+    ).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: 'credential is empty',
+    });
+    await expect(
+      service.add({ name: 'net', url: repo.fileUrl, credential_secret: 'Bad Name' }, 'admin'),
+    ).rejects.toMatchObject({ code: 'invalid_argument' });
+    await expect(service.add({ name: 'net', url: repo.fileUrl, ref: '-x' }, 'admin')).rejects.toMatchObject({
+      code: 'invalid_argument',
+      message: 'ref "-x": not a branch, tag, ref or commit name',
+    });
+    const local = makeConfigDir({ 'templates/net/main.tf': mainTf('local') });
+    cleanups.push(local.cleanup);
+    const { snapshot } = await loadConfigDirectory(local.dir, { defaultTimeZone: 'UTC' });
+    config = applySnapshot(null, snapshot).next;
+    await expect(newService().add({ name: 'net', url: repo.fileUrl }, 'admin')).rejects.toMatchObject({
+      code: 'conflict',
+      message:
+        'template "net" is a local template (templates/net/ in the configuration); choose another name',
+    });
+    await expect(service.refresh('nope', 'admin')).rejects.toMatchObject({ code: 'not_found' });
+  });
+
+  it('refuses a commit the repository does not have', async () => {
+    repo.commit({ 'main.tf': mainTf('one') });
+    await expect(
+      service.add({ name: 'net', url: repo.fileUrl, ref: 'a'.repeat(40) }, 'admin'),
+    ).rejects.toMatchObject({
+      code: 'git_failed',
+      message: `commit ${'a'.repeat(40)} is not in ${repo.fileUrl}`,
+    });
+  });
+
+  it('has the registry loop tell of changes made through another replica, and fetch their commits', async () => {
+    repo.commit({ 'main.tf': mainTf('one') });
+    const otherData = mkdtempSync(path.join(tmpdir(), 'tide-data-'));
+    cleanups.push(() => rmSync(otherData, { recursive: true, force: true }));
+    const replica = newService(otherData);
+    let told = 0;
+    const loop = templateRegistryLoop(replica, { onChange: () => told++, timers: new ManualTimers() });
+    const pass = async () => {
+      const stop = new AbortController();
+      await loop.start(stop.signal, () => stop.abort());
+    };
+    await pass();
+    expect(told).toBe(0);
+    const added = await service.add({ name: 'net', url: repo.fileUrl }, 'admin');
+    await pass();
+    expect(told).toBe(1);
+    expect(readdirSync(path.join(otherData, 'templates', 'net'))).toEqual([added.commit]);
+    await pass();
+    expect(told).toBe(1);
+  });
+
+  it('keeps prefetching the others when one template cannot be fetched, and logs which', async () => {
+    repo.commit({ 'main.tf': mainTf('one') });
+    await service.add({ name: 'net', url: repo.fileUrl }, 'admin');
+    const warnings: unknown[] = [];
+    const logger = { warn: (fields: unknown) => warnings.push(fields), info: () => undefined };
+    rmSync(repo.bare, { recursive: true, force: true });
+    const otherData = mkdtempSync(path.join(tmpdir(), 'tide-data-'));
+    cleanups.push(() => rmSync(otherData, { recursive: true, force: true }));
+    const replica = new TemplateService({
+      db: harness.db,
+      keyring,
+      clock,
+      dataDir: otherData,
+      logger: logger as unknown as Logger,
+    });
+    await replica.load();
+    await replica.prefetch();
+    expect(warnings).toEqual([{ template: 'net', err: expect.objectContaining({ code: 'git_failed' }) }]);
   });
 
   it('imports a Provisioner registry entry once; the same entry again changes nothing', async () => {
