@@ -373,6 +373,14 @@ export class TemplateService {
   }
 }
 
+/**
+ * The registry as configuration assembly takes it (name → content hash at the pinned commit), read once:
+ * what `tide validate` passes as `registeredTemplates` when it can reach the database.
+ */
+export async function readRegisteredTemplates(db: Db): Promise<ReadonlyMap<string, string>> {
+  return new Map((await listTemplateRows(db)).map((row) => [row.name, row.content_hash]));
+}
+
 function checkRef(ref: string): string {
   if (ref === '' || /[\s\0~^:?*[\\]|\.\.|^-|@\{/.test(ref))
     throw new TideError('invalid_argument', `ref "${ref}": not a branch, tag, ref or commit name`, {

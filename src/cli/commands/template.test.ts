@@ -1,8 +1,14 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { startApiServer, type ApiServer } from '../../../test/helpers/api-server.ts';
 import { createTestToken } from '../../../test/helpers/auth-fixture.ts';
 import { runTideInProcess } from '../../../test/helpers/run-cli.ts';
+import { makeConfigDir } from '../../../test/helpers/config-dir.ts';
 import { listAuditEntries } from '../../audit/audit.repo.ts';
+import { openDatabase } from '../../store/database.ts';
+import { migrateToLatest } from '../../store/migrate.ts';
 import {
   makeTestRepo,
   startHttpGitServer,
@@ -104,5 +110,51 @@ describe('tide template (a client of a live API)', () => {
     expect((await runTideInProcess(['template', 'list', '--json'], { env })).stdout).toBe('[]\n');
     const refused = await runTideInProcess(['template', 'add', 'net', repo.fileUrl], { env });
     expect(refused.status).toBe(7);
+  });
+});
+
+describe('tide validate with the template registry', () => {
+  it('accepts a workspace on a registered git template when it can read the database, and names it otherwise', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'tide-data-'));
+    const config = makeConfigDir({ 'workspaces/web/config.json': { enabled: true, template: 'net' } });
+    try {
+      const store = await openDatabase({ dataDir });
+      await migrateToLatest(store);
+      await store.db
+        .insertInto('templates')
+        .values({
+          name: 'net',
+          url: 'https://example.invalid/net.git',
+          ref: 'main',
+          subdir: '',
+          commit_sha: 'a'.repeat(40),
+          content_hash: 'b'.repeat(64),
+          description: '',
+          credential_secret: null,
+          created_at: '2027-03-15T06:00:00.000Z',
+          created_by: 'admin',
+          refreshed_at: '2027-03-15T06:00:00.000Z',
+          refreshed_by: 'admin',
+        })
+        .execute();
+      await store.close();
+
+      const known = await runTideInProcess(['validate', config.dir, '--data-dir', dataDir]);
+      expect(known).toMatchObject({ status: 0 });
+      expect(known.stdout).toContain('0 templates (and 1 from git)');
+      const unknown = await runTideInProcess([
+        'validate',
+        config.dir,
+        '--data-dir',
+        path.join(dataDir, 'none'),
+      ]);
+      expect(unknown.status).toBe(1);
+      expect(unknown.stdout).toContain(
+        'template "net" does not exist (looked in templates/ and the template registry)',
+      );
+    } finally {
+      config.cleanup();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
