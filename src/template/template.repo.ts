@@ -1,6 +1,5 @@
 /** `templates` rows: the git template registry every replica shares (src/store/migrations/0010_templates.ts). */
 import type { Selectable } from 'kysely';
-import { isUniqueViolation } from '../store/store-errors.ts';
 import type { Db, TemplatesTable } from '../store/schema.ts';
 
 export type TemplateRow = Selectable<TemplatesTable>;
@@ -13,15 +12,14 @@ export async function findTemplateRow(db: Db, name: string): Promise<TemplateRow
   return db.selectFrom('templates').selectAll().where('name', '=', name).executeTakeFirst();
 }
 
-/** Inserts a new template; false if one of that name exists already. */
+/** Inserts a new template; false if one of that name exists already (nothing written then). */
 export async function insertTemplateRow(db: Db, row: TemplateRow): Promise<boolean> {
-  try {
-    await db.insertInto('templates').values(row).execute();
-    return true;
-  } catch (error) {
-    if (isUniqueViolation(error)) return false;
-    throw error;
-  }
+  const result = await db
+    .insertInto('templates')
+    .values(row)
+    .onConflict((conflict) => conflict.column('name').doNothing())
+    .executeTakeFirst();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n) === 1;
 }
 
 /**

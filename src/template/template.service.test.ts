@@ -19,6 +19,7 @@ import {
 } from './test-git-repos.ts';
 import { TemplateService } from './template.service.ts';
 import { templateRegistryLoop } from './template-registry.ts';
+import { findTemplateRow, insertTemplateRow, updateTemplatePin } from './template.repo.ts';
 import type { Logger } from '../log/logger.ts';
 
 const keyring = makeKeyring(Buffer.alloc(32, 7));
@@ -302,6 +303,26 @@ forEachDialect('templates from git', (harness) => {
     await replica.load();
     await replica.prefetch();
     expect(warnings).toEqual([{ template: 'net', err: expect.objectContaining({ code: 'git_failed' }) }]);
+  });
+
+  it('writes a pin only over the commit it read, and a name only once (two replicas at once)', async () => {
+    const first = repo.commit({ 'main.tf': mainTf('one') });
+    const added = await service.add({ name: 'net', url: repo.fileUrl }, 'admin');
+    const row = (await findTemplateRow(harness.db, 'net'))!;
+    expect(await insertTemplateRow(harness.db, { ...row, url: 'file:///elsewhere' })).toBe(false);
+    const pin = {
+      commit_sha: 'c'.repeat(40),
+      content_hash: 'd',
+      refreshed_at: row.refreshed_at,
+      refreshed_by: 'x',
+    };
+    expect(await updateTemplatePin(harness.db, 'net', 'b'.repeat(40), pin)).toBe(false);
+    expect(await service.get('net')).toMatchObject({
+      commit: first,
+      url: repo.fileUrl,
+      content_hash: added.content_hash,
+    });
+    expect(await updateTemplatePin(harness.db, 'net', first, pin)).toBe(true);
   });
 
   it('imports a Provisioner registry entry once; the same entry again changes nothing', async () => {

@@ -11,6 +11,7 @@ import path from 'node:path';
 import type { LocalTemplate } from '../config/config-model.ts';
 import type { EffectiveConfig } from '../config/effective-config.ts';
 import { isValidName, nameRule } from '../config/names.ts';
+import { isDirectory } from '../config/unit-files.ts';
 import { TideError } from '../errors/tide-error.ts';
 import type { Logger } from '../log/logger.ts';
 import type { Keyring } from '../secrets/encryption-key.ts';
@@ -294,7 +295,9 @@ export class TemplateService {
 
   /** Fetches every registered template's pinned commit this replica has no copy of (the registry loop). */
   async prefetch(): Promise<void> {
-    for (const name of this.#known.keys()) {
+    for (const [name, row] of this.#known) {
+      // A copy already there is checked against its hash when a run uses it, not on every pass.
+      if (await isDirectory(this.cache.directoryOf(name, row.commit_sha))) continue;
       try {
         await this.resolve(name);
       } catch (error) {
