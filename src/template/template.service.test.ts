@@ -327,7 +327,7 @@ forEachDialect('templates from git', (harness) => {
 
   it('imports a Provisioner registry entry once; the same entry again changes nothing', async () => {
     repo.commit({ 'web/main.tf': mainTf('one') });
-    const entry = { name: 'web', url: repo.fileUrl, ref: 'main', subdir: 'web' };
+    const entry = { name: 'web', url: repo.fileUrl, ref: 'main', subdir: '/web' };
     expect((await service.importTemplate(entry, 'import:provisioner')).imported).toBe(true);
     expect((await service.importTemplate(entry, 'import:provisioner')).imported).toBe(false);
     await expect(

@@ -207,19 +207,21 @@ export class TemplateService {
     input: { name: string; url: string; ref?: string; subdir?: string; description?: string },
     actor: string,
   ): Promise<{ template: TemplateView; imported: boolean }> {
+    // The Provisioner's `--path` was free text: a leading "/" is read from the repository's root.
+    const subdir = (input.subdir ?? '').replace(/^\/+/, '');
     const existing = await findTemplateRow(this.#deps.db, input.name);
     if (existing) {
       const same =
         existing.url === input.url &&
         existing.ref === (input.ref ?? 'main') &&
-        existing.subdir === normalizeSubdir(input.subdir ?? '');
+        existing.subdir === normalizeSubdir(subdir);
       if (same) return { template: this.#view(existing), imported: false };
       throw new TideError(
         'conflict',
         `template "${input.name}" is already registered from ${scrubUrls(existing.url)} (${existing.ref})`,
       );
     }
-    return { template: await this.add(input, actor), imported: true };
+    return { template: await this.add({ ...input, subdir }, actor), imported: true };
   }
 
   /** Resolves the ref again and pins the commit it names now. */
