@@ -70,8 +70,7 @@ export class TemplateCache {
         );
       const keep = async () => {
         const target = this.directoryOf(name, commit);
-        await rm(target, { recursive: true, force: true });
-        await rename(directory, target);
+        await moveIntoPlace(directory, target, contentHash, folder);
         await discard();
         return target;
       };
@@ -137,4 +136,28 @@ export class TemplateCache {
   #busy(name: string, entry: string): boolean {
     return entry.startsWith('.fetch-') || this.#inFlight.has(`${name}/${entry}`);
   }
+}
+
+/**
+ * Renames `from` to `target`. A good copy already there (another replica sharing the data directory got
+ * there first) is kept as it is; a bad one is renamed aside first, so `target` is never half there.
+ */
+async function moveIntoPlace(
+  from: string,
+  target: string,
+  contentHash: string,
+  folder: string,
+): Promise<void> {
+  try {
+    await rename(from, target);
+    return;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+  }
+  if ((await readUnitFiles(target)).contentHash === contentHash) return;
+  const stale = path.join(folder, `.fetch-stale-${randomBytes(6).toString('hex')}`);
+  await rename(target, stale);
+  await rename(from, target);
+  await rm(stale, { recursive: true, force: true });
 }

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -219,6 +219,17 @@ forEachDialect('templates from git', (harness) => {
       code: 'git_failed',
       message: expect.stringContaining('has other content than when it was pinned'),
     });
+  });
+
+  it('keeps a good copy another replica sharing the data directory already put in place', async () => {
+    const first = repo.commit({ 'main.tf': mainTf('one') });
+    await service.add({ name: 'net', url: repo.fileUrl }, 'admin');
+    await harness.db.deleteFrom('templates').execute();
+    const copy = path.join(dataDir, 'templates', 'net', first);
+    const before = statSync(copy).ino;
+    await newService().add({ name: 'net', url: repo.fileUrl }, 'admin');
+    expect(statSync(copy).ino).toBe(before);
+    expect(readdirSync(path.join(dataDir, 'templates', 'net'))).toEqual([first]);
   });
 
   it('refuses a credential name nothing is stored under, an empty credential and a local template name', async () => {
