@@ -28,6 +28,8 @@ afterAll(async () => {
   await http.close();
   await server.close();
   repo.cleanup();
+  // The fixture's data directory, where the API server's template copies went.
+  rmSync(path.dirname(server.fixture.templates.cache.root), { recursive: true, force: true });
 });
 beforeEach(async () => {
   await server.reset();
