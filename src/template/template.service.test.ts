@@ -339,8 +339,19 @@ forEachDialect('templates from git', (harness) => {
   it('imports a Provisioner registry entry once; the same entry again changes nothing', async () => {
     repo.commit({ 'web/main.tf': mainTf('one') });
     const entry = { name: 'web', url: repo.fileUrl, ref: 'main', subdir: '/web' };
+    const commit = repo.commit({ 'web/variables.tf': '' });
+    expect(await service.planImport(entry)).toEqual({ action: 'import', commit });
+    expect(await service.list()).toEqual([]);
     expect((await service.importTemplate(entry, 'import:provisioner')).imported).toBe(true);
     expect((await service.importTemplate(entry, 'import:provisioner')).imported).toBe(false);
+    expect(await service.planImport(entry)).toEqual({ action: 'unchanged', commit });
+    await expect(service.planImport({ ...entry, ref: 'v2' })).rejects.toMatchObject({ code: 'conflict' });
+    await expect(service.planImport({ ...entry, name: 'x y' })).rejects.toMatchObject({
+      code: 'invalid_argument',
+    });
+    await expect(service.planImport({ ...entry, name: 'other', ref: 'nope' })).rejects.toMatchObject({
+      code: 'git_failed',
+    });
     await expect(
       service.importTemplate({ ...entry, subdir: 'other' }, 'import:provisioner'),
     ).rejects.toMatchObject({ code: 'conflict' });

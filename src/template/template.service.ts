@@ -213,7 +213,7 @@ export class TemplateService {
     if (existing) {
       const same =
         existing.url === input.url &&
-        existing.ref === (input.ref ?? 'main') &&
+        existing.ref === checkRef(input.ref ?? 'main') &&
         existing.subdir === normalizeSubdir(subdir);
       if (same) return { template: this.#view(existing), imported: false };
       throw new TideError(
@@ -222,6 +222,38 @@ export class TemplateService {
       );
     }
     return { template: await this.add({ ...input, subdir }, actor), imported: true };
+  }
+
+  /**
+   * What `importTemplate` would do, writing nothing (the dry run of `tide import provisioner`): `unchanged`
+   * for an identical entry already registered, else `import` with the commit the ref names now. Throws as
+   * `importTemplate` would: a bad name, URL, ref or subdirectory, a name registered from another source,
+   * an unreachable repository or unknown ref (`git_failed`).
+   */
+  async planImport(input: {
+    name: string;
+    url: string;
+    ref?: string;
+    subdir?: string;
+  }): Promise<{ action: 'import' | 'unchanged'; commit: string }> {
+    const subdir = normalizeSubdir((input.subdir ?? '').replace(/^\/+/, ''));
+    const ref = checkRef(input.ref ?? 'main');
+    const existing = await findTemplateRow(this.#deps.db, input.name);
+    if (existing) {
+      if (existing.url === input.url && existing.ref === ref && existing.subdir === subdir)
+        return { action: 'unchanged', commit: existing.commit_sha };
+      throw new TideError(
+        'conflict',
+        `template "${input.name}" is already registered from ${scrubUrls(existing.url)} (${existing.ref})`,
+      );
+    }
+    if (!isValidName(input.name))
+      throw new TideError('invalid_argument', `template name "${input.name}": ${nameRule}`, {
+        details: { field: 'name' },
+      });
+    checkGitUrl(input.url);
+    const commit = await resolveRef({ url: input.url }, ref, await this.#home(), this.#deps.git);
+    return { action: 'import', commit };
   }
 
   /** Resolves the ref again and pins the commit it names now. */
