@@ -15,6 +15,7 @@ import type { RunService } from '../run/run.service.ts';
 import type { SecretStore } from '../secrets/secret-store.ts';
 import type { StateBackendService } from '../state/state-backend.service.ts';
 import type { StateService } from '../state/state.service.ts';
+import type { TemplateService } from '../template/template.service.ts';
 import type { Db } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';
 import type { HttpSecurityOptions } from './security-headers.ts';
@@ -54,6 +55,8 @@ export interface ApiDeps {
   readonly metrics?: TideMetrics;
   /** Sensitive variable values, encrypted at rest; the API only sets them and says whether they are set. */
   readonly secrets: Pick<SecretStore, 'describe' | 'update'>;
+  /** The git template registry (src/template/): `/api/v1/templates`. */
+  readonly templates: Pick<TemplateService, 'list' | 'get' | 'add' | 'refresh' | 'remove'>;
   /** Tide's state backend: the engine's protocol, and versions, content and rollback for people. */
   readonly state: {
     readonly backend: StateBackendService;

@@ -182,3 +182,19 @@ export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, par
     { details: { problems } },
   );
 }
+
+/** `POST /api/v1/templates` (src/template/): the service checks URL, ref and subdirectory further. */
+export const templateParams = z.strictObject({ name: nameSchema });
+export const addTemplateBody = z.strictObject({
+  name: nameSchema,
+  url: z.string().min(1).max(2048).describe('git URL (https, http, ssh, git, file), without a password'),
+  ref: z.string().min(1).max(255).optional().describe('branch, tag, full ref or commit; default main'),
+  subdir: z.string().max(1024).optional().describe('path in the repository; default its root'),
+  description: z.string().max(1000).optional(),
+  credential: sensitiveValue
+    .optional()
+    .describe('token or user:password for a private HTTP(S) repository: stored sealed, never returned'),
+  credential_secret: nameSchema
+    .optional()
+    .describe('name the credential is stored under (default the template name), or of one stored before'),
+});

@@ -24,6 +24,7 @@ import { openApiRoutes, recordRoutes } from './openapi.ts';
 import { runRoutes } from './run.routes.ts';
 import { enableStateBackendMethods, stateBackendRoutes } from './state-backend.routes.ts';
 import { stateRoutes } from './state.routes.ts';
+import { templateRoutes } from './template.routes.ts';
 import { tokenRoutes } from './token.routes.ts';
 import { userRoutes } from './user.routes.ts';
 import { registerSecurityHeaders } from './security-headers.ts';
@@ -76,6 +77,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   void app.register(stateBackendRoutes, { prefix: '/api/v1', backend: deps.state.backend });
   void app.register(openApiRoutes, { prefix: '/api/v1', routes, version: tideVersion });
   void app.register(auditRoutes, { prefix: '/api/v1', deps });
+  void app.register(templateRoutes, { prefix: '/api/v1', deps });
   const auth: AuthDeps = {
     db: deps.db,
     clock: deps.clock,

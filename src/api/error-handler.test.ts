@@ -33,6 +33,7 @@ forEachApiDialect('API error responses', (fixture) => {
       runs: f.runs,
       audit: f.audit,
       secrets: f.secrets,
+      templates: f.templates,
       state: { backend: f.state.backend, history: f.state.history },
       auth: f.auth,
       config: () => {

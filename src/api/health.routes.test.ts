@@ -50,6 +50,7 @@ forEachApiDialect('health routes', (fixture) => {
       runs: f.runs,
       audit: f.audit,
       secrets: f.secrets,
+      templates: f.templates,
       state: { backend: f.state.backend, history: f.state.history },
       auth: f.auth,
       config: () => f.config,

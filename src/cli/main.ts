@@ -23,6 +23,7 @@ const commandModules: Readonly<Record<string, () => Promise<Register>>> = {
   run: async () => (await import('./commands/run.ts')).registerRun,
   state: async () => (await import('./commands/state.ts')).registerState,
   import: async () => (await import('./commands/import.ts')).registerImport,
+  template: async () => (await import('./commands/template.ts')).registerTemplate,
   login,
   logout: login,
   user: async () => (await import('./commands/user.ts')).registerUser,

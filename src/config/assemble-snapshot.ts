@@ -18,6 +18,11 @@ import { hashStrings } from './unit-files.ts';
 export interface AssembleOptions {
   /** Templates known besides the local `templates/` folders (e.g. registered from git). */
   readonly knownTemplates?: ReadonlySet<string>;
+  /**
+   * Templates registered from git (src/template/): name → content hash at the pinned commit. Called at
+   * every assembly, so a refresh shows; the hash is part of the hash of each workspace built on it.
+   */
+  readonly registeredTemplates?: () => ReadonlyMap<string, string>;
 }
 
 export function assembleSnapshot(
@@ -43,8 +48,9 @@ export function assembleSnapshot(
     if (unit.kind === 'calendar') addUnique(calendars, unit.value, 'calendar', problems);
     if (unit.kind === 'job') addUnique(jobs, unit.value, 'job', problems);
   }
+  const registered = options.registeredTemplates?.() ?? new Map<string, string>();
   const templateExists = (name: string) =>
-    templates.has(name) || (options.knownTemplates?.has(name) ?? false);
+    templates.has(name) || registered.has(name) || (options.knownTemplates?.has(name) ?? false);
   const rejected = new Set<string>();
   const reject = (workspace: WorkspaceDefinition, path: string, message: string) => {
     rejected.add(workspace.name);
@@ -116,15 +122,15 @@ export function assembleSnapshot(
   const workspaces = new Map<string, WorkspaceDefinition>();
   for (const workspace of candidates) {
     if (rejected.has(workspace.name)) continue;
-    const template = workspace.template ? templates.get(workspace.template) : undefined;
-    // A template edit changes every workspace built on it, so its hash is part of theirs.
+    const templateHash = workspace.template
+      ? (templates.get(workspace.template)?.contentHash ?? registered.get(workspace.template))
+      : undefined;
+    // A template edit (or a git template's refresh) changes every workspace built on it, so its hash is
+    // part of theirs.
     workspaces.set(
       workspace.name,
-      template
-        ? Object.freeze({
-            ...workspace,
-            contentHash: hashStrings([workspace.contentHash, template.contentHash]),
-          })
+      templateHash
+        ? Object.freeze({ ...workspace, contentHash: hashStrings([workspace.contentHash, templateHash]) })
         : workspace,
     );
   }

@@ -71,6 +71,19 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
     await this.#reloading;
   }
 
+  /**
+   * Re-assembles the snapshot from the units already loaded, for a change outside the directory that
+   * assembly reads (the git template registry, `registeredTemplates`). Emits `reload` if anything changed.
+   */
+  reassemble(): Promise<void> {
+    this.#reloading = this.#reloading
+      .then(() => this.#reload([]))
+      .catch((error: Error) => {
+        this.emit('error', error);
+      });
+    return this.#reloading;
+  }
+
   #schedule(target: string): void {
     const unit = unitOfPath(path.relative(this.directory, target));
     if (!unit) return;

@@ -41,6 +41,8 @@ import { checkReadiness } from './readiness.ts';
 import { checkConfigDirectory, findEngine, listenFailure, loopbackUrl, OpenedResources } from './startup.ts';
 import { openStateServices } from '../state/state-services.ts';
 import { TideError } from '../errors/tide-error.ts';
+import { TemplateService } from '../template/template.service.ts';
+import { templateRegistryLoop } from '../template/template-registry.ts';
 
 export type Role = 'api' | 'scheduler' | 'runner';
 export const allRoles: readonly Role[] = ['api', 'scheduler', 'runner'];
@@ -104,6 +106,8 @@ export interface Daemon {
   readonly hub: EventHub;
   readonly runs: RunService;
   readonly watcher: ConfigWatcher;
+  /** The git template registry and this replica's copies of pinned templates. */
+  readonly templates: TemplateService;
   readonly scheduler: Scheduler | null;
   readonly worker: RunWorker | null;
   /** Runs the background loops; their health is in readiness and in the tide_subsystem_* metrics. */
@@ -190,7 +194,24 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
     );
   const hub = new EventHub();
   const runs = new RunService({ db: store.db, hub, clock });
-  const watcher = new ConfigWatcher(settings.configDir, { defaultTimeZone: settings.timezone });
+  // Git templates (src/template/): the shared registry, read before the configuration so workspaces on a
+  // registered template load; each change re-assembles the configuration (content hashes follow the pin).
+  let watcherRef: ConfigWatcher | null = null;
+  const templates = new TemplateService({
+    db: store.db,
+    keyring: secrets.keyring,
+    clock,
+    dataDir,
+    logger,
+    config: () => watcherRef!.current(),
+    onChange: () => void watcherRef?.reassemble(),
+  });
+  await templates.load();
+  const watcher = new ConfigWatcher(settings.configDir, {
+    defaultTimeZone: settings.timezone,
+    registeredTemplates: () => templates.registered(),
+  });
+  watcherRef = watcher;
   opened.add(() => watcher.close());
   const config = await watcher.start();
   logger.info(
@@ -250,7 +271,8 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
               ? owner.jobs.find((j) => j.name === job)
               : (current.jobs.get(job)?.definition ?? undefined);
           },
-          resolveTemplate: (name) => watcher.current().snapshot.templates.get(name),
+          resolveTemplate: (name) =>
+            watcher.current().snapshot.templates.get(name) ?? templates.resolve(name),
           // Only names the workspace declares now: a value left from an old declaration stays stored, unused.
           resolveSecrets: (name) =>
             secrets.resolve(
@@ -280,6 +302,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
   supervisor.add(new MetricsCollector({ metrics, db: store.db, hub, watcher, worker, logger }));
   for (const subsystem of worker?.subsystems ?? []) supervisor.add(subsystem);
   if (scheduler) supervisor.add(scheduler);
+  supervisor.add(templateRegistryLoop(templates, { onChange: () => void watcher.reassemble() }));
 
   let app: FastifyInstance | null = null;
   let url: string | null = null;
@@ -319,6 +342,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       audit,
       auth,
       secrets,
+      templates,
       state: { backend: state.backend, history: state.history },
       security: { publicUrl: settings.publicUrl, corsOrigins: settings.corsOrigins ?? [] },
       oidc: settings.oidc ?? null,
@@ -371,6 +395,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
     hub,
     runs,
     watcher,
+    templates,
     scheduler,
     worker,
     supervisor,

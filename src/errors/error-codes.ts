@@ -44,6 +44,12 @@ export const errorCatalogue = {
     summary:
       'The OpenID provider (TIDE_OIDC_ISSUER) could not be reached or answered with something unusable.',
   },
+  git_failed: {
+    status: 502,
+    exitCode: 5,
+    summary:
+      'A git command on a template repository failed: the URL cannot be reached, the ref or subdirectory does not exist, or the credential was refused (the message says which; it never shows the credential).',
+  },
   forbidden: {
     status: 403,
     exitCode: 7,

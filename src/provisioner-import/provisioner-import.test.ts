@@ -231,7 +231,7 @@ forEachDialect('adopting a Provisioner installation', (harness) => {
       'https://github.com/org/terraform-templates at v2.1.0, workspaces/web-app/: git templates are registered with `tide template add`',
     );
     expect(template.command).toBe(
-      'tide template add web-app-v2 https://github.com/org/terraform-templates --ref v2.1.0 --subdir workspaces/web-app',
+      'tide template add web-app-v2 https://github.com/org/terraform-templates --ref v2.1.0 --path workspaces/web-app',
     );
   });
 

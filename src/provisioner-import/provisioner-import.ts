@@ -195,7 +195,7 @@ async function importWorkspace(
 function templateCommand(template: RegistryTemplate): string {
   const quote = (text: string) =>
     /^[\w@%+=:,./-]+$/.test(text) ? text : `'${text.replaceAll("'", `'\\''`)}'`;
-  const subdir = template.subdir ? ` --subdir ${quote(template.subdir)}` : '';
+  const subdir = template.subdir ? ` --path ${quote(template.subdir)}` : '';
   return `tide template add ${quote(template.name)} ${quote(template.url)} --ref ${quote(template.ref)}${subdir}`;
 }
 
@@ -227,16 +227,29 @@ async function importTemplates(
         detail: source + placeholder,
       });
     } else {
-      const result = await options.templateImporter.importTemplate(
-        { name: template.name, url: template.url, ref: template.ref, subdir: template.subdir },
-        options.actor,
+      // One template git cannot reach (or a name taken by another source) must not stop the others.
+      const result = await options.templateImporter
+        .importTemplate(
+          { name: template.name, url: template.url, ref: template.ref, subdir: template.subdir },
+          options.actor,
+        )
+        .catch((error: unknown) => ({ error: error instanceof Error ? error.message : String(error) }));
+      items.push(
+        'error' in result
+          ? {
+              kind: 'template',
+              name: template.name,
+              outcome: 'not_imported',
+              detail: `${source}: ${result.error}`,
+              command,
+            }
+          : {
+              kind: 'template',
+              name: template.name,
+              outcome: result.imported ? 'imported' : 'already_imported',
+              detail: result.detail ?? source,
+            },
       );
-      items.push({
-        kind: 'template',
-        name: template.name,
-        outcome: result.imported ? 'imported' : 'already_imported',
-        detail: result.detail ?? source,
-      });
     }
   }
   return items;

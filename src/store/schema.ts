@@ -298,7 +298,34 @@ export interface Database {
   oidc_identities: OidcIdentitiesTable;
   state_versions: StateVersionsTable;
   state_locks: StateLocksTable;
+  templates: TemplatesTable;
 }
 
 /** What every repository takes as its first argument: the database, or a transaction on it. */
 export type Db = Kysely<Database>;
+
+/**
+ * A template from git (src/template/): URL + ref + subdirectory pinned to a commit. The files are fetched
+ * per replica into `<data>/templates/<name>/<commit>`; the row is all replicas share.
+ */
+export interface TemplatesTable {
+  name: string;
+  /** Never with a password in it (refused on add); a credential lives in the secret store. */
+  url: string;
+  /** Branch, tag, full ref or commit, as given. */
+  ref: string;
+  /** Path inside the repository (POSIX, no leading or trailing slash); '' = the root. */
+  subdir: string;
+  /** The pinned commit (40 hex digits). */
+  commit_sha: string;
+  /** The Provisioner's content hash of the subdirectory at that commit (src/config/unit-files.ts). */
+  content_hash: string;
+  description: string;
+  /** Name of the credential in the secret store (scope `_templates`), or null for a public repository. */
+  credential_secret: string | null;
+  created_at: Instant;
+  created_by: string;
+  /** When the commit was last pinned (add or refresh), and by whom. */
+  refreshed_at: Instant;
+  refreshed_by: string;
+}

@@ -1,4 +1,6 @@
 import pino from 'pino';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import type { ApiDeps, Readiness } from '../../src/api/api-deps.ts';
@@ -10,6 +12,7 @@ import { EventHub } from '../../src/events/event-hub.ts';
 import { RunService } from '../../src/run/run.service.ts';
 import { makeKeyring } from '../../src/secrets/encryption-key.ts';
 import { SecretStore } from '../../src/secrets/secret-store.ts';
+import { TemplateService } from '../../src/template/template.service.ts';
 import { stateServices, type StateServices } from '../../src/state/state-services.ts';
 import type { AuthSettings } from '../../src/auth/auth-settings.ts';
 import type { Db } from '../../src/store/schema.ts';
@@ -73,6 +76,7 @@ export interface ApiFixture {
   readonly audit: AuditLog;
   /** Sensitive variables, encrypted with FIXTURE_ENCRYPTION_KEY. */
   readonly secrets: SecretStore;
+  readonly templates: TemplateService;
   /** The state backend (versions encrypted with FIXTURE_ENCRYPTION_KEY, run credentials from FIXTURE_JWT_KEY). */
   readonly state: StateServices;
   /** What /api/health/ready reports; tests change it. */
@@ -101,12 +105,21 @@ export function apiFixture(db: Db, config: EffectiveConfig, extra: Partial<ApiDe
   const keyring = makeKeyring(FIXTURE_ENCRYPTION_KEY);
   const secrets = new SecretStore({ db, clock, keyring });
   const state = stateServices({ db, keyring, clock, jwtSecret: FIXTURE_JWT_KEY, keepVersions: 0 });
+  // Its cache directory is only created when a template is fetched (template tests use their own).
+  const templates = new TemplateService({
+    db,
+    keyring,
+    clock,
+    dataDir: path.join(tmpdir(), `tide-api-fixture-${process.pid}`),
+    config: () => config,
+  });
   const auth = extra.auth ?? fixtureAuthSettings();
   let adminToken: Promise<string> | undefined;
   const fixture: Omit<ApiFixture, 'anonymous'> = {
     config,
     audit,
     secrets,
+    templates,
     state,
     db,
     hub,
@@ -122,6 +135,7 @@ export function apiFixture(db: Db, config: EffectiveConfig, extra: Partial<ApiDe
       runs,
       audit,
       secrets,
+      templates,
       state: { backend: state.backend, history: state.history },
       config: () => config,
       readiness: async () => fixture.readiness,

@@ -39,6 +39,7 @@ const TABLES_CHILD_FIRST = [
   'workspace_secrets',
   'state_locks',
   'state_versions',
+  'templates',
 ] as const;
 
 /**

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { makeConfigDir, workspaceFiles } from '../../../test/helpers/config-dir.ts';
 import { runTideInProcess as tide } from '../../../test/helpers/run-cli.ts';
 import type { ImportReport } from '../../provisioner-import/provisioner-import.ts';
+import { makeTestRepo } from '../../template/test-git-repos.ts';
 
 const state = (serial: number) =>
   JSON.stringify({
@@ -126,5 +127,38 @@ describe('tide import provisioner', () => {
     expect(unmigrated.stderr).toMatch(
       /is not migrated: run tide db migrate \(or start tide serve\) first\n$/,
     );
+  });
+
+  it("registers the Provisioner registry's git templates with --apply, pinned to the commit their ref names", async () => {
+    const repo = makeTestRepo('web-templates');
+    try {
+      const commit = repo.commit({ 'app/main.tf': 'resource "terraform_data" "app" {}\n' });
+      await mkdir(path.join(stateDir, 'templates'), { recursive: true });
+      await writeFile(
+        path.join(stateDir, 'templates', 'registry.json'),
+        JSON.stringify({
+          templates: {
+            'web-app': { name: 'web-app', source_url: repo.fileUrl, source_path: '/app', source_ref: 'main' },
+            gone: { name: 'gone', source_url: `${repo.fileUrl}-missing`, source_ref: 'main' },
+          },
+        }),
+      );
+      await migrate();
+      const dry = await importCli();
+      expect(dry.stdout).toMatch(/^template +web-app +would import/m);
+      const applied = await importCli('--apply', '--json');
+      const report = JSON.parse(applied.stdout) as ImportReport;
+      const templates = report.items.filter((item) => item.kind === 'template');
+      expect(templates.map((item) => `${item.name} ${item.outcome}`)).toEqual([
+        'gone not_imported',
+        'web-app imported',
+      ]);
+      expect(templates[1]?.detail).toContain(commit);
+      expect(templates[0]?.command).toContain('tide template add gone');
+      const again = await importCli('--apply');
+      expect(again.stdout).toMatch(/^template +web-app +already imported/m);
+    } finally {
+      repo.cleanup();
+    }
   });
 });

@@ -17,6 +17,7 @@ import {
 } from '../../provisioner-import/provisioner-import.ts';
 import { loadKeyring } from '../../secrets/encryption-key.ts';
 import type { Store } from '../../store/database.ts';
+import { TemplateService } from '../../template/template.service.ts';
 import { systemClock } from '../../time/clock.ts';
 import { withOfflineStore, withStoreOptions, type StoreOptions } from '../offline-store.ts';
 import { printJson, type CliContext } from '../output.ts';
@@ -74,6 +75,19 @@ async function requireDirectory(directory: string): Promise<void> {
     throw new TideError('not_found', `Provisioner state directory ${directory} does not exist`);
 }
 
+/** The registry's entries go to the template service, pinned like `tide template add` does. */
+function gitTemplateImporter(templates: () => TemplateService): TemplateImporter {
+  return {
+    async importTemplate(template, actor) {
+      const result = await templates().importTemplate(
+        { name: template.name, url: template.url, ref: template.ref, subdir: template.subdir ?? undefined },
+        actor,
+      );
+      return { imported: result.imported, detail: `${template.url} pinned to ${result.template.commit}` };
+    },
+  };
+}
+
 export function registerImport(program: Command, ctx: CliContext, deps: ImportCommandDeps = {}): void {
   const command = program
     .command('import')
@@ -118,7 +132,12 @@ export function registerImport(program: Command, ctx: CliContext, deps: ImportCo
           apply: options.apply ?? false,
           now: systemClock.now(),
           configWorkspaces,
-          templateImporter: deps.templateImporter,
+          templateImporter:
+            deps.templateImporter ??
+            gitTemplateImporter(() => {
+              if (!keyring) throw new Error('a template is imported only with --apply');
+              return new TemplateService({ db: store.db, keyring, clock: systemClock, dataDir });
+            }),
           actor: 'cli:import-provisioner',
         });
       },

@@ -10,6 +10,7 @@ import {
 import { failWorkspaceStatusUpdates } from '../../../test/helpers/failing-updates.ts';
 import type { JobDefinition, LocalTemplate, WorkspaceDefinition } from '../../config/config-model.ts';
 import { defaultPolicy } from '../../config/config-model.ts';
+import { TideError } from '../../errors/tide-error.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { groupExists } from '../../engine/process-group.ts';
 import { testEngine, testEnv } from '../../engine/test-engine.ts';
@@ -434,6 +435,20 @@ forEachDialect('executing a run with the real engine', (harness) => {
     const final = await run({ workspace: 'gone', action: 'deploy' });
     expect(final).toMatchObject({ state: 'failed', reason: 'workspace gone is not in the configuration' });
     expect(await getWorkspaceStatus(harness.db, 'gone')).toBeNull();
+  });
+
+  it('fails a run whose git template cannot be fetched, saying why', async () => {
+    await addWorkspace('on-git', stack(), { template: 'from-git' });
+    const unreachable = context({
+      resolveTemplate: () =>
+        Promise.reject(new TideError('git_failed', 'git fetch file:///gone.git failed: no such repository')),
+    });
+    const final = await run({ workspace: 'on-git', action: 'deploy' }, unreachable);
+    expect(final).toMatchObject({
+      state: 'failed',
+      reason:
+        'template from-git could not be prepared: git fetch file:///gone.git failed: no such repository',
+    });
   });
 
   it('stops and writes nothing more once its lease is taken over by the reaper', async () => {

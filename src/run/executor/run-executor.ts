@@ -15,7 +15,7 @@ import { DEFAULT_GRACE_MS } from '../../engine/process-group.ts';
 import { runEnvironment } from '../../engine/run-environment.ts';
 import { dataDirLayout } from '../../engine/workdir.ts';
 import { stateAccessFor, type StateBackendEndpoint } from '../../state/state-access.ts';
-import { TideError } from '../../errors/tide-error.ts';
+import { TideError, toTideError } from '../../errors/tide-error.ts';
 import type { RunEventBus } from '../run-events.ts';
 import type { Logger } from '../../log/logger.ts';
 import type { Db } from '../../store/schema.ts';
@@ -50,7 +50,8 @@ export interface ExecutorContext {
   readonly resolveWorkspace: (name: string) => WorkspaceDefinition | undefined;
   /** `workspace` is the run's (`_standalone_` for standalone jobs). */
   readonly resolveJob: (workspace: string, job: string) => JobDefinition | undefined;
-  readonly resolveTemplate: (name: string) => LocalTemplate | undefined;
+  /** A local template, or a git template at its pinned commit (fetched first on this replica if need be). */
+  readonly resolveTemplate: (name: string) => LocalTemplate | undefined | Promise<LocalTemplate | undefined>;
   /** Values of a workspace's sensitive variables. Default: none. */
   readonly resolveSecrets?: (workspace: string) => Promise<Readonly<Record<string, string>>>;
   /** The environment processes start from. Default: the allowlisted part of process.env (run-environment.ts). */
@@ -238,7 +239,12 @@ async function resolveDefinition(run: Run, ctx: ExecutorContext): Promise<RunDef
   const workspace = workspaceName ? ctx.resolveWorkspace(workspaceName) : undefined;
   if (!job && !workspace) return `workspace ${run.workspace} is not in the configuration`;
   const templateName = job ? job.template : workspace?.template;
-  const template = templateName ? ctx.resolveTemplate(templateName) : undefined;
+  let template: LocalTemplate | undefined;
+  try {
+    template = templateName ? await ctx.resolveTemplate(templateName) : undefined;
+  } catch (error) {
+    return `template ${templateName} could not be prepared: ${toTideError(error).message}`;
+  }
   if (templateName && !template) return `template ${templateName} is not in the configuration`;
   const contextOutputs = job && workspace ? await lastWorkspaceOutputs(ctx.db, workspace.name) : {};
   const secrets = !job && workspace && ctx.resolveSecrets ? await ctx.resolveSecrets(workspace.name) : {};
