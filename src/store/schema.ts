@@ -298,7 +298,16 @@ export interface Database {
   oidc_identities: OidcIdentitiesTable;
   state_versions: StateVersionsTable;
   state_locks: StateLocksTable;
+  run_waits: RunWaitsTable;
 }
 
 /** What every repository takes as its first argument: the database, or a transaction on it. */
 export type Db = Kysely<Database>;
+
+/** A queued run waiting for another run of a workspace it depends on (or, for destroys, that depends on it). */
+export interface RunWaitsTable {
+  waiter_run_id: string;
+  awaited_run_id: string;
+  /** The awaited run's workspace. */
+  dependency: string;
+}
