@@ -44,7 +44,7 @@ forEachDialect('workspace dependency routes', (harness) => {
     const chain = (await get(`/api/v1/runs/${body.id}/dependencies`)).json();
     expect(chain.waits_for.map((r: { workspace: string }) => r.workspace)).toEqual(['net', 'db']);
     const net = (await get(`/api/v1/runs/${body.dependency_runs[0].id}/dependencies`)).json();
-    expect(net.needed_by.map((r: { workspace: string }) => r.workspace)).toEqual(['db', 'app']);
+    expect(net.needed_by.map((r: { workspace: string }) => r.workspace)).toEqual(['app', 'db']);
   });
 
   it('redeploys deployed dependencies only with with_dependencies', async () => {

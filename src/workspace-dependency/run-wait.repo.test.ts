@@ -56,7 +56,7 @@ forEachDialect('workspace dependency runs', (harness) => {
       ['net', 'deploy', 'dependency', 'hash-net', 'scheduler'],
       ['db', 'deploy', 'dependency', 'hash-db', 'scheduler'],
     ]);
-    expect((await awaitedRuns(harness.db, 'deploy-app')).map((r) => r.workspace)).toEqual(['net', 'db']);
+    expect((await awaitedRuns(harness.db, 'deploy-app')).map((r) => r.workspace)).toEqual(['db', 'net']);
     expect((await awaitedRuns(harness.db, 'dep-2')).map((r) => r.workspace)).toEqual(['net']);
 
     expect((await claim())?.workspace).toBe('net');
@@ -152,7 +152,7 @@ forEachDialect('workspace dependency runs', (harness) => {
     ]);
     expect(chain.needed_by).toEqual([]);
     const net = await service.runDependencies('dep-1');
-    expect(net.needed_by.map((r) => r.run_id)).toEqual(['dep-2', 'deploy-app']);
+    expect(net.needed_by.map((r) => r.run_id)).toEqual(['deploy-app', 'dep-2']);
     await expect(service.runDependencies('nope')).rejects.toMatchObject({ code: 'not_found' });
   });
 

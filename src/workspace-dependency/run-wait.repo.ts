@@ -26,7 +26,7 @@ export async function insertWaits(db: Db, waits: readonly RunWait[]): Promise<vo
   );
 }
 
-/** The runs `runId` waits for (direct), oldest first. */
+/** The runs `runId` waits for (direct), oldest first, then by workspace. */
 export async function awaitedRuns(db: Db, runId: string): Promise<Run[]> {
   return storeCall('awaitedRuns', async () => {
     const rows = await db
@@ -35,13 +35,14 @@ export async function awaitedRuns(db: Db, runId: string): Promise<Run[]> {
       .selectAll('r')
       .where('w.waiter_run_id', '=', runId)
       .orderBy('r.created_at')
+      .orderBy('r.workspace')
       .orderBy('r.id')
       .execute();
     return rows.map(toRun);
   });
 }
 
-/** The runs waiting for `runId` (direct), oldest first. */
+/** The runs waiting for `runId` (direct), oldest first, then by workspace. */
 export async function waitingRuns(db: Db, runId: string): Promise<Run[]> {
   return storeCall('waitingRuns', async () => {
     const rows = await db
@@ -50,6 +51,7 @@ export async function waitingRuns(db: Db, runId: string): Promise<Run[]> {
       .selectAll('r')
       .where('w.awaited_run_id', '=', runId)
       .orderBy('r.created_at')
+      .orderBy('r.workspace')
       .orderBy('r.id')
       .execute();
     return rows.map(toRun);
