@@ -141,7 +141,9 @@ export class WorkspaceService {
         { details: { workspace: name, mode, known_modes: known } },
       );
     }
-    if (action === 'plan') {
+    const graph = dependencyGraph(config);
+    // A plan has no chain; nor has a workspace with nothing to bring up (deploy) or take down (destroy) first.
+    if (action === 'plan' || declaredChain(graph, name)[action].length === 0) {
       const run = await this.#deps.runs.enqueue({
         workspace: name,
         action,
