@@ -7,7 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { TideError } from '../errors/tide-error.ts';
-import { insertRun, listRuns, type NewRun } from '../run/run.repo.ts';
+import { getRun, insertRun, listRuns, type NewRun } from '../run/run.repo.ts';
 import { priorityFor, type Run } from '../run/run.ts';
 import { inTransaction } from '../store/dialect.ts';
 import type { Db } from '../store/schema.ts';
@@ -121,9 +121,17 @@ export async function insertRunChain(
   }
   const run = await insertRun(db, target);
   const waits: RunWait[] = [];
+  const fresh = new Set(queued.map((r) => r.workspace));
   for (const step of chain.steps) {
-    if (step.run.kind === 'await') continue;
-    for (const other of step.waitsFor) {
+    // A run already under way that is still queued waits for the new runs it needs too; one running has
+    // started without them, as its own request decided.
+    const awaited =
+      step.run.kind === 'queue'
+        ? step.waitsFor
+        : (await getRun(db, step.run.runId))?.state === 'queued'
+          ? step.waitsFor.filter((other) => fresh.has(other))
+          : [];
+    for (const other of awaited) {
       waits.push({
         waiter_run_id: runIds.get(step.workspace)!,
         awaited_run_id: runIds.get(other)!,

@@ -68,11 +68,12 @@ export class DependencyService {
   }
 }
 
-/** A run after every run it waits for (transitively); otherwise by workspace. */
+/**
+ * A run after every run it waits for (transitively); otherwise by workspace. Waits always point at runs
+ * that existed before their waiter, so they form no cycle; `all` holds every run a view waits for.
+ */
 function order(a: ChainRunView, b: ChainRunView, all: ReadonlyMap<string, ChainRunView>): number {
-  const depth = (view: ChainRunView, guard = 0): number =>
-    guard > all.size
-      ? 0
-      : Math.max(0, ...view.waits_for.map((id) => 1 + (all.get(id) ? depth(all.get(id)!, guard + 1) : 0)));
+  const depth = (view: ChainRunView): number =>
+    Math.max(0, ...view.waits_for.map((id) => 1 + depth(all.get(id)!)));
   return depth(a) - depth(b) || a.workspace.localeCompare(b.workspace);
 }

@@ -79,6 +79,29 @@ forEachDialect('workspace dependency runs', (harness) => {
     expect((await waitingRuns(harness.db, 'earlier-db')).map((r) => r.id)).toEqual(['deploy-app']);
   });
 
+  it('waits for the run a workspace queue ends with: a queued one after the running one, later priority last', async () => {
+    // net: a deploy running, a destroy queued behind it (same priority): the queue ends with the destroy.
+    await insertRun(harness.db, { ...target('net', 'deploy', 'net-up'), trigger: 'manual' });
+    await updateRunState(harness.db, 'net-up', 'running', now, { lease: { owner: 'r', leaseMs: 30_000 } });
+    await insertRun(harness.db, { ...target('net', 'destroy', 'net-down'), trigger: 'manual' });
+    // db: a scheduled deploy queued after a manual destroy: the deploy runs last (priority 1 after 0).
+    await insertRun(harness.db, {
+      ...target('db', 'deploy', 'db-up'),
+      created_at: new Date(now.getTime() - 1000),
+    });
+    await insertRun(harness.db, { ...target('db', 'destroy', 'db-down'), trigger: 'manual' });
+    // A job of db says nothing about its status.
+    await insertRun(harness.db, { ...target('db', 'deploy', 'db-job'), action: 'job', job: 'backup' });
+    const queued = await queueWithChain(harness.db, target('app', 'deploy'), options());
+    expect(queued.chain?.steps).toEqual([
+      { workspace: 'net', run: { kind: 'queue' }, waitsFor: [] },
+      { workspace: 'db', run: { kind: 'await', runId: 'db-up' }, waitsFor: ['net'] },
+    ]);
+    // The queued deploy of db now also waits for the new deploy of net.
+    expect((await awaitedRuns(harness.db, 'db-up')).map((r) => r.id)).toEqual(['dep-1']);
+    expect((await awaitedRuns(harness.db, 'deploy-app')).map((r) => r.id)).toEqual(['db-up', 'dep-1']);
+  });
+
   it('queues a plan alone', async () => {
     const queued = await queueWithChain(harness.db, target('app', 'plan'), options());
     expect(queued).toMatchObject({ queued: [], chain: null, run: { id: 'plan-app', state: 'queued' } });
@@ -96,6 +119,19 @@ forEachDialect('workspace dependency runs', (harness) => {
     expect((await getRun(harness.db, 'deploy-app'))?.reason).toBe('dependency net: run dep-1 failed');
     expect(await cancelStrandedWaiters(harness.db, now)).toEqual([]);
     expect(await claim()).toBeNull();
+  });
+
+  it('cancels a waiter once when several of its awaited runs failed, and says a bare cancel plainly', async () => {
+    await queueWithChain(harness.db, target('app', 'deploy'), options());
+    await finish('dep-1', 'failed');
+    await finish('dep-2', 'failed');
+    expect((await cancelStrandedWaiters(harness.db, now)).map((r) => r.id)).toEqual(['deploy-app']);
+    expect((await getRun(harness.db, 'deploy-app'))?.reason).toBe('dependency net: run dep-1 failed');
+
+    await queueWithChain(harness.db, target('db', 'deploy', 'db-2'), options({}, 'again'));
+    await updateRunState(harness.db, 'again-1', 'canceled', now);
+    await cancelStrandedWaiters(harness.db, now);
+    expect((await getRun(harness.db, 'db-2'))?.reason).toBe('dependency net: run again-1 canceled');
   });
 
   it('names the chain when a waiter waits for a run canceled by its own dependency', async () => {

@@ -85,6 +85,7 @@ export async function cancelStrandedWaiters(db: Db, now: Date): Promise<Run[]> {
           .orderBy('waiter.created_at')
           .orderBy('w.waiter_run_id')
           .orderBy('awaited.created_at')
+          .orderBy('w.awaited_run_id')
           .$if(dialectOf(trx) === 'postgres', (qb) => qb.forUpdate(['waiter']))
           .execute();
         if (stranded.length === 0) return canceled;
