@@ -22,8 +22,8 @@ export interface ApplyContext {
   readonly configHash: string | null;
   /** Delay before the run may start (jitter). */
   readonly notBefore: Date | null;
-  /** The dependency graph and its rules; absent: the run is queued alone. */
-  readonly dependencies?: ChainOptions;
+  /** The dependency graph and its rules (decision 022). */
+  readonly dependencies: ChainOptions;
 }
 
 /** Returns the created run, or null when nothing ran (skipped, missed, superseded, or already recorded). */
@@ -59,9 +59,7 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
         created_at: ctx.now,
       } as const;
       // A deploy brings up its dependencies first, a destroy takes its dependents down first (decision 022).
-      const plan = ctx.dependencies
-        ? await planRunChain(trx, target, ctx.dependencies)
-        : { chain: null, blocked: null };
+      const plan = await planRunChain(trx, target, ctx.dependencies);
       if (plan.blocked) {
         return {
           ledger: await recordFiring(trx, { ...base, outcome: 'skipped', reason: plan.blocked.message }),
@@ -74,7 +72,7 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
         trx,
         { ...target, firing_id: ledger.id },
         plan.chain,
-        ctx.dependencies ?? { configHash: () => null },
+        ctx.dependencies,
       );
       await attachRun(trx, ledger.id, run.id);
       return { ledger: { ...ledger, run_id: run.id }, run, queued };
