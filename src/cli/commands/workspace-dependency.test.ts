@@ -78,6 +78,37 @@ describe('tide workspace deploy and destroy with dependencies', () => {
   });
 });
 
+describe('tide run dependencies', () => {
+  it('lists what a run waits for and what waits for it, aligned', async () => {
+    await tide('workspace', 'deploy', 'app');
+    const [net] = await runIds('net');
+    const [db] = await runIds('db');
+    const [app] = await runIds('app');
+    const result = await tide('run', 'dependencies', app!);
+    expect(result.stdout).toBe(
+      [
+        'Waits for:',
+        `  net  deploy   queued     run ${net}`,
+        `  db   deploy   queued     run ${db}`,
+        '',
+      ].join('\n'),
+    );
+    expect((await tide('run', 'dependencies', net!)).stdout).toContain(
+      `Needed by:\n  app  deploy   queued     run ${app}\n`,
+    );
+    const json = JSON.parse((await tide('run', 'dependencies', db!, '--json')).stdout);
+    expect(json).toMatchObject({ run_id: db, waits_for: [{ run_id: net }] });
+  });
+
+  it('says when a run has no chain, and names an unknown run', async () => {
+    await tide('workspace', 'plan', 'app');
+    const [plan] = await runIds('app');
+    expect((await tide('run', 'dependencies', plan!)).stdout).toBe(`Run ${plan} has no dependency chain\n`);
+    const unknown = await tide('run', 'dependencies', 'nope');
+    expect(unknown.status).toBe(3);
+  });
+});
+
 describe('tide schedule preview', () => {
   it('shows what a deploy brings up first and a destroy takes down first', async () => {
     const config = makeConfigDir(files);
