@@ -9,7 +9,7 @@ import { upsertWorkspaceStatus } from '../workspace/workspace-status.repo.ts';
 import { DependencySweep } from './dependency-sweep.ts';
 import { queueWithChain, type ChainOptions } from './dependency-queue.ts';
 import { DependencyService } from './dependency.service.ts';
-import { awaitedRuns, cancelStrandedWaiters, waitingRuns } from './run-wait.repo.ts';
+import { awaitedRuns, cancelStrandedWaiters, insertWaits, waitingRuns } from './run-wait.repo.ts';
 
 const now = new Date('2027-06-01T07:00:00.000Z');
 // app → db → net
@@ -132,6 +132,26 @@ forEachDialect('workspace dependency runs', (harness) => {
     await updateRunState(harness.db, 'again-1', 'canceled', now);
     await cancelStrandedWaiters(harness.db, now);
     expect((await getRun(harness.db, 'db-2'))?.reason).toBe('dependency net: run again-1 canceled');
+  });
+
+  it('breaks a deadlock between crossing chains by canceling the newest waiting run, naming the cycle', async () => {
+    // a: a1 ahead of a2; b: b1 ahead of b2. a1 awaits b2 and b1 awaits a2.
+    const at = (seconds: number) => new Date(now.getTime() + seconds * 1000);
+    await insertRun(harness.db, { ...target('a', 'deploy', 'a1'), created_at: at(1) });
+    await insertRun(harness.db, { ...target('a', 'deploy', 'a2'), created_at: at(2) });
+    await insertRun(harness.db, { ...target('b', 'deploy', 'b1'), created_at: at(1) });
+    await insertRun(harness.db, { ...target('b', 'deploy', 'b2'), created_at: at(2) });
+    await insertWaits(harness.db, [
+      { waiter_run_id: 'a1', awaited_run_id: 'b2', dependency: 'b' },
+      { waiter_run_id: 'b1', awaited_run_id: 'a2', dependency: 'a' },
+    ]);
+    expect(await claim()).toBeNull();
+    expect((await cancelStrandedWaiters(harness.db, now)).map((r) => r.id)).toEqual(['b1']);
+    expect((await getRun(harness.db, 'b1'))?.reason).toBe(
+      'dependency deadlock: a deploy (run a1) → b deploy (run b2) → b deploy (run b1) → a deploy (run a2) → a deploy (run a1); the newest waiting run gives way',
+    );
+    expect((await claim())?.id).toBe('b2');
+    expect(await cancelStrandedWaiters(harness.db, now)).toEqual([]);
   });
 
   it('names the chain when a waiter waits for a run canceled by its own dependency', async () => {

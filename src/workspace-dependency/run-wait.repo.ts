@@ -8,6 +8,7 @@ import type { Db } from '../store/schema.ts';
 import { storeCall } from '../store/store-errors.ts';
 import { toRun, updateRunState } from '../run/run.repo.ts';
 import type { Run } from '../run/run.ts';
+import { deadlockVictim, describeCycle, findWaitCycle } from './wait-deadlock.ts';
 
 export interface RunWait {
   readonly waiter_run_id: string;
@@ -68,7 +69,8 @@ export function strandedReason(waiter: Pick<Run, 'action'>, awaited: Run): strin
 /**
  * Cancels every queued run that waits for a run which ended without succeeding, and then their waiters
  * in turn, in one transaction; returns the canceled runs. Each reason names the dependency, its run and
- * how that run ended, so a chain says where it stopped.
+ * how that run ended, so a chain says where it stopped. Then breaks any deadlock between chains
+ * (wait-deadlock.ts) by canceling the newest waiting run in it, the reason naming the cycle.
  */
 export async function cancelStrandedWaiters(db: Db, now: Date): Promise<Run[]> {
   return storeCall('cancelStrandedWaiters', () =>
@@ -88,7 +90,13 @@ export async function cancelStrandedWaiters(db: Db, now: Date): Promise<Run[]> {
           .orderBy('w.awaited_run_id')
           .$if(dialectOf(trx) === 'postgres', (qb) => qb.forUpdate(['waiter']))
           .execute();
-        if (stranded.length === 0) return canceled;
+        if (stranded.length === 0) {
+          const victim = await deadlockVictimIn(trx);
+          if (!victim) return canceled;
+          canceled.push(await updateRunState(trx, victim.id, 'canceled', now, { reason: victim.reason }));
+          // Its waiters are stranded now: the next pass cancels them.
+          continue;
+        }
         const done = new Set<string>();
         for (const { waiter_run_id, awaited_run_id } of stranded) {
           if (done.has(waiter_run_id)) continue;
@@ -112,4 +120,30 @@ export async function cancelStrandedWaiters(db: Db, now: Date): Promise<Run[]> {
       }
     }),
   );
+}
+
+/** The run to cancel to break a deadlock among the active runs, with its reason; null if there is none. */
+async function deadlockVictimIn(trx: Db): Promise<{ id: string; reason: string } | null> {
+  const waits = await trx
+    .selectFrom('run_waits as w')
+    .innerJoin('runs as waiter', 'waiter.id', 'w.waiter_run_id')
+    .innerJoin('runs as awaited', 'awaited.id', 'w.awaited_run_id')
+    .select(['w.waiter_run_id as waiter', 'w.awaited_run_id as awaited'])
+    .where('waiter.state', '=', 'queued')
+    .where('awaited.state', 'in', ['queued', 'running'])
+    .execute();
+  if (waits.length === 0) return null;
+  const rows = await trx
+    .selectFrom('runs')
+    .select(['id', 'workspace', 'action', 'lock_key', 'state', 'priority', 'created_at'])
+    .where('state', 'in', ['queued', 'running'])
+    .execute();
+  const runs = rows.map((row) => ({ ...row, state: row.state as 'queued' | 'running' }));
+  const cycle = findWaitCycle(runs, waits);
+  if (!cycle) return null;
+  const victim = deadlockVictim(cycle, runs, waits);
+  return {
+    id: victim.id,
+    reason: `dependency deadlock: ${describeCycle(cycle, runs)}; the newest waiting run gives way`,
+  };
 }
