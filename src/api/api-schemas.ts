@@ -124,7 +124,13 @@ export const auditListQuery = z.strictObject({
   cursor,
 });
 
-export const deployBody = z.strictObject({ mode: nameSchema.optional() });
+export const deployBody = z.strictObject({
+  mode: nameSchema.optional(),
+  /** Also redeploy the dependencies already deployed (decision 022). */
+  with_dependencies: z.boolean().optional(),
+});
+/** Destroy the workspaces that depend on this one first; without it, a destroy with dependents up is refused. */
+export const destroyBody = z.strictObject({ with_dependents: z.boolean().optional() });
 
 const stateSerial = boundedInt(0, Number.MAX_SAFE_INTEGER);
 export const stateListQuery = z.strictObject({ limit });

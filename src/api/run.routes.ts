@@ -6,6 +6,7 @@ import { globToLike } from '../auth/workspace-scope.ts';
 import { EXPENSIVE_READ_RATE_LIMIT } from '../http/rate-limit.plugin.ts';
 import { toRunView } from '../run/run-view.ts';
 import type { Run } from '../run/run.ts';
+import { DependencyService } from '../workspace-dependency/dependency.service.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { emptyBody, logQuery, parseRequest, runListQuery, runParams } from './api-schemas.ts';
 import { streamRunLog, toLogChunkView, type StreamFormat } from './log-stream.ts';
@@ -47,6 +48,24 @@ export const runRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { de
   app.get('/runs/:id', { config: getConfig }, async (request) =>
     toRunView(await requireVisibleRun(deps.runs, request)),
   );
+
+  // The chain a run is part of (decision 022), limited to the workspaces the caller may see.
+  const dependencies = new DependencyService({ db: deps.db });
+  const dependenciesConfig = routeConfig({
+    permission: 'read',
+    summary: 'The runs a run waits for (its dependency chain) and the runs waiting for it',
+    schemas: { params: runParams },
+  });
+  app.get('/runs/:id/dependencies', { config: dependenciesConfig }, async (request) => {
+    const run = await requireVisibleRun(deps.runs, request);
+    const chain = await dependencies.runDependencies(run.id);
+    const visible = (view: { workspace: string }) => scopeOf(request).allows(view.workspace);
+    return {
+      ...chain,
+      waits_for: chain.waits_for.filter(visible),
+      needed_by: chain.needed_by.filter(visible),
+    };
+  });
 
   // 202: a running run is only asked to stop; the runner finishes the job and records `canceled`.
   const cancelConfig = routeConfig({

@@ -7,9 +7,11 @@ import { principalOf, scopeOf } from '../http/auth.plugin.ts';
 import { EXPENSIVE_READ_RATE_LIMIT } from '../http/rate-limit.plugin.ts';
 import { toRunView } from '../run/run-view.ts';
 import { WorkspaceService, type RunRequestAction } from '../workspace-service/workspace.service.ts';
+import { describeChain } from '../workspace-dependency/dependency-chain.ts';
 import type { ApiDeps } from './api-deps.ts';
 import {
   deployBody,
+  destroyBody,
   emptyBody,
   pageQuery,
   parseRequest,
@@ -26,12 +28,23 @@ function workspaceName(request: FastifyRequest): string {
   return parseRequest(workspaceParams, request.params, 'params').name;
 }
 
-/** Only a deploy takes a body (`{mode?}`); the others take none or `{}`. */
-function requestedMode(action: RunRequestAction, body: unknown): string | undefined {
-  if (action === 'deploy') return parseRequest(deployBody, body, 'body').mode;
+/** A deploy takes `{mode?, with_dependencies?}`, a destroy `{with_dependents?}`; a plan none or `{}`. */
+function runRequest(
+  action: RunRequestAction,
+  body: unknown,
+): { mode?: string; withDependencies?: boolean; withDependents?: boolean } {
+  if (action === 'deploy') {
+    const { mode, with_dependencies } = parseRequest(deployBody, body, 'body');
+    return { ...(mode === undefined ? {} : { mode }), withDependencies: with_dependencies ?? false };
+  }
+  if (action === 'destroy') {
+    return { withDependents: parseRequest(destroyBody, body, 'body').with_dependents ?? false };
+  }
   parseRequest(emptyBody, body, 'body');
-  return undefined;
+  return {};
 }
+
+const bodyOf = { deploy: deployBody, destroy: destroyBody, plan: emptyBody } as const;
 
 export const workspaceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { deps }) => {
   const workspaces = new WorkspaceService(deps);
@@ -63,23 +76,35 @@ export const workspaceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app
     const config = routeConfig({
       permission: 'operate',
       workspaceParam: 'name',
-      summary: `Queue a ${action} run (202 with the run)`,
-      schemas: { params, body: action === 'deploy' ? deployBody : emptyBody },
+      summary: `Queue a ${action} run (202 with the run and the runs of its dependency chain)`,
+      schemas: { params, body: bodyOf[action] },
     });
     app.post(`/workspaces/:name/${action}`, { config }, async (request, reply) => {
       const name = workspaceName(request);
-      const run = await audited(
+      const queued = await audited(
         deps.audit,
         request,
         {
           action: `workspace.${action}`,
           target: `workspace:${name}`,
-          detailsOf: (queued) => ({ run_id: queued.id, mode: queued.mode }),
+          detailsOf: ({ run, queued: chain }) => ({
+            run_id: run.id,
+            mode: run.mode,
+            ...(chain.length > 0 ? { dependency_run_ids: chain.map((r) => r.id) } : {}),
+          }),
         },
         () =>
-          workspaces.requestRun(name, action, requestedMode(action, request.body), principalOf(request).name),
+          workspaces.requestRunWithChain(name, action, {
+            ...runRequest(action, request.body),
+            actor: principalOf(request).name,
+          }),
       );
-      return reply.code(202).send(toRunView(run));
+      return reply.code(202).send({
+        ...toRunView(queued.run),
+        // The runs queued first for it (trigger `dependency`), in the order they run.
+        dependency_runs: queued.queued.map(toRunView),
+        dependency_chain: queued.chain ? describeChain(queued.chain) : null,
+      });
     });
   }
 

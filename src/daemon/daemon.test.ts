@@ -85,6 +85,7 @@ describe('a supervised daemon', () => {
       'orphan-reaper',
       'run-dir-sweep',
       'run-worker',
+      'dependency-sweep',
       'scheduler',
     ];
     for (const name of [...loops, 'rate-limit-pruning']) expect(body.checks[name]).toEqual({ ok: true });

@@ -29,6 +29,7 @@ import { RunService } from '../run/run.service.ts';
 import { RunWorker } from '../run/run-worker.ts';
 import { openSecretStore } from '../secrets/open-secret-store.ts';
 import { Scheduler } from '../scheduler/scheduler.ts';
+import { DependencySweep } from '../workspace-dependency/dependency-sweep.ts';
 import { acquireAdvisoryLock } from '../store/advisory-lock.ts';
 import { openDatabase, type Store } from '../store/database.ts';
 import { migrateToLatest } from '../store/migrate.ts';
@@ -301,6 +302,11 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
   if (databaseUrl) supervisor.add(new EventRelay({ hub, db: store.db, url: databaseUrl, logger }));
   supervisor.add(new MetricsCollector({ metrics, db: store.db, hub, watcher, worker, logger }));
   for (const subsystem of worker?.subsystems ?? []) supervisor.add(subsystem);
+  // Cancels the waiters of a dependency chain that stopped (decision 022); one replica at a time.
+  if (roles.has('runner') || roles.has('scheduler'))
+    supervisor.add(
+      new DependencySweep({ db: store.db, hub, clock, logger, timers: settings.schedulerTimers }),
+    );
   if (scheduler) supervisor.add(scheduler);
   supervisor.add(templateRegistryLoop(templates, { onChange: () => void watcher.reassemble() }));
 

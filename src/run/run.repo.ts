@@ -207,9 +207,10 @@ const MAX_CLAIM_ATTEMPTS = 5;
 /**
  * Claims the next queued run and marks it running under a lease, or returns null if nothing can run.
  *
- * The pick: the first queued run by (priority, created_at, id) that is the head of its lock key's queue
- * and whose lock key has no running run. Taking only heads keeps each workspace's runs in order even
- * when a concurrent claimer holds the head (SKIP LOCKED would otherwise hand out the second one).
+ * The pick: the first queued run by (priority, created_at, id) that is the head of its lock key's queue,
+ * whose lock key has no running run, and whose awaited runs (run_waits) all succeeded. Taking only heads
+ * keeps each workspace's runs in order even when a concurrent claimer holds the head (SKIP LOCKED would
+ * otherwise hand out the second one).
  * On PostgreSQL the row is taken FOR UPDATE SKIP LOCKED, so parallel claimers never get the same run; if
  * two claimers win different heads of one lock key at once, the unique index rejects the second and it
  * tries again. On SQLite the immediate transaction serializes claimers.
@@ -252,6 +253,19 @@ async function claimOnce(trx: Db, { owner, leaseMs, clock }: ClaimOptions): Prom
                 ]),
               ]),
             ),
+        ),
+      ),
+    )
+    // A run waiting for runs of its dependencies (run_waits, src/workspace-dependency/) is not claimable
+    // until every one of them succeeded; a failed one gets it canceled by the dependency sweep.
+    .where(({ exists, not, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('run_waits as w')
+            .innerJoin('runs as a', 'a.id', 'w.awaited_run_id')
+            .select('w.awaited_run_id')
+            .whereRef('w.waiter_run_id', '=', 'r.id')
+            .where('a.state', '!=', 'succeeded'),
         ),
       ),
     )

@@ -6,11 +6,11 @@
 import { randomUUID } from 'node:crypto';
 import { TideError } from '../errors/tide-error.ts';
 import type { EventHub } from '../events/event-hub.ts';
-import { insertRun } from '../run/run.repo.ts';
 import type { Run } from '../run/run.ts';
 import { attachRun, recordFiring, type Firing as LedgerFiring } from '../schedule/firing.repo.ts';
 import { inTransaction } from '../store/dialect.ts';
 import type { Db } from '../store/schema.ts';
+import { insertRunChain, planRunChain, type ChainOptions } from '../workspace-dependency/dependency-queue.ts';
 import type { FiringDecision } from './firing-decisions.ts';
 
 export interface ApplyContext {
@@ -22,6 +22,8 @@ export interface ApplyContext {
   readonly configHash: string | null;
   /** Delay before the run may start (jitter). */
   readonly notBefore: Date | null;
+  /** The dependency graph and its rules (decision 022). */
+  readonly dependencies: ChainOptions;
 }
 
 /** Returns the created run, or null when nothing ran (skipped, missed, superseded, or already recorded). */
@@ -41,10 +43,10 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
         return {
           ledger: await recordFiring(trx, { ...base, outcome: decision.outcome, reason: decision.reason }),
           run: null,
+          queued: [],
         };
       }
-      const ledger = await recordFiring(trx, { ...base, outcome: 'fired' });
-      const run = await insertRun(trx, {
+      const target = {
         id: randomUUID(),
         workspace: ctx.workspace,
         job: firing.job ?? null,
@@ -52,15 +54,31 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
         mode: firing.mode ?? null,
         trigger: decision.trigger,
         actor: 'scheduler',
-        firing_id: ledger.id,
         config_hash: ctx.configHash,
         not_before: ctx.notBefore,
         created_at: ctx.now,
-      });
+      } as const;
+      // A deploy brings up its dependencies first, a destroy takes its dependents down first (decision 022).
+      const plan = await planRunChain(trx, target, ctx.dependencies);
+      if (plan.blocked) {
+        return {
+          ledger: await recordFiring(trx, { ...base, outcome: 'skipped', reason: plan.blocked.message }),
+          run: null,
+          queued: [],
+        };
+      }
+      const ledger = await recordFiring(trx, { ...base, outcome: 'fired' });
+      const { run, queued } = await insertRunChain(
+        trx,
+        { ...target, firing_id: ledger.id },
+        plan.chain,
+        ctx.dependencies,
+      );
       await attachRun(trx, ledger.id, run.id);
-      return { ledger: { ...ledger, run_id: run.id }, run };
+      return { ledger: { ...ledger, run_id: run.id }, run, queued };
     });
     announce(ctx.hub, result.ledger);
+    for (const run of result.queued) ctx.hub.emit('run.updated', run);
     if (result.run) ctx.hub.emit('run.updated', result.run);
     return result.run;
   } catch (error) {

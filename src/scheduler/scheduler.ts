@@ -18,6 +18,7 @@ import type { Db } from '../store/schema.ts';
 import type { Subsystem } from '../supervisor/subsystem.ts';
 import { aborted, MAX_DELAY_MS, realTimers, type Timers } from '../supervisor/timers.ts';
 import type { Clock } from '../time/clock.ts';
+import { chainOptions } from '../workspace-dependency/dependency-config.ts';
 import { applyDecision } from './apply-decision.ts';
 import { decideFirings } from './firing-decisions.ts';
 import { observeUnit } from './observe.ts';
@@ -190,6 +191,7 @@ export class Scheduler implements Subsystem {
         workspace: unit.scope,
         configHash: unit.workspace?.contentHash ?? null,
         notBefore,
+        dependencies: chainOptions(this.#deps.config(), { destroyDependents: true }),
       });
       logger.info(
         {

@@ -299,6 +299,7 @@ export interface Database {
   state_versions: StateVersionsTable;
   state_locks: StateLocksTable;
   templates: TemplatesTable;
+  run_waits: RunWaitsTable;
 }
 
 /** What every repository takes as its first argument: the database, or a transaction on it. */
@@ -328,4 +329,12 @@ export interface TemplatesTable {
   /** When the commit was last pinned (add or refresh), and by whom. */
   refreshed_at: Instant;
   refreshed_by: string;
+}
+
+/** A queued run waiting for another run of a workspace it depends on (or, for destroys, that depends on it). */
+export interface RunWaitsTable {
+  waiter_run_id: string;
+  awaited_run_id: string;
+  /** The awaited run's workspace. */
+  dependency: string;
 }

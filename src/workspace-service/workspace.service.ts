@@ -3,6 +3,7 @@
  * Runs are created through RunService (so the worker and live followers hear about them); the rules a
  * request must pass (config valid, mode known, destroy not protected) are checked here, before any write.
  */
+import { randomUUID } from 'node:crypto';
 import type { WorkspaceDefinition } from '../config/config-model.ts';
 import type { Calendar } from '../schedule/schedule-model.ts';
 import type { Effective, EffectiveConfig } from '../config/effective-config.ts';
@@ -23,6 +24,9 @@ import {
   listWorkspaceStatuses,
   upsertWorkspaceStatus,
 } from '../workspace/workspace-status.repo.ts';
+import { declaredChain, type DeclaredChain } from '../workspace-dependency/dependency-chain.ts';
+import { chainOptions, dependencyGraph } from '../workspace-dependency/dependency-config.ts';
+import { queueWithChain, type QueuedChain } from '../workspace-dependency/dependency-queue.ts';
 import { isEnabled, workspaceView, type WorkspaceView } from './workspace-view.ts';
 
 export interface WorkspaceServiceDeps {
@@ -43,6 +47,14 @@ export interface WorkspaceListQuery {
 }
 
 export type RunRequestAction = 'deploy' | 'destroy' | 'plan';
+
+/** `--with-dependencies` (deploy) and `--with-dependents` (destroy); see decision 022. */
+export interface DependencyChoices {
+  /** Deploy: also redeploy the dependencies that are already deployed. */
+  readonly withDependencies?: boolean;
+  /** Destroy: destroy the workspaces that depend on this one first (refused without it). */
+  readonly withDependents?: boolean;
+}
 
 const activeStates = runStates.filter(isActive);
 const finishedStates = runStates.filter((state) => !isActive(state));
@@ -96,8 +108,24 @@ export class WorkspaceService {
     action: RunRequestAction,
     mode?: string,
     actor: string | null = null,
+    options: DependencyChoices = {},
   ): Promise<Run> {
-    const definition = validDefinition(this.#deps.config(), name);
+    return (await this.requestRunWithChain(name, action, { mode, actor, ...options })).run;
+  }
+
+  /**
+   * Queues a deploy, destroy or plan with the runs its dependency chain needs (decision 022): a deploy
+   * first brings up the dependencies that are not deployed (all of them with `withDependencies`); a
+   * destroy with dependents still up is refused unless `withDependents`, which destroys them first.
+   */
+  async requestRunWithChain(
+    name: string,
+    action: RunRequestAction,
+    request: { mode?: string | undefined; actor?: string | null } & DependencyChoices = {},
+  ): Promise<QueuedChain> {
+    const { mode, actor = null } = request;
+    const config = this.#deps.config();
+    const definition = validDefinition(config, name);
     if (action === 'destroy' && definition.protect) {
       throw new TideError(
         'conflict',
@@ -113,14 +141,39 @@ export class WorkspaceService {
         { details: { workspace: name, mode, known_modes: known } },
       );
     }
-    return this.#deps.runs.enqueue({
-      workspace: name,
-      action,
-      mode: mode ?? null,
-      trigger: 'api',
-      actor,
-      configHash: definition.contentHash,
-    });
+    const graph = dependencyGraph(config);
+    // A plan has no chain; nor has a workspace with nothing to bring up (deploy) or take down (destroy) first.
+    if (action === 'plan' || declaredChain(graph, name)[action].length === 0) {
+      const run = await this.#deps.runs.enqueue({
+        workspace: name,
+        action,
+        mode: mode ?? null,
+        trigger: 'api',
+        actor,
+        configHash: definition.contentHash,
+      });
+      return { run, queued: [], chain: null };
+    }
+    const queued = await queueWithChain(
+      this.#deps.db,
+      {
+        id: randomUUID(),
+        workspace: name,
+        action,
+        mode: mode ?? null,
+        trigger: 'api',
+        actor,
+        config_hash: definition.contentHash,
+        created_at: this.#deps.clock.now(),
+      },
+      chainOptions(config, {
+        all: action === 'deploy' && (request.withDependencies ?? false),
+        destroyDependents: request.withDependents ?? false,
+      }),
+    );
+    // Dependencies first, so a follower sees the chain in the order it runs.
+    for (const run of [...queued.queued, queued.run]) this.#deps.hub.emit('run.updated', run);
+    return queued;
   }
 
   /** Sets the enable/disable override, which wins over the config's `enabled` until changed again. */
@@ -137,15 +190,20 @@ export class WorkspaceService {
   }
 
   /** Computed in slices (steps.ts): a long preview must not hold up health checks and heartbeats. */
-  async schedule(name: string, range: { from?: Date; days: number }): Promise<SchedulePreview> {
+  async schedule(
+    name: string,
+    range: { from?: Date; days: number },
+  ): Promise<SchedulePreview & { readonly dependencies: DeclaredChain }> {
     const config = this.#deps.config();
     const definition = validDefinition(config, name);
-    return runStepsInSlices(
+    const preview = await runStepsInSlices(
       schedulePreviewSteps(definition, config.snapshot.calendars, {
         from: range.from ?? this.#deps.clock.now(),
         days: range.days,
       }),
     );
+    // What a deploy brings up first and a destroy takes down first, as depends_on declares it.
+    return { ...preview, dependencies: declaredChain(dependencyGraph(config), name) };
   }
 
   /** The workspace's firing ledger, newest first; not_found unless the configuration knows the workspace. */

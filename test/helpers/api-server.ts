@@ -22,12 +22,14 @@ export interface ApiServer {
   close(): Promise<void>;
 }
 
-/** The API fixture (SQLite in a temp dir, fixture config) listening on 127.0.0.1 on a free port. */
-export async function startApiServer(): Promise<ApiServer> {
+/**
+ * The API fixture (SQLite in a temp dir, fixture config unless `configDir` is given, which it then owns)
+ * listening on 127.0.0.1 on a free port.
+ */
+export async function startApiServer(configDir = fixtureConfigDir()): Promise<ApiServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tide-cli-'));
   const store: Store = await openDatabase({ dataDir });
   await migrateToLatest(store);
-  const configDir = fixtureConfigDir();
   const fixture = apiFixture(store.db, await loadEffectiveConfig(configDir.dir));
   const url = await fixture.app.listen({ host: '127.0.0.1', port: 0 });
   const configHome = await mkdtemp(path.join(tmpdir(), 'tide-cli-config-'));
@@ -40,6 +42,7 @@ export async function startApiServer(): Promise<ApiServer> {
         'state_locks',
         'state_versions',
         'run_log_chunks',
+        'run_waits',
         'runs',
         'firings',
         'workspace_status',

@@ -29,6 +29,7 @@ const TABLES_CHILD_FIRST = [
   'oidc_identities',
   'users',
   'run_log_chunks',
+  'run_waits',
   'runs',
   'firings',
   'workspace_status',

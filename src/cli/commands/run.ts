@@ -2,6 +2,7 @@
 import type { Command } from 'commander';
 import { TideError } from '../../errors/tide-error.ts';
 import type { RunView } from '../../run/run-view.ts';
+import type { ChainRunView, RunDependencies } from '../../workspace-dependency/dependency.service.ts';
 import { systemClock } from '../../time/clock.ts';
 import { clientFor } from '../api-client.ts';
 import { printJson, type CliContext } from '../output.ts';
@@ -55,6 +56,19 @@ export function registerRun(program: Command, ctx: CliContext): void {
       });
     });
 
+  clientCommand(
+    run,
+    'dependencies',
+    'Show the runs a run waits for (its dependency chain) and those waiting for it',
+  )
+    .argument('<id>', 'run id')
+    .option('--json', 'print JSON')
+    .action(async (id: string, options: ClientOptions) => {
+      const chain = await clientFor(options, ctx.env).get<RunDependencies>(`${runPath(id)}/dependencies`);
+      if (options.json) printJson(ctx.output, chain);
+      else ctx.output.out(dependencyLines(chain).join('\n'));
+    });
+
   clientCommand(run, 'cancel', 'Cancel a queued run, or ask a running one to stop')
     .argument('<id>', 'run id')
     .option('--json', 'print the run as JSON')
@@ -91,4 +105,18 @@ async function listRuns(options: RunListOptions, env: CliContext['env']): Promis
     cursor = page.next_cursor;
   } while (cursor !== null && runs.length < wanted);
   return runs;
+}
+
+/** `Waits for:` and `Needed by:` blocks, one aligned line per run; one line when the run has no chain. */
+function dependencyLines(chain: RunDependencies): string[] {
+  if (chain.waits_for.length === 0 && chain.needed_by.length === 0)
+    return [`Run ${chain.run_id} has no dependency chain`];
+  const all = [...chain.waits_for, ...chain.needed_by];
+  const width = Math.max(...all.map((r) => r.workspace.length));
+  const line = (r: ChainRunView): string =>
+    `  ${r.workspace.padEnd(width)}  ${r.action.padEnd(7)}  ${r.state.padEnd(9)}  run ${r.run_id}${r.reason ? `  (${r.reason})` : ''}`;
+  return [
+    ...(chain.waits_for.length > 0 ? ['Waits for:', ...chain.waits_for.map(line)] : []),
+    ...(chain.needed_by.length > 0 ? ['Needed by:', ...chain.needed_by.map(line)] : []),
+  ];
 }

@@ -8,6 +8,7 @@ import {
   schedulePreview,
 } from '../../schedule/preview.ts';
 import { systemClock } from '../../time/clock.ts';
+import { declaredChain, type DeclaredChain } from '../../workspace-dependency/dependency-chain.ts';
 import { printJson, type CliContext } from '../output.ts';
 import { configDirectory, loadEnv } from '../settings.ts';
 
@@ -74,8 +75,25 @@ export function registerSchedulePreview(program: Command, ctx: CliContext): void
           `workspace "${workspace}" not found in ${snapshot.directory}/workspaces`,
         );
       }
-      const preview = schedulePreview(definition, snapshot.calendars, { from, days });
+      const graph = new Map([...snapshot.workspaces].map(([name, w]) => [name, w.dependsOn]));
+      const dependencies = declaredChain(graph, workspace);
+      const preview = { ...schedulePreview(definition, snapshot.calendars, { from, days }), dependencies };
       if (options.json) printJson(ctx.output, preview);
-      else ctx.output.out(formatPreviewText(preview));
+      else
+        ctx.output.out(
+          [formatPreviewText(preview), ...formatDependencies(workspace, dependencies)].join('\n'),
+        );
     });
+}
+
+/** The chain lines under the preview; none for a workspace nothing depends on and that depends on nothing. */
+export function formatDependencies(workspace: string, chain: DeclaredChain): string[] {
+  const lines: string[] = [];
+  if (chain.deploy.length > 0)
+    lines.push(`Deploy brings up first (those not deployed): ${[...chain.deploy, workspace].join(' → ')}`);
+  if (chain.destroy.length > 0)
+    lines.push(
+      `Destroy takes down first (those not destroyed): ${[...chain.destroy, workspace].join(' → ')}`,
+    );
+  return lines.length > 0 ? ['', 'Dependencies (depends_on):', ...lines.map((line) => `  ${line}`)] : [];
 }

@@ -19,6 +19,14 @@ interface RunRequestOptions extends ClientOptions {
   mode?: string;
   wait?: boolean;
   yes?: boolean;
+  withDependencies?: boolean;
+  withDependents?: boolean;
+}
+
+/** A queued run as the deploy and destroy routes answer: with the runs of its dependency chain. */
+interface QueuedRunView extends RunView {
+  dependency_runs?: RunView[];
+  dependency_chain?: string | null;
 }
 
 function workspacePath(name: string, suffix = ''): string {
@@ -52,11 +60,14 @@ export function registerWorkspace(program: Command, ctx: CliContext): void {
 
   runRequestCommand(workspace, ctx, 'deploy', 'Queue a deploy (init, plan, apply)')
     .option('--mode <mode>', 'deploy in this mode (one the workspace defines)')
+    .option(
+      '--with-dependencies',
+      'also redeploy the dependencies already deployed (those not deployed are always brought up first)',
+    )
     .option('--yes', 'accepted for symmetry with destroy; a deploy never asks');
-  runRequestCommand(workspace, ctx, 'destroy', 'Queue a destroy (asks for confirmation unless --yes)').option(
-    '--yes',
-    'do not ask for confirmation (required when stdin is not a terminal)',
-  );
+  runRequestCommand(workspace, ctx, 'destroy', 'Queue a destroy (asks for confirmation unless --yes)')
+    .option('--with-dependents', 'destroy the workspaces that depend on it first (refused without it)')
+    .option('--yes', 'do not ask for confirmation (required when stdin is not a terminal)');
   runRequestCommand(workspace, ctx, 'plan', 'Queue a plan (drift check; changes nothing)');
 
   for (const [action, description] of [
@@ -102,17 +113,26 @@ function runRequestCommand(
     .option('--wait', 'stream the run’s log and exit with its result (0 succeeded, 1 otherwise)')
     .option('--json', 'print the run as JSON (with --wait: the finished run, without the log)')
     .action(async (name: string, options: RunRequestOptions) => {
-      if (action === 'destroy' && !options.yes && !(await confirmDestroy(name, ctx.stdin))) {
+      const withDependents = options.withDependents ?? false;
+      if (action === 'destroy' && !options.yes && !(await confirmDestroy(name, ctx.stdin, withDependents))) {
         ctx.output.err(`tide: destroy of ${name} canceled`);
         ctx.exitCode = 1;
         return;
       }
       const client = clientFor(options, ctx.env);
-      const run = await client.post<RunView>(
+      const run = await client.post<QueuedRunView>(
         workspacePath(name, `/${action}`),
-        options.mode === undefined ? {} : { mode: options.mode },
+        requestBody(action, options),
       );
-      if (!options.json) ctx.output.out(`Queued ${describe(run)} of ${name}: run ${run.id}`);
+      if (!options.json) {
+        for (const dependency of run.dependency_runs ?? [])
+          ctx.output.out(
+            `Queued ${describe(dependency)} of ${dependency.workspace} first: run ${dependency.id}`,
+          );
+        ctx.output.out(`Queued ${describe(run)} of ${name}: run ${run.id}`);
+        if (run.dependency_chain && (run.dependency_runs ?? []).length > 0)
+          ctx.output.out(`Order: ${run.dependency_chain}`);
+      }
       if (options.wait)
         await waitForRun(client, ctx, run, {
           json: options.json ?? false,
@@ -122,8 +142,17 @@ function runRequestCommand(
     });
 }
 
+function requestBody(action: 'deploy' | 'destroy' | 'plan', options: RunRequestOptions): object {
+  if (action === 'plan') return {};
+  if (action === 'destroy') return options.withDependents ? { with_dependents: true } : {};
+  return {
+    ...(options.mode === undefined ? {} : { mode: options.mode }),
+    ...(options.withDependencies ? { with_dependencies: true } : {}),
+  };
+}
+
 /** Asks on the terminal; without one there is nobody to ask, so the answer is a refusal naming --yes. */
-async function confirmDestroy(name: string, input: CliInput): Promise<boolean> {
+async function confirmDestroy(name: string, input: CliInput, withDependents: boolean): Promise<boolean> {
   if (!input.isTTY) {
     throw new TideError(
       'invalid_argument',
@@ -133,7 +162,7 @@ async function confirmDestroy(name: string, input: CliInput): Promise<boolean> {
   const prompt = createInterface({ input, output: process.stderr });
   try {
     const answer = await prompt.question(
-      `Destroy workspace ${name}? Everything it deployed will be torn down.\nType "yes" to confirm: `,
+      `Destroy workspace ${name}${withDependents ? ' and every workspace that depends on it' : ''}? Everything ${withDependents ? 'they' : 'it'} deployed will be torn down.\nType "yes" to confirm: `,
     );
     return answer.trim() === 'yes';
   } finally {
