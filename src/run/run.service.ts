@@ -10,7 +10,8 @@ import type { Clock } from '../time/clock.ts';
 import { decodeCursor, toPage, type Page } from '../store/page.ts';
 import { requestCancel } from './run-cancel.repo.ts';
 import { readLogChunks, type LogChunk, type ReadLogQuery } from './run-log.repo.ts';
-import { getRun, insertRun, listRuns, updateRunState, type ListRunsQuery } from './run.repo.ts';
+import { cancelQueuedRun } from './run-outcome.repo.ts';
+import { getRun, insertRun, listRuns, type ListRunsQuery } from './run.repo.ts';
 import type { RunAction, RunTrigger } from './run-state.ts';
 import type { Run } from './run.ts';
 
@@ -76,9 +77,12 @@ export class RunService {
     const now = clock.now();
     let updated: Run | null = null;
     if (run.state === 'queued') {
-      updated = await updateRunState(db, id, 'canceled', now, {
-        reason: `canceled by ${actor ?? 'anonymous'}`,
-      }).catch(
+      updated = await cancelQueuedRun(db, id, now, `canceled by ${actor ?? 'anonymous'}`).then(
+        ({ run: canceled, chained }) => {
+          // Its dependents in a job chain are skipped with it.
+          for (const other of chained) hub.emit('run.updated', other);
+          return canceled;
+        },
         // It was claimed in the meantime: ask the runner instead.
         async (error: unknown) => {
           if (error instanceof TideError && error.code === 'illegal_transition')

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { TideError } from '../errors/tide-error.ts';
 import type { EventHub } from '../events/event-hub.ts';
+import { insertChain, type ChainPlan } from '../run/job-chain.repo.ts';
 import { insertRun } from '../run/run.repo.ts';
 import type { Run } from '../run/run.ts';
 import { attachRun, recordFiring, type Firing as LedgerFiring } from '../schedule/firing.repo.ts';
@@ -22,6 +23,11 @@ export interface ApplyContext {
   readonly configHash: string | null;
   /** Delay before the run may start (jitter). */
   readonly notBefore: Date | null;
+  /**
+   * A fired job's chain (the job and the jobs that depend on it, docs/jobs.md): queued with the firing,
+   * the fired run as its first member. Null or a chain of one: no chain.
+   */
+  readonly chainOf?: (run: Run) => ChainPlan | null;
 }
 
 /** Returns the created run, or null when nothing ran (skipped, missed, superseded, or already recorded). */
@@ -41,6 +47,7 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
         return {
           ledger: await recordFiring(trx, { ...base, outcome: decision.outcome, reason: decision.reason }),
           run: null,
+          chained: [],
         };
       }
       const ledger = await recordFiring(trx, { ...base, outcome: 'fired' });
@@ -58,10 +65,21 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
         created_at: ctx.now,
       });
       await attachRun(trx, ledger.id, run.id);
-      return { ledger: { ...ledger, run_id: run.id }, run };
+      const chain = run.job ? ctx.chainOf?.(run) : null;
+      const chained =
+        chain && chain.runs.length > 1
+          ? await insertChain(
+              trx,
+              { ...chain, root: run },
+              { chainId: randomUUID(), runId: randomUUID },
+              ctx.now,
+            )
+          : [];
+      return { ledger: { ...ledger, run_id: run.id }, run, chained };
     });
     announce(ctx.hub, result.ledger);
     if (result.run) ctx.hub.emit('run.updated', result.run);
+    for (const other of result.chained ?? []) ctx.hub.emit('run.updated', other);
     return result.run;
   } catch (error) {
     if (error instanceof TideError && error.code === 'firing_exists') return null;

@@ -19,6 +19,8 @@ import type { Subsystem } from '../supervisor/subsystem.ts';
 import { aborted, MAX_DELAY_MS, realTimers, type Timers } from '../supervisor/timers.ts';
 import type { Clock } from '../time/clock.ts';
 import { applyDecision } from './apply-decision.ts';
+import { rootedChain } from '../job/job-plan.ts';
+import type { ChainPlan } from '../run/job-chain.repo.ts';
 import { decideFirings } from './firing-decisions.ts';
 import { observeUnit } from './observe.ts';
 import { retryFailedRun, type RetryContext } from './retry-failed-run.ts';
@@ -190,6 +192,7 @@ export class Scheduler implements Subsystem {
         workspace: unit.scope,
         configHash: unit.workspace?.contentHash ?? null,
         notBefore,
+        chainOf: (run) => this.#jobChain(unit, run),
       });
       logger.info(
         {
@@ -202,6 +205,17 @@ export class Scheduler implements Subsystem {
         'firing',
       );
     }
+  }
+
+  /** A fired job with dependents starts their chain (docs/jobs.md). */
+  #jobChain(unit: ScheduleUnit, run: Run): ChainPlan | null {
+    const job = unit.job ?? unit.workspace?.jobs.find((each) => each.name === run.job);
+    if (!job) return null;
+    return rootedChain(this.#deps.config(), job, {
+      trigger: 'schedule',
+      runTrigger: run.trigger,
+      actor: run.actor,
+    });
   }
 
   /** What reconcile and retry need: the scheduler's dependencies at one instant. */
