@@ -182,3 +182,10 @@ export function parseRequest<S extends z.ZodType>(schema: S, value: unknown, par
     { details: { problems } },
   );
 }
+
+/** A job's id: `<workspace>.<job>` for a workspace's job, `<job>` for a standalone one (docs/jobs.md). */
+export const jobParams = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}(\.[a-z0-9][a-z0-9-]{0,62})?$/, {
+    error: (issue) => `invalid job id "${String(issue.input)}": want <job> (standalone) or <workspace>.<job>`,
+  }),
+});
