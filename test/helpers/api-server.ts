@@ -23,11 +23,16 @@ export interface ApiServer {
 }
 
 /** The API fixture (SQLite in a temp dir, fixture config) listening on 127.0.0.1 on a free port. */
-export async function startApiServer(): Promise<ApiServer> {
+export async function startApiServer(
+  options: { extraConfigFiles?: Record<string, string | object> } = {},
+): Promise<ApiServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tide-cli-'));
   const store: Store = await openDatabase({ dataDir });
   await migrateToLatest(store);
   const configDir = fixtureConfigDir();
+  // More config (standalone jobs, …) beside the fixture's workspaces.
+  for (const [file, content] of Object.entries(options.extraConfigFiles ?? {}))
+    configDir.write(file, content);
   const fixture = apiFixture(store.db, await loadEffectiveConfig(configDir.dir));
   const url = await fixture.app.listen({ host: '127.0.0.1', port: 0 });
   const configHome = await mkdtemp(path.join(tmpdir(), 'tide-cli-config-'));
@@ -37,6 +42,8 @@ export async function startApiServer(): Promise<ApiServer> {
     env: { TIDE_URL: url, TIDE_TOKEN: await fixture.adminToken(), XDG_CONFIG_HOME: configHome },
     async reset() {
       for (const table of [
+        'job_chain_runs',
+        'job_chains',
         'state_locks',
         'state_versions',
         'run_log_chunks',
