@@ -3,7 +3,7 @@
  * in order after a deploy, in a copy of the deployed workspace's files with its outputs; when the middle
  * one fails, the last is `skipped`, its reason naming the failed job and run.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { daemonHarness, markerWorkspaceTf, type DaemonHarness } from '../helpers/daemon-harness.ts';
@@ -125,5 +125,51 @@ describe('job chains on @deployment (real engine)', () => {
     expect(readFileSync(path.join(h.sideEffects, 'bad.order'), 'utf8')).not.toMatch(/^third/m);
     const listed = await h.api('GET', '/api/v1/runs?state=skipped');
     expect(listed.body.items.map((run: Run) => run.job)).toEqual(['third']);
+  });
+
+  it("deploys a template job's sub-stack with its own state and destroys it after its workspace's destroy", async () => {
+    const h = await daemonHarness({}, '2027-06-01T10:00:00Z');
+    harnesses.push(h);
+    const sub = path.join(h.sideEffects, 'sub.up');
+    h.write(
+      'templates/dns/main.tf',
+      `resource "terraform_data" "sub" {
+  input = "${sub}"
+  provisioner "local-exec" { command = "touch \${self.input}" }
+  provisioner "local-exec" {
+    when    = destroy
+    command = "rm -f \${self.output}"
+  }
+}
+`,
+    );
+    h.write('workspaces/stack/main.tf', markerWorkspaceTf(h.sideEffects));
+    h.write('workspaces/stack/config.json', {
+      enabled: true,
+      jobs: [{ name: 'dns', type: 'template', template: 'dns', schedule: '@deployment', enabled: true }],
+    });
+    await h.restart();
+    const applied = jobRunsEnded(h, 'stack', 1);
+    const deploy = await h.api('POST', '/api/v1/workspaces/stack/deploy', {});
+    expect((await h.finished(deploy.body.id)).state).toBe('succeeded');
+    expect((await applied).get('dns')).toMatchObject({ action: 'job', state: 'succeeded' });
+    expect(existsSync(sub)).toBe(true);
+    const state = await h.daemon.store.db
+      .selectFrom('state_versions')
+      .select('state_key')
+      .distinct()
+      .orderBy('state_key')
+      .execute();
+    expect(state.map((row) => row.state_key)).toEqual(['_jobs/stack/dns', 'stack']);
+
+    const destroyed = jobRunsEnded(h, 'stack', 1);
+    const destroy = await h.api('POST', '/api/v1/workspaces/stack/destroy', {});
+    expect(destroy.status).toBe(202);
+    expect((await h.finished(destroy.body.id)).state).toBe('succeeded');
+    const subDestroy = (await destroyed).get('dns')!;
+    expect(subDestroy).toMatchObject({ action: 'destroy', trigger: 'event', state: 'succeeded' });
+    expect(existsSync(sub)).toBe(false);
+    // The workspace stays destroyed: the sub-stack's destroy leaves its status alone.
+    expect((await h.api('GET', '/api/v1/workspaces/stack')).body.status).toBe('destroyed');
   });
 });
