@@ -52,6 +52,7 @@ function member(placed: PlacedJob, dependsOn: readonly string[]): ChainRunPlan {
     action: 'job',
     dependsOn,
     lockKey: lockKeyOf(placed),
+    retries: placed.job.retries,
   };
 }
 

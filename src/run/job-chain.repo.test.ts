@@ -5,6 +5,8 @@ import { chainOf, insertChain, type ChainPlan } from './job-chain.repo.ts';
 import { cancelQueuedRun, finishRun, queueChain } from './run-outcome.repo.ts';
 import { claimNextQueued, getRun, insertRun } from './run.repo.ts';
 import type { Run } from './run.ts';
+import { RunService } from './run.service.ts';
+import { EventHub } from '../events/event-hub.ts';
 
 const t0 = new Date('2025-03-03T07:00:00.000Z');
 const LEASE_MS = 30_000;
@@ -139,5 +141,37 @@ forEachDialect('job chains', (harness) => {
     expect(queued.map((run) => run.job)).toEqual(['b', 'c', 'd']);
     expect(await chainOf(harness.db, 'cron-a')).toMatchObject({ sourceRunId: 'cron-a', waitingOn: [] });
     expect((await claim())?.id).toBe('cron-a');
+  });
+
+  it('keeps dependents waiting while a failed job will be retried, and moves on with the retry', async () => {
+    const retrying = plan({
+      runs: [
+        { job: 'a', workspace: 'web', action: 'job', dependsOn: [], retries: 1 },
+        { job: 'b', workspace: 'web', action: 'job', dependsOn: ['a'] },
+      ],
+    });
+    const runs = await queueChain(harness.db, retrying, clock.now());
+    const first = await claim();
+    const outcome = await finish(first!, 'failed');
+    expect(outcome.chained).toEqual([]);
+    expect((await getRun(harness.db, runs[1]!.id))?.state).toBe('queued');
+    expect(await claim()).toBeNull();
+    const service = new RunService({ db: harness.db, hub: new EventHub(), clock });
+    const retry = await service.enqueue({
+      workspace: 'web',
+      job: 'a',
+      action: 'job',
+      trigger: 'retry',
+      attempt: 2,
+      retryOf: first!.id,
+    });
+    expect(await chainOf(harness.db, retry.id)).toMatchObject({ waitingOn: [] });
+    expect((await claim())?.id).toBe(retry.id);
+    // The second attempt is the last: its failure skips b, naming the retry.
+    await finish((await getRun(harness.db, retry.id))!, 'failed');
+    expect(await getRun(harness.db, runs[1]!.id)).toMatchObject({
+      state: 'skipped',
+      reason: `skipped: job a failed (run ${retry.id})`,
+    });
   });
 });

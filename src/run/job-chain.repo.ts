@@ -8,11 +8,11 @@
  * the outcome that fired it (run-outcome.repo.ts), and it moves on in the transaction that finishes one of
  * its runs, so neither an event nor a step of a chain can be lost between two writes.
  */
-import { toInstant } from '../store/dialect.ts';
+import { inTransaction, toInstant } from '../store/dialect.ts';
 import type { Db } from '../store/schema.ts';
 import { storeCall } from '../store/store-errors.ts';
 import type { RunAction, RunTrigger } from './run-state.ts';
-import { getRun, insertRun, updateRunState } from './run.repo.ts';
+import { getRun, insertRun, updateRunState, type NewRun } from './run.repo.ts';
 import { lockKeyFor, priorityFor, type Run } from './run.ts';
 
 /** One run of a chain to queue. */
@@ -26,6 +26,8 @@ export interface ChainRunPlan {
   readonly dependsOn: readonly string[];
   /** Default lockKeyFor(run). */
   readonly lockKey?: string;
+  /** The job's `retries` (default 0): while a failed attempt will be retried, its dependents wait. */
+  readonly retries?: number;
   readonly configHash?: string | null;
 }
 
@@ -98,6 +100,7 @@ export async function insertChain(
         job: member.job,
         depends_on: JSON.stringify(dependsOn),
         waiting_on: JSON.stringify(dependsOn),
+        retries: member.retries ?? 0,
       })
       .execute();
   }
@@ -141,10 +144,14 @@ export async function advanceChain(trx: Db, finished: Run, now: Date): Promise<R
   if (!finished.job) return [];
   const membership = await trx
     .selectFrom('job_chain_runs')
-    .select(['chain_id', 'job'])
+    .select(['chain_id', 'job', 'retries'])
     .where('run_id', '=', finished.id)
     .executeTakeFirst();
   if (!membership) return [];
+  // The scheduler retries this attempt (retry-policy.ts; a dead runner's script job excepted): the retry
+  // takes its place in the chain (insertRetryInChain), and its dependents wait for that one.
+  if (finished.state === 'failed' && finished.reason !== 'orphaned' && finished.attempt <= membership.retries)
+    return [];
   const members = await trx
     .selectFrom('job_chain_runs as m')
     .innerJoin('runs as r', 'r.id', 'm.run_id')
@@ -189,4 +196,28 @@ export async function advanceChain(trx: Db, finished: Run, now: Date): Promise<R
 function parseNames(json: string): string[] {
   const value: unknown = JSON.parse(json);
   return Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+}
+
+/**
+ * Queues a retry of a run (retry-failed-run.ts) and, when the retried run belongs to a chain, puts the
+ * retry in its place there, in one transaction: the chain then moves on with the retry's outcome.
+ */
+export async function insertRetry(db: Db, run: NewRun & { retry_of: string }): Promise<Run> {
+  return storeCall('insertRetry', () =>
+    inTransaction(db, async (trx) => {
+      const retry = await insertRun(trx, run);
+      const member = await trx
+        .selectFrom('job_chain_runs')
+        .selectAll()
+        .where('run_id', '=', run.retry_of)
+        .executeTakeFirst();
+      if (member) {
+        await trx
+          .insertInto('job_chain_runs')
+          .values({ ...member, run_id: retry.id, waiting_on: '[]' })
+          .execute();
+      }
+      return retry;
+    }),
+  );
 }

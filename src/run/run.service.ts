@@ -11,7 +11,8 @@ import { decodeCursor, toPage, type Page } from '../store/page.ts';
 import { requestCancel } from './run-cancel.repo.ts';
 import { readLogChunks, type LogChunk, type ReadLogQuery } from './run-log.repo.ts';
 import { cancelQueuedRun } from './run-outcome.repo.ts';
-import { getRun, insertRun, listRuns, type ListRunsQuery } from './run.repo.ts';
+import { insertRetry } from './job-chain.repo.ts';
+import { getRun, insertRun, listRuns, type ListRunsQuery, type NewRun } from './run.repo.ts';
 import type { RunAction, RunTrigger } from './run-state.ts';
 import type { Run } from './run.ts';
 
@@ -46,7 +47,11 @@ export class RunService {
 
   async enqueue(request: EnqueueRequest): Promise<Run> {
     const { db, hub, clock, newId = randomUUID } = this.#deps;
-    const run = await insertRun(db, {
+    // A retry takes its run's place in a job chain (job-chain.repo.ts).
+    const insert = request.retryOf
+      ? (row: NewRun) => insertRetry(db, { ...row, retry_of: request.retryOf ?? '' })
+      : (row: NewRun) => insertRun(db, row);
+    const run = await insert({
       id: newId(),
       workspace: request.workspace,
       job: request.job ?? null,

@@ -335,6 +335,8 @@ export interface JobChainRunsTable {
   depends_on: string;
   /** JSON array: the dependencies not succeeded yet. The run is claimable only when it is `[]`. */
   waiting_on: string;
+  /** The job's `retries`: its dependents wait while a failed attempt will be retried. */
+  retries: Generated<number>;
 }
 
 /** The `@startup` marker: one row, held by the replica that runs the startup trigger (a leased marker). */

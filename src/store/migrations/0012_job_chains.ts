@@ -9,7 +9,8 @@ import { dialectOf, instantType } from '../dialect.ts';
  * - `job_chains`: the job runs queued together for one trigger (a deploy's or destroy's outcome, a cron
  *   firing or a manual run of a job with dependents, `@startup`).
  * - `job_chain_runs`: each run of a chain, the jobs it depends on and those not succeeded yet; a run
- *   waiting on any is not claimable. When one fails, its dependents become `skipped`.
+ *   waiting on any is not claimable. When one fails for good (no retry left), its dependents become
+ *   `skipped`; a retry of a run takes its place in the chain.
  * - `job_startup_marker`: the leased marker that makes `@startup` fire once per cluster start.
  * The run state `skipped` needs no change here: `runs.state` is a text column.
  */
@@ -31,6 +32,7 @@ export const jobChains: Migration = {
       .addColumn('job', 'text', (col) => col.notNull())
       .addColumn('depends_on', 'text', (col) => col.notNull())
       .addColumn('waiting_on', 'text', (col) => col.notNull())
+      .addColumn('retries', 'integer', (col) => col.notNull().defaultTo(0))
       .execute();
     await db.schema.createIndex('job_chain_runs_chain_idx').on('job_chain_runs').column('chain_id').execute();
     await db.schema
