@@ -29,7 +29,7 @@ const configDir = makeConfigDir({
       job('warm', { schedule: ['@deployment', '@startup'], depends_on: ['migrate'] }),
       job('migrate', { schedule: ['@deployment', '0 5 * * *'] }),
       job('alert', { schedule: '@deployment-failed' }),
-      job('off', { schedule: '@deployment', enabled: false }),
+      job('off', { schedule: ['@deployment', '0 4 * * *'], enabled: false }),
       job('report', { depends_on: ['migrate'] }),
       { name: 'dns', type: 'template', template: 'dns', schedule: '@deployment', enabled: true },
     ],
@@ -143,5 +143,12 @@ describe('chains started by hand, by cron and at startup', () => {
     const b = { ...jobs[0]!, name: 'b', dependsOn: ['a'] };
     expect(dependencyOrder([a, b]).map((each) => each.name)).toEqual(['b', 'a']);
     expect(dependentsOf(jobs, 'warm').map((each) => each.name)).toEqual(['notify']);
+  });
+});
+
+describe('cron of workspace jobs', () => {
+  it("puts only enabled jobs' cron among the workspace's edges", () => {
+    const edges = config.workspaces.get('web')!.definition!.edges.filter((edge) => edge.action === 'job');
+    expect(edges.map((edge) => [edge.job, edge.cron])).toEqual([['migrate', '0 5 * * *']]);
   });
 });
