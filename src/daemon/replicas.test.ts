@@ -132,6 +132,7 @@ forEachDialect('replicas of one cluster', (harness) => {
         b.daemon.store.db,
       );
       expect(rows.map((row) => row.lock)).toEqual([
+        'tide lock tide:job-startup',
         'tide lock tide:orphan-reaper',
         'tide lock tide:rate-limit-pruning',
       ]);
