@@ -29,6 +29,8 @@ export interface EnqueueRequest {
   readonly configHash?: string | null;
   /** Not claimed before this instant (retry backoff, jitter). */
   readonly notBefore?: Date | null;
+  /** Default lockKeyFor(run); a retry keeps its run's. */
+  readonly lockKey?: string;
 }
 
 export interface RunServiceDeps {
@@ -65,6 +67,7 @@ export class RunService {
       config_hash: request.configHash ?? null,
       not_before: request.notBefore ?? null,
       created_at: clock.now(),
+      ...(request.lockKey ? { lock_key: request.lockKey } : {}),
     });
     hub.emit('run.updated', run);
     return run;

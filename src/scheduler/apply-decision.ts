@@ -28,6 +28,11 @@ export interface ApplyContext {
    * the fired run as its first member. Null or a chain of one: no chain.
    */
   readonly chainOf?: (run: Run) => ChainPlan | null;
+  /**
+   * The run's lock key when it is not lockKeyFor's: a standalone job in a workspace's context shares that
+   * workspace's, so it never runs while the workspace is being deployed or destroyed.
+   */
+  readonly lockKey?: string;
 }
 
 /** Returns the created run, or null when nothing ran (skipped, missed, superseded, or already recorded). */
@@ -63,6 +68,7 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
         config_hash: ctx.configHash,
         not_before: ctx.notBefore,
         created_at: ctx.now,
+        ...(ctx.lockKey ? { lock_key: ctx.lockKey } : {}),
       });
       await attachRun(trx, ledger.id, run.id);
       const chain = run.job ? ctx.chainOf?.(run) : null;

@@ -58,6 +58,8 @@ export async function retryFailedRun(run: Run, ctx: RetryContext): Promise<void>
       actor: 'scheduler',
       attempt: run.attempt + 1,
       retryOf: run.id,
+      // The same lock as the attempt it retries (a standalone job in a workspace's context: the workspace's).
+      lockKey: run.lock_key,
       configHash: workspace?.contentHash ?? null,
       notBefore: new Date(ctx.now.getTime() + delay),
     });

@@ -193,6 +193,7 @@ export class Scheduler implements Subsystem {
         configHash: unit.workspace?.contentHash ?? null,
         notBefore,
         chainOf: (run) => this.#jobChain(unit, run),
+        ...(unit.job?.workspace ? { lockKey: unit.job.workspace } : {}),
       });
       logger.info(
         {
