@@ -96,6 +96,15 @@ describe('job routes', () => {
       });
     });
 
+    it('describes the job routes in the OpenAPI document', async () => {
+      const doc = (await get('/api/v1/openapi.json')).json();
+      expect(Object.keys(doc.paths['/api/v1/jobs'])).toEqual(['get']);
+      expect(Object.keys(doc.paths['/api/v1/jobs/{id}'])).toEqual(['get']);
+      expect(doc.paths['/api/v1/jobs/{id}/run'].post.parameters).toEqual([
+        expect.objectContaining({ name: 'id', in: 'path', required: true }),
+      ]);
+    });
+
     it('runs a standalone job by its name', async () => {
       const response = await post('/api/v1/jobs/cleanup/run');
       expect(response.statusCode).toBe(202);
