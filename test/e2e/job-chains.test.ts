@@ -172,4 +172,25 @@ describe('job chains on @deployment (real engine)', () => {
     // The workspace stays destroyed: the sub-stack's destroy leaves its status alone.
     expect((await h.api('GET', '/api/v1/workspaces/stack')).body.status).toBe('destroyed');
   });
+
+  it('runs @startup jobs at each start of a one-process (SQLite) cluster', async () => {
+    const h = await daemonHarness({}, '2027-06-01T10:00:00Z');
+    harnesses.push(h);
+    const log = path.join(h.sideEffects, 'boot.log');
+    h.write('jobs/boot.json', {
+      type: 'command',
+      command: `echo "boot $JOB_NAME" >> ${log}`,
+      schedule: '@reboot',
+      enabled: true,
+    });
+    for (const round of [1, 2]) {
+      await h.restart();
+      const { items } = (await h.api('GET', '/api/v1/runs?trigger=event')).body;
+      expect(items).toHaveLength(round);
+      const newest = items[0];
+      expect(newest).toMatchObject({ workspace: '_standalone_', job: 'boot' });
+      if (!isDone(newest.state)) expect((await h.finished(newest.id)).state).toBe('succeeded');
+    }
+    expect(readFileSync(log, 'utf8')).toBe('boot boot\nboot boot\n');
+  });
 });
