@@ -1,7 +1,7 @@
 import { expect, it } from 'vitest';
 import { forEachDialect } from '../../test/helpers/databases.ts';
 import { ManualClock } from '../time/clock.ts';
-import { chainOf, insertChain, type ChainPlan } from './job-chain.repo.ts';
+import { chainOf, insertChain, settleWithoutRetry, type ChainPlan } from './job-chain.repo.ts';
 import { cancelQueuedRun, finishRun, queueChain } from './run-outcome.repo.ts';
 import { claimNextQueued, getRun, insertRun } from './run.repo.ts';
 import type { Run } from './run.ts';
@@ -173,5 +173,25 @@ forEachDialect('job chains', (harness) => {
       state: 'skipped',
       reason: `skipped: job a failed (run ${retry.id})`,
     });
+  });
+
+  it('skips the dependents waiting for a retry when the scheduler decides there will be none', async () => {
+    const runs = await queueChain(
+      harness.db,
+      plan({
+        runs: [
+          { job: 'a', workspace: 'web', action: 'job', dependsOn: [], retries: 3 },
+          { job: 'b', workspace: 'web', action: 'job', dependsOn: ['a'] },
+        ],
+      }),
+      clock.now(),
+    );
+    const first = await claim();
+    const { run: failed } = await finish(first!, 'failed');
+    expect((await getRun(harness.db, runs[1]!.id))?.state).toBe('queued');
+    const skipped = await settleWithoutRetry(harness.db, failed, clock.now());
+    expect(skipped.map((run) => [run.job, run.state])).toEqual([['b', 'skipped']]);
+    // Settling again changes nothing.
+    expect(await settleWithoutRetry(harness.db, failed, clock.now())).toEqual([]);
   });
 });

@@ -140,7 +140,12 @@ export async function chainOf(db: Db, runId: string): Promise<ChainMembership | 
  * dependents stop waiting for it when it succeeded, and are skipped (with their own dependents) when it
  * did not. Returns the runs it changed: skipped ones and ones now claimable. A run in no chain: none.
  */
-export async function advanceChain(trx: Db, finished: Run, now: Date): Promise<Run[]> {
+export async function advanceChain(
+  trx: Db,
+  finished: Run,
+  now: Date,
+  options: { noRetry?: boolean } = {},
+): Promise<Run[]> {
   if (!finished.job) return [];
   const membership = await trx
     .selectFrom('job_chain_runs')
@@ -150,8 +155,9 @@ export async function advanceChain(trx: Db, finished: Run, now: Date): Promise<R
   if (!membership) return [];
   // The scheduler retries this attempt (retry-policy.ts; a dead runner's script job excepted): the retry
   // takes its place in the chain (insertRetryInChain), and its dependents wait for that one.
-  if (finished.state === 'failed' && finished.reason !== 'orphaned' && finished.attempt <= membership.retries)
-    return [];
+  const retried =
+    finished.state === 'failed' && finished.reason !== 'orphaned' && finished.attempt <= membership.retries;
+  if (retried && !options.noRetry) return [];
   const members = await trx
     .selectFrom('job_chain_runs as m')
     .innerJoin('runs as r', 'r.id', 'm.run_id')
@@ -219,5 +225,16 @@ export async function insertRetry(db: Db, run: NewRun & { retry_of: string }): P
       }
       return retry;
     }),
+  );
+}
+
+/**
+ * The scheduler decided a failed run of a chain will not be retried after all (its job's `retries` changed,
+ * its workspace left the configuration): its dependents, which waited for a retry, are skipped now.
+ */
+export async function settleWithoutRetry(db: Db, run: Run, now: Date): Promise<Run[]> {
+  if (!run.job) return [];
+  return storeCall('settleWithoutRetry', () =>
+    inTransaction(db, (trx) => advanceChain(trx, run, now, { noRetry: true })),
   );
 }
