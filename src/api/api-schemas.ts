@@ -204,3 +204,10 @@ export const addTemplateBody = z.strictObject({
     .optional()
     .describe('name the credential is stored under (default the template name), or of one stored before'),
 });
+
+/** A job's id: `<workspace>.<job>` for a workspace's job, `<job>` for a standalone one (docs/jobs.md). */
+export const jobParams = z.strictObject({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}(\.[a-z0-9][a-z0-9-]{0,62})?$/, {
+    error: (issue) => `invalid job id "${String(issue.input)}": want <job> (standalone) or <workspace>.<job>`,
+  }),
+});

@@ -18,6 +18,7 @@ import { BODY_LIMIT_BYTES } from './api-schemas.ts';
 import { registerErrorHandling } from './error-handler.ts';
 import { eventsRoutes, websocketPluginOptions } from './events.routes.ts';
 import { healthRoutes } from './health.routes.ts';
+import { jobRoutes } from './job.routes.ts';
 import { metricsRoutes } from './metrics.routes.ts';
 import { oidcRoutes } from './oidc.routes.ts';
 import { openApiRoutes, recordRoutes } from './openapi.ts';
@@ -68,6 +69,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   if (deps.metrics) void app.register(metricsRoutes, { metrics: deps.metrics });
   void app.register(workspaceRoutes, { prefix: '/api/v1', deps });
   void app.register(runRoutes, { prefix: '/api/v1', deps });
+  void app.register(jobRoutes, { prefix: '/api/v1', deps });
   void app.register(eventsRoutes, { prefix: '/api/v1', deps });
   void app.register(variablesRoutes, { prefix: '/api/v1', deps });
   void app.register(stateRoutes, {

@@ -21,6 +21,7 @@ const commandModules: Readonly<Record<string, () => Promise<Register>>> = {
   audit: async () => (await import('./commands/audit.ts')).registerAudit,
   workspace: async () => (await import('./commands/workspace.ts')).registerWorkspace,
   run: async () => (await import('./commands/run.ts')).registerRun,
+  job: async () => (await import('./commands/job.ts')).registerJob,
   state: async () => (await import('./commands/state.ts')).registerState,
   import: async () => (await import('./commands/import.ts')).registerImport,
   template: async () => (await import('./commands/template.ts')).registerTemplate,

@@ -25,7 +25,9 @@ const jobFields = {
   working_dir: z
     .string()
     .optional()
-    .describe("Working directory: relative to the job's scratch directory, or absolute."),
+    .describe(
+      "Working directory: for a job in a workspace's context relative to the copy of the deployed workspace's files (`WORKSPACE_DEPLOYMENT_DIR`, also the default), else to the job's scratch directory; or absolute.",
+    ),
   timeout: durationSchema.optional().describe('Maximum run time (default `10m`).'),
   enabled: z.boolean().optional().describe('Whether the job runs (default `false`, as in the Provisioner).'),
   depends_on: z

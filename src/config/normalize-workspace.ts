@@ -92,7 +92,11 @@ export function normalizeWorkspace(
     description: config.description ?? '',
     timezone,
     template: config.template,
-    edges: [...workspaceEdges(config, timezone), ...jobs.flatMap((job) => job.schedules)],
+    // A disabled job's cron does not fire (it can still be run by hand: docs/jobs.md).
+    edges: [
+      ...workspaceEdges(config, timezone),
+      ...jobs.filter((job) => job.enabled).flatMap((job) => job.schedules),
+    ],
     uptime,
     enforce: config.enforce ?? false,
     calendars,

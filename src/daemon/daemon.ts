@@ -4,9 +4,12 @@
  * the API's port, and only then starts the supervised loops of the roles this replica runs (api,
  * scheduler, runner). Tests start it in-process with a manual clock; the CLI with the system clock.
  */
+import { hostname } from 'node:os';
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
+import { chainsFiredBy } from '../job/job-plan.ts';
+import { startupTrigger } from '../job/startup-trigger.ts';
 import { auditCheckpoints } from '../audit/audit-checkpointer.ts';
 import { loadAuditKey } from '../audit/audit-key.ts';
 import { AuditLog } from '../audit/audit-log.ts';
@@ -274,6 +277,8 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
           },
           resolveTemplate: (name) =>
             watcher.current().snapshot.templates.get(name) ?? templates.resolve(name),
+          // Event triggers and template jobs' destroys, queued with the outcome that fires them.
+          chainsFired: chainsFiredBy(() => watcher.current()),
           // Only names the workspace declares now: a value left from an old declaration stays stored, unused.
           resolveSecrets: (name) =>
             secrets.resolve(
@@ -309,6 +314,19 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
     );
   if (scheduler) supervisor.add(scheduler);
   supervisor.add(templateRegistryLoop(templates, { onChange: () => void watcher.reassemble() }));
+  // `@startup` jobs: once per cluster start; a SQLite process is the whole cluster, so each start fires.
+  if (scheduler)
+    supervisor.add(
+      startupTrigger({
+        db: store.db,
+        hub,
+        clock,
+        logger,
+        config: () => watcher.current(),
+        holder: `${hostname()}:${process.pid}`,
+        ...(store.dialect === 'sqlite' ? { staleMs: 0 } : {}),
+      }),
+    );
 
   let app: FastifyInstance | null = null;
   let url: string | null = null;

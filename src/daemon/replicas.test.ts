@@ -133,6 +133,7 @@ forEachDialect('replicas of one cluster', (harness) => {
       );
       expect(rows.map((row) => row.lock)).toEqual([
         'tide lock tide:dependency-sweep',
+        'tide lock tide:job-startup',
         'tide lock tide:orphan-reaper',
         'tide lock tide:rate-limit-pruning',
       ]);

@@ -31,7 +31,7 @@ export function createMetrics() {
     },
     runsTotal: new Counter({
       name: 'tide_runs_total',
-      help: 'Runs that reached a terminal state, by action, trigger and result (succeeded, failed, canceled, timed_out).',
+      help: 'Runs that reached a terminal state, by action, trigger and result (succeeded, failed, canceled, timed_out, skipped).',
       labelNames: ['action', 'trigger', 'result'] as const,
       registers,
     }),

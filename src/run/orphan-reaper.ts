@@ -9,26 +9,35 @@ import { TideError } from '../errors/tide-error.ts';
 import type { RunEventBus } from './run-events.ts';
 import type { Db } from '../store/schema.ts';
 import { changeAfterOrphan } from './executor/workspace-outcome.ts';
-import { finishRun, type RunOutcome } from './run-outcome.repo.ts';
+import { finishRun, type ChainsFired, type RunOutcome } from './run-outcome.repo.ts';
 import { findExpiredLeases } from './run.repo.ts';
 import type { Run } from './run.ts';
 
 export const ORPHANED = 'orphaned';
 
 /** Returns the runs it marked failed. */
-export async function reapOrphans(db: Db, now: Date, hub: RunEventBus): Promise<Run[]> {
+export async function reapOrphans(db: Db, now: Date, hub: RunEventBus, fires?: ChainsFired): Promise<Run[]> {
   const reaped: Run[] = [];
   for (const expired of await findExpiredLeases(db, now)) {
     let outcome: RunOutcome;
     try {
       // No fence: the owner is gone, and a runner that is merely slow finds its lease lost and stops.
-      outcome = await finishRun(db, expired.id, 'failed', now, { reason: ORPHANED }, changeAfterOrphan);
+      outcome = await finishRun(
+        db,
+        expired.id,
+        'failed',
+        now,
+        { reason: ORPHANED },
+        changeAfterOrphan,
+        fires,
+      );
     } catch (error) {
       if (error instanceof TideError && error.code === 'illegal_transition') continue; // finished meanwhile
       throw error;
     }
     reaped.push(outcome.run);
     hub.emit('run.updated', outcome.run);
+    for (const other of outcome.chained) hub.emit('run.updated', other);
     const { workspace } = outcome;
     if (workspace)
       hub.emit('workspace.status', {

@@ -13,6 +13,8 @@ import {
   type WorkspaceChange,
   type WorkspaceStatus,
 } from '../workspace/workspace-status.repo.ts';
+import { randomUUID } from 'node:crypto';
+import { advanceChain, insertChain, type ChainPlan } from './job-chain.repo.ts';
 import type { RunState } from './run-state.ts';
 import { assertHoldsLease, lockRun, updateRunState, type Fence, type RunStateUpdate } from './run.repo.ts';
 import type { Run } from './run.ts';
@@ -21,7 +23,18 @@ export interface RunOutcome {
   readonly run: Run;
   /** The workspace's status after the change; null when the run changed nothing there. */
   readonly workspace: WorkspaceStatus | null;
+  /**
+   * Runs the outcome queued or changed in the same transaction, to announce: the job chains it fired
+   * (event triggers, a template job's destroy) and the runs of its own chain it released or skipped.
+   */
+  readonly chained: readonly Run[];
 }
+
+/**
+ * The chains a finished run fires, decided from the run (its final state), the change it made to its
+ * workspace (`completed`, `failed`, … or null) and the configuration.
+ */
+export type ChainsFired = (run: Run, change: WorkspaceChange | null) => readonly ChainPlan[];
 
 /**
  * Records that a claimed run began changing its workspace (`deploying` / `destroying`), fenced: a runner
@@ -45,7 +58,9 @@ export async function recordRunStart(
 
 /**
  * Moves a run to its final state and applies what that does to its workspace, decided by `decide` from
- * the finished run and the workspace's locked row (null if it has none).
+ * the finished run and the workspace's locked row (null if it has none). In the same transaction: the
+ * run's own chain moves on (job-chain.repo.ts), and the chains its outcome fires (`fires`) are queued, so
+ * an event is recorded if and only if the outcome that fired it is.
  */
 export async function finishRun(
   db: Db,
@@ -54,13 +69,46 @@ export async function finishRun(
   now: Date,
   update: Omit<RunStateUpdate, 'lease'>,
   decide: (run: Run, current: WorkspaceStatus | null) => WorkspaceChange | null,
+  fires?: ChainsFired,
 ): Promise<RunOutcome> {
   return storeCall('finishRun', () =>
     inTransaction(db, async (trx) => {
       const run = await updateRunState(trx, id, to, now, update);
       const change = decide(run, await lockWorkspaceStatus(trx, run.workspace));
       const workspace = change ? await applyWorkspaceChange(trx, run.workspace, change, now) : null;
-      return { run, workspace };
+      const chained = [...(await advanceChain(trx, run, now))];
+      for (const plan of fires?.(run, change) ?? []) {
+        chained.push(...(await insertChain(trx, plan, { chainId: randomUUID(), runId: randomUUID }, now)));
+      }
+      return { run, workspace, chained };
     }),
+  );
+}
+
+/**
+ * Cancels a queued run, and skips the runs of its chain that depended on it, in one transaction. Throws
+ * `illegal_transition` when the run is no longer queued (claimed meanwhile).
+ */
+export async function cancelQueuedRun(
+  db: Db,
+  id: string,
+  now: Date,
+  reason: string,
+): Promise<{ run: Run; chained: readonly Run[] }> {
+  return storeCall('cancelQueuedRun', () =>
+    inTransaction(db, async (trx) => {
+      const run = await updateRunState(trx, id, 'canceled', now, { reason });
+      return { run, chained: await advanceChain(trx, run, now) };
+    }),
+  );
+}
+
+/**
+ * Queues a chain on its own (a manual run of a job with dependents, `@startup`), or in the caller's
+ * transaction (a cron firing's, with its ledger row). Returns the runs it queued.
+ */
+export async function queueChain(db: Db, plan: ChainPlan, now: Date): Promise<Run[]> {
+  return storeCall('queueChain', () =>
+    inTransaction(db, (trx) => insertChain(trx, plan, { chainId: randomUUID(), runId: randomUUID }, now)),
   );
 }

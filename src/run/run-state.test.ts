@@ -6,6 +6,7 @@ import { TideError } from '../errors/tide-error.ts';
 const legalEdges: ReadonlyArray<readonly [RunState, RunState]> = [
   ['queued', 'running'],
   ['queued', 'canceled'],
+  ['queued', 'skipped'],
   ['running', 'succeeded'],
   ['running', 'failed'],
   ['running', 'canceled'],

@@ -15,12 +15,14 @@ export {
 
 /** Every legal edge. A state with no outgoing edges is terminal. */
 export const runTransitions: Readonly<Record<RunState, readonly RunState[]>> = {
-  queued: ['running', 'canceled'],
+  // `skipped`: a job of a chain whose dependency failed, timed out or was canceled (job-chain.repo.ts).
+  queued: ['running', 'canceled', 'skipped'],
   running: ['succeeded', 'failed', 'canceled', 'timed_out'],
   succeeded: [],
   failed: [],
   canceled: [],
   timed_out: [],
+  skipped: [],
 };
 
 export function canTransition(from: RunState, to: RunState): boolean {

@@ -76,6 +76,8 @@ export async function getRun(db: Db, id: string): Promise<Run | null> {
 
 export interface ListRunsQuery {
   workspace?: string;
+  /** Runs of this job only. */
+  job?: string;
   state?: RunState | readonly RunState[];
   trigger?: RunTrigger;
   /**
@@ -99,6 +101,7 @@ export async function listRuns(db: Db, query: ListRunsQuery = {}): Promise<Page<
       .selectFrom('runs')
       .selectAll()
       .$if(query.workspace !== undefined, (qb) => qb.where('workspace', '=', query.workspace ?? ''))
+      .$if(query.job !== undefined, (qb) => qb.where('job', '=', query.job ?? ''))
       .$if(states !== undefined, (qb) => qb.where('state', 'in', states ?? []))
       .$if(query.trigger !== undefined, (qb) => qb.where('trigger', '=', query.trigger ?? 'manual'))
       .$if((query.workspaceLike ?? []).length > 0, (qb) =>
@@ -240,6 +243,17 @@ async function claimOnce(trx: Db, { owner, leaseMs, clock }: ClaimOptions): Prom
           selectFrom('runs as o')
             .select('o.id')
             .whereRef('o.lock_key', '=', 'r.lock_key')
+            // A job waiting for its chain (job-chain.repo.ts) holds no one up.
+            .where(({ not, exists, selectFrom }) =>
+              not(
+                exists(
+                  selectFrom('job_chain_runs as w')
+                    .select('w.run_id')
+                    .whereRef('w.run_id', '=', 'o.id')
+                    .where('w.waiting_on', '<>', '[]'),
+                ),
+              ),
+            )
             .where((eb) =>
               eb.or([
                 eb('o.state', '=', 'running'),
@@ -266,6 +280,17 @@ async function claimOnce(trx: Db, { owner, leaseMs, clock }: ClaimOptions): Prom
             .select('w.awaited_run_id')
             .whereRef('w.waiter_run_id', '=', 'r.id')
             .where('a.state', '!=', 'succeeded'),
+        ),
+      ),
+    )
+    // A job of a chain runs only once every job it depends on in the chain succeeded.
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom('job_chain_runs as w')
+            .select('w.run_id')
+            .whereRef('w.run_id', '=', 'r.id')
+            .where('w.waiting_on', '<>', '[]'),
         ),
       ),
     )

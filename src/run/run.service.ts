@@ -10,7 +10,9 @@ import type { Clock } from '../time/clock.ts';
 import { decodeCursor, toPage, type Page } from '../store/page.ts';
 import { requestCancel } from './run-cancel.repo.ts';
 import { readLogChunks, type LogChunk, type ReadLogQuery } from './run-log.repo.ts';
-import { getRun, insertRun, listRuns, updateRunState, type ListRunsQuery } from './run.repo.ts';
+import { cancelQueuedRun } from './run-outcome.repo.ts';
+import { insertRetry } from './job-chain.repo.ts';
+import { getRun, insertRun, listRuns, type ListRunsQuery, type NewRun } from './run.repo.ts';
 import type { RunAction, RunTrigger } from './run-state.ts';
 import type { Run } from './run.ts';
 
@@ -27,6 +29,8 @@ export interface EnqueueRequest {
   readonly configHash?: string | null;
   /** Not claimed before this instant (retry backoff, jitter). */
   readonly notBefore?: Date | null;
+  /** Default lockKeyFor(run); a retry keeps its run's. */
+  readonly lockKey?: string;
 }
 
 export interface RunServiceDeps {
@@ -45,7 +49,11 @@ export class RunService {
 
   async enqueue(request: EnqueueRequest): Promise<Run> {
     const { db, hub, clock, newId = randomUUID } = this.#deps;
-    const run = await insertRun(db, {
+    // A retry takes its run's place in a job chain (job-chain.repo.ts).
+    const insert = request.retryOf
+      ? (row: NewRun) => insertRetry(db, { ...row, retry_of: request.retryOf ?? '' })
+      : (row: NewRun) => insertRun(db, row);
+    const run = await insert({
       id: newId(),
       workspace: request.workspace,
       job: request.job ?? null,
@@ -59,6 +67,7 @@ export class RunService {
       config_hash: request.configHash ?? null,
       not_before: request.notBefore ?? null,
       created_at: clock.now(),
+      ...(request.lockKey ? { lock_key: request.lockKey } : {}),
     });
     hub.emit('run.updated', run);
     return run;
@@ -76,9 +85,12 @@ export class RunService {
     const now = clock.now();
     let updated: Run | null = null;
     if (run.state === 'queued') {
-      updated = await updateRunState(db, id, 'canceled', now, {
-        reason: `canceled by ${actor ?? 'anonymous'}`,
-      }).catch(
+      updated = await cancelQueuedRun(db, id, now, `canceled by ${actor ?? 'anonymous'}`).then(
+        ({ run: canceled, chained }) => {
+          // Its dependents in a job chain are skipped with it.
+          for (const other of chained) hub.emit('run.updated', other);
+          return canceled;
+        },
         // It was claimed in the meantime: ask the runner instead.
         async (error: unknown) => {
           if (error instanceof TideError && error.code === 'illegal_transition')

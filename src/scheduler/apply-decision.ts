@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { TideError } from '../errors/tide-error.ts';
 import type { EventHub } from '../events/event-hub.ts';
+import { insertChain, type ChainPlan } from '../run/job-chain.repo.ts';
 import type { Run } from '../run/run.ts';
 import { attachRun, recordFiring, type Firing as LedgerFiring } from '../schedule/firing.repo.ts';
 import { inTransaction } from '../store/dialect.ts';
@@ -24,6 +25,16 @@ export interface ApplyContext {
   readonly notBefore: Date | null;
   /** The dependency graph and its rules (decision 022). */
   readonly dependencies: ChainOptions;
+  /**
+   * A fired job's chain (the job and the jobs that depend on it, docs/jobs.md): queued with the firing,
+   * the fired run as its first member. Null or a chain of one: no chain.
+   */
+  readonly chainOf?: (run: Run) => ChainPlan | null;
+  /**
+   * The run's lock key when it is not lockKeyFor's: a standalone job in a workspace's context shares that
+   * workspace's, so it never runs while the workspace is being deployed or destroyed.
+   */
+  readonly lockKey?: string;
 }
 
 /** Returns the created run, or null when nothing ran (skipped, missed, superseded, or already recorded). */
@@ -44,6 +55,7 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
           ledger: await recordFiring(trx, { ...base, outcome: decision.outcome, reason: decision.reason }),
           run: null,
           queued: [],
+          chained: [],
         };
       }
       const target = {
@@ -57,6 +69,7 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
         config_hash: ctx.configHash,
         not_before: ctx.notBefore,
         created_at: ctx.now,
+        ...(ctx.lockKey ? { lock_key: ctx.lockKey } : {}),
       } as const;
       // A deploy brings up its dependencies first, a destroy takes its dependents down first (decision 022).
       const plan = await planRunChain(trx, target, ctx.dependencies);
@@ -65,6 +78,7 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
           ledger: await recordFiring(trx, { ...base, outcome: 'skipped', reason: plan.blocked.message }),
           run: null,
           queued: [],
+          chained: [],
         };
       }
       const ledger = await recordFiring(trx, { ...base, outcome: 'fired' });
@@ -75,11 +89,23 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
         ctx.dependencies,
       );
       await attachRun(trx, ledger.id, run.id);
-      return { ledger: { ...ledger, run_id: run.id }, run, queued };
+      // A fired job's dependents are queued with it, one chain (docs/jobs.md).
+      const chain = run.job ? ctx.chainOf?.(run) : null;
+      const chained =
+        chain && chain.runs.length > 1
+          ? await insertChain(
+              trx,
+              { ...chain, root: run },
+              { chainId: randomUUID(), runId: randomUUID },
+              ctx.now,
+            )
+          : [];
+      return { ledger: { ...ledger, run_id: run.id }, run, queued, chained };
     });
     announce(ctx.hub, result.ledger);
     for (const run of result.queued) ctx.hub.emit('run.updated', run);
     if (result.run) ctx.hub.emit('run.updated', result.run);
+    for (const other of result.chained) ctx.hub.emit('run.updated', other);
     return result.run;
   } catch (error) {
     if (error instanceof TideError && error.code === 'firing_exists') return null;

@@ -2,6 +2,8 @@ import { defaultPolicy } from '../config/config-model.ts';
 import type { EffectiveConfig } from '../config/effective-config.ts';
 import { TideError } from '../errors/tide-error.ts';
 import type { Logger } from '../log/logger.ts';
+import { settleWithoutRetry } from '../run/job-chain.repo.ts';
+import type { RunEventBus } from '../run/run-events.ts';
 import { readLogChunks } from '../run/run-log.repo.ts';
 import type { RunService } from '../run/run.service.ts';
 import { STANDALONE_WORKSPACE, type Run } from '../run/run.ts';
@@ -10,6 +12,8 @@ import { retryDelay } from './retry-policy.ts';
 
 export interface RetryContext {
   readonly db: Db;
+  /** Announces the runs of a job chain skipped when a failed run is not retried. */
+  readonly hub?: RunEventBus;
   readonly runs: Pick<RunService, 'enqueue'>;
   readonly config: () => EffectiveConfig;
   readonly now: Date;
@@ -39,7 +43,7 @@ export async function retryFailedRun(run: Run, ctx: RetryContext): Promise<void>
       ? workspace.jobs.find((j) => j.name === run.job)
       : config.jobs.get(run.job)?.definition
     : undefined;
-  if (run.workspace !== STANDALONE_WORKSPACE && !workspace) return;
+  if (run.workspace !== STANDALONE_WORKSPACE && !workspace) return settleChain(run, ctx);
   const delay = retryDelay({
     run,
     policy: workspace?.policy ?? defaultPolicy,
@@ -47,7 +51,7 @@ export async function retryFailedRun(run: Run, ctx: RetryContext): Promise<void>
     logTail: await logTail(ctx.db, run.id),
     random: ctx.random,
   });
-  if (delay === null) return;
+  if (delay === null) return settleChain(run, ctx);
   try {
     const retry = await ctx.runs.enqueue({
       workspace: run.workspace,
@@ -58,6 +62,8 @@ export async function retryFailedRun(run: Run, ctx: RetryContext): Promise<void>
       actor: 'scheduler',
       attempt: run.attempt + 1,
       retryOf: run.id,
+      // The same lock as the attempt it retries (a standalone job in a workspace's context: the workspace's).
+      lockKey: run.lock_key,
       configHash: workspace?.contentHash ?? null,
       notBefore: new Date(ctx.now.getTime() + delay),
     });
@@ -75,4 +81,9 @@ export async function retryFailedRun(run: Run, ctx: RetryContext): Promise<void>
     // Another replica (or an earlier sweep) queued this retry first.
     if (!(error instanceof TideError && error.code === 'conflict')) throw error;
   }
+}
+
+/** Not retried: the jobs of its chain that waited for a retry are skipped (job-chain.repo.ts). */
+async function settleChain(run: Run, ctx: RetryContext): Promise<void> {
+  for (const skipped of await settleWithoutRetry(ctx.db, run, ctx.now)) ctx.hub?.emit('run.updated', skipped);
 }

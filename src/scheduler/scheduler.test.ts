@@ -4,6 +4,7 @@ import { workspaceFiles } from '../../test/helpers/config-dir.ts';
 import { failWrites } from '../../test/helpers/failing-writes.ts';
 import { schedulerHarness, type SchedulerHarness } from '../../test/helpers/scheduler-harness.ts';
 import { listFirings } from '../schedule/firing.repo.ts';
+import { chainOf } from '../run/job-chain.repo.ts';
 import { claimNextQueued, listRuns, updateRunState } from '../run/run.repo.ts';
 import { upsertWorkspaceStatus } from '../workspace/workspace-status.repo.ts';
 import type { Db } from '../store/schema.ts';
@@ -335,6 +336,59 @@ forEachDialect('scheduler', (harness) => {
       action: 'job',
       lock_key: 'job:ping',
     });
+    await s.stop();
+  });
+
+  it("gives a standalone job in a workspace's context that workspace's lock", async () => {
+    const h = await setup(db(), {}, '2027-06-01T06:59:00Z', {
+      'jobs/report.json': {
+        type: 'command',
+        command: 'true',
+        enabled: true,
+        schedule: '0 7 * * *',
+        workspace: 'web',
+      },
+    });
+    const s = h.newScheduler();
+    await s.start();
+    h.clock.set('2027-06-01T07:00:00Z');
+    await s.tick();
+    expect((await runsOf(db()))[0]).toMatchObject({
+      workspace: '_standalone_',
+      job: 'report',
+      lock_key: 'web',
+    });
+    await s.stop();
+  });
+
+  it('starts the chain of a job fired by cron: the jobs depending on it wait for it', async () => {
+    const h = await setup(
+      db(),
+      {
+        jobs: [
+          { name: 'nightly', type: 'command', command: 'true', enabled: true, schedule: '0 7 * * *' },
+          { name: 'after', type: 'command', command: 'true', enabled: true, depends_on: ['nightly'] },
+        ],
+      },
+      '2027-06-01T06:59:00Z',
+    );
+    const s = h.newScheduler();
+    await s.start();
+    h.clock.set('2027-06-01T07:00:00Z');
+    await s.tick();
+    const runs = await runsOf(db());
+    expect(runs.map((run) => [run.job, run.trigger]).sort()).toEqual([
+      ['after', 'schedule'],
+      ['nightly', 'schedule'],
+    ]);
+    const after = runs.find((run) => run.job === 'after')!;
+    const nightly = runs.find((run) => run.job === 'nightly')!;
+    expect(await chainOf(db(), after.id)).toMatchObject({
+      trigger: 'schedule',
+      sourceRunId: nightly.id,
+      waitingOn: ['nightly'],
+    });
+    expect(await chainOf(db(), nightly.id)).toMatchObject({ waitingOn: [] });
     await s.stop();
   });
 

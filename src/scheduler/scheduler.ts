@@ -20,6 +20,8 @@ import { aborted, MAX_DELAY_MS, realTimers, type Timers } from '../supervisor/ti
 import type { Clock } from '../time/clock.ts';
 import { chainOptions } from '../workspace-dependency/dependency-config.ts';
 import { applyDecision } from './apply-decision.ts';
+import { rootedChain } from '../job/job-plan.ts';
+import type { ChainPlan } from '../run/job-chain.repo.ts';
 import { decideFirings } from './firing-decisions.ts';
 import { observeUnit } from './observe.ts';
 import { retryFailedRun, type RetryContext } from './retry-failed-run.ts';
@@ -192,6 +194,8 @@ export class Scheduler implements Subsystem {
         configHash: unit.workspace?.contentHash ?? null,
         notBefore,
         dependencies: chainOptions(this.#deps.config(), { destroyDependents: true }),
+        chainOf: (run) => this.#jobChain(unit, run),
+        ...(unit.job?.workspace ? { lockKey: unit.job.workspace } : {}),
       });
       logger.info(
         {
@@ -204,6 +208,17 @@ export class Scheduler implements Subsystem {
         'firing',
       );
     }
+  }
+
+  /** A fired job with dependents starts their chain (docs/jobs.md). */
+  #jobChain(unit: ScheduleUnit, run: Run): ChainPlan | null {
+    const job = unit.job ?? unit.workspace?.jobs.find((each) => each.name === run.job);
+    if (!job) return null;
+    return rootedChain(this.#deps.config(), job, {
+      trigger: 'schedule',
+      runTrigger: run.trigger,
+      actor: run.actor,
+    });
   }
 
   /** What reconcile and retry need: the scheduler's dependencies at one instant. */

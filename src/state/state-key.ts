@@ -11,7 +11,8 @@ export function stateKeyOf(run: {
   workspace: string;
   job: string | null;
 }): string {
-  return run.action === 'job' ? `_jobs/${run.workspace}/${run.job ?? ''}` : run.workspace;
+  // A template job's run, and the destroy of its sub-stack (action `destroy` naming the job), share it.
+  return run.action === 'job' || run.job ? `_jobs/${run.workspace}/${run.job ?? ''}` : run.workspace;
 }
 
 /** The backend address's path: each segment encoded, so the key comes back intact from the URL. */

@@ -27,7 +27,15 @@ export const workspaceObservedStatuses = [
 ] as const;
 export type WorkspaceObservedStatus = (typeof workspaceObservedStatuses)[number];
 
-export const runStates = ['queued', 'running', 'succeeded', 'failed', 'canceled', 'timed_out'] as const;
+export const runStates = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'canceled',
+  'timed_out',
+  'skipped',
+] as const;
 export type RunState = (typeof runStates)[number];
 
 export const runActions = ['deploy', 'destroy', 'plan', 'job', 'mode'] as const;
@@ -300,6 +308,45 @@ export interface Database {
   state_locks: StateLocksTable;
   templates: TemplatesTable;
   run_waits: RunWaitsTable;
+  job_chains: JobChainsTable;
+  job_chain_runs: JobChainRunsTable;
+  job_startup_marker: JobStartupMarkerTable;
+}
+
+/**
+ * One chain of job runs queued together for one trigger (src/run/job-chain.repo.ts, decision 021): the
+ * jobs a deploy's or destroy's outcome fires, or a job run by cron or by hand with its dependents.
+ */
+export interface JobChainsTable {
+  id: string;
+  /** The runs' workspace: the context workspace, or `_standalone_`. */
+  workspace: string;
+  /** `@deployment`, `@deployment-failed`, `@destroy`, `@destroy-failed`, `@startup`, `schedule`, `manual`. */
+  trigger: string;
+  /** The run whose outcome fired the chain (events), or the chain's first job run. */
+  source_run_id: string | null;
+  created_at: Instant;
+}
+
+/** A job run of a chain: which jobs of the chain it depends on, and which of them have not succeeded yet. */
+export interface JobChainRunsTable {
+  run_id: string;
+  chain_id: string;
+  job: string;
+  /** JSON array of job names (of this chain). */
+  depends_on: string;
+  /** JSON array: the dependencies not succeeded yet. The run is claimable only when it is `[]`. */
+  waiting_on: string;
+  /** The job's `retries`: its dependents wait while a failed attempt will be retried. */
+  retries: Generated<number>;
+}
+
+/** The `@startup` marker: one row, held by the replica that runs the startup trigger (a leased marker). */
+export interface JobStartupMarkerTable {
+  name: string;
+  holder: string;
+  heartbeat_at: Instant;
+  fired_at: Instant | null;
 }
 
 /** What every repository takes as its first argument: the database, or a transaction on it. */

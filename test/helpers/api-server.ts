@@ -23,13 +23,21 @@ export interface ApiServer {
 }
 
 /**
- * The API fixture (SQLite in a temp dir, fixture config unless `configDir` is given, which it then owns)
- * listening on 127.0.0.1 on a free port.
+ * The API fixture (SQLite in a temp dir) listening on 127.0.0.1 on a free port. Its configuration is the
+ * fixture's unless `configDir` is given (which it then owns), plus `extraConfigFiles` (standalone jobs, …).
  */
-export async function startApiServer(configDir = fixtureConfigDir()): Promise<ApiServer> {
+export async function startApiServer(
+  options: {
+    configDir?: ReturnType<typeof fixtureConfigDir>;
+    extraConfigFiles?: Record<string, string | object>;
+  } = {},
+): Promise<ApiServer> {
   const dataDir = await mkdtemp(path.join(tmpdir(), 'tide-cli-'));
   const store: Store = await openDatabase({ dataDir });
   await migrateToLatest(store);
+  const configDir = options.configDir ?? fixtureConfigDir();
+  for (const [file, content] of Object.entries(options.extraConfigFiles ?? {}))
+    configDir.write(file, content);
   const fixture = apiFixture(store.db, await loadEffectiveConfig(configDir.dir));
   const url = await fixture.app.listen({ host: '127.0.0.1', port: 0 });
   const configHome = await mkdtemp(path.join(tmpdir(), 'tide-cli-config-'));
@@ -39,6 +47,8 @@ export async function startApiServer(configDir = fixtureConfigDir()): Promise<Ap
     env: { TIDE_URL: url, TIDE_TOKEN: await fixture.adminToken(), XDG_CONFIG_HOME: configHome },
     async reset() {
       for (const table of [
+        'job_chain_runs',
+        'job_chains',
         'state_locks',
         'state_versions',
         'run_log_chunks',

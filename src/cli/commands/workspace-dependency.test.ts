@@ -14,7 +14,7 @@ const files = {
 
 let server: ApiServer;
 beforeAll(async () => {
-  server = await startApiServer(makeConfigDir(files));
+  server = await startApiServer({ configDir: makeConfigDir(files) });
 });
 afterAll(() => server.close());
 beforeEach(() => server.reset());

@@ -1,10 +1,10 @@
-import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { JobDefinition } from '../../config/config-model.ts';
 import { STANDALONE_WORKSPACE, type Run } from '../run.ts';
-import { JOB_SCRIPT_FILE, jobEnvironment, jobSteps, outputVariable } from './job-steps.ts';
+import { DEPLOYMENT_DIR, JOB_SCRIPT_FILE, jobEnvironment, jobSteps, outputVariable } from './job-steps.ts';
 import type { RunDefinition, StepCommand, StepContext } from './step-context.ts';
 import { jobDefinition, workspaceDefinition } from './test-fixtures.ts';
 
@@ -121,6 +121,69 @@ describe('job steps', () => {
       code: 'invalid_argument',
       message: 'run run-7 has no job definition',
     });
+  });
+});
+
+describe("a job in a workspace's context", () => {
+  /** A workspace folder over a template: main.tf overrides the template's, setup.sh is the workspace's. */
+  function deployedFiles() {
+    const root = mkdtempSync(path.join(tmpdir(), 'tide-job-deployment-'));
+    dirs.push(root);
+    const template = path.join(root, 'templates', 'base');
+    const workspace = path.join(root, 'workspaces', 'app');
+    mkdirSync(path.join(template, 'modules'), { recursive: true });
+    mkdirSync(workspace, { recursive: true });
+    writeFileSync(path.join(template, 'main.tf'), '# template\n');
+    writeFileSync(path.join(template, 'modules', 'net.tf'), '# module\n');
+    writeFileSync(path.join(workspace, 'main.tf'), '# workspace\n');
+    writeFileSync(path.join(workspace, 'setup.sh'), 'echo setup\n');
+    return {
+      workspace: workspaceDefinition({ name: 'app', directory: workspace, files: ['main.tf', 'setup.sh'] }),
+      contextTemplate: {
+        name: 'base',
+        directory: template,
+        files: ['main.tf', 'modules/net.tf'],
+        contentHash: 'x',
+      },
+    };
+  }
+
+  it('runs in a copy of the deployed files (template, then workspace over it), named WORKSPACE_DEPLOYMENT_DIR', async () => {
+    const ctx = stepContext(
+      definition(
+        jobDefinition({ name: 'setup', scope: 'app', workspace: 'app', command: './setup.sh' }),
+        deployedFiles(),
+      ),
+    );
+    await runSteps(ctx);
+    const deployment = path.join(ctx.dirs.runDir, DEPLOYMENT_DIR);
+    expect(ctx.env.WORKSPACE_DEPLOYMENT_DIR).toBe(deployment);
+    expect(ctx.commands).toEqual([{ command: '/bin/sh', args: ['-c', './setup.sh'], cwd: deployment }]);
+    expect(readFileSync(path.join(deployment, 'main.tf'), 'utf8')).toBe('# workspace\n');
+    expect(readFileSync(path.join(deployment, 'modules', 'net.tf'), 'utf8')).toBe('# module\n');
+    expect(readFileSync(path.join(deployment, 'setup.sh'), 'utf8')).toBe('echo setup\n');
+  });
+
+  it('takes a relative working_dir from the deployment copy, creating it', async () => {
+    const job = jobDefinition({
+      name: 'sub',
+      scope: 'app',
+      workspace: 'app',
+      command: 'true',
+      workingDir: 'out/logs',
+    });
+    const ctx = stepContext(definition(job, deployedFiles()));
+    await runSteps(ctx);
+    const cwd = path.join(ctx.dirs.runDir, DEPLOYMENT_DIR, 'out', 'logs');
+    expect(ctx.commands[0]?.cwd).toBe(cwd);
+    expect(statSync(cwd).isDirectory()).toBe(true);
+  });
+
+  it('gives a standalone job without a workspace its scratch directory and no WORKSPACE_DEPLOYMENT_DIR', async () => {
+    const ctx = stepContext(definition(jobDefinition({ name: 'lone', command: 'true' })));
+    await runSteps(ctx);
+    expect(ctx.env.WORKSPACE_DEPLOYMENT_DIR).toBeUndefined();
+    expect(ctx.commands[0]?.cwd).toBe(ctx.workDir);
   });
 });
 

@@ -1,10 +1,11 @@
 /**
- * Steps of `script` and `command` jobs: prepare a scratch directory, then run the job's process. The job
- * sees the run environment (the host basics and TIDE_RUN_ENV_PASSTHROUGH, never the server's settings), its
- * own `environment`, who it is (TIDE_* and the Provisioner's WORKSPACE_ID / JOB_NAME) and, in a
- * workspace's context, that workspace's last outputs.
+ * Steps of `script` and `command` jobs: prepare a scratch directory (and, in a workspace's context, a copy
+ * of the deployed workspace's files: WORKSPACE_DEPLOYMENT_DIR), then run the job's process. The job sees
+ * the run environment (the host basics and TIDE_RUN_ENV_PASSTHROUGH, never the server's settings), its own
+ * `environment`, who it is (TIDE_* and the Provisioner's WORKSPACE_ID / JOB_NAME /
+ * WORKSPACE_DEPLOYMENT_DIR) and, in a workspace's context, that workspace's last outputs. docs/jobs.md.
  */
-import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { dataDirLayout } from '../../engine/workdir.ts';
 import { TideError } from '../../errors/tide-error.ts';
@@ -12,6 +13,8 @@ import { PRIVATE_DIR_MODE } from '../../files/file-modes.ts';
 import type { RunDefinition, RunStep, StepContext } from './step-context.ts';
 
 export const JOB_SCRIPT_FILE = 'job-script';
+/** `<runDir>/deployment`: the deployed workspace's files, where the Provisioner ran its jobs. */
+export const DEPLOYMENT_DIR = 'deployment';
 
 export function jobSteps(): RunStep[] {
   return [
@@ -21,7 +24,12 @@ export function jobSteps(): RunStep[] {
         const workDir = dataDirLayout.workDir(ctx.dirs.runDir);
         await rm(workDir, { recursive: true, force: true });
         await mkdir(workDir, { recursive: true, mode: PRIVATE_DIR_MODE });
-        ctx.env = { ...ctx.env, ...jobEnvironment(ctx.definition) };
+        const deploymentDir = await copyDeployment(ctx);
+        ctx.env = {
+          ...ctx.env,
+          ...jobEnvironment(ctx.definition),
+          ...(deploymentDir ? { WORKSPACE_DEPLOYMENT_DIR: deploymentDir } : {}),
+        };
       },
     },
     { name: 'job', run: runJob },
@@ -51,12 +59,41 @@ async function runJob(ctx: StepContext): Promise<void> {
   }
 }
 
-/** `working_dir`: relative to the job's scratch directory (created), or absolute (must exist). */
+/**
+ * A copy of the context workspace's files as deployed: its template's files, then the workspace's own
+ * over them (as a deploy's working directory is built). Null for a job with no workspace context.
+ */
+async function copyDeployment(ctx: StepContext): Promise<string | null> {
+  const { workspace, contextTemplate } = ctx.definition;
+  if (!workspace) return null;
+  const target = path.join(ctx.dirs.runDir, DEPLOYMENT_DIR);
+  await rm(target, { recursive: true, force: true });
+  await mkdir(target, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const sources = [
+    ...(contextTemplate ? [{ directory: contextTemplate.directory, files: contextTemplate.files }] : []),
+    { directory: workspace.directory, files: workspace.files },
+  ];
+  for (const source of sources) {
+    for (const file of source.files) {
+      const to = path.join(target, file);
+      await mkdir(path.dirname(to), { recursive: true, mode: PRIVATE_DIR_MODE });
+      await copyFile(path.join(source.directory, file), to);
+    }
+  }
+  return target;
+}
+
+/**
+ * The job's directory: by default the deployment copy in a workspace's context (so `./setup.sh` works as
+ * it did under the Provisioner), else a scratch directory. `working_dir`: relative to that directory
+ * (created), or absolute (must exist).
+ */
 async function jobWorkingDir(ctx: StepContext): Promise<string> {
   const workingDir = requireJob(ctx.definition).workingDir;
-  if (!workingDir) return ctx.workDir;
+  const base = ctx.definition.workspace ? path.join(ctx.dirs.runDir, DEPLOYMENT_DIR) : ctx.workDir;
+  if (!workingDir) return base;
   if (path.isAbsolute(workingDir)) return workingDir;
-  const dir = path.resolve(ctx.workDir, workingDir);
+  const dir = path.resolve(base, workingDir);
   await mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   return dir;
 }

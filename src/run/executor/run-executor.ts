@@ -21,7 +21,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { Db } from '../../store/schema.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { WorkspaceStatus } from '../../workspace/workspace-status.repo.ts';
-import { finishRun, recordRunStart } from '../run-outcome.repo.ts';
+import { finishRun, recordRunStart, type ChainsFired } from '../run-outcome.repo.ts';
 import { getRun, type Fence } from '../run.repo.ts';
 import type { Run } from '../run.ts';
 import { RunLogSink } from './run-log-sink.ts';
@@ -52,6 +52,11 @@ export interface ExecutorContext {
   readonly resolveJob: (workspace: string, job: string) => JobDefinition | undefined;
   /** A local template, or a git template at its pinned commit (fetched first on this replica if need be). */
   readonly resolveTemplate: (name: string) => LocalTemplate | undefined | Promise<LocalTemplate | undefined>;
+  /**
+   * The job chains a finished run fires (event triggers, a template job's destroy), queued in the
+   * transaction that records its outcome. Default: none.
+   */
+  readonly chainsFired?: ChainsFired;
   /** Values of a workspace's sensitive variables. Default: none. */
   readonly resolveSecrets?: (workspace: string) => Promise<Readonly<Record<string, string>>>;
   /** The environment processes start from. Default: the allowlisted part of process.env (run-environment.ts). */
@@ -239,17 +244,25 @@ async function resolveDefinition(run: Run, ctx: ExecutorContext): Promise<RunDef
   const workspace = workspaceName ? ctx.resolveWorkspace(workspaceName) : undefined;
   if (!job && !workspace) return `workspace ${run.workspace} is not in the configuration`;
   const templateName = job ? job.template : workspace?.template;
+  // A job in a workspace's context also gets the workspace's template: its deployed files are a copy of both.
+  const contextTemplateName = job ? workspace?.template : undefined;
   let template: LocalTemplate | undefined;
-  try {
-    template = templateName ? await ctx.resolveTemplate(templateName) : undefined;
-  } catch (error) {
-    return `template ${templateName} could not be prepared: ${toTideError(error).message}`;
+  let contextTemplate: LocalTemplate | undefined;
+  for (const name of [templateName, contextTemplateName]) {
+    if (!name) continue;
+    try {
+      const resolved = await ctx.resolveTemplate(name);
+      if (name === templateName) template = resolved;
+      if (name === contextTemplateName) contextTemplate = resolved;
+    } catch (error) {
+      return `template ${name} could not be prepared: ${toTideError(error).message}`;
+    }
   }
   if (templateName && !template) return `template ${templateName} is not in the configuration`;
   const contextOutputs = job && workspace ? await lastWorkspaceOutputs(ctx.db, workspace.name) : {};
   const secrets = !job && workspace && ctx.resolveSecrets ? await ctx.resolveSecrets(workspace.name) : {};
   const state = stateAccessFor(ctx.stateBackend, run);
-  return { run, workspace, template, job, secrets, contextOutputs, state };
+  return { run, workspace, template, job, contextTemplate, secrets, contextOutputs, state };
 }
 
 async function finish(
@@ -267,8 +280,13 @@ async function finish(
   const change = changeAtEnd(run, { state, drifted: results.drifted, ...progress });
   let final: Run;
   let status: WorkspaceStatus | null;
+  let chained: readonly Run[];
   try {
-    ({ run: final, workspace: status } = await finishRun(
+    ({
+      run: final,
+      workspace: status,
+      chained,
+    } = await finishRun(
       db,
       run.id,
       state,
@@ -281,12 +299,14 @@ async function finish(
         fence: fenceOf(run),
       },
       () => change,
+      ctx.chainsFired,
     ));
   } catch (error) {
     if (error instanceof TideError && error.code === 'conflict') return abandon(run, ctx, sink);
     throw error;
   }
   hub.emit('run.updated', final);
+  for (const other of chained) hub.emit('run.updated', other);
   if (status) emitStatus(ctx, status);
   logger.info({ state: final.state, reason: final.reason }, 'run finished');
   return final;

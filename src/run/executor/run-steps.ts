@@ -7,6 +7,7 @@
  *                  (custom destroy_command: prepare → init → destroy → outputs)
  *   plan (drift)   prepare → init → drift (plan -detailed-exitcode) → summarize
  *   job            prepare → job          (template jobs: the deploy steps on the template)
+ *   destroy + job  the destroy steps on a template job's template (its sub-stack, own state)
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
@@ -28,6 +29,10 @@ export function stepsFor(definition: RunDefinition): RunStep[] {
     if (!job) throw new TideError('invalid_argument', `run ${run.id} is a job run without a job`);
     if (job.type !== 'template') return jobSteps();
     return [prepareStep(templateJobSource(definition)), ...applySteps(undefined)];
+  }
+  // The destroy of a template job's sub-stack, queued when its workspace's destroy succeeded.
+  if (run.action === 'destroy' && job) {
+    return [prepareStep(templateJobSource(definition)), ...destroySteps(undefined)];
   }
   if (!workspace) throw new TideError('invalid_argument', `run ${run.id} has no workspace definition`);
   const prepare = prepareStep(workspace);

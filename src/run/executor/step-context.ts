@@ -17,6 +17,8 @@ export interface RunDefinition {
   /** The workspace's template, or a template job's. */
   readonly template?: LocalTemplate | undefined;
   readonly job?: JobDefinition | undefined;
+  /** For a job in a workspace's context: that workspace's template (its deployment copy holds its files). */
+  readonly contextTemplate?: LocalTemplate | undefined;
   /** Values of the workspace's sensitive variables (from the encrypted store). */
   readonly secrets: Readonly<Record<string, string>>;
   /** The context workspace's last known outputs, for a job's TIDE_OUTPUT_* variables. */

@@ -10,7 +10,9 @@ import type { RunState } from '../run-state.ts';
 import type { Run } from '../run.ts';
 import { STANDALONE_WORKSPACE } from '../run.ts';
 
-type RunKind = Pick<Run, 'id' | 'action' | 'workspace' | 'mode' | 'config_hash'>;
+type RunKind = Pick<Run, 'id' | 'action' | 'workspace' | 'mode' | 'config_hash'> & {
+  job?: string | null;
+};
 
 /**
  * The steps that change infrastructure: the engine's apply (or its custom command) and a custom
@@ -20,7 +22,8 @@ export const INFRASTRUCTURE_STEPS: ReadonlySet<string> = new Set(['apply', 'dest
 
 /** `deploying` for a deploy or mode run, `destroying` for a destroy; nothing for the others. */
 export function changeAtStart(run: RunKind): WorkspaceChange | null {
-  if (run.workspace === STANDALONE_WORKSPACE) return null;
+  // A job's run (or the destroy of a template job's sub-stack) leaves its workspace's status alone.
+  if (run.workspace === STANDALONE_WORKSPACE || run.job) return null;
   if (run.action === 'deploy' || run.action === 'mode') return { event: 'deploy_started', runId: run.id };
   if (run.action === 'destroy') return { event: 'destroy_started', runId: run.id };
   return null;
@@ -42,7 +45,7 @@ export interface RunEnd {
  * a cancel during apply) leaves it `deploy_failed` / `destroy_failed`: resources may be partly there.
  */
 export function changeAtEnd(run: RunKind, end: RunEnd): WorkspaceChange | null {
-  if (run.workspace === STANDALONE_WORKSPACE) return null;
+  if (run.workspace === STANDALONE_WORKSPACE || run.job) return null;
   switch (run.action) {
     case 'deploy':
     case 'mode':
