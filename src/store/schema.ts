@@ -298,7 +298,40 @@ export interface Database {
   oidc_identities: OidcIdentitiesTable;
   state_versions: StateVersionsTable;
   state_locks: StateLocksTable;
+  environment_assignments: EnvironmentAssignmentsTable;
+  environment_switches: EnvironmentSwitchesTable;
 }
 
 /** What every repository takes as its first argument: the database, or a transaction on it. */
 export type Db = Kysely<Database>;
+
+/**
+ * Which workspace an environment points at (src/environment/), once a switch was recorded, and the switch
+ * in progress (`switch_id` and the rest set while one runs; a stale one is taken over).
+ */
+export interface EnvironmentAssignmentsTable {
+  environment: string;
+  workspace: string | null;
+  assigned_at: Instant | null;
+  assigned_by: string | null;
+  switch_id: string | null;
+  switching_to: string | null;
+  switch_started_at: Instant | null;
+}
+
+export const environmentSwitchResults = ['switched', 'unchanged', 'refused', 'failed'] as const;
+export type EnvironmentSwitchResult = (typeof environmentSwitchResults)[number];
+
+/** Every switch asked for: outcome, and (`details`, JSON) its health checks and the actions' output. */
+export interface EnvironmentSwitchesTable {
+  id: string;
+  environment: string;
+  from_workspace: string | null;
+  to_workspace: string;
+  actor: string;
+  result: EnvironmentSwitchResult;
+  reason: string | null;
+  details: string;
+  started_at: Instant;
+  finished_at: Instant;
+}

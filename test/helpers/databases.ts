@@ -39,6 +39,8 @@ const TABLES_CHILD_FIRST = [
   'workspace_secrets',
   'state_locks',
   'state_versions',
+  'environment_switches',
+  'environment_assignments',
 ] as const;
 
 /**

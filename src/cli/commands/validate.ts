@@ -13,6 +13,7 @@ export interface ValidateResult {
   jobs: string[];
   calendars: string[];
   templates: string[];
+  environments: string[];
   problems: ConfigProblem[];
 }
 
@@ -32,12 +33,13 @@ export async function validateDirectory(directory: string, timezone: string): Pr
     jobs: [...snapshot.jobs.keys()].sort(),
     calendars: [...snapshot.calendars.keys()].sort(),
     templates: [...snapshot.templates.keys()].sort(),
+    environments: [...(snapshot.environments?.keys() ?? [])].sort(),
     problems: [...snapshot.problems],
   };
 }
 
 function summary(result: ValidateResult): string {
-  const counts = `${result.workspaces.length} workspaces, ${result.jobs.length} standalone jobs, ${result.calendars.length} calendars, ${result.templates.length} templates`;
+  const counts = `${result.workspaces.length} workspaces, ${result.jobs.length} standalone jobs, ${result.calendars.length} calendars, ${result.templates.length} templates, ${result.environments.length} environments`;
   const errors = result.problems.filter((p) => p.severity === 'error').length;
   const warnings = result.problems.length - errors;
   if (result.ok) return `ok: ${result.directory}: ${counts}${warnings ? `, ${warnings} warnings` : ''}`;

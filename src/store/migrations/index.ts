@@ -8,6 +8,7 @@ import { loginReservationsAndTokenNames } from './0006_login_reservations_and_to
 import { auditSignatures } from './0007_audit_signatures.ts';
 import { workspaceStatusMachine } from './0008_workspace_status_machine.ts';
 import { stateBackend } from './0009_state_backend.ts';
+import { environments } from './0011_environments.ts';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and cannot
@@ -23,4 +24,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0007_audit_signatures', auditSignatures],
   ['0008_workspace_status_machine', workspaceStatusMachine],
   ['0009_state_backend', stateBackend],
+  ['0011_environments', environments],
 ];
