@@ -21,6 +21,7 @@ const commandModules: Readonly<Record<string, () => Promise<Register>>> = {
   workspace: async () => (await import('./commands/workspace.ts')).registerWorkspace,
   run: async () => (await import('./commands/run.ts')).registerRun,
   state: async () => (await import('./commands/state.ts')).registerState,
+  environment: async () => (await import('./commands/environment.ts')).registerEnvironment,
   login,
   logout: login,
   user: async () => (await import('./commands/user.ts')).registerUser,

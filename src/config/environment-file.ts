@@ -51,7 +51,8 @@ export function parseEnvironmentFile(file: string, text: string): EnvironmentFil
     name,
     problems,
   });
-  if (!isValidName(name)) return fail([{ path: '', message: `invalid environment name "${name}": use ${nameRule}` }]);
+  if (!isValidName(name))
+    return fail([{ path: '', message: `invalid environment name "${name}": use ${nameRule}` }]);
   const parsed = parseConfigText(file, text);
   if (!parsed.ok) return fail([{ path: '', message: parsed.message }]);
   const result = environmentFileSchema.safeParse(parsed.value);

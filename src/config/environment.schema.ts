@@ -45,7 +45,11 @@ export const healthCheckSchema = z
     if (check.type === 'command' && check.command === undefined)
       ctx.addIssue({ code: 'custom', path: ['command'], message: 'a command health check needs a command' });
     if (check.type !== 'command' && check.command !== undefined)
-      ctx.addIssue({ code: 'custom', path: ['command'], message: `only a command health check takes a command` });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['command'],
+        message: `only a command health check takes a command`,
+      });
     if (check.type !== 'http' && check.path !== undefined)
       ctx.addIssue({ code: 'custom', path: ['path'], message: 'only an http health check takes a path' });
   });

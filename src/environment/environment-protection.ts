@@ -29,7 +29,8 @@ export async function holdings(db: Db, snapshot: ConfigSnapshot): Promise<Map<st
   for (const problem of snapshot.problems)
     if (problem.unit.kind === 'environment' && problem.severity === 'error')
       present.set(problem.unit.name, problem.file);
-  for (const environment of snapshot.environments?.values() ?? []) present.set(environment.name, environment.file);
+  for (const environment of snapshot.environments?.values() ?? [])
+    present.set(environment.name, environment.file);
   const rows = new Map((await listAssignments(db)).map((row) => [row.environment, row]));
   const held = new Map<string, Holding>();
   for (const name of [...present.keys()].sort()) {

@@ -31,7 +31,10 @@ export function targetsFromOutputs(
   outputs: Readonly<Record<string, unknown>>,
 ): TargetsResult {
   const { addresses, addressMap } = environment.outputs;
-  const fail = (message: string): TargetsResult => ({ ok: false, message: `workspace "${workspace}" ${message}` });
+  const fail = (message: string): TargetsResult => ({
+    ok: false,
+    message: `workspace "${workspace}" ${message}`,
+  });
   if (!Object.hasOwn(outputs, addresses)) {
     const known = Object.keys(outputs).sort();
     return fail(
@@ -42,8 +45,14 @@ export function targetsFromOutputs(
   if (value === SENSITIVE)
     return fail(`output "${addresses}" is sensitive: Tide does not keep its value; make it non-sensitive`);
   const list = typeof value === 'string' || typeof value === 'number' ? [value] : value;
-  if (!Array.isArray(list) || list.length === 0 || !list.every((v) => typeof v === 'string' || typeof v === 'number'))
-    return fail(`output "${addresses}" must be a string or a non-empty list of strings, got ${JSON.stringify(value)}`);
+  if (
+    !Array.isArray(list) ||
+    list.length === 0 ||
+    !list.every((v) => typeof v === 'string' || typeof v === 'number')
+  )
+    return fail(
+      `output "${addresses}" must be a string or a non-empty list of strings, got ${JSON.stringify(value)}`,
+    );
   const resources = list.map(String).filter((entry) => entry.trim() !== '');
   if (resources.length !== list.length) return fail(`output "${addresses}" has an empty entry`);
   if (resources.length < environment.reservedIps.length)
@@ -51,10 +60,15 @@ export function targetsFromOutputs(
       `output "${addresses}" has ${resources.length} target(s) for ${environment.reservedIps.length} reserved IPs`,
     );
   const map = outputs[addressMap];
-  const lookup = typeof map === 'object' && map !== null && !Array.isArray(map) ? (map as Record<string, unknown>) : {};
+  const lookup =
+    typeof map === 'object' && map !== null && !Array.isArray(map) ? (map as Record<string, unknown>) : {};
   const targets = resources.map((resource) => {
     const mapped = lookup[resource];
-    const server = isIP(resource) ? resource : typeof mapped === 'string' && mapped !== '' ? mapped : resource;
+    const server = isIP(resource)
+      ? resource
+      : typeof mapped === 'string' && mapped !== ''
+        ? mapped
+        : resource;
     return { resource, server };
   });
   return { ok: true, targets };

@@ -61,7 +61,11 @@ export interface EnvironmentView {
     readonly command?: readonly string[];
     readonly timeout: string;
   } | null;
-  readonly action: { readonly command: readonly string[]; readonly timeout: string; readonly implicit: boolean } | null;
+  readonly action: {
+    readonly command: readonly string[];
+    readonly timeout: string;
+    readonly implicit: boolean;
+  } | null;
   readonly outputs: { readonly addresses: string; readonly address_map: string } | null;
 }
 
@@ -169,9 +173,13 @@ export class EnvironmentService {
         checks,
       });
       await finishSwitch(db, record, null);
-      throw new TideError('health_check_failed', `switch of environment "${name}" to "${workspace}" refused: ${reason}`, {
-        details: { switch: toSwitchView(record) },
-      });
+      throw new TideError(
+        'health_check_failed',
+        `switch of environment "${name}" to "${workspace}" refused: ${reason}`,
+        {
+          details: { switch: toSwitchView(record) },
+        },
+      );
     }
     const actions = await this.#runActions(environment, workspace, targets.targets, env);
     const failedAction = actions.find((action) => !action.ok);
@@ -191,7 +199,13 @@ export class EnvironmentService {
         ? 'there was no previous assignment to restore'
         : restore.ok
           ? `the previous assignment ("${from}") was restored`
-          : `restoring the previous assignment ("${from}") failed too: ${restore.error ?? restore.actions.filter((a) => !a.ok).map((a) => `${a.argv.join(' ')}${lastLine(a.output)}`).join('; ')}; check the reserved IPs by hand`;
+          : `restoring the previous assignment ("${from}") failed too: ${
+              restore.error ??
+              restore.actions
+                .filter((a) => !a.ok)
+                .map((a) => `${a.argv.join(' ')}${lastLine(a.output)}`)
+                .join('; ')
+            }; check the reserved IPs by hand`;
     const reason = `switch action failed: ${what}; ${after}`;
     const record = this.#record({ ...base, from_workspace: from }, startedAt, 'failed', reason, {
       targets: targets.targets,
@@ -200,9 +214,13 @@ export class EnvironmentService {
       restore,
     });
     await finishSwitch(db, record, null);
-    throw new TideError('switch_failed', `switch of environment "${name}" to "${workspace}" failed: ${reason}`, {
-      details: { switch: toSwitchView(record) },
-    });
+    throw new TideError(
+      'switch_failed',
+      `switch of environment "${name}" to "${workspace}" failed: ${reason}`,
+      {
+        details: { switch: toSwitchView(record) },
+      },
+    );
   }
 
   async #targets(environment: EnvironmentDefinition, workspace: string) {
@@ -287,9 +305,13 @@ export class EnvironmentService {
     if (definition) return definition;
     const errors = configErrors(snapshot.problems, name);
     if (errors.length > 0)
-      throw new TideError('config_invalid', `environment "${name}" has no valid configuration: ${errors.join('; ')}`, {
-        details: { environment: name },
-      });
+      throw new TideError(
+        'config_invalid',
+        `environment "${name}" has no valid configuration: ${errors.join('; ')}`,
+        {
+          details: { environment: name },
+        },
+      );
     throw notFound(name);
   }
 
@@ -302,7 +324,10 @@ export class EnvironmentService {
     const check = definition?.healthCheck;
     return {
       name,
-      file: definition?.file ?? snapshot.problems.find((p) => p.unit.kind === 'environment' && p.unit.name === name)?.file ?? '',
+      file:
+        definition?.file ??
+        snapshot.problems.find((p) => p.unit.kind === 'environment' && p.unit.name === name)?.file ??
+        '',
       config_error: errors.length > 0 && !definition ? errors.join('\n') : null,
       layout: definition?.layout ?? null,
       description: definition?.description ?? null,
@@ -367,7 +392,9 @@ function configErrors(problems: EffectiveConfig['snapshot']['problems'], name: s
 }
 
 function notFound(name: string): TideError {
-  return new TideError('not_found', `environment "${name}" does not exist`, { details: { environment: name } });
+  return new TideError('not_found', `environment "${name}" does not exist`, {
+    details: { environment: name },
+  });
 }
 
 function lastLine(output: string): string {
@@ -377,5 +404,9 @@ function lastLine(output: string): string {
 
 /** A claim older than a switch could possibly take belongs to a replica that died: it is taken over. */
 function staleAfterMs(environment: EnvironmentDefinition): number {
-  return environment.healthCheck.timeoutMs + 2 * environment.reservedIps.length * environment.action.timeoutMs + 60_000;
+  return (
+    environment.healthCheck.timeoutMs +
+    2 * environment.reservedIps.length * environment.action.timeoutMs +
+    60_000
+  );
 }

@@ -49,7 +49,8 @@ async function checkHttp(check: EnvironmentHealthCheck, server: string): Promise
     const ok = response.status >= 200 && response.status < 300;
     return { address: server, ok, detail: `GET ${url} → ${response.status}${ok ? '' : ' (not 2xx)'}` };
   } catch (error) {
-    const cause = (error as Error).name === 'TimeoutError' ? `no answer within ${check.timeoutMs} ms` : describe(error);
+    const cause =
+      (error as Error).name === 'TimeoutError' ? `no answer within ${check.timeoutMs} ms` : describe(error);
     return { address: server, ok: false, detail: `GET ${url} → ${cause}` };
   }
 }
@@ -64,7 +65,10 @@ async function checkTcp(check: EnvironmentHealthCheck, server: string): Promise<
       socket.destroy();
       resolve({ address: server, ok, detail: `${where} → ${detail}` });
     };
-    const timer = setTimeout(() => done(false, `no connection within ${check.timeoutMs} ms`), check.timeoutMs);
+    const timer = setTimeout(
+      () => done(false, `no connection within ${check.timeoutMs} ms`),
+      check.timeoutMs,
+    );
     socket.once('connect', () => done(true, 'connected'));
     socket.once('error', (error) => done(false, describe(error)));
   });

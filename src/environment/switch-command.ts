@@ -20,7 +20,9 @@ const OUTPUT_LIMIT = 64 * 1024;
 /** `{name}` replaced by `values[name]` in every argument; other braces are kept. */
 export function substitute(argv: readonly string[], values: Readonly<Record<string, string>>): string[] {
   return argv.map((arg) =>
-    arg.replace(/\{([a-z_]+)\}/g, (whole, name: string) => (Object.hasOwn(values, name) ? values[name]! : whole)),
+    arg.replace(/\{([a-z_]+)\}/g, (whole, name: string) =>
+      Object.hasOwn(values, name) ? values[name]! : whole,
+    ),
   );
 }
 
@@ -58,12 +60,19 @@ export async function runCommand(
     const finish = (exitCode: number | null, note?: string): void => {
       clearTimeout(timer);
       const text = `${output}${cut ? '\n[output cut at 64 KiB]' : ''}${note ? `${output ? '\n' : ''}${note}` : ''}`;
-      resolve({ argv: [...argv], ok: exitCode === 0 && !timedOut, exit_code: timedOut ? null : exitCode, output: text });
+      resolve({
+        argv: [...argv],
+        ok: exitCode === 0 && !timedOut,
+        exit_code: timedOut ? null : exitCode,
+        output: text,
+      });
     };
     child.on('error', (error: NodeJS.ErrnoException) => {
       finish(
         null,
-        error.code === 'ENOENT' ? `cannot run ${program}: not found on PATH` : `cannot run ${program}: ${error.message}`,
+        error.code === 'ENOENT'
+          ? `cannot run ${program}: not found on PATH`
+          : `cannot run ${program}: ${error.message}`,
       );
     });
     child.on('close', (code, signal) => {
