@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, expect, it } from 'vitest';
 import { makeConfigDir, workspaceFiles } from '../../test/helpers/config-dir.ts';
 import { forEachDialect } from '../../test/helpers/databases.ts';
 import { loadConfigDirectory } from '../config/config-loader.ts';
