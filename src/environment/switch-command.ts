@@ -59,7 +59,10 @@ export async function runCommand(
     child.stderr.on('data', append);
     const finish = (exitCode: number | null, note?: string): void => {
       clearTimeout(timer);
-      const text = `${output}${cut ? '\n[output cut at 64 KiB]' : ''}${note ? `${output ? '\n' : ''}${note}` : ''}`;
+      const lines = [output, cut ? '[output cut at 64 KiB]' : '', note ?? ''];
+      const text = lines
+        .filter((part) => part !== '')
+        .reduce((all, part) => (all === '' || all.endsWith('\n') ? all + part : `${all}\n${part}`), '');
       resolve({
         argv: [...argv],
         ok: exitCode === 0 && !timedOut,
