@@ -1,7 +1,11 @@
+import { rmSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { validateDirectory } from '../cli/commands/validate.ts';
 import { makeConfigDir, workspaceFiles } from '../../test/helpers/config-dir.ts';
 import { formatProblem, loadConfigDirectory } from './config-loader.ts';
 import { unitOfPath } from './config-units.ts';
+import { ConfigWatcher, type ReloadEvent } from './config-watcher.ts';
 import { parseEnvironmentFile, PROVISIONER_SWITCH_COMMAND } from './environment-file.ts';
 
 /** An environment file exactly as the Provisioner's README shows one (`/etc/provisioner/production.json`). */
@@ -166,5 +170,57 @@ describe('environment files', () => {
       'warning: prod.json: assigned_workspace: workspace "purple" does not exist',
     ]);
     expect(warned.environments!.has('prod')).toBe(true);
+  });
+});
+
+describe('environment files on reload and in tide validate', () => {
+  const watchers: ConfigWatcher[] = [];
+  afterEach(async () => {
+    await Promise.all(watchers.splice(0).map((w) => w.close()));
+  });
+
+  const nextReload = (watcher: ConfigWatcher) =>
+    new Promise<ReloadEvent>((resolve) => watcher.once('reload', resolve));
+
+  it('hot-reloads environments of both layouts: added, updated, rejected, removed', async () => {
+    const config = makeConfigDir(workspaceFiles('blue', { enabled: true }));
+    dirs.push(config);
+    const watcher = new ConfigWatcher(config.dir, { defaultTimeZone: 'UTC' });
+    watchers.push(watcher);
+    await watcher.start();
+    let reload = nextReload(watcher);
+    config.write('production.json', provisionerFile);
+    expect((await reload).changes).toEqual([{ kind: 'environment', name: 'production', change: 'added' }]);
+    reload = nextReload(watcher);
+    config.write('environments/shop.yaml', 'domain: x\nreserved_ips: [1.2.3.4]\nhealthcheck: {type: http}\n');
+    const rejected = await reload;
+    expect(rejected.changes).toEqual([{ kind: 'environment', name: 'shop', change: 'rejected' }]);
+    expect(rejected.problems.map(formatProblem)).toEqual([
+      expect.stringMatching(/^environments\/shop\.yaml: action: required/),
+    ]);
+    reload = nextReload(watcher);
+    config.write('production.json', { ...provisionerFile, domain: 'new.example.com' });
+    expect((await reload).changes).toEqual([{ kind: 'environment', name: 'production', change: 'updated' }]);
+    expect(watcher.current().snapshot.environments!.get('production')!.domain).toBe('new.example.com');
+    reload = nextReload(watcher);
+    rmSync(path.join(config.dir, 'production.json'));
+    expect((await reload).changes).toEqual([{ kind: 'environment', name: 'production', change: 'removed' }]);
+  });
+
+  it('tide validate lists environments and fails on a bad environment file', async () => {
+    const good = makeConfigDir({ ...workspaceFiles('blue', {}), 'production.json': provisionerFile });
+    const bad = makeConfigDir({ ...workspaceFiles('blue', {}), 'production.json': { domain: 'x' } });
+    dirs.push(good, bad);
+    expect(await validateDirectory(good.dir, 'UTC')).toMatchObject({
+      ok: true,
+      environments: ['production'],
+    });
+    const result = await validateDirectory(bad.dir, 'UTC');
+    expect(result.ok).toBe(false);
+    expect(result.environments).toEqual([]);
+    expect(result.problems.map((p) => [p.file, p.path])).toEqual([
+      ['production.json', 'reserved_ips'],
+      ['production.json', 'healthcheck'],
+    ]);
   });
 });
