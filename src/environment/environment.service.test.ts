@@ -307,6 +307,26 @@ forEachDialect('environment switch', (harness) => {
     expect((await service.switch('prod', 'green', 'alice')).result).toBe('switched');
   });
 
+  it('runs one switch of an environment at a time; its target is protected while it runs', async () => {
+    let open = (): void => undefined;
+    first.gate = new Promise<void>((resolve) => (open = resolve));
+    const arrived = first.nextRequest();
+    const switching = service.switch('prod', 'green', 'alice');
+    await arrived;
+    // The first switch holds the environment while its health check waits.
+    expect(await service.get('prod')).toMatchObject({ assigned_workspace: 'blue', switching_to: 'green' });
+    const second = await failure(service.switch('prod', 'red', 'bob'));
+    expect(second).toMatchObject({ code: 'conflict' });
+    expect(second.message).toMatch(/^environment "prod" is being switched to "green"/);
+    expect(await environmentHolding(harness.db, config.snapshot, 'green')).toMatchObject({
+      environment: 'prod',
+    });
+    open();
+    first.gate = null;
+    expect((await switching).result).toBe('switched');
+    expect(await service.get('prod')).toMatchObject({ assigned_workspace: 'green', switching_to: null });
+  });
+
   it('protects the assigned workspace from destroy: manual refused, scheduled skipped, window kept', async () => {
     const workspaces = new WorkspaceService({
       db: harness.db,

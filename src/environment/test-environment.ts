@@ -20,17 +20,25 @@ export interface HealthServer {
   status: number;
   /** Requests seen, as `host path`. */
   readonly seen: string[];
+  /** While set, requests wait for it before answering. */
+  gate: Promise<void> | null;
+  /** Resolves at the next request this server receives. */
+  nextRequest(): Promise<void>;
   close(): Promise<void>;
 }
 
 /** An HTTP server on `host` (any port, or `port`) answering every request with `status`. */
 export async function startHealthServer(host: string, port = 0): Promise<HealthServer> {
   const seen: string[] = [];
-  const state = { status: 200 };
+  const arrivals: (() => void)[] = [];
+  const state: { status: number; gate: Promise<void> | null } = { status: 200, gate: null };
   const server: HttpServer = createHttpServer((request, response) => {
     seen.push(`${host} ${request.url ?? ''}`);
-    response.writeHead(state.status, { 'content-type': 'text/plain', connection: 'close' });
-    response.end(state.status === 200 ? 'ok' : 'unhealthy');
+    arrivals.splice(0).forEach((arrived) => arrived());
+    void (state.gate ?? Promise.resolve()).then(() => {
+      response.writeHead(state.status, { 'content-type': 'text/plain', connection: 'close' });
+      response.end(state.status === 200 ? 'ok' : 'unhealthy');
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -41,6 +49,7 @@ export async function startHealthServer(host: string, port = 0): Promise<HealthS
     host,
     port: typeof address === 'object' && address ? address.port : port,
     seen,
+    nextRequest: () => new Promise<void>((resolve) => arrivals.push(resolve)),
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections();
