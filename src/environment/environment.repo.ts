@@ -2,6 +2,7 @@
  * The environments' rows (migration 0011): the assignment of each environment, the switch in progress
  * (one per environment at a time, across replicas), and the record of every switch.
  */
+import type { Selectable } from 'kysely';
 import { inTransaction, toInstant } from '../store/dialect.ts';
 import type {
   Db,
@@ -158,16 +159,16 @@ export async function listSwitches(db: Db, environment: string, limit: number): 
       .selectFrom('environment_switches')
       .selectAll()
       .where('environment', '=', environment)
-      .orderBy('started_at', 'desc')
-      .orderBy('id', 'desc')
+      .orderBy('seq', 'desc')
       .limit(limit)
       .execute();
     return rows.map(toRecord);
   });
 }
 
-function toRecord(row: EnvironmentSwitchesTable): SwitchRecord {
-  return { ...row, details: JSON.parse(row.details) as Record<string, unknown> };
+function toRecord(row: Selectable<EnvironmentSwitchesTable>): SwitchRecord {
+  const { seq: _seq, ...rest } = row;
+  return { ...rest, details: JSON.parse(row.details) as Record<string, unknown> };
 }
 
 /**

@@ -34,11 +34,10 @@ export async function runCommand(
   let output = '';
   let cut = false;
   const append = (chunk: Buffer | string): void => {
-    if (output.length >= OUTPUT_LIMIT) {
-      cut = true;
-      return;
-    }
-    output += String(chunk).slice(0, OUTPUT_LIMIT - output.length);
+    const text = String(chunk);
+    const room = OUTPUT_LIMIT - output.length;
+    if (text.length > room) cut = true;
+    output += text.slice(0, Math.max(room, 0));
   };
   return new Promise((resolve) => {
     const child = spawn(program!, args, {

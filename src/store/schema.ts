@@ -324,6 +324,8 @@ export type EnvironmentSwitchResult = (typeof environmentSwitchResults)[number];
 
 /** Every switch asked for: outcome, and (`details`, JSON) its health checks and the actions' output. */
 export interface EnvironmentSwitchesTable {
+  /** Insertion order. */
+  seq: Generated<number>;
   id: string;
   environment: string;
   from_workspace: string | null;

@@ -15,7 +15,8 @@ import { dialectOf, instantType } from '../dialect.ts';
  */
 export const environments: Migration = {
   async up(db: Kysely<any>): Promise<void> {
-    const instant = instantType(dialectOf(db));
+    const dialect = dialectOf(db);
+    const instant = instantType(dialect);
     await db.schema
       .createTable('environment_assignments')
       .addColumn('environment', 'text', (col) => col.primaryKey())
@@ -28,7 +29,11 @@ export const environments: Migration = {
       .execute();
     await db.schema
       .createTable('environment_switches')
-      .addColumn('id', 'text', (col) => col.primaryKey())
+      // Insertion order: switches recorded in the same millisecond still list newest first.
+      .addColumn('seq', dialect === 'postgres' ? 'serial' : 'integer', (col) =>
+        dialect === 'postgres' ? col.primaryKey() : col.primaryKey().autoIncrement(),
+      )
+      .addColumn('id', 'text', (col) => col.notNull().unique())
       .addColumn('environment', 'text', (col) => col.notNull())
       .addColumn('from_workspace', 'text')
       .addColumn('to_workspace', 'text', (col) => col.notNull())
@@ -42,7 +47,7 @@ export const environments: Migration = {
     await db.schema
       .createIndex('environment_switches_environment_idx')
       .on('environment_switches')
-      .columns(['environment', 'started_at'])
+      .columns(['environment', 'seq'])
       .execute();
   },
 
