@@ -4,6 +4,7 @@ import { createTestToken } from '../../test/helpers/auth-fixture.ts';
 import { makeConfigDir, workspaceFiles } from '../../test/helpers/config-dir.ts';
 import { forEachDialect } from '../../test/helpers/databases.ts';
 import { loadConfigDirectory } from '../config/config-loader.ts';
+import { claimNextQueued } from '../run/run.repo.ts';
 import { applySnapshot, type EffectiveConfig } from '../config/effective-config.ts';
 import {
   markDeployed,
@@ -153,6 +154,49 @@ forEachDialect('environment routes', (harness) => {
       payload: { workspace: '../x' },
     });
     expect(bad.statusCode).toBe(400);
+  });
+
+  it("reads the targets from the workspace's state in Tide when no run recorded outputs (an adopted workspace)", async () => {
+    await f.db.deleteFrom('runs').where('workspace', '=', 'green').execute();
+    const before = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/environments/prod/switch',
+      payload: { workspace: 'green' },
+    });
+    expect(before.json().error.message).toBe(
+      'cannot switch environment "prod": workspace "green" has no outputs: no successful deploy recorded them and its state in Tide has none',
+    );
+    // A state written through the backend, as the engine writes it (the shape `terraform apply` leaves).
+    await f.runs.enqueue({ workspace: 'green', action: 'plan', trigger: 'manual' });
+    const run = await claimNextQueued(f.db, { owner: 'runner-a', leaseMs: 30_000, clock: f.clock });
+    const state = {
+      version: 4,
+      terraform_version: '1.9.0',
+      serial: 3,
+      lineage: 'lineage-green',
+      outputs: {
+        load_balancers: { value: ['127.0.0.1'], type: ['tuple', ['string']] },
+        admin_password: { value: 'hunter2', type: 'string', sensitive: true },
+      },
+      resources: [],
+    };
+    await f.state.backend.write(
+      'green',
+      f.state.credentials.issue(run!),
+      Buffer.from(JSON.stringify(state)),
+      undefined,
+    );
+    await f.db.updateTable('runs').set({ state: 'succeeded', lease_expires_at: null }).execute();
+    const response = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/environments/prod/switch',
+      payload: { workspace: 'green' },
+    });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toMatchObject({
+      result: 'switched',
+      targets: [{ resource: '127.0.0.1', server: '127.0.0.1' }],
+    });
   });
 
   it('documents the routes in the OpenAPI document', async () => {

@@ -8,7 +8,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { nameSchema } from '../config/common.schema.ts';
+import { outputsFromState } from '../environment/environment-targets.ts';
 import { EnvironmentService } from '../environment/environment.service.ts';
+import { toTideError } from '../errors/tide-error.ts';
 import { assertWorkspaceAccess } from '../http/auth.plugin.ts';
 import { requestActor } from '../http/request-principal.ts';
 import type { ApiDeps } from './api-deps.ts';
@@ -36,6 +38,15 @@ export const environmentRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (a
     clock: deps.clock,
     config: () => deps.config(),
     ...(deps.runBaseEnv ? { baseEnv: deps.runBaseEnv } : {}),
+    // A workspace adopted from the Provisioner has state in Tide but no deploy run that recorded outputs.
+    stateOutputs: async (workspace) => {
+      try {
+        return outputsFromState((await deps.state.history.pull(workspace)).content);
+      } catch (error) {
+        if (toTideError(error).code === 'not_found') return null;
+        throw error;
+      }
+    },
   });
 
   app.get(

@@ -23,6 +23,26 @@ export interface Target {
 /** Sensitive outputs are stored as this (src/engine/outputs.ts). */
 const SENSITIVE = '(sensitive)';
 
+/**
+ * `{name: value}` from a state document's `outputs` (`{name: {value, type, sensitive?}}`), sensitive
+ * values replaced as on a run; null when the content is not a state document with outputs.
+ */
+export function outputsFromState(content: Buffer | string): Record<string, unknown> | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(String(content));
+  } catch {
+    return null;
+  }
+  const outputs = (parsed as { outputs?: unknown } | null)?.outputs;
+  if (typeof outputs !== 'object' || outputs === null || Array.isArray(outputs)) return null;
+  return Object.fromEntries(
+    Object.entries(outputs as Record<string, { value?: unknown; sensitive?: boolean }>).map(
+      ([name, output]) => [name, output?.sensitive ? SENSITIVE : (output?.value ?? null)],
+    ),
+  );
+}
+
 export type TargetsResult = { ok: true; targets: Target[] } | { ok: false; message: string };
 
 export function targetsFromOutputs(

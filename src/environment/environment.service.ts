@@ -36,6 +36,11 @@ export interface EnvironmentServiceDeps {
   /** What health-check commands and switch actions start from (default: the allowlisted run environment). */
   readonly baseEnv?: Readonly<Record<string, string>>;
   readonly newId?: () => string;
+  /**
+   * The outputs in the workspace's latest state in Tide's backend, for a workspace deployed without a
+   * run that recorded them (adopted from the Provisioner); null when it has none.
+   */
+  readonly stateOutputs?: (workspace: string) => Promise<Record<string, unknown> | null>;
 }
 
 export interface EnvironmentView {
@@ -224,11 +229,14 @@ export class EnvironmentService {
   }
 
   async #targets(environment: EnvironmentDefinition, workspace: string) {
-    const outputs = await deployedOutputs(this.#deps.db, workspace);
+    const outputs =
+      (await deployedOutputs(this.#deps.db, workspace)) ??
+      (await this.#deps.stateOutputs?.(workspace)) ??
+      null;
     if (outputs === null)
       return {
         ok: false as const,
-        message: `workspace "${workspace}" has no recorded outputs (no successful deploy by Tide yet)`,
+        message: `workspace "${workspace}" has no outputs: no successful deploy recorded them and its state in Tide has none`,
       };
     return targetsFromOutputs(environment, workspace, outputs);
   }
