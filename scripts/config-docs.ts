@@ -47,7 +47,7 @@ export function configJsonSchemas(): Record<string, Record<string, unknown>> {
     'environment.schema.json': toJsonSchema(
       environmentFileSchema,
       'environment.schema.json',
-      'Tide environment (environments/<name>.json, or the Provisioner\'s <config>/<name>.json)',
+      "Tide environment (environments/<name>.json, or the Provisioner's <config>/<name>.json)",
     ),
   };
 }

@@ -179,7 +179,11 @@ export interface EnvironmentDefinition {
   /** Output naming the targets, and output mapping a target id to its IP. */
   readonly outputs: { readonly addresses: string; readonly addressMap: string };
   /** Run once per reserved IP; placeholders (`{reserved_ip}`, …) not yet replaced. */
-  readonly action: { readonly command: readonly string[]; readonly timeoutMs: number; readonly implicit: boolean };
+  readonly action: {
+    readonly command: readonly string[];
+    readonly timeoutMs: number;
+    readonly implicit: boolean;
+  };
   /** `environments` (Tide) or `provisioner` (`<config>/<env>.json`). */
   readonly layout: 'environments' | 'provisioner';
   /** Relative to the config directory. */

@@ -13,7 +13,11 @@ import type {
   LocalTemplate,
   WorkspaceDefinition,
 } from './config-model.ts';
-import { environmentFilePattern, isProvisionerEnvironmentFile, parseEnvironmentFile } from './environment-file.ts';
+import {
+  environmentFilePattern,
+  isProvisionerEnvironmentFile,
+  parseEnvironmentFile,
+} from './environment-file.ts';
 import type { Calendar } from '../schedule/schedule-model.ts';
 import { standaloneJobSchema } from './job-config.schema.ts';
 import { isValidName, nameRule, standaloneScope } from './names.ts';

@@ -100,7 +100,8 @@ export class WorkspaceService {
   ): Promise<Run> {
     const config = this.#deps.config();
     const definition = validDefinition(config, name);
-    const holding = action === 'destroy' ? await environmentHolding(this.#deps.db, config.snapshot, name) : null;
+    const holding =
+      action === 'destroy' ? await environmentHolding(this.#deps.db, config.snapshot, name) : null;
     if (holding) {
       throw new TideError('conflict', `cannot destroy: ${protectionReason(name, holding)}`, {
         details: { workspace: name, environment: holding.environment },
