@@ -6,7 +6,7 @@
  */
 import type { ConfigSnapshot } from '../config/config-model.ts';
 import type { Db } from '../store/schema.ts';
-import { listAssignments } from './environment.repo.ts';
+import { assignedWorkspace, listAssignments } from './environment.repo.ts';
 
 export interface Holding {
   readonly environment: string;
@@ -35,7 +35,7 @@ export async function holdings(db: Db, snapshot: ConfigSnapshot): Promise<Map<st
   const held = new Map<string, Holding>();
   for (const name of [...present.keys()].sort()) {
     const row = rows.get(name);
-    const assigned = row ? row.workspace : (snapshot.environments?.get(name)?.initialWorkspace ?? null);
+    const assigned = assignedWorkspace(row, snapshot.environments?.get(name)?.initialWorkspace ?? null);
     for (const workspace of [assigned, row?.switching_to ?? null]) {
       if (workspace !== null && !held.has(workspace))
         held.set(workspace, { environment: name, file: present.get(name) ?? null });

@@ -27,6 +27,17 @@ export interface SwitchRecord {
   readonly finished_at: string;
 }
 
+/**
+ * The workspace an environment points at: the recorded one once a switch succeeded, else the file's
+ * `assigned_workspace` (a row also exists after a refused or failed first switch; it records no assignment).
+ */
+export function assignedWorkspace(
+  row: AssignmentRow | null | undefined,
+  initial: string | null,
+): string | null {
+  return row?.assigned_at ? row.workspace : initial;
+}
+
 export async function listAssignments(db: Db): Promise<AssignmentRow[]> {
   return storeCall('listAssignments', () => db.selectFrom('environment_assignments').selectAll().execute());
 }

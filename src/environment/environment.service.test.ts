@@ -205,7 +205,12 @@ forEachDialect('environment switch', (harness) => {
     expect(recorded.actions).toEqual([]);
     expect(action.calls()).toEqual([]);
     const status = await service.get('prod');
-    expect(status).toMatchObject({ assigned_workspace: 'blue', switching_to: null });
+    // Still the file's assignment: a refused first switch records none (an edit of the file still counts).
+    expect(status).toMatchObject({
+      assigned_workspace: 'blue',
+      assignment_source: 'file',
+      switching_to: null,
+    });
     expect(status.switches[0]).toMatchObject({ result: 'refused', to_workspace: 'green' });
   });
 

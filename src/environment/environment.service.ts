@@ -15,6 +15,7 @@ import type { Clock } from '../time/clock.ts';
 import { formatDuration } from '../time/duration.ts';
 import { getWorkspaceStatus } from '../workspace/workspace-status.repo.ts';
 import {
+  assignedWorkspace,
   claimSwitch,
   deployedOutputs,
   finishSwitch,
@@ -130,7 +131,7 @@ export class EnvironmentService {
     const id = this.#deps.newId?.() ?? randomUUID();
     const startedAt = clock.now();
     const row = await getAssignment(db, name);
-    const current = row ? row.workspace : (environment.initialWorkspace ?? null);
+    const current = assignedWorkspace(row, environment.initialWorkspace ?? null);
     const base = { id, environment: name, from_workspace: current, to_workspace: workspace, actor };
     if (current === workspace && !row?.switch_id) {
       const record = this.#record(base, startedAt, 'unchanged', `already assigned to "${workspace}"`, {});
@@ -163,7 +164,7 @@ export class EnvironmentService {
         `environment "${name}" is being switched to "${claim.holder.switching_to}" (since ${claim.holder.switch_started_at}); try again when it is done`,
         { details: { environment: name, switching_to: claim.holder.switching_to } },
       );
-    const from = claim.previous.workspace;
+    const from = assignedWorkspace(claim.previous, environment.initialWorkspace ?? null);
     const env = this.#env();
     const checks = await checkAll(
       environment.healthCheck,
@@ -328,7 +329,7 @@ export class EnvironmentService {
     const definition = snapshot.environments?.get(name) ?? null;
     const errors = configErrors(snapshot.problems, name);
     const initial = definition?.initialWorkspace ?? null;
-    const assigned = row ? row.workspace : initial;
+    const assigned = assignedWorkspace(row, initial);
     const check = definition?.healthCheck;
     return {
       name,
