@@ -4,6 +4,7 @@
  */
 import { z } from 'zod';
 import { envVariables, renderEnvSample } from '../src/env/env.schema.ts';
+import { environmentFileSchema } from '../src/config/environment.schema.ts';
 import { standaloneJobSchema } from '../src/config/job-config.schema.ts';
 import { workspaceConfigSchema } from '../src/config/workspace-config.schema.ts';
 
@@ -42,6 +43,11 @@ export function configJsonSchemas(): Record<string, Record<string, unknown>> {
       standaloneJobSchema,
       'job.schema.json',
       'Tide standalone job (jobs/<name>.json)',
+    ),
+    'environment.schema.json': toJsonSchema(
+      environmentFileSchema,
+      'environment.schema.json',
+      "Tide environment (environments/<name>.json, or the Provisioner's <config>/<name>.json)",
     ),
   };
 }

@@ -68,4 +68,9 @@ export interface ApiDeps {
   readonly oidc?: OidcSettings | null;
   /** Buffer, ping and credential re-check limits of `GET /api/v1/events`; absent = the defaults. */
   readonly eventStream?: Partial<EventStreamLimits>;
+  /**
+   * What environment health-check commands and switch actions start from: the allowlisted run
+   * environment (TIDE_RUN_ENV_PASSTHROUGH); absent = the allowlist's basics only.
+   */
+  readonly runBaseEnv?: Readonly<Record<string, string>>;
 }

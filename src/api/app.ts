@@ -16,6 +16,7 @@ import { auditRoutes } from './audit.routes.ts';
 import { authRoutes } from './auth.routes.ts';
 import { BODY_LIMIT_BYTES } from './api-schemas.ts';
 import { registerErrorHandling } from './error-handler.ts';
+import { environmentRoutes } from './environment.routes.ts';
 import { eventsRoutes, websocketPluginOptions } from './events.routes.ts';
 import { healthRoutes } from './health.routes.ts';
 import { jobRoutes } from './job.routes.ts';
@@ -80,6 +81,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   void app.register(openApiRoutes, { prefix: '/api/v1', routes, version: tideVersion });
   void app.register(auditRoutes, { prefix: '/api/v1', deps });
   void app.register(templateRoutes, { prefix: '/api/v1', deps });
+  void app.register(environmentRoutes, { prefix: '/api/v1', deps });
   const auth: AuthDeps = {
     db: deps.db,
     clock: deps.clock,

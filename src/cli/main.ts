@@ -25,6 +25,7 @@ const commandModules: Readonly<Record<string, () => Promise<Register>>> = {
   state: async () => (await import('./commands/state.ts')).registerState,
   import: async () => (await import('./commands/import.ts')).registerImport,
   template: async () => (await import('./commands/template.ts')).registerTemplate,
+  environment: async () => (await import('./commands/environment.ts')).registerEnvironment,
   login,
   logout: login,
   user: async () => (await import('./commands/user.ts')).registerUser,

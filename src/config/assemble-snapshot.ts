@@ -6,6 +6,7 @@
 import type {
   ConfigProblem,
   ConfigSnapshot,
+  EnvironmentDefinition,
   JobDefinition,
   LocalTemplate,
   WorkspaceDefinition,
@@ -34,6 +35,7 @@ export function assembleSnapshot(
   const templates = new Map<string, LocalTemplate>();
   const calendars = new Map<string, Calendar>();
   const jobs = new Map<string, JobDefinition>();
+  const environments = new Map<string, EnvironmentDefinition>();
   const candidates: WorkspaceDefinition[] = [];
   // Workspaces with errors of their own, checked against the other units too, never loaded.
   const partials: WorkspaceDefinition[] = [];
@@ -47,6 +49,7 @@ export function assembleSnapshot(
     if (unit.kind === 'workspace') candidates.push(unit.value);
     if (unit.kind === 'calendar') addUnique(calendars, unit.value, 'calendar', problems);
     if (unit.kind === 'job') addUnique(jobs, unit.value, 'job', problems);
+    if (unit.kind === 'environment') addUnique(environments, unit.value, 'environment', problems);
   }
   const registered = options.registeredTemplates?.() ?? new Map<string, string>();
   const templateExists = (name: string) =>
@@ -119,6 +122,19 @@ export function assembleSnapshot(
     }
     if (missingWorkspace || (missingTemplate && job.enabled)) jobs.delete(job.name);
   }
+  for (const environment of environments.values()) {
+    // A warning, not an error: the assignment moves in the database, and a Provisioner file may name a
+    // workspace that was since removed. Destroy protection only ever concerns existing workspaces.
+    if (environment.initialWorkspace !== undefined && !workspaceIds.has(environment.initialWorkspace)) {
+      problems.push({
+        severity: 'warning',
+        file: environment.file,
+        path: 'assigned_workspace',
+        message: `workspace "${environment.initialWorkspace}" does not exist`,
+        unit: { kind: 'environment', name: environment.name },
+      });
+    }
+  }
   const workspaces = new Map<string, WorkspaceDefinition>();
   for (const workspace of candidates) {
     if (rejected.has(workspace.name)) continue;
@@ -141,13 +157,14 @@ export function assembleSnapshot(
     calendars,
     templates,
     problems: Object.freeze(problems),
+    environments,
   });
 }
 
 function addUnique<T extends { name: string; file: string }>(
   map: Map<string, T>,
   value: T,
-  kind: 'calendar' | 'job',
+  kind: 'calendar' | 'job' | 'environment',
   problems: ConfigProblem[],
 ): void {
   const existing = map.get(value.name);

@@ -114,7 +114,10 @@ export interface ConfigProblem {
   readonly path: string;
   readonly message: string;
   /** The workspace, job, calendar or template the problem belongs to. */
-  readonly unit: { kind: 'workspace' | 'job' | 'calendar' | 'template' | 'directory'; name: string };
+  readonly unit: {
+    kind: 'workspace' | 'job' | 'calendar' | 'template' | 'environment' | 'directory';
+    name: string;
+  };
 }
 
 export interface ConfigSnapshot {
@@ -124,6 +127,11 @@ export interface ConfigSnapshot {
   readonly calendars: ReadonlyMap<string, Calendar>;
   readonly templates: ReadonlyMap<string, LocalTemplate>;
   readonly problems: readonly ConfigProblem[];
+  /**
+   * Blue/green environments (docs/environments.md), from `environments/` and the Provisioner's `<env>.json`.
+   * Always set by the loader; optional only so snapshots built by hand (tests) need not name it.
+   */
+  readonly environments?: ReadonlyMap<string, EnvironmentDefinition>;
 }
 
 export const defaultPolicy: WorkspacePolicy = Object.freeze({
@@ -148,3 +156,36 @@ export const defaultPolicy: WorkspacePolicy = Object.freeze({
 });
 
 export const defaultJobTimeoutMs = 10 * 60_000;
+
+export interface EnvironmentHealthCheck {
+  readonly type: 'http' | 'tcp' | 'command';
+  /** http: the path (default `/`). */
+  readonly path: string;
+  /** http: default 80; tcp: required; command: unused. */
+  readonly port?: number;
+  /** command: the argv, `{server}` not yet replaced. */
+  readonly command?: readonly string[];
+  readonly timeoutMs: number;
+}
+
+export interface EnvironmentDefinition {
+  readonly name: string;
+  readonly description: string;
+  readonly domain: string;
+  readonly reservedIps: readonly string[];
+  /** The file's `assigned_workspace`: the assignment until the first switch recorded in the database. */
+  readonly initialWorkspace?: string;
+  readonly healthCheck: EnvironmentHealthCheck;
+  /** Output naming the targets, and output mapping a target id to its IP. */
+  readonly outputs: { readonly addresses: string; readonly addressMap: string };
+  /** Run once per reserved IP; placeholders (`{reserved_ip}`, …) not yet replaced. */
+  readonly action: {
+    readonly command: readonly string[];
+    readonly timeoutMs: number;
+    readonly implicit: boolean;
+  };
+  /** `environments` (Tide) or `provisioner` (`<config>/<env>.json`). */
+  readonly layout: 'environments' | 'provisioner';
+  /** Relative to the config directory. */
+  readonly file: string;
+}

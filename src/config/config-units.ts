@@ -7,7 +7,18 @@ import { readFile } from 'node:fs/promises';
 import type { z } from 'zod';
 import path from 'node:path';
 import { parseCalendarFile } from './calendar-file.ts';
-import type { ConfigProblem, JobDefinition, LocalTemplate, WorkspaceDefinition } from './config-model.ts';
+import type {
+  ConfigProblem,
+  EnvironmentDefinition,
+  JobDefinition,
+  LocalTemplate,
+  WorkspaceDefinition,
+} from './config-model.ts';
+import {
+  environmentFilePattern,
+  isProvisionerEnvironmentFile,
+  parseEnvironmentFile,
+} from './environment-file.ts';
 import type { Calendar } from '../schedule/schedule-model.ts';
 import { standaloneJobSchema } from './job-config.schema.ts';
 import { isValidName, nameRule, standaloneScope } from './names.ts';
@@ -20,18 +31,22 @@ import { checkWorkspace, type Finding } from './workspace-checks.ts';
 import { workspaceConfigSchema, type WorkspaceConfig } from './workspace-config.schema.ts';
 import { issuesToProblems } from './zod-problems.ts';
 
-export type UnitKind = 'workspace' | 'job' | 'calendar' | 'template';
+export type UnitKind = 'workspace' | 'job' | 'calendar' | 'template' | 'environment';
 
 export type UnitValue = {
   workspace: WorkspaceDefinition;
   job: JobDefinition;
   calendar: Calendar;
   template: LocalTemplate;
+  environment: EnvironmentDefinition;
 };
 
 export interface Unit<K extends UnitKind = UnitKind> {
   readonly kind: K;
-  /** Folder name (workspace, template) or file name (job, calendar): unique per kind. */
+  /**
+   * Folder name (workspace, template) or file name (job, calendar): unique per kind. An environment's is
+   * its file relative to the config directory (`environments/prod.json`, or the Provisioner's `prod.json`).
+   */
   readonly id: string;
   readonly file: string;
   readonly problems: readonly ConfigProblem[];
@@ -55,12 +70,16 @@ const calendarFile = /\.(ya?ml|ics)$/;
 /** Which unit a changed path (relative to the config directory) belongs to, if any. */
 export function unitOfPath(relative: string): { kind: UnitKind; id: string } | null {
   const [top, id, ...rest] = relative.split(/[\\/]/);
+  if (top !== undefined && id === undefined && isProvisionerEnvironmentFile(top))
+    return { kind: 'environment', id: top };
   if (!id || id.startsWith('.')) return null;
   if (top === 'workspaces') return { kind: 'workspace', id };
   if (top === 'templates') return { kind: 'template', id };
   if (rest.length > 0) return null;
   if (top === 'jobs' && jobFile.test(id)) return { kind: 'job', id };
   if (top === 'calendars' && calendarFile.test(id)) return { kind: 'calendar', id };
+  if (top === 'environments' && environmentFilePattern.test(id))
+    return { kind: 'environment', id: `environments/${id}` };
   return null;
 }
 
@@ -81,6 +100,14 @@ export async function listUnits(directory: string): Promise<{ kind: UnitKind; id
       if (entry.isFile() && pattern.test(entry.name) && !entry.name.startsWith('.'))
         units.push({ kind, id: entry.name });
     }
+  }
+  for (const entry of await listDirectory(path.join(directory, 'environments'))) {
+    if (entry.isFile() && environmentFilePattern.test(entry.name) && !entry.name.startsWith('.'))
+      units.push({ kind: 'environment', id: `environments/${entry.name}` });
+  }
+  for (const entry of await listDirectory(directory)) {
+    if (entry.isFile() && isProvisionerEnvironmentFile(entry.name))
+      units.push({ kind: 'environment', id: entry.name });
   }
   return units;
 }
@@ -106,6 +133,8 @@ export async function loadUnit(
       return loadCalendarUnit(directory, id);
     case 'template':
       return loadTemplateUnit(directory, id);
+    case 'environment':
+      return loadEnvironmentUnit(directory, id);
   }
 }
 
@@ -381,4 +410,19 @@ async function loadTemplateUnit(directory: string, name: string): Promise<Unit<'
     problems: [],
     value: Object.freeze({ name, directory: folder, files, contentHash }),
   };
+}
+
+async function loadEnvironmentUnit(directory: string, id: string): Promise<Unit<'environment'> | null> {
+  const text = await readIfExists(path.join(directory, id));
+  if (text === null) return null;
+  const result = parseEnvironmentFile(id, text);
+  if (!result.ok) {
+    return {
+      kind: 'environment',
+      id,
+      file: id,
+      problems: result.problems.map((p) => problem('environment', result.name, id, p.path, p.message)),
+    };
+  }
+  return { kind: 'environment', id, file: id, problems: [], value: result.value };
 }

@@ -22,7 +22,7 @@ export interface EffectiveConfig {
 export type ChangeKind = 'added' | 'updated' | 'removed' | 'rejected' | 'recovered';
 
 export interface ConfigChange {
-  readonly kind: 'workspace' | 'job' | 'calendar' | 'template';
+  readonly kind: 'workspace' | 'job' | 'calendar' | 'template' | 'environment';
   readonly name: string;
   readonly change: ChangeKind;
 }
@@ -48,9 +48,14 @@ export function applySnapshot(
     (d) => JSON.stringify(d),
     changes,
   );
-  for (const kind of ['calendar', 'template'] as const) {
-    const before = kind === 'calendar' ? previous?.snapshot.calendars : previous?.snapshot.templates;
-    const after = kind === 'calendar' ? snapshot.calendars : snapshot.templates;
+  const others = {
+    calendar: (c: ConfigSnapshot | undefined) => c?.calendars,
+    template: (c: ConfigSnapshot | undefined) => c?.templates,
+    environment: (c: ConfigSnapshot | undefined) => c?.environments,
+  };
+  for (const kind of ['calendar', 'template', 'environment'] as const) {
+    const before = others[kind](previous?.snapshot);
+    const after = others[kind](snapshot) ?? new Map<string, unknown>();
     const fingerprint = (value: unknown) =>
       JSON.stringify(value, (_key, v: unknown) => (v instanceof Set ? [...v] : v));
     for (const [name, value] of after) {
@@ -61,6 +66,10 @@ export function applySnapshot(
     for (const name of before?.keys() ?? [])
       if (!after.has(name)) changes.push({ kind, name, change: 'removed' });
   }
+  // An environment's file going bad is news too (it cannot be switched until fixed): say so once per error.
+  const before = environmentErrors(previous?.snapshot.problems ?? []);
+  for (const [name, errors] of environmentErrors(snapshot.problems))
+    if (before.get(name) !== errors) changes.push({ kind: 'environment', name, change: 'rejected' });
   return { next: Object.freeze({ snapshot, workspaces, jobs }), changes };
 }
 
@@ -96,4 +105,17 @@ function merge<T>(
   for (const name of previous?.keys() ?? [])
     if (!merged.has(name)) changes.push({ kind, name, change: 'removed' });
   return merged;
+}
+
+function environmentErrors(problems: readonly ConfigProblem[]): Map<string, string> {
+  const errors = new Map<string, string>();
+  for (const problem of problems) {
+    if (problem.severity !== 'error' || problem.unit.kind !== 'environment') continue;
+    const text = formatProblem(problem);
+    errors.set(
+      problem.unit.name,
+      errors.has(problem.unit.name) ? `${errors.get(problem.unit.name)}\n${text}` : text,
+    );
+  }
+  return errors;
 }

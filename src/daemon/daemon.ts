@@ -371,6 +371,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       security: { publicUrl: settings.publicUrl, corsOrigins: settings.corsOrigins ?? [] },
       oidc: settings.oidc ?? null,
       rateLimiter,
+      runBaseEnv: runEnvironment(process.env, settings.runEnvPassthrough),
       readiness: () =>
         checkReadiness({
           db: store.db,

@@ -99,6 +99,18 @@ export const errorCatalogue = {
     summary: "The workspace's state is locked by another live run (the body names the holder).",
   },
   workspace_busy: { status: 409, exitCode: 4, summary: 'The workspace already has an active run.' },
+  health_check_failed: {
+    status: 409,
+    exitCode: 4,
+    summary:
+      "An environment switch was refused: the target workspace's health check failed on an address (details name each); nothing was changed.",
+  },
+  switch_failed: {
+    status: 502,
+    exitCode: 1,
+    summary:
+      "An environment switch's action failed; the previous assignment was restored by running the action for it (details say whether that worked).",
+  },
   illegal_transition: {
     status: 409,
     exitCode: 4,

@@ -93,6 +93,7 @@ function decideLatest(firing: Firing, input: DecisionInput): FiringDecision {
     return skip('disabled in its config (enabled: false)');
   if (firing.action === 'destroy' && definition.protect)
     return skip('workspace is protected (protect: true)');
+  if (firing.action === 'destroy' && observed.environment) return skip(observed.environment);
   if (!observed.activeRun && inDesiredState(firing, definition, observed))
     return skip('already in desired state');
   if (observed.activeRun && policy.concurrency === 'skip') {

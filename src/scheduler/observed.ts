@@ -16,6 +16,11 @@ export interface Observed {
     readonly state: 'queued' | 'running';
     readonly action: string;
   } | null;
+  /**
+   * Why an environment holds the workspace (src/environment/): its destroys are skipped. Absent or null
+   * when none does.
+   */
+  readonly environment?: string | null;
 }
 
 export const neverObserved: Observed = Object.freeze({

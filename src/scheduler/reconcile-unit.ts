@@ -22,7 +22,7 @@ export interface ReconcileContext {
 export async function reconcileUnit(ctx: ReconcileContext, unit: ScheduleUnit): Promise<void> {
   const definition = unit.workspace;
   if (!definition) return;
-  const observed = await observeUnit(ctx.db, unit);
+  const observed = await observeUnit(ctx.db, unit, ctx.config().snapshot);
   const action = reconcileWindow(definition, ctx.config().snapshot.calendars, observed, ctx.now);
   if (!action) return;
   const run = await applyDecision(

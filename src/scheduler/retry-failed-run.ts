@@ -1,5 +1,6 @@
 import { defaultPolicy } from '../config/config-model.ts';
 import type { EffectiveConfig } from '../config/effective-config.ts';
+import { environmentHolding, protectionReason } from '../environment/environment-protection.ts';
 import { TideError } from '../errors/tide-error.ts';
 import type { Logger } from '../log/logger.ts';
 import { settleWithoutRetry } from '../run/job-chain.repo.ts';
@@ -52,6 +53,17 @@ export async function retryFailedRun(run: Run, ctx: RetryContext): Promise<void>
     random: ctx.random,
   });
   if (delay === null) return settleChain(run, ctx);
+  if (run.action === 'destroy') {
+    // Assigned to an environment since the destroy was queued (a switch): no retry.
+    const holding = await environmentHolding(ctx.db, config.snapshot, run.workspace);
+    if (holding) {
+      ctx.logger.info(
+        { workspace: run.workspace, run_id: run.id, environment: holding.environment },
+        `retry not queued: ${protectionReason(run.workspace, holding)}`,
+      );
+      return;
+    }
+  }
   try {
     const retry = await ctx.runs.enqueue({
       workspace: run.workspace,

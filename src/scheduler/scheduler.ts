@@ -169,7 +169,7 @@ export class Scheduler implements Subsystem {
 
   async #fire(unit: ScheduleUnit, due: ReturnType<ScheduleUnit['firings']>, now: Date): Promise<void> {
     const { db, hub, runs, logger } = this.#deps;
-    const observed = await observeUnit(db, unit);
+    const observed = await observeUnit(db, unit, this.#deps.config().snapshot);
     const decisions = decideFirings({
       definition: unit.policyHolder,
       enabled: unit.enabled,

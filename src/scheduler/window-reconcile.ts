@@ -41,7 +41,7 @@ export function reconcileWindow(
       at: desired.since ?? now,
     };
   }
-  if (desired.state === 'down' && !definition.protect) {
+  if (desired.state === 'down' && !definition.protect && !observed.environment) {
     const up = observed.status === 'deployed' || observed.status === 'deploy_failed';
     if (up && (stale || (definition.enforce && observed.status === 'deployed'))) {
       return {

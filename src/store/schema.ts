@@ -311,6 +311,8 @@ export interface Database {
   job_chains: JobChainsTable;
   job_chain_runs: JobChainRunsTable;
   job_startup_marker: JobStartupMarkerTable;
+  environment_assignments: EnvironmentAssignmentsTable;
+  environment_switches: EnvironmentSwitchesTable;
 }
 
 /**
@@ -384,4 +386,37 @@ export interface RunWaitsTable {
   awaited_run_id: string;
   /** The awaited run's workspace. */
   dependency: string;
+}
+
+/**
+ * Which workspace an environment points at (src/environment/), once a switch was recorded, and the switch
+ * in progress (`switch_id` and the rest set while one runs; a stale one is taken over).
+ */
+export interface EnvironmentAssignmentsTable {
+  environment: string;
+  workspace: string | null;
+  assigned_at: Instant | null;
+  assigned_by: string | null;
+  switch_id: string | null;
+  switching_to: string | null;
+  switch_started_at: Instant | null;
+}
+
+export const environmentSwitchResults = ['switched', 'unchanged', 'refused', 'failed'] as const;
+export type EnvironmentSwitchResult = (typeof environmentSwitchResults)[number];
+
+/** Every switch asked for: outcome, and (`details`, JSON) its health checks and the actions' output. */
+export interface EnvironmentSwitchesTable {
+  /** Insertion order. */
+  seq: Generated<number>;
+  id: string;
+  environment: string;
+  from_workspace: string | null;
+  to_workspace: string;
+  actor: string;
+  result: EnvironmentSwitchResult;
+  reason: string | null;
+  details: string;
+  started_at: Instant;
+  finished_at: Instant;
 }

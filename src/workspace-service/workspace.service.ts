@@ -8,6 +8,7 @@ import type { WorkspaceDefinition } from '../config/config-model.ts';
 import type { Calendar } from '../schedule/schedule-model.ts';
 import type { Effective, EffectiveConfig } from '../config/effective-config.ts';
 import { TideError } from '../errors/tide-error.ts';
+import { environmentHolding, protectionReason } from '../environment/environment-protection.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import { listRuns } from '../run/run.repo.ts';
 import type { RunService } from '../run/run.service.ts';
@@ -126,6 +127,13 @@ export class WorkspaceService {
     const { mode, actor = null } = request;
     const config = this.#deps.config();
     const definition = validDefinition(config, name);
+    const holding =
+      action === 'destroy' ? await environmentHolding(this.#deps.db, config.snapshot, name) : null;
+    if (holding) {
+      throw new TideError('conflict', `cannot destroy: ${protectionReason(name, holding)}`, {
+        details: { workspace: name, environment: holding.environment },
+      });
+    }
     if (action === 'destroy' && definition.protect) {
       throw new TideError(
         'conflict',

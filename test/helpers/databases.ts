@@ -44,6 +44,8 @@ const TABLES_CHILD_FIRST = [
   'state_locks',
   'state_versions',
   'templates',
+  'environment_switches',
+  'environment_assignments',
 ] as const;
 
 /**

@@ -17,6 +17,7 @@ export interface ValidateResult {
   templates: string[];
   /** Templates registered from git (`tide template add`) the check knew of; empty without a database. */
   registered_templates: string[];
+  environments: string[];
   problems: ConfigProblem[];
 }
 
@@ -44,12 +45,13 @@ export async function validateDirectory(
     calendars: [...snapshot.calendars.keys()].sort(),
     templates: [...snapshot.templates.keys()].sort(),
     registered_templates: [...registered.keys()].sort(),
+    environments: [...(snapshot.environments?.keys() ?? [])].sort(),
     problems: [...snapshot.problems],
   };
 }
 
 function summary(result: ValidateResult): string {
-  const counts = `${result.workspaces.length} workspaces, ${result.jobs.length} standalone jobs, ${result.calendars.length} calendars, ${result.templates.length} templates${result.registered_templates.length ? ` (and ${result.registered_templates.length} from git)` : ''}`;
+  const counts = `${result.workspaces.length} workspaces, ${result.jobs.length} standalone jobs, ${result.calendars.length} calendars, ${result.templates.length} templates${result.registered_templates.length ? ` (and ${result.registered_templates.length} from git)` : ''}, ${result.environments.length} environments`;
   const errors = result.problems.filter((p) => p.severity === 'error').length;
   const warnings = result.problems.length - errors;
   if (result.ok) return `ok: ${result.directory}: ${counts}${warnings ? `, ${warnings} warnings` : ''}`;

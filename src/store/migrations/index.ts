@@ -9,6 +9,7 @@ import { auditSignatures } from './0007_audit_signatures.ts';
 import { workspaceStatusMachine } from './0008_workspace_status_machine.ts';
 import { stateBackend } from './0009_state_backend.ts';
 import { templates } from './0010_templates.ts';
+import { environments } from './0011_environments.ts';
 import { jobChains } from './0012_job_chains.ts';
 import { runWaits } from './0013_run_waits.ts';
 
@@ -27,6 +28,7 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0008_workspace_status_machine', workspaceStatusMachine],
   ['0009_state_backend', stateBackend],
   ['0010_templates', templates],
+  ['0011_environments', environments],
   ['0012_job_chains', jobChains],
   ['0013_run_waits', runWaits],
 ];

@@ -1,0 +1,131 @@
+/**
+ * An environment switch end to end, with the real engine: two workspaces deployed by Tide whose outputs
+ * name their load balancer, a Provisioner environment file loaded unchanged (so the switch runs the
+ * Provisioner's `doctl` command: here a recording stand-in on PATH), a real HTTP server as the health
+ * check's target. The switch passes its check; a failing check refuses the next one; a failing action is
+ * restored; the assigned workspace cannot be destroyed.
+ */
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { startHealthServer, type HealthServer } from '../../src/environment/test-environment.ts';
+import { daemonHarness, type DaemonHarness } from '../helpers/daemon-harness.ts';
+
+const lbTf = `
+variable "workspace" { type = string }
+resource "terraform_data" "lb" { input = var.workspace }
+output "load_balancers" { value = ["lb-\${var.workspace}"] }
+output "load_balancer_ips" { value = { "lb-\${var.workspace}" = "127.0.0.1" } }
+`;
+
+let health: HealthServer;
+let bin: string;
+let h: DaemonHarness;
+const savedPath = process.env.PATH;
+
+const doctlCalls = (): string[] => {
+  const log = path.join(bin, 'calls.log');
+  return existsSync(log) ? readFileSync(log, 'utf8').trimEnd().split('\n') : [];
+};
+
+beforeAll(async () => {
+  health = await startHealthServer('127.0.0.1');
+  bin = mkdtempSync(path.join(tmpdir(), 'tide-doctl-'));
+  // `doctl compute reserved-ip-action assign <ip> --resource <id> --wait`: records, and fails for the
+  // resource named in ./fail if that file exists.
+  writeFileSync(
+    path.join(bin, 'doctl'),
+    [
+      '#!/bin/sh',
+      `echo "doctl $*" >> '${bin}/calls.log'`,
+      `if [ -f '${bin}/fail' ] && [ "$6" = "$(cat '${bin}/fail')" ]; then echo "Error: POST failed: 422 unprocessable" >&2; exit 1; fi`,
+      'echo "Reserved IP $4 assigned to $6"',
+      '',
+    ].join('\n'),
+  );
+  chmodSync(path.join(bin, 'doctl'), 0o755);
+  process.env.PATH = `${bin}:${savedPath ?? ''}`;
+  h = await daemonHarness(
+    {
+      'workspaces/blue/main.tf': lbTf,
+      'workspaces/blue/config.json': { enabled: true },
+      'workspaces/green/main.tf': lbTf,
+      'workspaces/green/config.json': { enabled: true },
+      'production.json': {
+        domain: 'app.example.com',
+        reserved_ips: ['203.0.113.10'],
+        assigned_workspace: 'blue',
+        healthcheck: { type: 'http', path: '/health', port: health.port, timeout: '10s' },
+      },
+    },
+    '2027-06-01T10:00:00Z',
+  );
+}, 60_000);
+
+afterAll(async () => {
+  process.env.PATH = savedPath;
+  await h.cleanup();
+  await health.close();
+  rmSync(bin, { recursive: true, force: true });
+});
+
+it('switches between workspaces deployed by the engine, refuses on a failed check, restores on a failed action', async () => {
+  for (const workspace of ['blue', 'green']) {
+    const deploy = await h.api('POST', `/api/v1/workspaces/${workspace}/deploy`, {});
+    expect(await h.finished(deploy.body.id)).toMatchObject({
+      state: 'succeeded',
+      outputs: { load_balancers: [`lb-${workspace}`] },
+    });
+  }
+  expect((await h.api('GET', '/api/v1/environments/production')).body).toMatchObject({
+    layout: 'provisioner',
+    assigned_workspace: 'blue',
+    assignment_source: 'file',
+    action: { implicit: true },
+  });
+  // The file's assignment already protects blue.
+  expect((await h.api('POST', '/api/v1/workspaces/blue/destroy')).status).toBe(409);
+
+  const switched = await h.api('POST', '/api/v1/environments/production/switch', { workspace: 'green' });
+  expect(switched.status).toBe(200);
+  expect(switched.body).toMatchObject({
+    result: 'switched',
+    from_workspace: 'blue',
+    targets: [{ resource: 'lb-green', server: '127.0.0.1' }],
+    checks: [{ ok: true, detail: `GET http://127.0.0.1:${health.port}/health → 200` }],
+  });
+  expect(doctlCalls()).toEqual([
+    'doctl compute reserved-ip-action assign 203.0.113.10 --resource lb-green --wait',
+  ]);
+  expect(health.seen).toEqual(['127.0.0.1 /health']);
+
+  health.status = 503;
+  const refused = await h.api('POST', '/api/v1/environments/production/switch', { workspace: 'blue' });
+  expect(refused.status).toBe(409);
+  expect(refused.body.error.code).toBe('health_check_failed');
+  expect(doctlCalls()).toHaveLength(1);
+
+  health.status = 200;
+  writeFileSync(path.join(bin, 'fail'), 'lb-blue');
+  const failed = await h.api('POST', '/api/v1/environments/production/switch', { workspace: 'blue' });
+  expect(failed.status).toBe(502);
+  expect(failed.body.error.code).toBe('switch_failed');
+  expect(failed.body.error.message).toContain('(Error: POST failed: 422 unprocessable)');
+  expect(failed.body.error.message).toContain('the previous assignment ("green") was restored');
+  expect(doctlCalls().slice(1)).toEqual([
+    'doctl compute reserved-ip-action assign 203.0.113.10 --resource lb-blue --wait',
+    'doctl compute reserved-ip-action assign 203.0.113.10 --resource lb-green --wait',
+  ]);
+
+  const status = (await h.api('GET', '/api/v1/environments/production')).body;
+  expect(status).toMatchObject({ assigned_workspace: 'green', assignment_source: 'database' });
+  expect(status.switches.map((s: { result: string }) => s.result)).toEqual(['failed', 'refused', 'switched']);
+
+  const refusedDestroy = await h.api('POST', '/api/v1/workspaces/green/destroy');
+  expect(refusedDestroy.status).toBe(409);
+  expect(refusedDestroy.body.error.message).toContain('assigned to environment "production"');
+  const destroy = await h.api('POST', '/api/v1/workspaces/blue/destroy');
+  expect(destroy.status).toBe(202);
+  expect(await h.finished(destroy.body.id)).toMatchObject({ state: 'succeeded' });
+}, 180_000);
