@@ -48,3 +48,15 @@ export async function holdings(db: Db, snapshot: ConfigSnapshot): Promise<Map<st
 export function protectionReason(workspace: string, holding: Holding): string {
   return `environment: workspace "${workspace}" is assigned to environment "${holding.environment}"; switch the environment to another workspace first`;
 }
+
+/**
+ * For a destroy chain (decision 022): the environment each workspace is assigned to, or null. Read once,
+ * so a chain through many dependents costs one query.
+ */
+export async function environmentLookup(
+  db: Db,
+  snapshot: ConfigSnapshot,
+): Promise<(workspace: string) => string | null> {
+  const held = await holdings(db, snapshot);
+  return (workspace) => held.get(workspace)?.environment ?? null;
+}

@@ -3,6 +3,7 @@ import type { EventHub } from '../events/event-hub.ts';
 import type { Logger } from '../log/logger.ts';
 import type { RunService } from '../run/run.service.ts';
 import type { Db } from '../store/schema.ts';
+import { environmentLookup } from '../environment/environment-protection.ts';
 import { chainOptions } from '../workspace-dependency/dependency-config.ts';
 import { applyDecision } from './apply-decision.ts';
 import { observeUnit } from './observe.ts';
@@ -44,7 +45,12 @@ export async function reconcileUnit(ctx: ReconcileContext, unit: ScheduleUnit): 
       workspace: unit.scope,
       configHash: definition.contentHash,
       notBefore: null,
-      dependencies: chainOptions(ctx.config(), { destroyDependents: true }),
+      dependencies: chainOptions(ctx.config(), {
+        destroyDependents: true,
+        ...(action.action === 'destroy'
+          ? { heldBy: await environmentLookup(ctx.db, ctx.config().snapshot) }
+          : {}),
+      }),
     },
   );
   if (run)

@@ -18,6 +18,7 @@ import type { Db } from '../store/schema.ts';
 import type { Subsystem } from '../supervisor/subsystem.ts';
 import { aborted, MAX_DELAY_MS, realTimers, type Timers } from '../supervisor/timers.ts';
 import type { Clock } from '../time/clock.ts';
+import { environmentLookup } from '../environment/environment-protection.ts';
 import { chainOptions } from '../workspace-dependency/dependency-config.ts';
 import { applyDecision } from './apply-decision.ts';
 import { rootedChain } from '../job/job-plan.ts';
@@ -179,6 +180,10 @@ export class Scheduler implements Subsystem {
       startedAt: this.#startedAt ?? now,
     });
     const jitterMs = unit.policyHolder.policy.jitterMs;
+    // A destroy takes its dependents down first, never one an environment points at.
+    const heldBy = decisions.some((d) => d.outcome === 'fired' && d.firing.action === 'destroy')
+      ? await environmentLookup(db, this.#deps.config().snapshot)
+      : undefined;
     for (const decision of decisions) {
       if (decision.outcome === 'fired' && decision.replace && observed.activeRun) {
         await runs
@@ -193,7 +198,10 @@ export class Scheduler implements Subsystem {
         workspace: unit.scope,
         configHash: unit.workspace?.contentHash ?? null,
         notBefore,
-        dependencies: chainOptions(this.#deps.config(), { destroyDependents: true }),
+        dependencies: chainOptions(this.#deps.config(), {
+          destroyDependents: true,
+          ...(heldBy ? { heldBy } : {}),
+        }),
         chainOf: (run) => this.#jobChain(unit, run),
         ...(unit.job?.workspace ? { lockKey: unit.job.workspace } : {}),
       });

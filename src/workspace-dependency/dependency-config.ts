@@ -13,7 +13,7 @@ export function dependencyGraph(config: EffectiveConfig): DependencyGraph {
 
 export function chainOptions(
   config: EffectiveConfig,
-  choices: Pick<ChainOptions, 'all' | 'destroyDependents' | 'newId'>,
+  choices: Pick<ChainOptions, 'all' | 'destroyDependents' | 'newId' | 'heldBy'>,
 ): ChainOptions {
   const definition = (name: string) => config.workspaces.get(name)?.definition ?? null;
   return {

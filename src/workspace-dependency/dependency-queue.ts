@@ -34,6 +34,8 @@ export interface ChainOptions {
   readonly destroyDependents: boolean;
   /** `protect: true`: a destroy chain through it is refused (`conflict`). */
   readonly isProtected: (workspace: string) => boolean;
+  /** The environment a workspace is assigned to (docs/environments.md): a destroy chain through it is refused too. */
+  readonly heldBy?: (workspace: string) => string | null;
   /** The content hash a dependency's run records. */
   readonly configHash: (workspace: string) => string | null;
   readonly newId?: () => string;
@@ -157,6 +159,18 @@ function destroyBlocker(chain: Chain, options: ChainOptions): TideError | null {
       'conflict',
       `workspace "${chain.target}" cannot be destroyed: ${plural(protectedOnes, 'dependent')} ${quoted(protectedOnes)} ${protectedOnes.length === 1 ? 'is' : 'are'} protected (protect: true) and would be destroyed first`,
       { details: { workspace: chain.target, protected_dependents: protectedOnes } },
+    );
+  }
+  const held = chain.steps.flatMap((s) => {
+    const environment = options.heldBy?.(s.workspace) ?? null;
+    return environment === null ? [] : [{ workspace: s.workspace, environment }];
+  });
+  if (held.length > 0) {
+    const names = held.map((h) => h.workspace);
+    return new TideError(
+      'conflict',
+      `workspace "${chain.target}" cannot be destroyed: ${plural(names, 'dependent')} ${held.map((h) => `"${h.workspace}" (environment "${h.environment}")`).join(', ')} would be destroyed first; switch the environment to another workspace first`,
+      { details: { workspace: chain.target, environment_dependents: names } },
     );
   }
   if (chain.steps.length > 0 && !options.destroyDependents) {

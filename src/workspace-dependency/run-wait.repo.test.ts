@@ -195,6 +195,18 @@ forEachDialect('workspace dependency runs', (harness) => {
       message:
         'workspace "db" cannot be destroyed: dependent "app" is protected (protect: true) and would be destroyed first',
     });
+    await expect(
+      queueWithChain(
+        harness.db,
+        target('db', 'destroy'),
+        options({ heldBy: (n) => (n === 'app' ? 'prod' : null) }),
+      ),
+    ).rejects.toMatchObject({
+      code: 'conflict',
+      message:
+        'workspace "db" cannot be destroyed: dependent "app" (environment "prod") would be destroyed first; switch the environment to another workspace first',
+      details: { environment_dependents: ['app'] },
+    });
     expect(await getRun(harness.db, 'destroy-db')).toBeNull();
   });
 

@@ -8,7 +8,11 @@ import type { WorkspaceDefinition } from '../config/config-model.ts';
 import type { Calendar } from '../schedule/schedule-model.ts';
 import type { Effective, EffectiveConfig } from '../config/effective-config.ts';
 import { TideError } from '../errors/tide-error.ts';
-import { environmentHolding, protectionReason } from '../environment/environment-protection.ts';
+import {
+  environmentHolding,
+  environmentLookup,
+  protectionReason,
+} from '../environment/environment-protection.ts';
 import type { EventHub } from '../events/event-hub.ts';
 import { listRuns } from '../run/run.repo.ts';
 import type { RunService } from '../run/run.service.ts';
@@ -177,6 +181,7 @@ export class WorkspaceService {
       chainOptions(config, {
         all: action === 'deploy' && (request.withDependencies ?? false),
         destroyDependents: request.withDependents ?? false,
+        ...(action === 'destroy' ? { heldBy: await environmentLookup(this.#deps.db, config.snapshot) } : {}),
       }),
     );
     // Dependencies first, so a follower sees the chain in the order it runs.
