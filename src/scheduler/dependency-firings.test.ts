@@ -59,4 +59,37 @@ forEachDialect('scheduled firings with dependencies', (harness) => {
         'workspace "db" cannot be destroyed: dependent "vault" is protected (protect: true) and would be destroyed first',
     });
   });
+
+  it('records a scheduled destroy through a dependent an environment points at as skipped, naming both', async () => {
+    const h = await schedulerHarness(
+      harness.db,
+      {
+        ...workspaceFiles('db', { enabled: true, destroy_schedule: '0 19 * * *' }),
+        ...workspaceFiles('app', { enabled: true, depends_on: ['db'] }),
+        'environments/prod.json': {
+          domain: 'shop.example.com',
+          reserved_ips: ['198.51.100.1'],
+          assigned_workspace: 'app',
+          healthcheck: { type: 'tcp', port: 443 },
+          action: { command: ['true'] },
+        },
+      },
+      '2027-06-01T18:59:00Z',
+    );
+    harnesses.push(h);
+    for (const name of ['db', 'app'])
+      await upsertWorkspaceStatus(harness.db, name, { status: 'deployed' }, h.clock.now());
+    const scheduler = h.newScheduler();
+    await scheduler.start();
+    h.clock.set('2027-06-01T19:00:00Z');
+    await scheduler.tick();
+    expect((await listRuns(harness.db)).items).toEqual([]);
+    const [firing] = (await listFirings(harness.db, { workspace: 'db' })).items;
+    expect(firing).toMatchObject({
+      outcome: 'skipped',
+      run_id: null,
+      reason:
+        'workspace "db" cannot be destroyed: dependent "app" (environment "prod") would be destroyed first; switch the environment to another workspace first',
+    });
+  });
 });

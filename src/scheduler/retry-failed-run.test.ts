@@ -52,6 +52,39 @@ async function retriesOf(db: Db, run: Run): Promise<Run[]> {
 forEachDialect('retryFailedRun', (harness) => {
   const db = () => harness.db;
 
+  it('does not retry a failed destroy of a workspace an environment points at, and says why', async () => {
+    const h = await setup(db(), {
+      ...workspaceFiles('blue', { deploy_schedule: '0 8 * * 1-5', destroy_schedule: '0 18 * * 1-5' }),
+      'environments/prod.json': {
+        domain: 'shop.example.com',
+        reserved_ips: ['198.51.100.1'],
+        assigned_workspace: 'blue',
+        healthcheck: { type: 'tcp', port: 443 },
+        action: { command: ['true'] },
+      },
+    });
+    expect(h.config.snapshot.problems).toEqual([]);
+    const queued = await h.runs.enqueue({ workspace: 'blue', action: 'destroy', trigger: 'schedule' });
+    expect((await claimNextQueued(db(), { owner: 'runner', leaseMs: 60_000, clock: h.clock }))?.id).toBe(
+      queued.id,
+    );
+    // A transient error, which would be retried for any other workspace.
+    await appendLogChunk(db(), queued.id, {
+      stream: 'stderr',
+      content: 'Error: read tcp: connection reset by peer',
+      created_at: h.clock.now(),
+    });
+    const failed = await updateRunState(db(), queued.id, 'failed', h.clock.now(), { exit_code: 1 });
+    const said: string[] = [];
+    const logger = createLogger('silent');
+    logger.info = ((_fields: unknown, message: string) => void said.push(message)) as typeof logger.info;
+    await retryFailedRun(failed, { ...context(db(), h), logger });
+    expect(await retriesOf(db(), failed)).toEqual([]);
+    expect(said).toEqual([
+      'retry not queued: environment: workspace "blue" is assigned to environment "prod"; switch the environment to another workspace first',
+    ]);
+  });
+
   it('retries a standalone job on any failure, up to its own retries, without a config hash', async () => {
     const h = await setup(db(), { 'jobs/ping.json': { type: 'command', command: 'true', retries: 1 } });
     const first = await failedRun(
