@@ -184,6 +184,8 @@ export interface EnvironmentDefinition {
     readonly timeoutMs: number;
     readonly implicit: boolean;
   };
+  /** Check the new targets again after the actions, and restore the previous assignment if they fail. */
+  readonly verify: boolean;
   /** `environments` (Tide) or `provisioner` (`<config>/<env>.json`). */
   readonly layout: 'environments' | 'provisioner';
   /** Relative to the config directory. */

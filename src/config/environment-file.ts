@@ -122,6 +122,7 @@ function normalize(
       timeoutMs: duration(data.action?.timeout, DEFAULT_ACTION_TIMEOUT_MS),
       implicit: data.action === undefined,
     }),
+    verify: data.verify ?? true,
     layout,
     file,
   });

@@ -83,6 +83,12 @@ export const environmentFileSchema = z.strictObject({
     })
     .optional(),
   action: switchActionSchema.optional(),
+  verify: z
+    .boolean()
+    .optional()
+    .describe(
+      'Run the health check again on the new targets after the switch action; if it fails, restore the previous assignment (default true).',
+    ),
 });
 
 function nameOrIdentifier() {

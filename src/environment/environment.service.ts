@@ -2,8 +2,8 @@
  * Environments (SPEC §2, docs/environments.md): a stable name (a domain, reserved IPs) pointed at one of
  * several workspaces. A switch checks the target (deployed, its addresses from its outputs, the health
  * check on every address at once), runs the switch action once per reserved IP, and records the new
- * assignment. If an action fails, the previous assignment is restored by running the action for it, and
- * the failure is reported. Every switch asked for is recorded with its checks and the actions' output.
+ * assignment, then (unless `verify: false`) checks the new targets again. If an action or that check
+ * fails, the previous assignment is restored by running the action for it, and the failure is reported. Every switch asked for is recorded with its checks and the actions' output.
  */
 import { randomUUID } from 'node:crypto';
 import type { EnvironmentDefinition } from '../config/config-model.ts';
@@ -72,6 +72,8 @@ export interface EnvironmentView {
     readonly timeout: string;
     readonly implicit: boolean;
   } | null;
+  /** Whether the health check runs again after the switch (and a failure restores the previous assignment). */
+  readonly verify: boolean | null;
   readonly outputs: { readonly addresses: string; readonly address_map: string } | null;
 }
 
@@ -95,6 +97,8 @@ export interface SwitchView {
   readonly targets: readonly Target[];
   readonly checks: readonly HealthCheckResult[];
   readonly actions: readonly CommandResult[];
+  /** The health check run again after the actions (`verify`); empty when it did not run. */
+  readonly verification: readonly HealthCheckResult[];
   readonly restore: RestoreView | null;
 }
 
@@ -120,7 +124,8 @@ export class EnvironmentService {
   /**
    * Points `name` at `workspace`. Returns the recorded switch (`switched`, or `unchanged` when already
    * assigned). Throws, after recording the switch, `health_check_failed` (nothing was done) or
-   * `switch_failed` (an action failed; the previous assignment was restored, details say how it went).
+   * `switch_failed` (an action failed, or with `verify` the health check on the new targets failed
+   * after the actions; the previous assignment was restored, details say how it went).
    */
   async switch(name: string, workspace: string, actor: string): Promise<SwitchView> {
     const { db, clock } = this.#deps;
@@ -189,17 +194,30 @@ export class EnvironmentService {
     }
     const actions = await this.#runActions(environment, workspace, targets.targets, env);
     const failedAction = actions.find((action) => !action.ok);
-    if (!failedAction) {
+    // Verification: the same check on the same addresses, now that the reserved IPs point at them.
+    const verification =
+      !failedAction && environment.verify
+        ? await checkAll(
+            environment.healthCheck,
+            targets.targets.map((t) => t.server),
+            env,
+          )
+        : [];
+    const unverified = verification.filter((check) => !check.ok);
+    if (!failedAction && unverified.length === 0) {
       const record = this.#record({ ...base, from_workspace: from }, startedAt, 'switched', null, {
         targets: targets.targets,
         checks,
         actions,
+        verification,
       });
       await finishSwitch(db, record, { workspace, by: actor, at: clock.now() });
       return toSwitchView(record);
     }
     const restore = from === null ? null : await this.#restore(environment, from, env);
-    const what = `${failedAction.argv.join(' ')} ${failedAction.exit_code === null ? 'did not complete' : `exited ${failedAction.exit_code}`}${lastLine(failedAction.output)}`;
+    const what = failedAction
+      ? `switch action failed: ${failedAction.argv.join(' ')} ${failedAction.exit_code === null ? 'did not complete' : `exited ${failedAction.exit_code}`}${lastLine(failedAction.output)}`
+      : `health check after the switch failed on ${unverified.length} of ${verification.length} address(es): ${unverified.map((c) => c.detail).join('; ')}`;
     const after =
       restore === null
         ? 'there was no previous assignment to restore'
@@ -212,11 +230,12 @@ export class EnvironmentService {
                 .map((a) => `${a.argv.join(' ')}${lastLine(a.output)}`)
                 .join('; ')
             }; check the reserved IPs by hand`;
-    const reason = `switch action failed: ${what}; ${after}`;
+    const reason = `${what}; ${after}`;
     const record = this.#record({ ...base, from_workspace: from }, startedAt, 'failed', reason, {
       targets: targets.targets,
       checks,
       actions,
+      verification,
       restore,
     });
     await finishSwitch(db, record, null);
@@ -363,6 +382,7 @@ export class EnvironmentService {
             implicit: definition.action.implicit,
           }
         : null,
+      verify: definition?.verify ?? null,
       outputs: definition
         ? { addresses: definition.outputs.addresses, address_map: definition.outputs.addressMap }
         : null,
@@ -375,6 +395,7 @@ function toSwitchView(record: SwitchRecord): SwitchView {
     targets?: Target[];
     checks?: HealthCheckResult[];
     actions?: CommandResult[];
+    verification?: HealthCheckResult[];
     restore?: RestoreView | null;
   };
   return {
@@ -390,6 +411,7 @@ function toSwitchView(record: SwitchRecord): SwitchView {
     targets: details.targets ?? [],
     checks: details.checks ?? [],
     actions: details.actions ?? [],
+    verification: details.verification ?? [],
     restore: details.restore ?? null,
   };
 }
@@ -414,7 +436,7 @@ function lastLine(output: string): string {
 /** A claim older than a switch could possibly take belongs to a replica that died: it is taken over. */
 function staleAfterMs(environment: EnvironmentDefinition): number {
   return (
-    environment.healthCheck.timeoutMs +
+    (environment.verify ? 2 : 1) * environment.healthCheck.timeoutMs +
     2 * environment.reservedIps.length * environment.action.timeoutMs +
     60_000
   );

@@ -3,7 +3,8 @@
  * name their load balancer, a Provisioner environment file loaded unchanged (so the switch runs the
  * Provisioner's `doctl` command: here a recording stand-in on PATH), a real HTTP server as the health
  * check's target. The switch passes its check; a failing check refuses the next one; a failing action is
- * restored; the assigned workspace cannot be destroyed.
+ * restored; the assigned workspace cannot be destroyed; a check failing after the switch fails it over
+ * back.
  */
 import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -30,16 +31,19 @@ const doctlCalls = (): string[] => {
 };
 
 beforeAll(async () => {
-  health = await startHealthServer('127.0.0.1');
   bin = mkdtempSync(path.join(tmpdir(), 'tide-doctl-'));
-  // `doctl compute reserved-ip-action assign <ip> --resource <id> --wait`: records, and fails for the
-  // resource named in ./fail if that file exists.
+  // The server answers with the status in ./health-status while that file exists.
+  health = await startHealthServer('127.0.0.1', 0, { statusFile: path.join(bin, 'health-status') });
+  // `doctl compute reserved-ip-action assign <ip> --resource <id> --wait`: records, fails for the
+  // resource named in ./fail if that file exists, and for the one named in ./break succeeds but makes
+  // the health server answer 503 (the new deployment is broken once traffic reaches it).
   writeFileSync(
     path.join(bin, 'doctl'),
     [
       '#!/bin/sh',
       `echo "doctl $*" >> '${bin}/calls.log'`,
       `if [ -f '${bin}/fail' ] && [ "$6" = "$(cat '${bin}/fail')" ]; then echo "Error: POST failed: 422 unprocessable" >&2; exit 1; fi`,
+      `if [ -f '${bin}/break' ] && [ "$6" = "$(cat '${bin}/break')" ]; then echo 503 > '${bin}/health-status'; fi`,
       'echo "Reserved IP $4 assigned to $6"',
       '',
     ].join('\n'),
@@ -98,7 +102,11 @@ it('switches between workspaces deployed by the engine, refuses on a failed chec
   expect(doctlCalls()).toEqual([
     'doctl compute reserved-ip-action assign 203.0.113.10 --resource lb-green --wait',
   ]);
-  expect(health.seen).toEqual(['127.0.0.1 /health']);
+  // Checked before the action, and again after it.
+  expect(health.seen).toEqual(['127.0.0.1 /health', '127.0.0.1 /health']);
+  expect(switched.body.verification).toEqual([
+    { address: '127.0.0.1', ok: true, detail: `GET http://127.0.0.1:${health.port}/health → 200` },
+  ]);
 
   health.status = 503;
   const refused = await h.api('POST', '/api/v1/environments/production/switch', { workspace: 'blue' });
@@ -128,4 +136,46 @@ it('switches between workspaces deployed by the engine, refuses on a failed chec
   const destroy = await h.api('POST', '/api/v1/workspaces/blue/destroy');
   expect(destroy.status).toBe(202);
   expect(await h.finished(destroy.body.id)).toMatchObject({ state: 'succeeded' });
+}, 180_000);
+
+it('switch passes its health check against a local server, and fails over back when the check fails', async () => {
+  // After the first test: production points at green; blue was destroyed. Deploy blue again.
+  rmSync(path.join(bin, 'fail'), { force: true });
+  const deploy = await h.api('POST', '/api/v1/workspaces/blue/deploy', {});
+  expect(await h.finished(deploy.body.id)).toMatchObject({ state: 'succeeded' });
+  const before = doctlCalls().length;
+  health.seen.length = 0;
+
+  // Assigning lb-blue breaks the server: the check before the switch passed, the one after it fails.
+  writeFileSync(path.join(bin, 'break'), 'lb-blue');
+  const failed = await h.api('POST', '/api/v1/environments/production/switch', { workspace: 'blue' });
+  expect(failed.status).toBe(502);
+  expect(failed.body.error).toMatchObject({ code: 'switch_failed' });
+  expect(failed.body.error.message).toBe(
+    'switch of environment "production" to "blue" failed: health check after the switch failed on 1 of 1 address(es): ' +
+      `GET http://127.0.0.1:${health.port}/health → 503 (not 2xx); the previous assignment ("green") was restored`,
+  );
+  expect(health.seen).toEqual(['127.0.0.1 /health', '127.0.0.1 /health']);
+  // The action for blue ran, then the restore's for green.
+  expect(doctlCalls().slice(before)).toEqual([
+    'doctl compute reserved-ip-action assign 203.0.113.10 --resource lb-blue --wait',
+    'doctl compute reserved-ip-action assign 203.0.113.10 --resource lb-green --wait',
+  ]);
+  const status = (await h.api('GET', '/api/v1/environments/production')).body;
+  expect(status).toMatchObject({ assigned_workspace: 'green', verify: true });
+  expect(status.switches[0]).toMatchObject({
+    result: 'failed',
+    checks: [{ ok: true }],
+    actions: [{ ok: true }],
+    verification: [{ ok: false }],
+    restore: { workspace: 'green', ok: true },
+  });
+
+  // Fixed: the same switch passes both checks.
+  rmSync(path.join(bin, 'break'));
+  rmSync(path.join(bin, 'health-status'));
+  const switched = await h.api('POST', '/api/v1/environments/production/switch', { workspace: 'blue' });
+  expect(switched.status).toBe(200);
+  expect(switched.body).toMatchObject({ result: 'switched', verification: [{ ok: true }] });
+  expect((await h.api('GET', '/api/v1/environments/production')).body.assigned_workspace).toBe('blue');
 }, 180_000);

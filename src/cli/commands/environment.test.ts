@@ -111,6 +111,7 @@ describe('tide environment (a client of a live API)', () => {
         `health ok   GET http://127.0.0.1:${health.port}/health → 200`,
         `action  ok   ${action.script} ${action.log} 198.51.100.1 127.0.0.1 green (exit 0)`,
         '    assigned 198.51.100.1 to 127.0.0.1',
+        `verify ok   GET http://127.0.0.1:${health.port}/health → 200`,
         'environment production switched from blue to green',
         '',
       ].join('\n'),
@@ -121,6 +122,9 @@ describe('tide environment (a client of a live API)', () => {
       /Assigned:\s+green \(switched .* by fixture-admin\); protected from destroy\n/,
     );
     expect(status.stdout).toMatch(/Last switch:\s+switched blue → green /);
+    expect(status.stdout).toMatch(
+      /After switch:\s+health check again; the previous assignment restored if it fails\n/,
+    );
     const again = await tide('environment', 'switch', 'production', 'green', '--yes');
     expect(again.stdout).toBe('environment production is already assigned to green; nothing to do\n');
   });
