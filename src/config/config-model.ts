@@ -178,9 +178,16 @@ export interface EnvironmentDefinition {
   readonly healthCheck: EnvironmentHealthCheck;
   /** Output naming the targets, and output mapping a target id to its IP. */
   readonly outputs: { readonly addresses: string; readonly addressMap: string };
-  /** Run once per reserved IP; placeholders (`{reserved_ip}`, …) not yet replaced. */
+  /**
+   * A command run once per reserved IP (placeholders, `{reserved_ip}`, …, not yet replaced), or a template
+   * applied once per switch as a stack of its own (`command` is then empty).
+   */
   readonly action: {
     readonly command: readonly string[];
+    readonly template?: {
+      readonly name: string;
+      readonly variables: Readonly<Record<string, JsonValue>>;
+    };
     readonly timeoutMs: number;
     readonly implicit: boolean;
   };

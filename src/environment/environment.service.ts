@@ -29,6 +29,7 @@ import {
 import { targetsFromOutputs, type Target } from './environment-targets.ts';
 import { checkAll, type HealthCheckResult } from './health-check.ts';
 import { runCommand, substitute, type CommandResult } from './switch-command.ts';
+import { applyTemplateAction, type TemplateActionDeps } from './template-action.ts';
 
 export interface EnvironmentServiceDeps {
   readonly db: Db;
@@ -42,6 +43,8 @@ export interface EnvironmentServiceDeps {
    * run that recorded them (adopted from the Provisioner); null when it has none.
    */
   readonly stateOutputs?: (workspace: string) => Promise<Record<string, unknown> | null>;
+  /** What template switch actions need (engine, state backend, templates); absent: they cannot run here. */
+  readonly templateAction?: Omit<TemplateActionDeps, 'db' | 'clock'>;
 }
 
 export interface EnvironmentView {
@@ -68,7 +71,11 @@ export interface EnvironmentView {
     readonly timeout: string;
   } | null;
   readonly action: {
+    /** Empty for a template action. */
     readonly command: readonly string[];
+    /** A template action: the template's name, and the names of the file's extra variables. */
+    readonly template?: string;
+    readonly variables?: readonly string[];
     readonly timeout: string;
     readonly implicit: boolean;
   } | null;
@@ -155,6 +162,21 @@ export class EnvironmentService {
       throw new TideError('conflict', `cannot switch environment "${name}": ${targets.message}`, {
         details: { environment: name, workspace },
       });
+    const template = environment.action.template?.name;
+    if (template !== undefined) {
+      if (!this.#deps.templateAction)
+        throw new TideError(
+          'conflict',
+          `cannot switch environment "${name}": its action is template "${template}", and this server cannot apply templates (no engine or state backend)`,
+          { details: { environment: name, template } },
+        );
+      if (!(await this.#deps.templateAction.resolveTemplate(template)))
+        throw new TideError(
+          'config_invalid',
+          `environment "${name}" has no valid configuration: template "${template}" does not exist`,
+          { details: { environment: name, template } },
+        );
+    }
     const claim = await claimSwitch(db, {
       environment: name,
       switchId: id,
@@ -192,7 +214,7 @@ export class EnvironmentService {
         },
       );
     }
-    const actions = await this.#runActions(environment, workspace, targets.targets, env);
+    const actions = await this.#runActions(environment, workspace, targets.targets, env, actor);
     const failedAction = actions.find((action) => !action.ok);
     // Verification: the same check on the same addresses, now that the reserved IPs point at them.
     const verification =
@@ -214,7 +236,7 @@ export class EnvironmentService {
       await finishSwitch(db, record, { workspace, by: actor, at: clock.now() });
       return toSwitchView(record);
     }
-    const restore = from === null ? null : await this.#restore(environment, from, env);
+    const restore = from === null ? null : await this.#restore(environment, from, env, actor);
     const what = failedAction
       ? `switch action failed: ${failedAction.argv.join(' ')} ${failedAction.exit_code === null ? 'did not complete' : `exited ${failedAction.exit_code}`}${lastLine(failedAction.output)}`
       : `health check after the switch failed on ${unverified.length} of ${verification.length} address(es): ${unverified.map((c) => c.detail).join('; ')}`;
@@ -261,13 +283,21 @@ export class EnvironmentService {
     return targetsFromOutputs(environment, workspace, outputs);
   }
 
-  /** The action once per reserved IP, in order; stops at the first failure. */
+  /** The command once per reserved IP, in order, or the template once; stops at the first failure. */
   async #runActions(
     environment: EnvironmentDefinition,
     workspace: string,
     targets: readonly Target[],
     env: Readonly<Record<string, string>>,
+    actor: string,
   ): Promise<CommandResult[]> {
+    if (environment.action.template) {
+      const { db, clock } = this.#deps;
+      return applyTemplateAction(
+        { db, clock, ...this.#deps.templateAction! },
+        { environment, workspace, targets, env, actor },
+      );
+    }
     const results: CommandResult[] = [];
     for (const [index, reservedIp] of environment.reservedIps.entries()) {
       const target = targets[index]!;
@@ -291,10 +321,11 @@ export class EnvironmentService {
     environment: EnvironmentDefinition,
     workspace: string,
     env: Readonly<Record<string, string>>,
+    actor: string,
   ): Promise<RestoreView> {
     const targets = await this.#targets(environment, workspace);
     if (!targets.ok) return { workspace, ok: false, error: targets.message, actions: [] };
-    const actions = await this.#runActions(environment, workspace, targets.targets, env);
+    const actions = await this.#runActions(environment, workspace, targets.targets, env, actor);
     return { workspace, ok: actions.every((action) => action.ok), actions };
   }
 
@@ -378,6 +409,12 @@ export class EnvironmentService {
       action: definition
         ? {
             command: definition.action.command,
+            ...(definition.action.template
+              ? {
+                  template: definition.action.template.name,
+                  variables: Object.keys(definition.action.template.variables).sort(),
+                }
+              : {}),
             timeout: formatDuration(definition.action.timeoutMs),
             implicit: definition.action.implicit,
           }
@@ -437,7 +474,8 @@ function lastLine(output: string): string {
 function staleAfterMs(environment: EnvironmentDefinition): number {
   return (
     (environment.verify ? 2 : 1) * environment.healthCheck.timeoutMs +
-    2 * environment.reservedIps.length * environment.action.timeoutMs +
+    // The switch's actions and the restore's: a command per reserved IP, or a template's init and apply.
+    2 * (environment.action.template ? 2 : environment.reservedIps.length) * environment.action.timeoutMs +
     60_000
   );
 }

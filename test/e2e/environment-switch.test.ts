@@ -20,6 +20,22 @@ output "load_balancers" { value = ["lb-\${var.workspace}"] }
 output "load_balancer_ips" { value = { "lb-\${var.workspace}" = "127.0.0.1" } }
 `;
 
+// The template of a switch action: terraform_data + local-exec, replaced whenever the targets change.
+const assignTf = `
+variable "environment" { type = string }
+variable "workspace" { type = string }
+variable "reserved_ips" { type = list(string) }
+variable "targets" { type = list(string) }
+variable "record" { type = string }
+variable "fail_for" { type = string }
+resource "terraform_data" "assign" {
+  triggers_replace = [var.workspace, var.targets]
+  provisioner "local-exec" {
+    command = "echo '\${var.environment} \${var.workspace} \${join(",", var.reserved_ips)} \${join(",", var.targets)}' >> \${var.record} && test '\${var.workspace}' != '\${var.fail_for}'"
+  }
+}
+`;
+
 let health: HealthServer;
 let bin: string;
 let h: DaemonHarness;
@@ -56,6 +72,21 @@ beforeAll(async () => {
       'workspaces/blue/config.json': { enabled: true },
       'workspaces/green/main.tf': lbTf,
       'workspaces/green/config.json': { enabled: true },
+      'workspaces/red/main.tf': lbTf,
+      'workspaces/red/config.json': { enabled: true },
+      // A template switch action: records what it was given, fails for the workspace named in fail_for.
+      'templates/assign/main.tf': assignTf,
+      'environments/web.json': {
+        domain: 'web.example.com',
+        reserved_ips: ['198.51.100.20'],
+        assigned_workspace: 'green',
+        healthcheck: { type: 'http', path: '/health', port: health.port, timeout: '10s' },
+        action: {
+          template: 'assign',
+          variables: { record: path.join(bin, 'assign.log'), fail_for: 'red', unused: 1 },
+          timeout: '2m',
+        },
+      },
       'production.json': {
         domain: 'app.example.com',
         reserved_ips: ['203.0.113.10'],
@@ -179,3 +210,63 @@ it('switch passes its health check against a local server, and fails over back w
   expect(switched.body).toMatchObject({ result: 'switched', verification: [{ ok: true }] });
   expect((await h.api('GET', '/api/v1/environments/production')).body.assigned_workspace).toBe('blue');
 }, 180_000);
+
+it('applies a template as the switch action with the real engine, its state in Tide, and applies it again for the previous targets when it fails', async () => {
+  const assigned = (): string[] => {
+    const log = path.join(bin, 'assign.log');
+    return existsSync(log) ? readFileSync(log, 'utf8').trimEnd().split('\n') : [];
+  };
+  const before = doctlCalls().length;
+  const switched = await h.api('POST', '/api/v1/environments/web/switch', { workspace: 'blue' });
+  expect(switched.status).toBe(200);
+  expect(switched.body).toMatchObject({
+    result: 'switched',
+    from_workspace: 'green',
+    verification: [{ ok: true }],
+  });
+  expect(assigned()).toEqual(['web blue 198.51.100.20 lb-blue']);
+  // init and apply, each recorded with its output; `unused` is not declared, so not passed.
+  expect(
+    switched.body.actions.map((a: { argv: string[]; ok: boolean }) => [a.argv.slice(1, 2), a.ok]),
+  ).toEqual([
+    [['init'], true],
+    [['apply'], true],
+  ]);
+  expect(switched.body.actions[0].output).toContain('state in Tide (_jobs/_environment_/web)');
+  expect(switched.body.actions[0].output).toContain('the template declares no such variable: unused');
+  expect(switched.body.actions[1].output).toContain('Apply complete! Resources: 1 added');
+  const db = h.daemon.store.db;
+  const versions = await db
+    .selectFrom('state_versions')
+    .select('state_key')
+    .where('state_key', '=', '_jobs/_environment_/web')
+    .execute();
+  expect(versions.length).toBeGreaterThan(0);
+  // The apply was a run of its own, finished; no doctl ran (the template is the action).
+  const runs = await db
+    .selectFrom('runs')
+    .select(['state', 'job'])
+    .where('workspace', '=', '_environment_')
+    .execute();
+  expect(runs).toEqual([{ state: 'succeeded', job: 'web' }]);
+  expect(doctlCalls()).toHaveLength(before);
+
+  const deploy = await h.api('POST', '/api/v1/workspaces/red/deploy', {});
+  expect(await h.finished(deploy.body.id)).toMatchObject({ state: 'succeeded' });
+  const failed = await h.api('POST', '/api/v1/environments/web/switch', { workspace: 'red' });
+  expect(failed.status).toBe(502);
+  expect(failed.body.error.code).toBe('switch_failed');
+  expect(failed.body.error.message).toMatch(
+    /^switch of environment "web" to "red" failed: switch action failed: \S+ apply -input=false -no-color -auto-approve exited 1/,
+  );
+  expect(failed.body.error.message).toContain('the previous assignment ("blue") was restored');
+  // The template ran for red (and failed), then again for blue's targets: the restore.
+  expect(assigned()).toEqual([
+    'web blue 198.51.100.20 lb-blue',
+    'web red 198.51.100.20 lb-red',
+    'web blue 198.51.100.20 lb-blue',
+  ]);
+  const status = (await h.api('GET', '/api/v1/environments/web')).body;
+  expect(status).toMatchObject({ assigned_workspace: 'blue', action: { template: 'assign', command: [] } });
+  expect(status.switches[0]).toMatchObject({ result: 'failed', restore: { workspace: 'blue', ok: true } });
+}, 300_000);
