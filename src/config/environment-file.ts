@@ -65,7 +65,7 @@ export function parseEnvironmentFile(file: string, text: string): EnvironmentFil
     problems.push({
       path: 'action',
       message:
-        'required: the command that points the reserved IPs at a workspace (the Provisioner ran "doctl compute reserved-ip-action assign {reserved_ip} --resource {resource} --wait")',
+        'required: the command (or template) that points the reserved IPs at a workspace (the Provisioner ran "doctl compute reserved-ip-action assign {reserved_ip} --resource {resource} --wait")',
     });
   }
   const action = data.action;
