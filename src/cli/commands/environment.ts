@@ -138,7 +138,9 @@ function describeEnvironment(e: EnvironmentDetail): string {
     ['Targets from', `output ${e.outputs!.addresses} (ids mapped by ${e.outputs!.address_map})`],
     [
       'Action',
-      `${e.action!.command.join(' ')} (timeout ${e.action!.timeout}${e.action!.implicit ? ', the Provisioner default' : ''})`,
+      e.action!.template
+        ? `template ${e.action!.template}${e.action!.variables?.length ? ` with ${e.action!.variables.join(', ')}` : ''}, applied once per switch (timeout ${e.action!.timeout} per engine command)`
+        : `${e.action!.command.join(' ')} (timeout ${e.action!.timeout}${e.action!.implicit ? ', the Provisioner default' : ''})`,
     ],
     [
       'After switch',
