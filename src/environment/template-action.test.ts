@@ -14,6 +14,8 @@ import { testEngine } from '../engine/test-engine.ts';
 import { TideError } from '../errors/tide-error.ts';
 import { ManualClock } from '../time/clock.ts';
 import { EnvironmentService, type SwitchView } from './environment.service.ts';
+import { updateRunState } from '../run/run.repo.ts';
+import { insertActionRun } from './environment.repo.ts';
 import { applyTemplateAction, templateVariables } from './template-action.ts';
 import { markDeployed, startHealthServer, type HealthServer } from './test-environment.ts';
 
@@ -193,6 +195,25 @@ forEachDialect('template switch action', (harness) => {
     expect(
       (await applyTemplateAction({ ...base, engine, resolveTemplate: () => undefined }, request))[0]!.output,
     ).toBe('template "assign" does not exist (neither templates/assign nor a registered git template)');
+    // One apply per environment at a time: another one running is a failed action, not an exception.
+    const other = await insertActionRun(harness.db, {
+      id: 'other-apply',
+      scope: '_environment_',
+      environment: 'web',
+      actor: 'carol',
+      owner: 'elsewhere',
+      now: clock.now(),
+      leaseMs: 60_000,
+    });
+    expect(
+      (
+        await applyTemplateAction(
+          { ...base, engine, resolveTemplate: (n) => config.snapshot.templates.get(n) },
+          request,
+        )
+      )[0]!.output,
+    ).toBe('cannot apply template "assign": a switch action of environment "web" is already running');
+    await updateRunState(harness.db, other.id, 'failed', clock.now(), { reason: 'test' });
     // The service refuses such a switch up front: nothing is claimed, checked or applied.
     const gone = new EnvironmentService({
       db: harness.db,

@@ -16,7 +16,9 @@ import path from 'node:path';
 import type { EnvironmentDefinition, JsonValue, LocalTemplate } from '../config/config-model.ts';
 import type { Engine } from '../engine/engine.ts';
 import { dataDirLayout, prepareWorkdir } from '../engine/workdir.ts';
+import { toTideError } from '../errors/tide-error.ts';
 import { updateRunState } from '../run/run.repo.ts';
+import type { Run } from '../run/run.ts';
 import { stateAccessFor, type StateBackendEndpoint } from '../state/state-access.ts';
 import type { Db } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';
@@ -81,23 +83,30 @@ export async function applyTemplateAction(
   if (!deps.engine)
     return failed('no engine on this server: a template action needs tofu or terraform (see TIDE_TOFU_BIN)');
   const engine = deps.engine;
-  const template = await deps.resolveTemplate(name);
-  if (!template)
-    return failed(
-      `template "${name}" does not exist (neither templates/${name} nor a registered git template)`,
-    );
   const timeoutMs = environment.action.timeoutMs;
   const owner = `environment-switch:${randomUUID()}`;
-  const run = await insertActionRun(deps.db, {
-    id: deps.newId?.() ?? randomUUID(),
-    scope: ENVIRONMENT_SCOPE,
-    environment: environment.name,
-    actor: request.actor,
-    owner,
-    now: deps.clock.now(),
-    // Two engine commands, each within the timeout; the lease outlives them, so it is never renewed.
-    leaseMs: 2 * timeoutMs + 60_000,
-  });
+  let template: LocalTemplate | undefined;
+  let run: Run;
+  // Never throws: the switch must record what happened and release the environment.
+  try {
+    template = await deps.resolveTemplate(name);
+    if (!template)
+      return failed(
+        `template "${name}" does not exist (neither templates/${name} nor a registered git template)`,
+      );
+    run = await insertActionRun(deps.db, {
+      id: deps.newId?.() ?? randomUUID(),
+      scope: ENVIRONMENT_SCOPE,
+      environment: environment.name,
+      actor: request.actor,
+      owner,
+      now: deps.clock.now(),
+      // Two engine commands, each within the timeout; the lease outlives them, so it is never renewed.
+      leaseMs: 2 * timeoutMs + 60_000,
+    });
+  } catch (error) {
+    return failed(`cannot apply template "${name}": ${toTideError(error).message}`);
+  }
   const runDir = dataDirLayout.runDir(deps.dataDir, run.id);
   const results: CommandResult[] = [];
   try {
