@@ -41,6 +41,16 @@ beforeAll(async () => {
       healthcheck: { type: 'http', port: health.port, path: '/health', timeout: '5s' },
       action: { command: [action.script, action.log, '{reserved_ip}', '{resource}', '{workspace}'] },
     },
+    // A template as the action, no check after the switch (only shown here: switching needs an engine).
+    'templates/assign/main.tf': 'variable "targets" { type = list(string) }\n',
+    'environments/zeta.yaml': [
+      'domain: zeta.example.com',
+      'reserved_ips: [198.51.100.9]',
+      'healthcheck: { type: tcp, port: 443 }',
+      'action: { template: assign, variables: { zone: z1 } }',
+      'verify: false',
+      '',
+    ].join('\n'),
   });
   const { snapshot } = await loadConfigDirectory(configDir.dir, { defaultTimeZone: 'UTC' });
   dataDir = await mkdtemp(path.join(tmpdir(), 'tide-env-cli-'));
@@ -100,7 +110,19 @@ describe('tide environment (a client of a live API)', () => {
       `http:${health.port}`,
     ]);
     const json = JSON.parse((await tide('environment', 'list', '--json')).stdout);
-    expect(json).toMatchObject([{ name: 'production', layout: 'provisioner', assigned_workspace: 'blue' }]);
+    expect(json).toMatchObject([
+      { name: 'production', layout: 'provisioner', assigned_workspace: 'blue' },
+      { name: 'zeta', layout: 'environments', assigned_workspace: null },
+    ]);
+  });
+
+  it('shows a template action and whether the check runs again after a switch', async () => {
+    const status = await tide('environment', 'status', 'zeta');
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(
+      /Action:\s+template assign with zone, applied once per switch \(timeout 10m per engine command\)\n/,
+    );
+    expect(status.stdout).toMatch(/After switch:\s+no check \(verify: false\)\n/);
   });
 
   it('switches with --yes, printing each check and the action output, then shows the status', async () => {
