@@ -164,7 +164,7 @@ export class EnvironmentService {
       });
     const template = environment.action.template?.name;
     if (template !== undefined) {
-      if (!this.#deps.templateAction)
+      if (!this.#deps.templateAction?.engine)
         throw new TideError(
           'conflict',
           `cannot switch environment "${name}": its action is template "${template}", and this server cannot apply templates (no engine or state backend)`,

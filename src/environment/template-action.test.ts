@@ -226,11 +226,20 @@ forEachDialect('template switch action', (harness) => {
       code: 'config_invalid',
       message: 'environment "web" has no valid configuration: template "assign" does not exist',
     });
+    const message =
+      'cannot switch environment "web": its action is template "assign", and this server cannot apply templates (no engine or state backend)';
     const unable = new EnvironmentService({ db: harness.db, clock, config: () => config, baseEnv: env });
-    await expect(unable.switch('web', 'green', 'alice')).rejects.toMatchObject({
+    await expect(unable.switch('web', 'green', 'alice')).rejects.toMatchObject({ code: 'conflict', message });
+    const noEngine = new EnvironmentService({
+      db: harness.db,
+      clock,
+      config: () => config,
+      baseEnv: env,
+      templateAction: { ...base, engine: null, resolveTemplate: (n) => config.snapshot.templates.get(n) },
+    });
+    await expect(noEngine.switch('web', 'green', 'alice')).rejects.toMatchObject({
       code: 'conflict',
-      message:
-        'cannot switch environment "web": its action is template "assign", and this server cannot apply templates (no engine or state backend)',
+      message,
     });
     expect(health.seen).toEqual([]);
     expect(recorded()).toEqual([]);
