@@ -16,6 +16,7 @@ import type { SecretStore } from '../secrets/secret-store.ts';
 import type { StateBackendService } from '../state/state-backend.service.ts';
 import type { StateService } from '../state/state.service.ts';
 import type { TemplateService } from '../template/template.service.ts';
+import type { TemplateActionDeps } from '../environment/template-action.ts';
 import type { Db } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';
 import type { HttpSecurityOptions } from './security-headers.ts';
@@ -73,4 +74,9 @@ export interface ApiDeps {
    * environment (TIDE_RUN_ENV_PASSTHROUGH); absent = the allowlist's basics only.
    */
   readonly runBaseEnv?: Readonly<Record<string, string>>;
+  /**
+   * What an environment's template switch action needs: the engine, Tide's state backend, the data
+   * directory and the templates (src/environment/template-action.ts); absent = such switches are refused.
+   */
+  readonly environmentTemplates?: Omit<TemplateActionDeps, 'db' | 'clock'>;
 }

@@ -38,6 +38,7 @@ export const environmentRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (a
     clock: deps.clock,
     config: () => deps.config(),
     ...(deps.runBaseEnv ? { baseEnv: deps.runBaseEnv } : {}),
+    ...(deps.environmentTemplates ? { templateAction: deps.environmentTemplates } : {}),
     // A workspace adopted from the Provisioner has state in Tide but no deploy run that recorded outputs.
     stateOutputs: async (workspace) => {
       try {

@@ -134,6 +134,18 @@ export function assembleSnapshot(
         unit: { kind: 'environment', name: environment.name },
       });
     }
+    const template = environment.action.template?.name;
+    if (template !== undefined && !templateExists(template)) {
+      // Like a bad file: listed with the error, cannot be switched, still protects (by its assignment row).
+      problems.push({
+        severity: 'error',
+        file: environment.file,
+        path: 'action.template',
+        message: `template "${template}" does not exist (neither templates/${template} nor a registered git template)`,
+        unit: { kind: 'environment', name: environment.name },
+      });
+      environments.delete(environment.name);
+    }
   }
   const workspaces = new Map<string, WorkspaceDefinition>();
   for (const workspace of candidates) {

@@ -178,12 +178,21 @@ export interface EnvironmentDefinition {
   readonly healthCheck: EnvironmentHealthCheck;
   /** Output naming the targets, and output mapping a target id to its IP. */
   readonly outputs: { readonly addresses: string; readonly addressMap: string };
-  /** Run once per reserved IP; placeholders (`{reserved_ip}`, …) not yet replaced. */
+  /**
+   * A command run once per reserved IP (placeholders, `{reserved_ip}`, …, not yet replaced), or a template
+   * applied once per switch as a stack of its own (`command` is then empty).
+   */
   readonly action: {
     readonly command: readonly string[];
+    readonly template?: {
+      readonly name: string;
+      readonly variables: Readonly<Record<string, JsonValue>>;
+    };
     readonly timeoutMs: number;
     readonly implicit: boolean;
   };
+  /** Check the new targets again after the actions, and restore the previous assignment if they fail. */
+  readonly verify: boolean;
   /** `environments` (Tide) or `provisioner` (`<config>/<env>.json`). */
   readonly layout: 'environments' | 'provisioner';
   /** Relative to the config directory. */

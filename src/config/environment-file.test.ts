@@ -157,6 +157,45 @@ describe('environment files', () => {
     });
   });
 
+  it('loads a template action with its variables and verify, and rejects a missing template or a mixed action', async () => {
+    const base = {
+      domain: 'a.example.com',
+      reserved_ips: ['198.51.100.1'],
+      healthcheck: { type: 'tcp', port: 443 },
+    };
+    const snapshot = await load({
+      'templates/assign/main.tf': 'variable "targets" { type = list(string) }\n',
+      'environments/good.json': {
+        ...base,
+        action: { template: 'assign', variables: { zone: 'z1' } },
+        verify: false,
+      },
+      'environments/missing.json': { ...base, action: { template: 'nope' } },
+      'environments/both.json': { ...base, action: { command: 'assign', template: 'assign' } },
+      'environments/vars.json': { ...base, action: { command: 'assign', variables: { a: 1 } } },
+      'environments/flag.json': { ...base, action: { command: 'assign' }, verify: 'yes' },
+    });
+    expect(snapshot.problems.map(formatProblem).sort()).toEqual([
+      'environments/both.json: action: name either a command or a template (not both)',
+      expect.stringMatching(/^environments\/flag\.json: verify: /),
+      'environments/missing.json: action.template: template "nope" does not exist (neither templates/nope nor a registered git template)',
+      'environments/vars.json: action.variables: only a template action takes variables',
+    ]);
+    expect([...snapshot.environments!.keys()]).toEqual(['good']);
+    expect(snapshot.environments!.get('good')).toMatchObject({
+      action: { command: [], template: { name: 'assign', variables: { zone: 'z1' } }, timeoutMs: 600_000 },
+      verify: false,
+    });
+    const command = parseEnvironmentFile(
+      'environments/c.json',
+      JSON.stringify({ ...base, action: { command: 'x' } }),
+    );
+    expect(command).toMatchObject({
+      ok: true,
+      value: { verify: true, action: { command: ['x'], timeoutMs: 60_000 } },
+    });
+  });
+
   it('reports an environment defined in both layouts, and warns about an unknown assigned workspace', async () => {
     const snapshot = await load({
       'prod.json': { ...provisionerFile, assigned_workspace: 'purple' },

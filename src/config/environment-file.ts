@@ -24,6 +24,8 @@ export const PROVISIONER_SWITCH_COMMAND: readonly string[] = Object.freeze([
 
 export const DEFAULT_HEALTH_TIMEOUT_MS = 30_000;
 export const DEFAULT_ACTION_TIMEOUT_MS = 60_000;
+/** Per engine command of a template action: an apply talks to a cloud API, often more than once. */
+export const DEFAULT_TEMPLATE_ACTION_TIMEOUT_MS = 10 * 60_000;
 
 /** Top-level files of a config directory that are not Provisioner environment files (its own rule). */
 export function isProvisionerEnvironmentFile(fileName: string): boolean {
@@ -63,15 +65,21 @@ export function parseEnvironmentFile(file: string, text: string): EnvironmentFil
     problems.push({
       path: 'action',
       message:
-        'required: the command that points the reserved IPs at a workspace (the Provisioner ran "doctl compute reserved-ip-action assign {reserved_ip} --resource {resource} --wait")',
+        'required: the command (or template) that points the reserved IPs at a workspace (the Provisioner ran "doctl compute reserved-ip-action assign {reserved_ip} --resource {resource} --wait")',
     });
   }
-  const command = data.action ? splitCommand(data.action.command) : PROVISIONER_SWITCH_COMMAND;
+  const action = data.action;
+  const command =
+    action === undefined
+      ? PROVISIONER_SWITCH_COMMAND
+      : action.command !== undefined
+        ? splitCommand(action.command)
+        : [];
   command.forEach((arg, index) => {
     for (const [, placeholder] of arg.matchAll(/\{([^{}]*)\}/g)) {
       if (!(actionPlaceholders as readonly string[]).includes(placeholder!)) {
         problems.push({
-          path: typeof data.action?.command === 'string' ? 'action.command' : `action.command[${index}]`,
+          path: Array.isArray(action?.command) ? `action.command[${index}]` : 'action.command',
           message: `unknown placeholder {${placeholder}}; known: ${actionPlaceholders.map((p) => `{${p}}`).join(', ')}`,
         });
       }
@@ -119,9 +127,21 @@ function normalize(
     }),
     action: Object.freeze({
       command: Object.freeze([...command]),
-      timeoutMs: duration(data.action?.timeout, DEFAULT_ACTION_TIMEOUT_MS),
+      ...(data.action?.template !== undefined
+        ? {
+            template: Object.freeze({
+              name: data.action.template,
+              variables: Object.freeze({ ...(data.action.variables ?? {}) }),
+            }),
+          }
+        : {}),
+      timeoutMs: duration(
+        data.action?.timeout,
+        data.action?.template !== undefined ? DEFAULT_TEMPLATE_ACTION_TIMEOUT_MS : DEFAULT_ACTION_TIMEOUT_MS,
+      ),
       implicit: data.action === undefined,
     }),
+    verify: data.verify ?? true,
     layout,
     file,
   });

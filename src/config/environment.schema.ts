@@ -5,7 +5,7 @@
  * Provisioner's own (`doctl compute reserved-ip-action assign …`).
  */
 import { z } from 'zod';
-import { durationSchema, nameSchema } from './common.schema.ts';
+import { durationSchema, nameSchema, variablesSchema } from './common.schema.ts';
 
 /** Placeholders a switch action's arguments may use, replaced per reserved IP. */
 export const actionPlaceholders = [
@@ -54,12 +54,53 @@ export const healthCheckSchema = z
       ctx.addIssue({ code: 'custom', path: ['path'], message: 'only an http health check takes a path' });
   });
 
-export const switchActionSchema = z.strictObject({
-  command: commandSchema.describe(
-    'Run once per reserved IP, without a shell (a string is split on whitespace). Placeholders: {reserved_ip}, {resource}, {server}, {workspace}, {environment}, {domain}.',
-  ),
-  timeout: durationSchema.optional().describe('Per command (default `60s`).'),
-});
+/** Variables Tide gives a template switch action (only those the template declares are passed). */
+export const templateActionVariables = [
+  'environment',
+  'domain',
+  'workspace',
+  'reserved_ips',
+  'targets',
+  'servers',
+] as const;
+
+export const switchActionSchema = z
+  .strictObject({
+    command: commandSchema
+      .optional()
+      .describe(
+        'Run once per reserved IP, without a shell (a string is split on whitespace). Placeholders: {reserved_ip}, {resource}, {server}, {workspace}, {environment}, {domain}.',
+      ),
+    template: nameSchema
+      .optional()
+      .describe(
+        'Instead of a command: a template (`templates/<name>` or a registered git template) applied once per switch as its own OpenTofu stack, with the variables environment, domain, workspace, reserved_ips, targets and servers.',
+      ),
+    variables: variablesSchema
+      .optional()
+      .describe(
+        "template only: more variables for the template (Tide's own win on a clash); only those it declares are passed.",
+      ),
+    timeout: durationSchema
+      .optional()
+      .describe(
+        'Per command (default `60s`); per engine command of a template, init and apply (default `10m`).',
+      ),
+  })
+  .superRefine((action, ctx) => {
+    if ((action.command === undefined) === (action.template === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        path: [],
+        message: 'name either a command or a template (not both)',
+      });
+    if (action.variables !== undefined && action.template === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['variables'],
+        message: 'only a template action takes variables',
+      });
+  });
 
 export const environmentFileSchema = z.strictObject({
   description: z.string().optional().describe('Free text shown in listings.'),
@@ -83,6 +124,12 @@ export const environmentFileSchema = z.strictObject({
     })
     .optional(),
   action: switchActionSchema.optional(),
+  verify: z
+    .boolean()
+    .optional()
+    .describe(
+      'Run the health check again on the new targets after the switch action; if it fails, restore the previous assignment (default true).',
+    ),
 });
 
 function nameOrIdentifier() {

@@ -372,6 +372,19 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       oidc: settings.oidc ?? null,
       rateLimiter,
       runBaseEnv: runEnvironment(process.env, settings.runEnvPassthrough),
+      // Template switch actions of environments: applied by the API, state in Tide's backend.
+      environmentTemplates: {
+        engine,
+        dataDir,
+        stateBackend: {
+          url: () => {
+            if (!stateUrl) throw new TideError('internal', 'the state backend URL is not known yet');
+            return stateUrl;
+          },
+          credentials: state.credentials,
+        },
+        resolveTemplate: (name) => watcher.current().snapshot.templates.get(name) ?? templates.resolve(name),
+      },
       readiness: () =>
         checkReadiness({
           db: store.db,

@@ -3,14 +3,18 @@
  * (one per environment at a time, across replicas), and the record of every switch.
  */
 import type { Selectable } from 'kysely';
-import { inTransaction, toInstant } from '../store/dialect.ts';
+import { RUNS_ONE_RUNNING_PER_LOCK_KEY } from '../store/constraints.ts';
+import { instantAfter, inTransaction, toInstant } from '../store/dialect.ts';
 import type {
   Db,
   EnvironmentAssignmentsTable,
   EnvironmentSwitchResult,
   EnvironmentSwitchesTable,
 } from '../store/schema.ts';
-import { storeCall } from '../store/store-errors.ts';
+import { storeCall, violates } from '../store/store-errors.ts';
+import { TideError } from '../errors/tide-error.ts';
+import { toRun } from '../run/run.repo.ts';
+import type { Run } from '../run/run.ts';
 
 export type AssignmentRow = EnvironmentAssignmentsTable;
 
@@ -201,4 +205,64 @@ export async function deployedOutputs(db: Db, workspace: string): Promise<Record
       .executeTakeFirst();
     return row?.outputs ? (JSON.parse(row.outputs) as Record<string, unknown>) : null;
   });
+}
+
+/**
+ * A template switch action's run (docs/environments.md): inserted already `running` under the switch's
+ * own lease, so no runner claims it, and so Tide's state backend accepts the engine's credential for it
+ * (state key `_jobs/_environment_/<environment>`). One at a time per environment (lock key).
+ */
+export async function insertActionRun(
+  db: Db,
+  run: {
+    id: string;
+    scope: string;
+    environment: string;
+    actor: string;
+    owner: string;
+    now: Date;
+    leaseMs: number;
+  },
+): Promise<Run> {
+  return storeCall(
+    'insertActionRun',
+    async () => {
+      const row = await db
+        .insertInto('runs')
+        .values({
+          id: run.id,
+          workspace: run.scope,
+          job: run.environment,
+          action: 'job',
+          mode: null,
+          state: 'running',
+          trigger: 'manual',
+          actor: run.actor,
+          attempt: 1,
+          retry_of: null,
+          firing_id: null,
+          lock_key: `environment:${run.environment}`,
+          priority: 0,
+          config_hash: null,
+          not_before: null,
+          created_at: toInstant(run.now),
+          started_at: toInstant(run.now),
+          lease_owner: run.owner,
+          lease_expires_at: instantAfter(run.now, run.leaseMs),
+        })
+        .returningAll()
+        .executeTakeFirstOrThrow();
+      return toRun(row);
+    },
+    (violation, cause) =>
+      violates(violation, { constraint: RUNS_ONE_RUNNING_PER_LOCK_KEY, table: 'runs', columns: ['lock_key'] })
+        ? new TideError(
+            'conflict',
+            `a switch action of environment "${run.environment}" is already running`,
+            {
+              cause,
+            },
+          )
+        : undefined,
+  );
 }

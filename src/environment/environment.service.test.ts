@@ -39,10 +39,11 @@ let configDir: ReturnType<typeof makeConfigDir>;
 let baseEnv: Record<string, string>;
 
 beforeAll(async () => {
-  first = await startHealthServer('127.0.0.1');
-  second = await startHealthServer('127.0.0.2', first.port);
-  tcp = await startTcpServer('127.0.0.1');
   action = recordingAction();
+  // Both servers answer 503 once the action has been given a `break-*` target (verification tests).
+  first = await startHealthServer('127.0.0.1', 0, { statusFile: action.statusFile });
+  second = await startHealthServer('127.0.0.2', first.port, { statusFile: action.statusFile });
+  tcp = await startTcpServer('127.0.0.1');
   // A `doctl` on PATH that records its argv like the action script: the Provisioner layout's default.
   binDir = mkdtempSync(path.join(tmpdir(), 'tide-env-bin-'));
   writeFileSync(
@@ -68,6 +69,15 @@ beforeAll(async () => {
         command: [action.script, action.log, '{reserved_ip}', '{resource}', '{server}', '{workspace}'],
       },
     },
+    // No check after the switch.
+    'environments/edge.yaml': [
+      'domain: edge.example.com',
+      'reserved_ips: [198.51.100.9]',
+      `healthcheck: { type: http, port: ${first.port}, path: /health, timeout: 5s }`,
+      `action: { command: [${action.script}, ${action.log}, '{reserved_ip}', '{resource}'] }`,
+      'verify: false',
+      '',
+    ].join('\n'),
     // The Provisioner's layout and format: no action (doctl), a tcp check.
     'db.json': {
       domain: 'db.example.com',
@@ -125,6 +135,7 @@ forEachDialect('environment switch', (harness) => {
     first.seen.length = 0;
     second.seen.length = 0;
     rmSync(action.log, { force: true });
+    rmSync(action.statusFile, { force: true });
     await markDeployed(harness.db, 'blue', outputsOf(['lb-b1', 'lb-b2']), clock.now());
     await markDeployed(harness.db, 'green', outputsOf(['lb-g1', 'lb-g2']), clock.now());
     await markDeployed(harness.db, 'red', outputsOf(['lb-r1', 'fail-r2']), clock.now());
@@ -134,8 +145,10 @@ forEachDialect('environment switch', (harness) => {
     const list = await service.list();
     expect(list.map((e) => [e.name, e.layout, e.assigned_workspace, e.assignment_source])).toEqual([
       ['db', 'provisioner', 'cold', 'file'],
+      ['edge', 'environments', null, 'none'],
       ['prod', 'environments', 'blue', 'file'],
     ]);
+    expect(list.map((e) => e.verify)).toEqual([true, false, true]);
     expect(list[0]!.action).toEqual({
       command: [
         'doctl',
@@ -165,7 +178,17 @@ forEachDialect('environment switch', (harness) => {
       ['127.0.0.2', true],
     ]);
     expect(view.checks[0]!.detail).toBe(`GET http://127.0.0.1:${first.port}/health → 200`);
-    expect([...first.seen, ...second.seen]).toEqual(['127.0.0.1 /health', '127.0.0.2 /health']);
+    // Checked before the actions, and again after them (verify).
+    expect([...first.seen, ...second.seen]).toEqual([
+      '127.0.0.1 /health',
+      '127.0.0.1 /health',
+      '127.0.0.2 /health',
+      '127.0.0.2 /health',
+    ]);
+    expect(view.verification.map((c) => [c.address, c.ok])).toEqual([
+      ['127.0.0.1', true],
+      ['127.0.0.2', true],
+    ]);
     // The server's TIDE_* variables never reach the action: it runs in the allowlisted environment.
     expect(action.calls()).toEqual([
       '198.51.100.1 lb-g1 127.0.0.1 green secret=unset',
@@ -237,6 +260,47 @@ forEachDialect('environment switch', (harness) => {
     expect(recorded.restore).toMatchObject({ workspace: 'blue', ok: true });
     expect(recorded.restore!.actions).toHaveLength(2);
     expect(await service.get('prod')).toMatchObject({ assigned_workspace: 'blue', switching_to: null });
+  });
+
+  it('checks the new targets again after the actions, and fails over back to the previous assignment when that check fails', async () => {
+    // The action for break-g1 succeeds, and leaves the servers answering 503.
+    await markDeployed(harness.db, 'green', outputsOf(['break-g1', 'lb-g2']), clock.now());
+    const error = await failure(service.switch('prod', 'green', 'alice'));
+    expect(error.code).toBe('switch_failed');
+    expect(error.message).toBe(
+      'switch of environment "prod" to "green" failed: health check after the switch failed on 2 of 2 address(es): ' +
+        `GET http://127.0.0.1:${first.port}/health → 503 (not 2xx); GET http://127.0.0.2:${first.port}/health → 503 (not 2xx); ` +
+        'the previous assignment ("blue") was restored',
+    );
+    expect(action.calls()).toEqual([
+      '198.51.100.1 break-g1 127.0.0.1 green secret=unset',
+      '198.51.100.2 lb-g2 127.0.0.2 green secret=unset',
+      '198.51.100.1 lb-b1 127.0.0.1 blue secret=unset',
+      '198.51.100.2 lb-b2 127.0.0.2 blue secret=unset',
+    ]);
+    const recorded = (error.details as { switch: SwitchView }).switch;
+    expect(recorded).toMatchObject({ result: 'failed', from_workspace: 'blue', to_workspace: 'green' });
+    expect(recorded.checks.map((c) => c.ok)).toEqual([true, true]);
+    expect(recorded.actions.map((a) => a.ok)).toEqual([true, true]);
+    expect(recorded.verification.map((c) => c.ok)).toEqual([false, false]);
+    expect(recorded.restore).toMatchObject({ workspace: 'blue', ok: true });
+    const status = await service.get('prod');
+    expect(status).toMatchObject({ assigned_workspace: 'blue', switching_to: null });
+    expect(status.switches[0]).toMatchObject({ result: 'failed', verification: recorded.verification });
+  });
+
+  it('does not check again after the switch with verify: false', async () => {
+    await markDeployed(
+      harness.db,
+      'green',
+      { load_balancers: ['break-e1'], load_balancer_ips: { 'break-e1': '127.0.0.1' } },
+      clock.now(),
+    );
+    const view = await service.switch('edge', 'green', 'alice');
+    expect(view).toMatchObject({ result: 'switched', from_workspace: null, verification: [] });
+    expect(action.calls()).toEqual(['198.51.100.9 break-e1 secret=unset']);
+    expect(first.seen).toEqual(['127.0.0.1 /health']);
+    expect(await service.get('edge')).toMatchObject({ assigned_workspace: 'green', verify: false });
   });
 
   it('says when the restore fails too', async () => {

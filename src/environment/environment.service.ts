@@ -2,8 +2,8 @@
  * Environments (SPEC §2, docs/environments.md): a stable name (a domain, reserved IPs) pointed at one of
  * several workspaces. A switch checks the target (deployed, its addresses from its outputs, the health
  * check on every address at once), runs the switch action once per reserved IP, and records the new
- * assignment. If an action fails, the previous assignment is restored by running the action for it, and
- * the failure is reported. Every switch asked for is recorded with its checks and the actions' output.
+ * assignment, then (unless `verify: false`) checks the new targets again. If an action or that check
+ * fails, the previous assignment is restored by running the action for it, and the failure is reported. Every switch asked for is recorded with its checks and the actions' output.
  */
 import { randomUUID } from 'node:crypto';
 import type { EnvironmentDefinition } from '../config/config-model.ts';
@@ -29,6 +29,7 @@ import {
 import { targetsFromOutputs, type Target } from './environment-targets.ts';
 import { checkAll, type HealthCheckResult } from './health-check.ts';
 import { runCommand, substitute, type CommandResult } from './switch-command.ts';
+import { applyTemplateAction, type TemplateActionDeps } from './template-action.ts';
 
 export interface EnvironmentServiceDeps {
   readonly db: Db;
@@ -42,6 +43,8 @@ export interface EnvironmentServiceDeps {
    * run that recorded them (adopted from the Provisioner); null when it has none.
    */
   readonly stateOutputs?: (workspace: string) => Promise<Record<string, unknown> | null>;
+  /** What template switch actions need (engine, state backend, templates); absent: they cannot run here. */
+  readonly templateAction?: Omit<TemplateActionDeps, 'db' | 'clock'>;
 }
 
 export interface EnvironmentView {
@@ -68,10 +71,16 @@ export interface EnvironmentView {
     readonly timeout: string;
   } | null;
   readonly action: {
+    /** Empty for a template action. */
     readonly command: readonly string[];
+    /** A template action: the template's name, and the names of the file's extra variables. */
+    readonly template?: string;
+    readonly variables?: readonly string[];
     readonly timeout: string;
     readonly implicit: boolean;
   } | null;
+  /** Whether the health check runs again after the switch (and a failure restores the previous assignment). */
+  readonly verify: boolean | null;
   readonly outputs: { readonly addresses: string; readonly address_map: string } | null;
 }
 
@@ -95,6 +104,8 @@ export interface SwitchView {
   readonly targets: readonly Target[];
   readonly checks: readonly HealthCheckResult[];
   readonly actions: readonly CommandResult[];
+  /** The health check run again after the actions (`verify`); empty when it did not run. */
+  readonly verification: readonly HealthCheckResult[];
   readonly restore: RestoreView | null;
 }
 
@@ -120,7 +131,8 @@ export class EnvironmentService {
   /**
    * Points `name` at `workspace`. Returns the recorded switch (`switched`, or `unchanged` when already
    * assigned). Throws, after recording the switch, `health_check_failed` (nothing was done) or
-   * `switch_failed` (an action failed; the previous assignment was restored, details say how it went).
+   * `switch_failed` (an action failed, or with `verify` the health check on the new targets failed
+   * after the actions; the previous assignment was restored, details say how it went).
    */
   async switch(name: string, workspace: string, actor: string): Promise<SwitchView> {
     const { db, clock } = this.#deps;
@@ -150,6 +162,21 @@ export class EnvironmentService {
       throw new TideError('conflict', `cannot switch environment "${name}": ${targets.message}`, {
         details: { environment: name, workspace },
       });
+    const template = environment.action.template?.name;
+    if (template !== undefined) {
+      if (!this.#deps.templateAction?.engine)
+        throw new TideError(
+          'conflict',
+          `cannot switch environment "${name}": its action is template "${template}", and this server cannot apply templates (no engine or state backend)`,
+          { details: { environment: name, template } },
+        );
+      if (!(await this.#deps.templateAction.resolveTemplate(template)))
+        throw new TideError(
+          'config_invalid',
+          `environment "${name}" has no valid configuration: template "${template}" does not exist`,
+          { details: { environment: name, template } },
+        );
+    }
     const claim = await claimSwitch(db, {
       environment: name,
       switchId: id,
@@ -187,19 +214,32 @@ export class EnvironmentService {
         },
       );
     }
-    const actions = await this.#runActions(environment, workspace, targets.targets, env);
+    const actions = await this.#runActions(environment, workspace, targets.targets, env, actor);
     const failedAction = actions.find((action) => !action.ok);
-    if (!failedAction) {
+    // Verification: the same check on the same addresses, now that the reserved IPs point at them.
+    const verification =
+      !failedAction && environment.verify
+        ? await checkAll(
+            environment.healthCheck,
+            targets.targets.map((t) => t.server),
+            env,
+          )
+        : [];
+    const unverified = verification.filter((check) => !check.ok);
+    if (!failedAction && unverified.length === 0) {
       const record = this.#record({ ...base, from_workspace: from }, startedAt, 'switched', null, {
         targets: targets.targets,
         checks,
         actions,
+        verification,
       });
       await finishSwitch(db, record, { workspace, by: actor, at: clock.now() });
       return toSwitchView(record);
     }
-    const restore = from === null ? null : await this.#restore(environment, from, env);
-    const what = `${failedAction.argv.join(' ')} ${failedAction.exit_code === null ? 'did not complete' : `exited ${failedAction.exit_code}`}${lastLine(failedAction.output)}`;
+    const restore = from === null ? null : await this.#restore(environment, from, env, actor);
+    const what = failedAction
+      ? `switch action failed: ${failedAction.argv.join(' ')} ${failedAction.exit_code === null ? 'did not complete' : `exited ${failedAction.exit_code}`}${lastLine(failedAction.output)}`
+      : `health check after the switch failed on ${unverified.length} of ${verification.length} address(es): ${unverified.map((c) => c.detail).join('; ')}`;
     const after =
       restore === null
         ? 'there was no previous assignment to restore'
@@ -212,11 +252,12 @@ export class EnvironmentService {
                 .map((a) => `${a.argv.join(' ')}${lastLine(a.output)}`)
                 .join('; ')
             }; check the reserved IPs by hand`;
-    const reason = `switch action failed: ${what}; ${after}`;
+    const reason = `${what}; ${after}`;
     const record = this.#record({ ...base, from_workspace: from }, startedAt, 'failed', reason, {
       targets: targets.targets,
       checks,
       actions,
+      verification,
       restore,
     });
     await finishSwitch(db, record, null);
@@ -242,13 +283,21 @@ export class EnvironmentService {
     return targetsFromOutputs(environment, workspace, outputs);
   }
 
-  /** The action once per reserved IP, in order; stops at the first failure. */
+  /** The command once per reserved IP, in order, or the template once; stops at the first failure. */
   async #runActions(
     environment: EnvironmentDefinition,
     workspace: string,
     targets: readonly Target[],
     env: Readonly<Record<string, string>>,
+    actor: string,
   ): Promise<CommandResult[]> {
+    if (environment.action.template) {
+      const { db, clock } = this.#deps;
+      return applyTemplateAction(
+        { db, clock, ...this.#deps.templateAction! },
+        { environment, workspace, targets, env, actor },
+      );
+    }
     const results: CommandResult[] = [];
     for (const [index, reservedIp] of environment.reservedIps.entries()) {
       const target = targets[index]!;
@@ -272,10 +321,11 @@ export class EnvironmentService {
     environment: EnvironmentDefinition,
     workspace: string,
     env: Readonly<Record<string, string>>,
+    actor: string,
   ): Promise<RestoreView> {
     const targets = await this.#targets(environment, workspace);
     if (!targets.ok) return { workspace, ok: false, error: targets.message, actions: [] };
-    const actions = await this.#runActions(environment, workspace, targets.targets, env);
+    const actions = await this.#runActions(environment, workspace, targets.targets, env, actor);
     return { workspace, ok: actions.every((action) => action.ok), actions };
   }
 
@@ -359,10 +409,17 @@ export class EnvironmentService {
       action: definition
         ? {
             command: definition.action.command,
+            ...(definition.action.template
+              ? {
+                  template: definition.action.template.name,
+                  variables: Object.keys(definition.action.template.variables).sort(),
+                }
+              : {}),
             timeout: formatDuration(definition.action.timeoutMs),
             implicit: definition.action.implicit,
           }
         : null,
+      verify: definition?.verify ?? null,
       outputs: definition
         ? { addresses: definition.outputs.addresses, address_map: definition.outputs.addressMap }
         : null,
@@ -375,6 +432,7 @@ function toSwitchView(record: SwitchRecord): SwitchView {
     targets?: Target[];
     checks?: HealthCheckResult[];
     actions?: CommandResult[];
+    verification?: HealthCheckResult[];
     restore?: RestoreView | null;
   };
   return {
@@ -390,6 +448,7 @@ function toSwitchView(record: SwitchRecord): SwitchView {
     targets: details.targets ?? [],
     checks: details.checks ?? [],
     actions: details.actions ?? [],
+    verification: details.verification ?? [],
     restore: details.restore ?? null,
   };
 }
@@ -414,8 +473,9 @@ function lastLine(output: string): string {
 /** A claim older than a switch could possibly take belongs to a replica that died: it is taken over. */
 function staleAfterMs(environment: EnvironmentDefinition): number {
   return (
-    environment.healthCheck.timeoutMs +
-    2 * environment.reservedIps.length * environment.action.timeoutMs +
+    (environment.verify ? 2 : 1) * environment.healthCheck.timeoutMs +
+    // The switch's actions and the restore's: a command per reserved IP, or a template's init and apply.
+    2 * (environment.action.template ? 2 : environment.reservedIps.length) * environment.action.timeoutMs +
     60_000
   );
 }

@@ -28,7 +28,7 @@ export function substitute(argv: readonly string[], values: Readonly<Record<stri
 
 export async function runCommand(
   argv: readonly string[],
-  options: { env: Readonly<Record<string, string>>; timeoutMs: number },
+  options: { env: Readonly<Record<string, string>>; timeoutMs: number; cwd?: string },
 ): Promise<CommandResult> {
   const [program, ...args] = argv;
   let output = '';
@@ -42,6 +42,7 @@ export async function runCommand(
   return new Promise((resolve) => {
     const child = spawn(program!, args, {
       env: { ...options.env },
+      ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true,
     });

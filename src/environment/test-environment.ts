@@ -27,8 +27,15 @@ export interface HealthServer {
   close(): Promise<void>;
 }
 
-/** An HTTP server on `host` (any port, or `port`) answering every request with `status`. */
-export async function startHealthServer(host: string, port = 0): Promise<HealthServer> {
+/**
+ * An HTTP server on `host` (any port, or `port`) answering every request with `status` — or, while
+ * `statusFile` exists, with the status written in it (so a switch action can break the server).
+ */
+export async function startHealthServer(
+  host: string,
+  port = 0,
+  options: { statusFile?: string } = {},
+): Promise<HealthServer> {
   const seen: string[] = [];
   const arrivals: (() => void)[] = [];
   const state: { status: number; gate: Promise<void> | null } = { status: 200, gate: null };
@@ -36,8 +43,10 @@ export async function startHealthServer(host: string, port = 0): Promise<HealthS
     seen.push(`${host} ${request.url ?? ''}`);
     arrivals.splice(0).forEach((arrived) => arrived());
     void (state.gate ?? Promise.resolve()).then(() => {
-      response.writeHead(state.status, { 'content-type': 'text/plain', connection: 'close' });
-      response.end(state.status === 200 ? 'ok' : 'unhealthy');
+      const file = options.statusFile;
+      const status = file && existsSync(file) ? Number(readFileSync(file, 'utf8').trim()) : state.status;
+      response.writeHead(status, { 'content-type': 'text/plain', connection: 'close' });
+      response.end(status === 200 ? 'ok' : 'unhealthy');
     });
   });
   await new Promise<void>((resolve, reject) => {
@@ -72,6 +81,8 @@ export async function startTcpServer(host: string): Promise<{ port: number; clos
 export interface RecordingAction {
   readonly script: string;
   readonly log: string;
+  /** Written (`503`) when the action is given an argument starting with `break-`: a health server's statusFile. */
+  readonly statusFile: string;
   /** One line per call: its arguments after the log path, space-separated. */
   calls(): string[];
   cleanup(): void;
@@ -79,12 +90,14 @@ export interface RecordingAction {
 
 /**
  * `script <log> args…` appends `args… secret=<TIDE_SECRET_PROBE or unset>` to `log`, prints a line, and
- * exits 3 with an error message if an argument starts with `fail-`.
+ * exits 3 with an error message if an argument starts with `fail-`. An argument starting with `break-`
+ * writes `503` to `statusFile`: the assignment succeeds, and the server it points at stops being healthy.
  */
 export function recordingAction(): RecordingAction {
   const dir = mkdtempSync(path.join(tmpdir(), 'tide-env-action-'));
   const script = path.join(dir, 'assign.sh');
   const log = path.join(dir, 'calls.log');
+  const statusFile = path.join(dir, 'health-status');
   writeFileSync(
     script,
     [
@@ -92,6 +105,7 @@ export function recordingAction(): RecordingAction {
       'log="$1"; shift',
       'echo "$* secret=${TIDE_SECRET_PROBE:-unset}" >> "$log"',
       'for arg in "$@"; do case "$arg" in fail-*) echo "error: cannot assign to $arg" >&2; exit 3;; esac; done',
+      `for arg in "$@"; do case "$arg" in break-*) echo 503 > '${statusFile}';; esac; done`,
       'echo "assigned $1 to $2"',
       '',
     ].join('\n'),
@@ -100,6 +114,7 @@ export function recordingAction(): RecordingAction {
   return {
     script,
     log,
+    statusFile,
     calls: () => (existsSync(log) ? readFileSync(log, 'utf8').trimEnd().split('\n') : []),
     cleanup: () => rmSync(dir, { recursive: true, force: true }),
   };

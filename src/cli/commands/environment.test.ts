@@ -41,6 +41,16 @@ beforeAll(async () => {
       healthcheck: { type: 'http', port: health.port, path: '/health', timeout: '5s' },
       action: { command: [action.script, action.log, '{reserved_ip}', '{resource}', '{workspace}'] },
     },
+    // A template as the action, no check after the switch (only shown here: switching needs an engine).
+    'templates/assign/main.tf': 'variable "targets" { type = list(string) }\n',
+    'environments/zeta.yaml': [
+      'domain: zeta.example.com',
+      'reserved_ips: [198.51.100.9]',
+      'healthcheck: { type: tcp, port: 443 }',
+      'action: { template: assign, variables: { zone: z1 } }',
+      'verify: false',
+      '',
+    ].join('\n'),
   });
   const { snapshot } = await loadConfigDirectory(configDir.dir, { defaultTimeZone: 'UTC' });
   dataDir = await mkdtemp(path.join(tmpdir(), 'tide-env-cli-'));
@@ -100,7 +110,19 @@ describe('tide environment (a client of a live API)', () => {
       `http:${health.port}`,
     ]);
     const json = JSON.parse((await tide('environment', 'list', '--json')).stdout);
-    expect(json).toMatchObject([{ name: 'production', layout: 'provisioner', assigned_workspace: 'blue' }]);
+    expect(json).toMatchObject([
+      { name: 'production', layout: 'provisioner', assigned_workspace: 'blue' },
+      { name: 'zeta', layout: 'environments', assigned_workspace: null },
+    ]);
+  });
+
+  it('shows a template action and whether the check runs again after a switch', async () => {
+    const status = await tide('environment', 'status', 'zeta');
+    expect(status.status).toBe(0);
+    expect(status.stdout).toMatch(
+      /Action:\s+template assign with zone, applied once per switch \(timeout 10m per engine command\)\n/,
+    );
+    expect(status.stdout).toMatch(/After switch:\s+no check \(verify: false\)\n/);
   });
 
   it('switches with --yes, printing each check and the action output, then shows the status', async () => {
@@ -111,6 +133,7 @@ describe('tide environment (a client of a live API)', () => {
         `health ok   GET http://127.0.0.1:${health.port}/health → 200`,
         `action  ok   ${action.script} ${action.log} 198.51.100.1 127.0.0.1 green (exit 0)`,
         '    assigned 198.51.100.1 to 127.0.0.1',
+        `verify ok   GET http://127.0.0.1:${health.port}/health → 200`,
         'environment production switched from blue to green',
         '',
       ].join('\n'),
@@ -121,6 +144,9 @@ describe('tide environment (a client of a live API)', () => {
       /Assigned:\s+green \(switched .* by fixture-admin\); protected from destroy\n/,
     );
     expect(status.stdout).toMatch(/Last switch:\s+switched blue → green /);
+    expect(status.stdout).toMatch(
+      /After switch:\s+health check again; the previous assignment restored if it fails\n/,
+    );
     const again = await tide('environment', 'switch', 'production', 'green', '--yes');
     expect(again.stdout).toBe('environment production is already assigned to green; nothing to do\n');
   });

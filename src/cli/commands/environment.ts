@@ -1,7 +1,7 @@
 /**
  * `tide environment list|status [ENV]|switch ENV WORKSPACE [--yes]` (the Provisioner's `environmentctl`):
  * a thin client of /api/v1/environments. A switch shows what it did: each address's health check and each
- * action's output, the restore's too when an action failed.
+ * action's output, the check after the switch, the restore's too when an action or that check failed.
  */
 import type { Command } from 'commander';
 import type { EnvironmentView, SwitchView } from '../../environment/environment.service.ts';
@@ -138,7 +138,15 @@ function describeEnvironment(e: EnvironmentDetail): string {
     ['Targets from', `output ${e.outputs!.addresses} (ids mapped by ${e.outputs!.address_map})`],
     [
       'Action',
-      `${e.action!.command.join(' ')} (timeout ${e.action!.timeout}${e.action!.implicit ? ', the Provisioner default' : ''})`,
+      e.action!.template
+        ? `template ${e.action!.template}${e.action!.variables?.length ? ` with ${e.action!.variables.join(', ')}` : ''}, applied once per switch (timeout ${e.action!.timeout} per engine command)`
+        : `${e.action!.command.join(' ')} (timeout ${e.action!.timeout}${e.action!.implicit ? ', the Provisioner default' : ''})`,
+    ],
+    [
+      'After switch',
+      e.verify
+        ? 'health check again; the previous assignment restored if it fails'
+        : 'no check (verify: false)',
     ],
     [
       'Last switch',
@@ -161,6 +169,7 @@ function describeSwitch(view: SwitchView): string {
     }
   };
   actions('action ', view.actions);
+  for (const check of view.verification) lines.push(`verify ${check.ok ? 'ok  ' : 'FAIL'} ${check.detail}`);
   if (view.restore) {
     if (view.restore.error) lines.push(`restore FAIL ${view.restore.error}`);
     actions('restore', view.restore.actions);
