@@ -35,7 +35,7 @@ describe('the run state machine', () => {
   });
 
   it('lets nothing leave a terminal state', () => {
-    for (const state of ['succeeded', 'failed', 'canceled', 'timed_out'] as const) {
+    for (const state of ['succeeded', 'failed', 'canceled', 'timed_out', 'skipped'] as const) {
       expect(isDone(state)).toBe(true);
       expect(isActive(state)).toBe(false);
       expect(isCancelable(state)).toBe(false);

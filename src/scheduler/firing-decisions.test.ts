@@ -140,6 +140,22 @@ describe('protection', () => {
   it('still deploys a protected workspace', () => {
     expect(decideOne({ protect: true }, deployAt9)).toMatchObject({ outcome: 'fired' });
   });
+
+  it("skips a destroy of a workspace an environment points at, with the environment's reason", () => {
+    const reason =
+      'environment: workspace "w" is assigned to environment "prod"; switch the environment first';
+    expect(decideOne({ observed: { ...deployed, environment: reason } }, destroyAt9)).toMatchObject({
+      outcome: 'skipped',
+      reason,
+    });
+  });
+
+  it('still deploys a workspace an environment points at', () => {
+    const environment = 'environment: workspace "w" is assigned to environment "prod"';
+    expect(decideOne({ observed: { ...neverObserved, environment } }, deployAt9)).toMatchObject({
+      outcome: 'fired',
+    });
+  });
 });
 
 describe('already in the desired state', () => {
