@@ -162,7 +162,10 @@ describe.each(overlays)('the $name overlay', (overlay) => {
     expect(volumes.get(mounts.get('/tmp')!.name)!.emptyDir).toBeDefined();
     expect(literal('HOME')).toBe('/tmp');
     expect(literal('TMPDIR')).toBe('/tmp');
-    const dataMount = mounts.get(literal('TIDE_DATA_DIR')!)!;
+    // The data directory is a directory Tide creates (and so owns, 0700) inside a writable volume.
+    const dataDir = literal('TIDE_DATA_DIR')!;
+    const dataMount = mounts.get(path.posix.dirname(dataDir))!;
+    expect(dataMount.name).toBe('data');
     expect(dataMount.readOnly).toBeFalsy();
     const configMount = mounts.get(literal('TIDE_CONFIG_DIR')!)!;
     expect(configMount.readOnly).toBe(true);
@@ -274,9 +277,9 @@ describe('the dev overlay', () => {
     expect(spec.strategy).toEqual({ type: 'Recreate' });
     const env = spec.template.spec.containers[0].env as K8sObject[];
     expect(env.map((e) => e.name)).not.toContain('TIDE_DATABASE_URL');
-    const dataDir = env.find((e) => e.name === 'TIDE_DATA_DIR')!.value;
+    const dataDir = env.find((e) => e.name === 'TIDE_DATA_DIR')!.value as string;
     const mount = (spec.template.spec.containers[0].volumeMounts as K8sObject[]).find(
-      (m) => m.mountPath === dataDir,
+      (m) => m.mountPath === path.posix.dirname(dataDir),
     )!;
     const volume = (spec.template.spec.volumes as K8sObject[]).find((v) => v.name === mount.name)!;
     expect(volume).toEqual({ name: 'data', persistentVolumeClaim: { claimName: 'tide-data' } });
