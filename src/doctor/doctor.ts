@@ -243,7 +243,7 @@ async function clockCheck(store: Store, clock: Clock): Promise<CheckResult> {
   const local = before + (after - before) / 2;
   const skew = server - local;
   const size = Math.abs(skew);
-  const what = `this machine's clock is ${formatDuration(Math.round(size))} ${skew > 0 ? 'behind' : 'ahead of'} the database server's`;
+  const what = `this machine's clock is ${formatDuration(Math.round(size / 1000) * 1000)} ${skew > 0 ? 'behind' : 'ahead of'} the database server's`;
   if (size <= CLOCK_WARN_MS)
     return ok('clock', `within ${formatDuration(CLOCK_WARN_MS)} of the database server's`);
   return bad(
