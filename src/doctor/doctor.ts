@@ -122,11 +122,17 @@ const bad = (check: string, status: CheckStatus, message: string, fix: string): 
 const severity = (production: boolean): CheckStatus => (production ? 'fail' : 'warn');
 
 /** The variables the focused checks below report themselves. */
-const REPORTED_BY_CHECKS = new Set(['TIDE_CORS_ORIGINS', 'TIDE_TRUST_PROXY', 'TIDE_PUBLIC_URL']);
+const REPORTED_BY_CHECKS = new Set([
+  'TIDE_CORS_ORIGINS',
+  'TIDE_TRUST_PROXY',
+  'TIDE_PUBLIC_URL',
+  'TIDE_DATABASE_URL',
+]);
 
 function invalidVariables(inputs: DoctorInputs): CheckResult[] {
+  const secrets = new Set(inputs.secrets.map((secret) => secret.name));
   return Object.entries(inputs.invalid)
-    .filter(([name]) => !REPORTED_BY_CHECKS.has(name))
+    .filter(([name]) => !REPORTED_BY_CHECKS.has(name) && !secrets.has(name))
     .map(([name, why]) =>
       bad('environment', 'fail', `${name} is invalid: ${why}`, `fix ${name} (docs/configuration.md)`),
     );
@@ -166,6 +172,16 @@ function secretChecks(inputs: DoctorInputs): CheckResult[] {
 
 async function databaseChecks(inputs: DoctorInputs): Promise<CheckResult[]> {
   const { settings } = inputs;
+  const invalidUrl = inputs.invalid.TIDE_DATABASE_URL;
+  if (invalidUrl !== undefined)
+    return [
+      bad(
+        'database',
+        'fail',
+        `TIDE_DATABASE_URL is invalid: ${invalidUrl}`,
+        'set a postgres:// URL, or leave it unset for SQLite in the data directory',
+      ),
+    ];
   const url = settings.databaseUrl?.trim() ?? '';
   if (url === '') {
     // Opening SQLite creates the file: a missing database is reported, not made.
@@ -242,7 +258,8 @@ async function clockCheck(store: Store, clock: Clock): Promise<CheckResult> {
   const after = clock.now().getTime();
   const local = before + (after - before) / 2;
   const skew = server - local;
-  const size = Math.abs(skew);
+  // The server read its clock somewhere in the round trip: only what lies beyond half of it is skew.
+  const size = Math.max(0, Math.abs(skew) - (after - before) / 2);
   const what = `this machine's clock is ${formatDuration(Math.round(size / 1000) * 1000)} ${skew > 0 ? 'behind' : 'ahead of'} the database server's`;
   if (size <= CLOCK_WARN_MS)
     return ok('clock', `within ${formatDuration(CLOCK_WARN_MS)} of the database server's`);

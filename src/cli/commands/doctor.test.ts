@@ -169,7 +169,14 @@ describe('tide doctor', () => {
   it('reports an invalid variable and still runs the other checks', async () => {
     const dataDir = await tempDir('tide-doctor-env-');
     const result = await tide(['doctor'], {
-      env: { PATH: '', TIDE_DATA_DIR: dataDir, TIDE_ACCESS_TOKEN_TTL: 'forever', TIDE_TRUST_PROXY: '0' },
+      env: {
+        PATH: '',
+        TIDE_DATA_DIR: dataDir,
+        TIDE_ACCESS_TOKEN_TTL: 'forever',
+        TIDE_TRUST_PROXY: '0',
+        TIDE_ENCRYPTION_KEY: 'c2hvcnQ=',
+        TIDE_DATABASE_URL: 'mysql://tide@db/tide',
+      },
     });
     expect(result.status).toBe(1);
     expect(result.stdout).toMatch(/^FAIL {2}environment: TIDE_ACCESS_TOKEN_TTL is invalid: /m);
@@ -177,5 +184,13 @@ describe('tide doctor', () => {
       /^FAIL {2}proxy trust: TIDE_TRUST_PROXY is invalid: a hop count must be at least 1/m,
     );
     expect(result.stdout).toMatch(/^ok {4}token lifetimes: access 15m/m);
+    expect(result.stdout).toMatch(
+      /^FAIL {2}secret TIDE_ENCRYPTION_KEY: invalid: expected 32 bytes .* — fix: generate one: openssl rand -base64 32$/m,
+    );
+    expect(result.stdout).toMatch(
+      /^FAIL {2}database: TIDE_DATABASE_URL is invalid: expected a postgres:\/\//m,
+    );
+    // Each invalid variable is reported once, under its own check.
+    expect(result.stdout.match(/environment: /g)).toHaveLength(1);
   });
 });

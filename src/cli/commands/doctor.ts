@@ -7,6 +7,7 @@
 import path from 'node:path';
 import type { Command } from 'commander';
 import { runDoctor, type CheckResult, type DoctorReport, type SecretFinding } from '../../doctor/doctor.ts';
+import { TideError } from '../../errors/tide-error.ts';
 import { envVariables, parseEnv, type TideEnv } from '../../env/env.schema.ts';
 import { secretWeakness } from '../../env/production-checks.ts';
 import { systemClock } from '../../time/clock.ts';
@@ -91,7 +92,7 @@ export function tolerantEnv(environment: Environment): { env: TideEnv; invalid: 
     }
     // A variable whose default itself failed would loop forever; none does, but never spin on it.
     if (Object.keys(invalid).length === before)
-      throw new Error(`invalid environment: ${parsed.errors.join('; ')}`);
+      throw new TideError('invalid_argument', `invalid environment: ${parsed.errors.join('; ')}`);
   }
 }
 
