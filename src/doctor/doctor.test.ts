@@ -90,6 +90,14 @@ describe('doctor: backups', () => {
     });
   });
 
+  it('fails, naming the error, when the last backup cannot be read', async () => {
+    const lastSuccessfulBackup = () => Promise.reject(new Error('EACCES: /var/backups/tide'));
+    expect(await check('backups', inputs({ lastSuccessfulBackup }))).toMatchObject({
+      status: 'fail',
+      message: expect.stringContaining('cannot read the last backup: EACCES: /var/backups/tide'),
+    });
+  });
+
   it('names the missing variable, failing in production and warning elsewhere', async () => {
     const given = { backupDir: undefined };
     expect(await check('backups', inputs({}, given))).toMatchObject({

@@ -228,7 +228,17 @@ async function databaseChecks(inputs: DoctorInputs): Promise<CheckResult[]> {
       ];
     }
     const results = [ok('database', `${store.dialect} at ${store.location} answers`)];
-    const level = await migrationLevel(store);
+    const level = await migrationLevel(store).catch((error: unknown) => messageOf(error));
+    if (typeof level === 'string')
+      return [
+        ...results,
+        bad(
+          'migrations',
+          'fail',
+          `cannot read the migration level: ${level}`,
+          'check the database user’s rights',
+        ),
+      ];
     results.push(
       level.pending.length === 0
         ? ok('migrations', `at the latest level (${level.applied.at(-1) ?? 'none'})`)
@@ -239,7 +249,16 @@ async function databaseChecks(inputs: DoctorInputs): Promise<CheckResult[]> {
             'run `tide db migrate` (tide serve also migrates at start)',
           ),
     );
-    results.push(await clockCheck(store, inputs.clock));
+    results.push(
+      await clockCheck(store, inputs.clock).catch((error: unknown) =>
+        bad(
+          'clock',
+          'fail',
+          `cannot read the database server's clock: ${messageOf(error)}`,
+          'check the database user’s rights',
+        ),
+      ),
+    );
     return results;
   } finally {
     await store.close();
@@ -487,7 +506,17 @@ async function backupCheck(inputs: DoctorInputs): Promise<CheckResult> {
       `${configured}; this build cannot tell when the last one succeeded`,
       'check the tide_backup_last_success_timestamp_seconds metric',
     );
-  const last = await inputs.lastSuccessfulBackup();
+  let last: Date | null;
+  try {
+    last = await inputs.lastSuccessfulBackup();
+  } catch (error) {
+    return bad(
+      'backups',
+      'fail',
+      `${configured}; cannot read the last backup: ${messageOf(error)}`,
+      'check the backup directory and the server log',
+    );
+  }
   if (last === null)
     return bad(
       'backups',
