@@ -86,7 +86,7 @@ forEachDialect('tide doctor --production', (harness) => {
     }
     // The CLI cannot read the last backup's time yet: configured, with a warning that says so.
     expect(lines).toContainEqual(expect.stringMatching(/^warn {2}backups: schedule 0 3 \* \* \* into /));
-    expect(lines.at(-1)).toMatch(/^0 failed, 1 warnings, \d+ ok — production rules$/);
+    expect(lines.at(-1)).toMatch(/^0 failed, 1 warning, \d+ ok — production rules$/);
   });
 
   it('names each failure of a misconfigured deployment and exits 1', async () => {

@@ -121,6 +121,9 @@ export function formatReport(report: DoctorReport): string[] {
   );
   const count = (status: CheckResult['status']) => report.checks.filter((c) => c.status === status).length;
   const rules = report.production ? 'production rules' : 'development rules (--production for production)';
-  lines.push(`${count('fail')} failed, ${count('warn')} warnings, ${count('ok')} ok — ${rules}`);
+  const warnings = count('warn');
+  lines.push(
+    `${count('fail')} failed, ${warnings} warning${warnings === 1 ? '' : 's'}, ${count('ok')} ok — ${rules}`,
+  );
   return lines;
 }
