@@ -18,6 +18,7 @@ const commandModules: Readonly<Record<string, () => Promise<Register>>> = {
   schedule: async () => (await import('./commands/schedule-preview.ts')).registerSchedulePreview,
   serve: async () => (await import('./commands/serve.ts')).registerServe,
   db: async () => (await import('./commands/db-migrate.ts')).registerDbMigrate,
+  doctor: async () => (await import('./commands/doctor.ts')).registerDoctor,
   audit: async () => (await import('./commands/audit.ts')).registerAudit,
   workspace: async () => (await import('./commands/workspace.ts')).registerWorkspace,
   run: async () => (await import('./commands/run.ts')).registerRun,

@@ -31,7 +31,7 @@ export interface OpenDatabaseOptions {
   onPoolError?: (error: Error) => void;
 }
 
-const SQLITE_FILE = 'tide.db';
+export const SQLITE_FILE = 'tide.db';
 const SQLITE_BUSY_TIMEOUT_MS = 5000;
 
 export async function openDatabase(options: OpenDatabaseOptions): Promise<Store> {

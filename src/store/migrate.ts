@@ -31,3 +31,19 @@ function migrationError(error: unknown, results: MigrationResult[]): TideError {
     cause: error,
   });
 }
+
+/**
+ * How far the database's schema is from this version's: the migrations it has applied and those still
+ * pending, by name. Reads only; creates nothing (`tide doctor` asks it of a database it must not change).
+ */
+export async function migrationLevel(store: Store): Promise<{ applied: string[]; pending: string[] }> {
+  const migrator = new Migrator({
+    db: store.db,
+    provider: { getMigrations: async () => Object.fromEntries(migrations) },
+  });
+  const known = await migrator.getMigrations();
+  return {
+    applied: known.filter((m) => m.executedAt !== undefined).map((m) => m.name),
+    pending: known.filter((m) => m.executedAt === undefined).map((m) => m.name),
+  };
+}
