@@ -1,4 +1,4 @@
-import { rmSync } from 'node:fs';
+import { renameSync, rmSync, symlinkSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeConfigDir, minimalTf, workspaceFiles } from '../../test/helpers/config-dir.ts';
@@ -98,5 +98,80 @@ describe('hot reload', () => {
     const second = nextReload(watcher);
     config.write('calendars/holidays.yaml', '- 2027-01-01\n');
     expect((await second).changes).toEqual([{ kind: 'calendar', name: 'holidays', change: 'added' }]);
+  });
+});
+
+/** The next reload whose changes satisfy `done`, however many reloads the file events take to get there. */
+function reloadUntil(watcher: ConfigWatcher, done: (event: ReloadEvent) => boolean): Promise<ReloadEvent> {
+  return new Promise((resolve) => {
+    const listener = (event: ReloadEvent) => {
+      if (!done(event)) return;
+      watcher.off('reload', listener);
+      resolve(event);
+    };
+    watcher.on('reload', listener);
+  });
+}
+
+describe('hot reload of a directory swapped in place', () => {
+  const names = (watcher: ConfigWatcher) => [...watcher.current().workspaces.keys()].sort();
+
+  it('follows a git-sync checkout link swapped twice, its old targets deleted', async () => {
+    const root = makeConfigDir({});
+    cleanups.push(root.cleanup);
+    const checkout = (name: string, workspaces: string[]) => {
+      for (const ws of workspaces) root.write(`${name}/workspaces/${ws}/main.tf`, minimalTf);
+    };
+    // git-sync's layout: a link to the current checkout, replaced atomically by a rename.
+    const swap = (target: string) => {
+      symlinkSync(target, path.join(root.dir, 'link.tmp'));
+      renameSync(path.join(root.dir, 'link.tmp'), path.join(root.dir, 'current'));
+    };
+    checkout('rev-a', ['web']);
+    symlinkSync('rev-a', path.join(root.dir, 'current'));
+    const watcher = new ConfigWatcher(path.join(root.dir, 'current'), { defaultTimeZone: 'UTC' });
+    watchers.push(watcher);
+    await watcher.start();
+    expect(names(watcher)).toEqual(['web']);
+
+    checkout('rev-b', ['web', 'db']);
+    const first = reloadUntil(watcher, () => names(watcher).includes('db'));
+    swap('rev-b');
+    rmSync(path.join(root.dir, 'rev-a'), { recursive: true });
+    await first;
+    expect(names(watcher)).toEqual(['db', 'web']);
+
+    checkout('rev-c', ['web', 'db', 'cache']);
+    const second = reloadUntil(watcher, () => names(watcher).includes('cache'));
+    swap('rev-c');
+    rmSync(path.join(root.dir, 'rev-b'), { recursive: true });
+    await second;
+    expect(names(watcher)).toEqual(['cache', 'db', 'web']);
+  });
+
+  it('follows a Kubernetes ConfigMap volume whose ..data link is swapped', async () => {
+    const dir = makeConfigDir({});
+    cleanups.push(dir.cleanup);
+    // The kubelet's layout: timestamped folders, `..data` pointing at the current one, and each top-level
+    // entry a link through `..data`.
+    dir.write('..2026_a/workspaces/web/main.tf', minimalTf);
+    symlinkSync('..2026_a', path.join(dir.dir, '..data'));
+    symlinkSync('..data/workspaces', path.join(dir.dir, 'workspaces'));
+    const watcher = new ConfigWatcher(dir.dir, { defaultTimeZone: 'UTC' });
+    watchers.push(watcher);
+    await watcher.start();
+    expect(names(watcher)).toEqual(['web']);
+
+    for (const [folder, expected] of [
+      ['..2026_b', ['db', 'web']],
+      ['..2026_c', ['cache', 'db', 'web']],
+    ] as const) {
+      for (const ws of expected) dir.write(`${folder}/workspaces/${ws}/main.tf`, minimalTf);
+      const reloaded = reloadUntil(watcher, () => names(watcher).length === expected.length);
+      symlinkSync(folder, path.join(dir.dir, '..data_tmp'));
+      renameSync(path.join(dir.dir, '..data_tmp'), path.join(dir.dir, '..data'));
+      await reloaded;
+      expect(names(watcher)).toEqual([...expected]);
+    }
   });
 });

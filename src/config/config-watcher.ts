@@ -3,8 +3,13 @@
  * snapshot is re-assembled and merged. Content hashes decide whether anything really changed, so a touch
  * or an editor's rewrite of identical bytes emits nothing. Typical latency: the debounce (50 ms) plus the
  * read of the changed units.
+ *
+ * A path that is no unit's (the directory itself, a ConfigMap's `..data` link, a top-level file) makes the
+ * next reload a full one, and so does a swap of the directory's own symlink (a git-sync checkout): such
+ * swaps replace many units at once, and the watch must follow the link to its new target.
  */
 import { EventEmitter } from 'node:events';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { assembleSnapshot } from './assemble-snapshot.ts';
@@ -35,7 +40,11 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
   #units = new Map<string, AnyUnit>();
   #config: EffectiveConfig | null = null;
   #watcher: FSWatcher | null = null;
+  /** Watches the directory's own name when it is a symlink, to see it swapped. */
+  #linkWatcher: FSWatcher | null = null;
   #pending = new Set<string>();
+  #full = false;
+  #closed = false;
   #timer: NodeJS.Timeout | null = null;
   #reloading: Promise<void> = Promise.resolve();
 
@@ -50,14 +59,37 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
     const { units } = await loadConfigDirectory(this.directory, this.#options);
     this.#units = new Map(units.map((unit) => [unitKey(unit.kind, unit.id), unit]));
     this.#config = applySnapshot(null, assembleSnapshot(this.directory, units, this.#options)).next;
-    this.#watcher = watch(this.directory, {
+    await this.#watch();
+    if ((await lstat(this.directory)).isSymbolicLink()) {
+      const name = path.basename(this.directory);
+      // Not following links: a followed link's replacement by a rename goes unreported.
+      this.#linkWatcher = watch(path.dirname(this.directory), {
+        ignoreInitial: true,
+        depth: 0,
+        followSymlinks: false,
+      });
+      this.#linkWatcher.on('all', (_event, target) => {
+        if (path.basename(target) === name) this.#schedule(this.directory);
+      });
+      this.#linkWatcher.on('error', (error) => this.emit('error', error as Error));
+      await ready(this.#linkWatcher);
+    }
+    return this.#config;
+  }
+
+  /** (Re)starts the watch of the directory, following its symlinks to where they point now. */
+  async #watch(): Promise<void> {
+    await this.#watcher?.close();
+    const watcher = watch(this.directory, {
       ignoreInitial: true,
       ignored: (target) => /[\\/](\.terraform|\.git)([\\/]|$)/.test(target),
     });
-    this.#watcher.on('all', (_event, target) => this.#schedule(target));
-    this.#watcher.on('error', (error) => this.emit('error', error as Error));
-    await new Promise<void>((resolve) => this.#watcher!.once('ready', () => resolve()));
-    return this.#config;
+    this.#watcher = watcher;
+    watcher.on('all', (_event, target) => {
+      if (this.#watcher === watcher) this.#schedule(target);
+    });
+    watcher.on('error', (error) => this.emit('error', error as Error));
+    await ready(watcher);
   }
 
   current(): EffectiveConfig {
@@ -66,9 +98,11 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
   }
 
   async close(): Promise<void> {
+    this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
-    await this.#watcher?.close();
     await this.#reloading;
+    await this.#watcher?.close();
+    await this.#linkWatcher?.close();
   }
 
   /**
@@ -85,21 +119,33 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
   }
 
   #schedule(target: string): void {
+    if (this.#closed) return;
     const unit = unitOfPath(path.relative(this.directory, target));
-    if (!unit) return;
-    this.#pending.add(unitKey(unit.kind, unit.id));
+    if (unit) this.#pending.add(unitKey(unit.kind, unit.id));
+    else this.#full = true;
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = setTimeout(() => {
       this.#timer = null;
       const keys = [...this.#pending];
+      const full = this.#full;
       this.#pending.clear();
+      this.#full = false;
       // Reloads run one after another so a slow one never overwrites a newer one.
       this.#reloading = this.#reloading
-        .then(() => this.#reload(keys))
+        .then(() => (full ? this.#reloadAll() : this.#reload(keys)))
         .catch((error: Error) => {
           this.emit('error', error);
         });
     }, this.#options.debounceMs ?? 50);
+  }
+
+  /** Re-reads every unit, after the watch is re-established, so nothing changed in between is missed. */
+  async #reloadAll(): Promise<void> {
+    if (this.#closed) return;
+    await this.#watch();
+    const { units } = await loadConfigDirectory(this.directory, this.#options);
+    this.#units = new Map(units.map((unit) => [unitKey(unit.kind, unit.id), unit]));
+    this.#publish();
   }
 
   async #reload(keys: string[]): Promise<void> {
@@ -109,9 +155,17 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
       if (unit) this.#units.set(key, unit);
       else this.#units.delete(key);
     }
+    this.#publish();
+  }
+
+  #publish(): void {
     const snapshot = assembleSnapshot(this.directory, this.#units.values(), this.#options);
     const { next, changes } = applySnapshot(this.#config, snapshot);
     this.#config = next;
     if (changes.length > 0) this.emit('reload', { changes, problems: snapshot.problems, config: next });
   }
+}
+
+function ready(watcher: FSWatcher): Promise<void> {
+  return new Promise((resolve) => watcher.once('ready', () => resolve()));
 }
