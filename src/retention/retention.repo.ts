@@ -86,7 +86,7 @@ export async function pruneRunBatch(db: Db, cutoff: Date, limit: number): Promis
       const count = (table: string, result: { numDeletedRows: bigint }) => {
         deleted[table] = Number(result.numDeletedRows);
       };
-      // Children first: the foreign keys cascade, but SQLite enforces them only when asked to.
+      // Children first, counted: most would cascade, but job_chain_runs.run_id has no foreign key.
       count(
         'run_log_chunks',
         await trx.deleteFrom('run_log_chunks').where('run_id', 'in', ids).executeTakeFirst(),

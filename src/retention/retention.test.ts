@@ -177,6 +177,8 @@ forEachDialect('retention', (harness) => {
     await insertRun(db, { id: 'web-outputs', days: 200, outputs: '{"url":"x"}' });
     await insertRun(db, { id: 'web-older', days: 300, outputs: '{"url":"old"}' });
     await insertRun(db, { id: 'web-failed', days: 150, state: 'failed' });
+    // A newer succeeded deploy without outputs: the one with outputs is still what readers select.
+    await insertRun(db, { id: 'web-no-outputs', days: 160 });
     // The workspace's last_run_id.
     await insertRun(db, { id: 'web-plan-last', action: 'plan', days: 190, state: 'failed' });
     await insertRun(db, { id: 'web-plan-new', action: 'plan', days: 180, state: 'failed' });
@@ -264,6 +266,7 @@ forEachDialect('retention', (harness) => {
         'lock-old',
         'waiter',
         'web-failed',
+        'web-no-outputs',
         'web-outputs',
         'web-plan-last',
         'web-plan-new',
