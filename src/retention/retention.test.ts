@@ -491,17 +491,32 @@ forEachDialect('retention', (harness) => {
     expect(chains.map((row) => row.id)).toEqual(['new']);
   });
 
-  it('runs as the cluster singleton `retention`: a pass at start, up after it, stopped by its signal', async () => {
+  it('runs as the cluster singleton `retention`: up at once, a pass at start, then sleeps until stopped', async () => {
     const db = harness.db;
     await insertRun(db, { id: 'old', days: 200, state: 'failed' });
     await insertRun(db, { id: 'new', days: 1, state: 'failed' });
     const { service } = retention(DEFAULT_RETENTION);
-    const loop = retentionLoop(service, { intervalMs: 1000 });
+    const controller = new AbortController();
+    const sleeps: number[] = [];
+    // Its first sleep means the first pass is done: stop it there.
+    const timers = {
+      set: (callback: () => void, ms: number) => {
+        sleeps.push(ms);
+        controller.abort();
+        queueMicrotask(callback);
+        return null;
+      },
+      clear: () => undefined,
+    };
+    const loop = retentionLoop(service, { intervalMs: 1000, timers });
     expect(loop.name).toBe('retention');
     expect(loop.oncePerCluster).toBe(true);
-    const controller = new AbortController();
-    const started = loop.start(controller.signal, () => controller.abort());
-    await started;
+    let upBeforePass = false;
+    await loop.start(controller.signal, () => {
+      upBeforePass = sleeps.length === 0;
+    });
+    expect(upBeforePass).toBe(true);
+    expect(sleeps).toEqual([1000]);
     expect(await ids(db, 'runs')).toEqual(['new']);
   });
 });

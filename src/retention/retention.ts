@@ -163,6 +163,8 @@ export class Retention {
 /**
  * The supervised subsystem `retention`: a pass at start, then every `intervalMs`; once per cluster (the
  * rows are shared; one replica's pass prunes them all). A failed pass is retried after the backoff.
+ * Up before its first pass, unlike other loops: nothing waits on pruning, and the first pass over a
+ * large database may take minutes, which must hold neither readiness nor the loops started after it.
  */
 export function retentionLoop(
   retention: Pick<Retention, 'prune'>,
@@ -175,9 +177,9 @@ export function retentionLoop(
     oncePerCluster: true,
     // Like `periodic`, but the pass sees the stop signal, so a stop does not wait for a long pass.
     async start(signal, up) {
+      up();
       while (!signal.aborted) {
         await retention.prune(signal);
-        up();
         await sleep(intervalMs, signal, timers);
       }
     },
