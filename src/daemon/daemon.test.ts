@@ -87,6 +87,7 @@ describe('a supervised daemon', () => {
       'run-worker',
       'dependency-sweep',
       'scheduler',
+      'retention',
     ];
     for (const name of [...loops, 'rate-limit-pruning']) expect(body.checks[name]).toEqual({ ok: true });
     const metrics = await h.daemon.app!.inject({ url: '/metrics' });

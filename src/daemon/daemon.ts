@@ -37,6 +37,12 @@ import { acquireAdvisoryLock } from '../store/advisory-lock.ts';
 import { openDatabase, type Store } from '../store/database.ts';
 import { migrateToLatest } from '../store/migrate.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
+import {
+  DEFAULT_RETENTION,
+  Retention,
+  retentionLoop,
+  type RetentionSettings,
+} from '../retention/retention.ts';
 import type { Timers } from '../supervisor/timers.ts';
 import type { Clock } from '../time/clock.ts';
 import { secureDataDir } from './data-dir.ts';
@@ -66,6 +72,8 @@ export interface DaemonSettings {
   readonly stateUrl?: string | undefined;
   /** TIDE_STATE_VERSIONS_KEEP: state versions kept per workspace; 0 (default) keeps every one. */
   readonly stateVersionsKeep?: number;
+  /** TIDE_RETENTION_*: what the `retention` loop prunes (docs/retention.md); default DEFAULT_RETENTION. */
+  readonly retention?: Omit<RetentionSettings, 'stateVersionsKeep'>;
   readonly maxConcurrentRuns: number;
   readonly roles: ReadonlySet<Role>;
   readonly clock: Clock;
@@ -314,6 +322,22 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
     );
   if (scheduler) supervisor.add(scheduler);
   supervisor.add(templateRegistryLoop(templates, { onChange: () => void watcher.reassemble() }));
+  // Old runs, logs, firings, sessions and state versions (docs/retention.md); one replica at a time.
+  supervisor.add(
+    retentionLoop(
+      new Retention({
+        db: store.db,
+        clock,
+        logger,
+        metrics,
+        settings: {
+          ...DEFAULT_RETENTION,
+          ...settings.retention,
+          stateVersionsKeep: settings.stateVersionsKeep ?? 0,
+        },
+      }),
+    ),
+  );
   // `@startup` jobs: once per cluster start; a SQLite process is the whole cluster, so each start fires.
   if (scheduler)
     supervisor.add(

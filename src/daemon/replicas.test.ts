@@ -136,6 +136,7 @@ forEachDialect('replicas of one cluster', (harness) => {
         'tide lock tide:job-startup',
         'tide lock tide:orphan-reaper',
         'tide lock tide:rate-limit-pruning',
+        'tide lock tide:retention',
       ]);
     },
   );
@@ -147,7 +148,7 @@ forEachDialect('replicas of one cluster', (harness) => {
       harnesses.push(h);
       const names = h.daemon.supervisor.health().map((health) => health.name);
       expect(names).not.toContain('event-relay');
-      expect(names).toEqual(expect.arrayContaining(['orphan-reaper', 'rate-limit-pruning']));
+      expect(names).toEqual(expect.arrayContaining(['orphan-reaper', 'rate-limit-pruning', 'retention']));
     },
   );
 });

@@ -80,6 +80,16 @@ function durationMs(fallback: string, minMs: number, maxMs: number) {
     });
 }
 
+/** A retention period in whole days; 0 keeps everything of that kind (docs/retention.md). */
+function retentionDays(fallback: number) {
+  return z.coerce
+    .number({ error: 'expected a whole number of days (0 keeps everything)' })
+    .int({ error: 'expected a whole number of days (0 keeps everything)' })
+    .min(0, { error: 'expected 0 (keep everything) or more days' })
+    .max(36_500, { error: 'expected at most 36500 days' })
+    .default(fallback);
+}
+
 export const envVariables = [
   {
     name: 'TIDE_CONFIG_DIR',
@@ -181,7 +191,7 @@ export const envVariables = [
   {
     name: 'TIDE_STATE_VERSIONS_KEEP',
     description:
-      'How many state versions Tide keeps per workspace (oldest deleted first when a new one is written); 0 keeps every version.',
+      "How many state versions Tide keeps per workspace (oldest deleted first when a new one is written, and by the hourly retention pass, which never deletes the current serial or a locked key's); 0 keeps every version.",
     example: '100',
     schema: z.coerce.number().int().min(0).max(1_000_000).default(0),
   },
@@ -362,6 +372,34 @@ export const envVariables = [
       'Single sign-on: the claim that names the Tide user at first login (lower-cased); then `email`, then `sub`.',
     example: 'preferred_username',
     schema: z.string().min(1).default('preferred_username'),
+  },
+  {
+    name: 'TIDE_RETENTION_RUNS_DAYS',
+    description:
+      'Retention (docs/retention.md): finished runs older than this many days are deleted with their logs, except those Tide still reads (the latest per workspace, action and job, the latest succeeded, runs an active run waits on…). 0 keeps every run.',
+    example: '90',
+    schema: retentionDays(90),
+  },
+  {
+    name: 'TIDE_RETENTION_RUN_LOGS_DAYS',
+    description:
+      'Retention: the logs of finished runs older than this many days are deleted; the runs stay (same exceptions as TIDE_RETENTION_RUNS_DAYS). 0 keeps logs as long as their runs.',
+    example: '30',
+    schema: retentionDays(30),
+  },
+  {
+    name: 'TIDE_RETENTION_FIRINGS_DAYS',
+    description:
+      "Retention: schedule firings recorded more than this many days ago are deleted, except each schedule's latest and those a remaining run points at. 0 keeps every firing.",
+    example: '90',
+    schema: retentionDays(90),
+  },
+  {
+    name: 'TIDE_RETENTION_SESSIONS_DAYS',
+    description:
+      'Retention: login sessions (refresh-token families) revoked or expired more than this many days ago are deleted. 0 keeps them.',
+    example: '30',
+    schema: retentionDays(30),
   },
   {
     name: 'TIDE_TOKEN',

@@ -129,6 +129,12 @@ export function createMetrics() {
       help: 'Unix time of the last successful backup (0 if none).',
       registers,
     }),
+    retentionPrunedTotal: new Counter({
+      name: 'tide_retention_pruned_total',
+      help: 'Rows deleted by retention, by table (run_log_chunks, runs, firings, refresh_token_families, login_failures, state_versions, and rows that depend on them).',
+      labelNames: ['table'] as const,
+      registers,
+    }),
   };
 }
 

@@ -75,6 +75,12 @@ export function registerServe(program: Command, ctx: CliContext): void {
         runEnvPassthrough: env.TIDE_RUN_ENV_PASSTHROUGH,
         stateUrl: env.TIDE_STATE_URL,
         stateVersionsKeep: env.TIDE_STATE_VERSIONS_KEEP,
+        retention: {
+          runsDays: env.TIDE_RETENTION_RUNS_DAYS,
+          runLogsDays: env.TIDE_RETENTION_RUN_LOGS_DAYS,
+          firingsDays: env.TIDE_RETENTION_FIRINGS_DAYS,
+          sessionsDays: env.TIDE_RETENTION_SESSIONS_DAYS,
+        },
         maxConcurrentRuns: env.TIDE_MAX_CONCURRENT_RUNS,
         roles: parseRoles(options.role),
         clock: systemClock,
