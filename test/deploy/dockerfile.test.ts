@@ -15,7 +15,7 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { envVariables } from '../../src/env/env.schema.ts';
+import { envVariables, type EnvVariable } from '../../src/env/env.schema.ts';
 
 const root = path.resolve(import.meta.dirname, '../..');
 
@@ -468,7 +468,7 @@ describe('Dockerfile', () => {
 
   it('exposes the port Tide listens on and sets only known, non-secret TIDE_* variables', () => {
     expect(instructionsOf(finalStage, 'EXPOSE').map((e) => e.rest)).toEqual([finalEnv.TIDE_PORT]);
-    const known = new Map<string, { secret?: boolean }>(envVariables.map((v) => [v.name, v]));
+    const known = new Map<string, EnvVariable>(envVariables.map((v): [string, EnvVariable] => [v.name, v]));
     for (const name of Object.keys(finalEnv).filter((n) => n.startsWith('TIDE_'))) {
       expect(known.has(name), `${name} is a Tide setting`).toBe(true);
       expect(known.get(name)!.secret, `${name} is not a secret`).toBeFalsy();
