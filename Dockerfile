@@ -49,6 +49,8 @@ RUN test -n "${TOFU_SHA256}" || { echo "TOFU_SHA256 is empty: pass the archive's
 
 FROM ${NODE_IMAGE} AS runtime
 SHELL ["/bin/bash", "-o", "pipefail", "-c"]
+# A global ARG is visible inside a stage only once declared there (for the base.name label).
+ARG NODE_IMAGE
 ARG TIDE_UID=10001
 ARG TIDE_GID=10001
 ARG VERSION=0.1.0
@@ -64,12 +66,13 @@ LABEL org.opencontainers.image.title="Tide" \
   org.opencontainers.image.base.name="${NODE_IMAGE}"
 # tini reaps the engine's orphaned children and forwards signals to Tide; git and ssh fetch templates
 # (docs/templates.md); ca-certificates for git and the engine's registry downloads. npm, npx and
-# corepack are not needed at run time and go.
+# the bundled package managers are not needed at run time and go.
 RUN apt-get update \
   && apt-get install -y --no-install-recommends tini git openssh-client ca-certificates \
   && rm -rf /var/lib/apt/lists/* \
   && rm -rf /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/corepack \
     /usr/local/bin/npm /usr/local/bin/npx /usr/local/bin/corepack \
+    /usr/local/bin/yarn /usr/local/bin/yarnpkg /opt/yarn-* \
   && groupadd --system --gid "${TIDE_GID}" tide \
   && useradd --system --uid "${TIDE_UID}" --gid tide --home-dir /var/lib/tide --no-create-home \
     --shell /usr/sbin/nologin tide \

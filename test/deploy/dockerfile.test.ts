@@ -362,6 +362,24 @@ describe('Dockerfile', () => {
     }
   });
 
+  it('declares in each stage every variable the stage uses (a global ARG is not visible until re-declared)', () => {
+    for (const stage of dockerfile.stages) {
+      const declared = new Set<string>();
+      for (const instruction of stage.instructions) {
+        for (const match of instruction.args.matchAll(/\$\{(\w+)\}|\$(\w+)/g)) {
+          const name = match[1] ?? match[2]!;
+          expect(
+            declared.has(name),
+            `stage ${stage.name}, line ${instruction.line}: $${name} is declared`,
+          ).toBe(true);
+        }
+        if (instruction.keyword === 'ARG') declared.add(splitAssignment(instruction.rest)[0]);
+        if (instruction.keyword === 'ENV')
+          for (const name of Object.keys(parseAssignments(instruction.rest))) declared.add(name);
+      }
+    }
+  });
+
   describe('engine', () => {
     const engine = dockerfile.stages.find((stage) => stage.name === 'engine')!;
     const args = stageArgs(engine);
