@@ -19,6 +19,7 @@ const commandModules: Readonly<Record<string, () => Promise<Register>>> = {
   serve: async () => (await import('./commands/serve.ts')).registerServe,
   db: async () => (await import('./commands/db-migrate.ts')).registerDbMigrate,
   audit: async () => (await import('./commands/audit.ts')).registerAudit,
+  backup: async () => (await import('./commands/backup.ts')).registerBackup,
   workspace: async () => (await import('./commands/workspace.ts')).registerWorkspace,
   run: async () => (await import('./commands/run.ts')).registerRun,
   job: async () => (await import('./commands/job.ts')).registerJob,
