@@ -7,7 +7,7 @@
  * restore naming the bad file; a non-empty database is refused without --force.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, expect, it } from 'vitest';
@@ -22,6 +22,7 @@ const PASSWORD = 'correct horse battery staple 42';
 
 forEachDialect('backup of a SQLite installation restored into PostgreSQL', (harness) => {
   const onPostgres = it.runIf(harness.dialect === 'postgres');
+  const onSqlite = it.runIf(harness.dialect === 'sqlite');
   const harnesses: DaemonHarness[] = [];
   const stores: Store[] = [];
   const dirs: string[] = [];
@@ -195,6 +196,36 @@ forEachDialect('backup of a SQLite installation restored into PostgreSQL', (harn
       expect(audit.status).toBe(0);
     },
     300_000,
+  );
+
+  onSqlite(
+    'takes a scheduled backup in tide serve at start when none exists, and reports it in the metric',
+    async () => {
+      const dir = scratch();
+      const start = '2027-06-01T07:00:00Z';
+      const h = await daemonHarness({}, start, { backup: { schedule: '0 3 * * *', dir, retain: 3 } });
+      harnesses.push(h);
+      // The loop reports up once its first pass, the catch-up backup, is done.
+      await new Promise<void>((resolve) => {
+        const isUp = () =>
+          h.daemon.supervisor.health().some((s) => s.name === 'scheduled-backup' && s.state === 'up');
+        if (isUp()) return resolve();
+        const listener = () => {
+          if (!isUp()) return;
+          h.daemon.supervisor.off('change', listener);
+          resolve();
+        };
+        h.daemon.supervisor.on('change', listener);
+      });
+      const archives = readdirSync(dir);
+      expect(archives).toEqual(['tide-backup-2027-06-01T07-00-00-000Z.tar']);
+      const verified = await runTideInProcess(['backup', 'verify', path.join(dir, archives[0]!)]);
+      expect(verified.status).toBe(0);
+      const scraped = await h.daemon.metrics.registry.getSingleMetricAsString(
+        'tide_backup_last_success_timestamp_seconds',
+      );
+      expect(scraped).toContain(`tide_backup_last_success_timestamp_seconds ${Date.parse(start) / 1000}`);
+    },
   );
 });
 
