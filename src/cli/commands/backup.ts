@@ -8,6 +8,7 @@ import {
   verifyBackup,
   type BackupManifest,
 } from '../../backup/backup.ts';
+import { lockDataDir } from '../../store/data-dir-lock.ts';
 import { systemClock } from '../../time/clock.ts';
 import type { CliContext } from '../output.ts';
 import { withOfflineStore, withStoreOptions, type StoreOptions } from '../offline-store.ts';
@@ -89,12 +90,18 @@ export function registerBackup(program: Command, ctx: CliContext): void {
       options,
       async (store) => {
         const source = path.resolve(ctx.cwd, file);
+        const archive = await readArchive(source);
+        // Not under a running server: on SQLite its data directory lock says whether one runs there.
+        const lock =
+          store.dialect === 'sqlite'
+            ? lockDataDir(options.dataDir ?? loadEnv(ctx.env).TIDE_DATA_DIR, systemClock.now())
+            : null;
         const restored = await restoreBackup({
           store,
-          archive: await readArchive(source),
+          archive,
           source,
           force: options.force === true,
-        });
+        }).finally(() => lock?.release());
         ctx.output.out(
           `restored ${source} into ${store.location}: ${restored.rows} rows; ${summary(restored.manifest)}`,
         );
