@@ -120,6 +120,21 @@ forEachDialect('backups', (harness) => {
     expect(await fresh.db.selectFrom('users').select('username').execute()).toEqual([{ username: 'alice' }]);
   });
 
+  // SQLite to PostgreSQL is test/e2e/backup-restore.test.ts.
+  it.runIf(harness.dialect === 'postgres')(
+    'restores a PostgreSQL backup into SQLite with the same rows',
+    async () => {
+      const { archive } = await seededBackup();
+      const other = await harness.open({ dataDir: scratch() });
+      await restoreBackup({ store: other, archive, source: 'b.tar', force: false });
+      for (const table of ['users', 'api_tokens'] as const) {
+        expect(await other.db.selectFrom(table).selectAll().orderBy('id').execute()).toEqual(
+          await harness.db.selectFrom(table).selectAll().orderBy('id').execute(),
+        );
+      }
+    },
+  );
+
   it('writes nothing from an archive that fails verification', async () => {
     const { archive } = await seededBackup();
     const wrongCount = rewriteManifest(archive, (manifest) => ({
