@@ -20,6 +20,7 @@ const commandModules: Readonly<Record<string, () => Promise<Register>>> = {
   db: async () => (await import('./commands/db-migrate.ts')).registerDbMigrate,
   doctor: async () => (await import('./commands/doctor.ts')).registerDoctor,
   audit: async () => (await import('./commands/audit.ts')).registerAudit,
+  backup: async () => (await import('./commands/backup.ts')).registerBackup,
   workspace: async () => (await import('./commands/workspace.ts')).registerWorkspace,
   run: async () => (await import('./commands/run.ts')).registerRun,
   job: async () => (await import('./commands/job.ts')).registerJob,

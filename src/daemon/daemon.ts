@@ -53,6 +53,8 @@ import { openStateServices } from '../state/state-services.ts';
 import { TideError } from '../errors/tide-error.ts';
 import { TemplateService } from '../template/template.service.ts';
 import { templateRegistryLoop } from '../template/template-registry.ts';
+import { configuredKeyIds } from '../backup/backup-keys.ts';
+import { scheduledBackups } from '../backup/scheduled-backup.ts';
 
 export type Role = 'api' | 'scheduler' | 'runner';
 export const allRoles: readonly Role[] = ['api', 'scheduler', 'runner'];
@@ -111,6 +113,8 @@ export interface DaemonSettings {
   readonly oidc?: OidcSettings | null;
   /** Where the first admin's password is shown once (default stdout). */
   readonly print?: (text: string) => void;
+  /** TIDE_BACKUP_SCHEDULE, TIDE_BACKUP_DIR (default `<data>/backups`), TIDE_BACKUP_RETAIN; absent: none. */
+  readonly backup?: { schedule: string; dir?: string | undefined; retain: number } | undefined;
 }
 
 export interface Daemon {
@@ -321,6 +325,32 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       new DependencySweep({ db: store.db, hub, clock, logger, timers: settings.schedulerTimers }),
     );
   if (scheduler) supervisor.add(scheduler);
+  // Scheduled backups (decision 024): once per cluster, on any replica.
+  if (settings.backup)
+    supervisor.add(
+      scheduledBackups(
+        {
+          schedule: settings.backup.schedule,
+          timeZone: settings.timezone,
+          dir: settings.backup.dir ?? path.join(dataDir, 'backups'),
+          retain: settings.backup.retain,
+        },
+        {
+          store,
+          clock,
+          logger,
+          configDir: settings.configDir,
+          timers: settings.schedulerTimers,
+          keyIds: () =>
+            configuredKeyIds({
+              encryptionKey: settings.encryptionKey,
+              previousKeys: settings.previousEncryptionKeys ?? [],
+              auditKey: settings.auditKey,
+              dataDir,
+            }),
+        },
+      ),
+    );
   supervisor.add(templateRegistryLoop(templates, { onChange: () => void watcher.reassemble() }));
   // Old runs, logs, firings, sessions and state versions (docs/retention.md); one replica at a time.
   supervisor.add(

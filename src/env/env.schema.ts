@@ -196,6 +196,26 @@ export const envVariables = [
     schema: z.coerce.number().int().min(0).max(1_000_000).default(0),
   },
   {
+    name: 'TIDE_BACKUP_SCHEDULE',
+    description:
+      'Cron expression (in TIDE_TIMEZONE) of the backups `tide serve` takes itself, once per cluster (docs/backup.md). Unset: no scheduled backups (take them with `tide backup create`).',
+    example: '0 3 * * *',
+    schema: z.string().trim().min(1).optional(),
+  },
+  {
+    name: 'TIDE_BACKUP_DIR',
+    description:
+      'Directory scheduled backups are written to (created 0700 if missing). With several replicas, storage they all reach, so pruning finds every archive. Default `<data>/backups`.',
+    example: '',
+    schema: z.string().min(1).optional(),
+  },
+  {
+    name: 'TIDE_BACKUP_RETAIN',
+    description: 'How many scheduled backups to keep; older ones are deleted after each new one.',
+    example: '14',
+    schema: z.coerce.number().int().min(1).max(10_000).default(7),
+  },
+  {
     name: 'TIDE_LOG_LEVEL',
     description: 'Log level: fatal, error, warn, info, debug or trace.',
     example: 'info',

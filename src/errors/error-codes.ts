@@ -148,6 +148,12 @@ export const errorCatalogue = {
     exitCode: 5,
     summary: 'The CLI cannot reach the Tide server at TIDE_URL (connection refused, unknown host, timeout).',
   },
+  backup_invalid: {
+    status: 422,
+    exitCode: 2,
+    summary:
+      'A backup archive failed verification: damaged, truncated, a checksum or row count that does not match (the message names the file), or from a newer Tide.',
+  },
   internal: { status: 500, exitCode: 1, summary: 'An unexpected error; the log has the details.' },
 } as const satisfies Record<string, { status: number; exitCode: number; summary: string }>;
 

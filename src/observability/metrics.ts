@@ -15,6 +15,8 @@ export interface ScrapeSource {
   queueDepth(): Promise<number | null>;
   /** Configured workspaces by observed status, every status present (0 when none). */
   workspacesByStatus(): Promise<ReadonlyMap<string, number> | null>;
+  /** The newest successful backup in the database (every replica reads the same); null: keep the value. */
+  lastBackupAt?(): Promise<Date | null | undefined>;
 }
 
 export function createMetrics() {
@@ -128,6 +130,11 @@ export function createMetrics() {
       name: 'tide_backup_last_success_timestamp_seconds',
       help: 'Unix time of the last successful backup (0 if none).',
       registers,
+      // From the `backups` table (src/backup/), so every replica reports the same instant.
+      async collect() {
+        const at = scrape?.lastBackupAt ? await scrape.lastBackupAt() : undefined;
+        if (at !== undefined) this.set(at === null ? 0 : at.getTime() / 1000);
+      },
     }),
     retentionPrunedTotal: new Counter({
       name: 'tide_retention_pruned_total',

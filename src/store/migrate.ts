@@ -1,7 +1,8 @@
-import { Migrator, type MigrationResult } from 'kysely';
+import { Migrator, type Kysely, type MigrationResult } from 'kysely';
 import { TideError } from '../errors/tide-error.ts';
 import type { Store } from './database.ts';
 import { migrations } from './migrations/index.ts';
+import type { Database } from './schema.ts';
 
 /**
  * Applies every pending migration and returns their names (empty when already up to date).
@@ -45,5 +46,24 @@ export async function migrationLevel(store: Store): Promise<{ applied: string[];
   return {
     applied: known.filter((m) => m.executedAt !== undefined).map((m) => m.name),
     pending: known.filter((m) => m.executedAt === undefined).map((m) => m.name),
+  };
+}
+
+/** The names of every migration this Tide knows, in apply order. */
+export const migrationNames: readonly string[] = migrations.map(([name]) => name);
+
+/**
+ * Applies pending migrations up to and including `level`, never past it: the schema a backup was taken
+ * at (src/backup/). Same locking and rollback as migrateToLatest.
+ */
+export async function migrateToLevel(db: Kysely<Database>, level: string): Promise<{ applied: string[] }> {
+  const migrator = new Migrator({
+    db,
+    provider: { getMigrations: async () => Object.fromEntries(migrations) },
+  });
+  const { error, results = [] } = await migrator.migrateTo(level);
+  if (error !== undefined) throw migrationError(error, results);
+  return {
+    applied: results.filter((result) => result.status === 'Success').map((result) => result.migrationName),
   };
 }

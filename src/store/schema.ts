@@ -313,6 +313,7 @@ export interface Database {
   job_startup_marker: JobStartupMarkerTable;
   environment_assignments: EnvironmentAssignmentsTable;
   environment_switches: EnvironmentSwitchesTable;
+  backups: BackupsTable;
 }
 
 /**
@@ -419,4 +420,16 @@ export interface EnvironmentSwitchesTable {
   details: string;
   started_at: Instant;
   finished_at: Instant;
+}
+
+/** A backup archive written successfully (src/backup/, decision 024). */
+export interface BackupsTable {
+  id: string;
+  created_at: Instant;
+  /** `manual` (`tide backup create`) or `schedule` (TIDE_BACKUP_SCHEDULE in `tide serve`). */
+  trigger: string;
+  /** Where the archive was written, as the writer saw the path. */
+  file: string;
+  size: number;
+  sha256: string;
 }

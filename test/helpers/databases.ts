@@ -46,6 +46,7 @@ const TABLES_CHILD_FIRST = [
   'templates',
   'environment_switches',
   'environment_assignments',
+  'backups',
 ] as const;
 
 /**

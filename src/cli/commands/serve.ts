@@ -98,6 +98,13 @@ export function registerServe(program: Command, ctx: CliContext): void {
         lockout: { threshold: env.TIDE_LOGIN_LOCKOUT_THRESHOLD, durationMs: env.TIDE_LOGIN_LOCKOUT_DURATION },
         trustProxy: env.TIDE_TRUST_PROXY,
         oidc,
+        ...(env.TIDE_BACKUP_SCHEDULE && {
+          backup: {
+            schedule: env.TIDE_BACKUP_SCHEDULE,
+            dir: env.TIDE_BACKUP_DIR,
+            retain: env.TIDE_BACKUP_RETAIN,
+          },
+        }),
       });
       for (const problem of daemon.watcher.current().snapshot.problems) {
         logger.warn({ problem: formatProblem(problem) }, 'configuration problem');

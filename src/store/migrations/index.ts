@@ -12,6 +12,7 @@ import { templates } from './0010_templates.ts';
 import { environments } from './0011_environments.ts';
 import { jobChains } from './0012_job_chains.ts';
 import { runWaits } from './0013_run_waits.ts';
+import { backups } from './0014_backups.ts';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and cannot
@@ -31,4 +32,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0011_environments', environments],
   ['0012_job_chains', jobChains],
   ['0013_run_waits', runWaits],
+  ['0014_backups', backups],
 ];
