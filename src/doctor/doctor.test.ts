@@ -98,12 +98,33 @@ describe('doctor: backups', () => {
     });
   });
 
-  it('names the missing variable, failing in production and warning elsewhere', async () => {
-    const given = { backupDir: undefined };
-    expect(await check('backups', inputs({}, given))).toMatchObject({
-      status: 'fail',
-      message: 'not configured: TIDE_BACKUP_DIR not set',
+  it('needs no TIDE_BACKUP_DIR (it has a default), naming the default directory', async () => {
+    const last = new Date(NOW.getTime() - 3 * 3_600_000);
+    const result = await check(
+      'backups',
+      inputs({ lastSuccessfulBackup: async () => last }, { backupDir: undefined }),
+    );
+    expect(result).toMatchObject({ status: 'ok' });
+    expect(result.message).toMatch(/^schedule 0 3 \* \* \* into .*backups; last backup 3h ago$/);
+  });
+
+  it('counts a recent backup taken by tide backup create without a schedule', async () => {
+    const last = new Date(NOW.getTime() - 3_600_000);
+    const given = { backupSchedule: undefined };
+    expect(await check('backups', inputs({ lastSuccessfulBackup: async () => last }, given))).toMatchObject({
+      status: 'ok',
+      message: 'TIDE_BACKUP_SCHEDULE not set; last backup 1h ago',
     });
+  });
+
+  it('without a schedule or any backup: fails in production, warns elsewhere', async () => {
+    const given = { backupSchedule: undefined };
+    const none = { lastSuccessfulBackup: async () => null };
+    expect(await check('backups', inputs(none, given))).toMatchObject({
+      status: 'fail',
+      message: 'not configured: TIDE_BACKUP_SCHEDULE not set, and no backup taken',
+    });
+    expect((await check('backups', inputs({ ...none, production: false }, given))).status).toBe('warn');
     expect((await check('backups', inputs({ production: false }, given))).status).toBe('warn');
   });
 });

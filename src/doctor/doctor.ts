@@ -7,8 +7,10 @@
  * With `production` set (`--production`, or TIDE_ENV=production), what is only unwise elsewhere is a
  * failure: an http public URL, no backups, secrets left to be generated in the data directory.
  */
+import { existsSync } from 'node:fs';
 import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
+import { lastSuccessfulBackup } from '../backup/backup.ts';
 import { discoverEngine } from '../engine/engine.ts';
 import { openDatabase, pingDatabase, SQLITE_FILE, type Store } from '../store/database.ts';
 import { migrationLevel } from '../store/migrate.ts';
@@ -486,44 +488,54 @@ function authSettingChecks(inputs: DoctorInputs): CheckResult[] {
 }
 
 async function backupCheck(inputs: DoctorInputs): Promise<CheckResult> {
-  const { backupSchedule, backupDir } = inputs.settings;
-  const fixSetup =
-    'set TIDE_BACKUP_SCHEDULE and TIDE_BACKUP_DIR (docs/backup.md), or take backups with `tide backup create` from cron';
-  if (backupSchedule === undefined || backupDir === undefined) {
-    const missing = [
-      backupSchedule === undefined ? 'TIDE_BACKUP_SCHEDULE' : null,
-      backupDir === undefined ? 'TIDE_BACKUP_DIR' : null,
-    ]
-      .filter((name) => name !== null)
-      .join(' and ');
-    return bad('backups', severity(inputs.production), `not configured: ${missing} not set`, fixSetup);
-  }
-  const configured = `schedule ${backupSchedule} into ${backupDir}`;
+  const { backupSchedule, backupDir, dataDir } = inputs.settings;
+  // TIDE_BACKUP_DIR has a default; the schedule is what turns scheduled backups on. Backups taken by
+  // `tide backup create` from cron count as well: what matters is that a recent one exists.
+  const configured =
+    backupSchedule === undefined
+      ? 'TIDE_BACKUP_SCHEDULE not set'
+      : `schedule ${backupSchedule} into ${backupDir ?? path.join(dataDir, 'backups')}`;
   if (inputs.lastSuccessfulBackup === undefined)
-    return bad(
-      'backups',
-      'warn',
-      `${configured}; this build cannot tell when the last one succeeded`,
-      'check the tide_backup_last_success_timestamp_seconds metric',
-    );
+    return backupSchedule === undefined
+      ? bad('backups', severity(inputs.production), `not configured: ${configured}`, BACKUP_SETUP)
+      : bad(
+          'backups',
+          'warn',
+          `${configured}; this build cannot tell when the last one succeeded`,
+          'check the tide_backup_last_success_timestamp_seconds metric',
+        );
   let last: Date | null;
   try {
     last = await inputs.lastSuccessfulBackup();
   } catch (error) {
+    if (backupSchedule === undefined)
+      return bad(
+        'backups',
+        severity(inputs.production),
+        `not configured: ${configured}, and no backup found (${messageOf(error)})`,
+        BACKUP_SETUP,
+      );
     return bad(
       'backups',
       'fail',
       `${configured}; cannot read the last backup: ${messageOf(error)}`,
-      'check the backup directory and the server log',
+      'check the database (tide db migrate) and the server log',
     );
   }
   if (last === null)
-    return bad(
-      'backups',
-      'fail',
-      `${configured}; no backup has succeeded yet`,
-      'run `tide backup create` and check the server log for backup errors',
-    );
+    return backupSchedule === undefined
+      ? bad(
+          'backups',
+          severity(inputs.production),
+          `not configured: ${configured}, and no backup taken`,
+          BACKUP_SETUP,
+        )
+      : bad(
+          'backups',
+          'fail',
+          `${configured}; no backup has succeeded yet`,
+          'run `tide backup create` and check the server log for backup errors',
+        );
   const age = inputs.clock.now().getTime() - last.getTime();
   const ageText = `last backup ${formatDuration(Math.max(0, Math.round(age / 60_000) * 60_000))} ago`;
   if (age > BACKUP_MAX_AGE_MS)
@@ -535,6 +547,9 @@ async function backupCheck(inputs: DoctorInputs): Promise<CheckResult> {
     );
   return ok('backups', `${configured}; ${ageText}`);
 }
+
+const BACKUP_SETUP =
+  'set TIDE_BACKUP_SCHEDULE (and TIDE_BACKUP_DIR; docs/backup.md), or run `tide backup create` from cron';
 
 async function serverChecks(serverUrl: string): Promise<CheckResult[]> {
   const answer = await serverReadiness(serverUrl);
@@ -579,4 +594,28 @@ function sameHostAsListener(publicUrl: string, host: string): boolean {
 
 function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * The time of the newest successful backup (`backups` table, src/backup/), read from the configured
+ * database without creating it: a missing SQLite file is an error, not a new empty database.
+ */
+export function lastBackupIn(
+  settings: Pick<DoctorSettings, 'dataDir' | 'databaseUrl'>,
+): () => Promise<Date | null> {
+  return async () => {
+    const file = path.join(settings.dataDir, SQLITE_FILE);
+    if (settings.databaseUrl === undefined && !existsSync(file))
+      throw new Error(`no SQLite database at ${file}`);
+    const store = await openDatabase({
+      url: settings.databaseUrl,
+      dataDir: settings.dataDir,
+      connectTimeoutMs: 10_000,
+    });
+    try {
+      return await lastSuccessfulBackup(store.db);
+    } finally {
+      await store.close();
+    }
+  };
 }

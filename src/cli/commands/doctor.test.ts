@@ -57,7 +57,13 @@ forEachDialect('tide doctor --production', (harness) => {
     }
     await writeFile(path.join(dataDir, 'audit-checkpoint'), '1:abc', { mode: 0o600 });
 
-    const result = await tide(['doctor', '--production'], { env: productionEnv(dataDir, options.url) });
+    const env = productionEnv(dataDir, options.url);
+    const backup = await tide(['backup', 'create', '--output', path.join(dataDir, '..', 'first.tar')], {
+      env,
+    });
+    expect(backup.status, backup.stderr).toBe(0);
+
+    const result = await tide(['doctor', '--production'], { env });
 
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
@@ -84,9 +90,10 @@ forEachDialect('tide doctor --production', (harness) => {
         check,
       ).toBe(true);
     }
-    // The CLI cannot read the last backup's time yet: configured, with a warning that says so.
-    expect(lines).toContainEqual(expect.stringMatching(/^warn {2}backups: schedule 0 3 \* \* \* into /));
-    expect(lines.at(-1)).toMatch(/^0 failed, 1 warning, \d+ ok — production rules$/);
+    expect(lines).toContainEqual(
+      expect.stringMatching(/^ok {4}backups: schedule 0 3 \* \* \* into .*; last backup \S+ ago$/),
+    );
+    expect(lines.at(-1)).toMatch(/^0 failed, 0 warnings, \d+ ok — production rules$/);
   });
 
   it('names each failure of a misconfigured deployment and exits 1', async () => {
@@ -123,7 +130,7 @@ forEachDialect('tide doctor --production', (harness) => {
       'FAIL  data files: open to group or others: jwt-secret (0644)',
       'FAIL  public URL: http://tide.example.com is not https',
       'FAIL  CORS: TIDE_CORS_ORIGINS is invalid',
-      'FAIL  backups: not configured: TIDE_BACKUP_SCHEDULE and TIDE_BACKUP_DIR not set',
+      'FAIL  backups: not configured: TIDE_BACKUP_SCHEDULE not set, and no backup',
     ];
     for (const start of expected)
       expect(

@@ -6,7 +6,13 @@
  */
 import path from 'node:path';
 import type { Command } from 'commander';
-import { runDoctor, type CheckResult, type DoctorReport, type SecretFinding } from '../../doctor/doctor.ts';
+import {
+  lastBackupIn,
+  runDoctor,
+  type CheckResult,
+  type DoctorReport,
+  type SecretFinding,
+} from '../../doctor/doctor.ts';
 import { TideError } from '../../errors/tide-error.ts';
 import { envVariables, parseEnv, type TideEnv } from '../../env/env.schema.ts';
 import { secretWeakness } from '../../env/production-checks.ts';
@@ -47,15 +53,17 @@ async function doctor(options: DoctorOptions, environment: Environment, cwd: str
   const production = options.production === true || env.TIDE_ENV === 'production';
   const dataDir = path.resolve(cwd, options.dataDir ?? env.TIDE_DATA_DIR);
   const blank = (value: string | undefined) => (value?.trim() ? value.trim() : undefined);
+  const databaseUrl = options.databaseUrl ?? env.TIDE_DATABASE_URL;
   return runDoctor({
     production,
+    lastSuccessfulBackup: lastBackupIn({ dataDir, databaseUrl }),
     invalid,
     secrets: secretFindings(env, invalid),
     clock: systemClock,
     ...(options.url !== undefined ? { serverUrl: options.url } : {}),
     settings: {
       dataDir,
-      databaseUrl: options.databaseUrl ?? env.TIDE_DATABASE_URL,
+      databaseUrl,
       tofuBin: env.TIDE_TOFU_BIN,
       searchPath: environment.PATH,
       host: env.TIDE_HOST,
@@ -66,7 +74,7 @@ async function doctor(options: DoctorOptions, environment: Environment, cwd: str
       refreshTokenTtlMs: env.TIDE_REFRESH_TOKEN_TTL,
       lockoutThreshold: env.TIDE_LOGIN_LOCKOUT_THRESHOLD,
       lockoutDurationMs: env.TIDE_LOGIN_LOCKOUT_DURATION,
-      // Validated by the backup feature itself; here only whether they are set matters.
+      // Validated by tide serve's backup settings; here only whether they are set matters.
       backupSchedule: blank(environment.TIDE_BACKUP_SCHEDULE),
       backupDir: blank(environment.TIDE_BACKUP_DIR),
     },
