@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -89,12 +90,18 @@ describe('runProcess', () => {
     expect(result.error).toBe(`cannot run ${notExecutable}: permission denied`);
   });
 
-  it('stops at once a step canceled before it started, and keeps that reason when its time limit passes too', async () => {
+  it('never starts a step canceled before it started, and keeps that reason when its time limit passes too', async () => {
     const controller = new AbortController();
     controller.abort();
-    const { result } = sh('sleep 30', { signal: controller.signal, timeoutMs: 1, graceMs: 5_000 });
+    const marker = path.join(dir, 'started');
+    const { result } = sh(`touch ${marker}; sleep 30`, {
+      signal: controller.signal,
+      timeoutMs: 1,
+      graceMs: 5_000,
+    });
     const outcome = await result;
-    expect(outcome).toMatchObject({ outcome: 'canceled', signal: 'SIGINT' });
+    expect(outcome).toMatchObject({ outcome: 'canceled', pid: null, exitCode: null, signal: null });
+    expect(existsSync(marker)).toBe(false);
   });
 
   it('stops a cooperative process group with SIGINT alone when canceled', async () => {

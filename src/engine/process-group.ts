@@ -45,6 +45,17 @@ export interface ProcessResult {
 export const DEFAULT_GRACE_MS = 10_000;
 
 export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
+  // Canceled before it started: nothing to start. (Signalling a group that has only just been created
+  // could race the shell's start-up and leave it to the grace period's SIGKILL.)
+  if (options.signal?.aborted)
+    return Promise.resolve({
+      exitCode: null,
+      signal: null,
+      outcome: 'canceled',
+      error: null,
+      pid: null,
+      stdout: '',
+    });
   return new Promise((resolve) => {
     const child = spawn(options.command, [...options.args], {
       cwd: options.cwd,
@@ -69,7 +80,6 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessResult> {
         ? undefined
         : setTimeout(() => stopper.stop('timed_out'), options.timeoutMs);
     options.signal?.addEventListener('abort', onAbort, { once: true });
-    if (options.signal?.aborted) onAbort();
 
     let spawnError: string | null = null;
     child.on('error', (error: NodeJS.ErrnoException) => {
