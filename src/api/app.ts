@@ -24,6 +24,7 @@ import { metricsRoutes } from './metrics.routes.ts';
 import { oidcRoutes } from './oidc.routes.ts';
 import { openApiRoutes, recordRoutes } from './openapi.ts';
 import { runRoutes } from './run.routes.ts';
+import { savingsRoutes } from './savings.routes.ts';
 import { enableStateBackendMethods, stateBackendRoutes } from './state-backend.routes.ts';
 import { stateRoutes } from './state.routes.ts';
 import { templateRoutes } from './template.routes.ts';
@@ -82,6 +83,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   void app.register(auditRoutes, { prefix: '/api/v1', deps });
   void app.register(templateRoutes, { prefix: '/api/v1', deps });
   void app.register(environmentRoutes, { prefix: '/api/v1', deps });
+  void app.register(savingsRoutes, { prefix: '/api/v1', deps });
   const auth: AuthDeps = {
     db: deps.db,
     clock: deps.clock,
