@@ -28,6 +28,7 @@ const commandModules: Readonly<Record<string, () => Promise<Register>>> = {
   import: async () => (await import('./commands/import.ts')).registerImport,
   template: async () => (await import('./commands/template.ts')).registerTemplate,
   environment: async () => (await import('./commands/environment.ts')).registerEnvironment,
+  savings: async () => (await import('./commands/savings.ts')).registerSavings,
   login,
   logout: login,
   user: async () => (await import('./commands/user.ts')).registerUser,
