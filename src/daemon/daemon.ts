@@ -317,7 +317,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
   // the collector, so it counts what the others do; the runner's reaper before its claims and before the
   // scheduler, so orphaned runs are released before anything is decided.
   if (databaseUrl) supervisor.add(new EventRelay({ hub, db: store.db, url: databaseUrl, logger }));
-  supervisor.add(new MetricsCollector({ metrics, db: store.db, hub, watcher, worker, logger }));
+  supervisor.add(new MetricsCollector({ metrics, db: store.db, hub, watcher, worker, logger, clock }));
   for (const subsystem of worker?.subsystems ?? []) supervisor.add(subsystem);
   // Cancels the waiters of a dependency chain that stopped (decision 022); one replica at a time.
   if (roles.has('runner') || roles.has('scheduler'))

@@ -17,7 +17,9 @@ import type { RunWorker } from '../run/run-worker.ts';
 import { isDone } from '../run/run-state.ts';
 import type { Run } from '../run/run.ts';
 import { firingOutcomes, workspaceObservedStatuses, type Db } from '../store/schema.ts';
+import { SavingsService } from '../savings/savings.service.ts';
 import type { Subsystem } from '../supervisor/subsystem.ts';
+import type { Clock } from '../time/clock.ts';
 import { aborted } from '../supervisor/timers.ts';
 import { countQueuedRuns, firingScheduledAt, observedStatuses } from './metrics.repo.ts';
 import type { ScrapeSource, TideMetrics } from './metrics.ts';
@@ -36,6 +38,8 @@ export interface MetricsCollectorDeps {
   /** This replica's runner, or null when it runs nothing (tide_runs_active then reads 0). */
   readonly worker: Pick<RunWorker, 'active'> | null;
   readonly logger: Logger;
+  /** For tide_saved_cost_total (savings up to now); without it the counter is not exposed. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -155,7 +159,8 @@ class ScheduleLag {
 }
 
 function scrapeSource(deps: MetricsCollectorDeps): ScrapeSource {
-  const { db, watcher, worker, logger } = deps;
+  const { db, watcher, worker, logger, clock } = deps;
+  const savings = clock ? new SavingsService({ db, clock, config: () => watcher.current() }) : null;
   const failed = (what: string) => (error: unknown) => {
     logger.warn({ err: error }, `metrics: cannot read ${what}; keeping the last value`);
     return null;
@@ -169,6 +174,7 @@ function scrapeSource(deps: MetricsCollectorDeps): ScrapeSource {
         failed('the last backup')(error);
         return undefined;
       }),
+    ...(savings ? { savedCost: () => savings.savedToDate().catch(failed('the savings')) } : {}),
     async workspacesByStatus() {
       const observed = await observedStatuses(db).catch(failed('workspace statuses'));
       if (observed === null) return null;

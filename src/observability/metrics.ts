@@ -17,6 +17,8 @@ export interface ScrapeSource {
   workspacesByStatus(): Promise<ReadonlyMap<string, number> | null>;
   /** The newest successful backup in the database (every replica reads the same); null: keep the value. */
   lastBackupAt?(): Promise<Date | null | undefined>;
+  /** Money saved to date by each workspace with an `hourly_cost` (docs/savings.md); null: keep the values. */
+  savedCost?(): Promise<ReadonlyMap<string, number> | null>;
 }
 
 export function createMetrics() {
@@ -25,6 +27,8 @@ export function createMetrics() {
   const registers = [registry];
   // Until a source is installed (the API alone in tests), the gauges stay at 0.
   let scrape: ScrapeSource | null = null;
+  /** What tide_saved_cost_total showed at the last scrape, per workspace. */
+  const savedShown = new Map<string, number>();
   return {
     registry,
     /** Installs (null: removes) what `tide_runs_active`, `tide_queue_depth` and `tide_workspaces` read. */
@@ -141,6 +145,30 @@ export function createMetrics() {
       help: 'Rows deleted by retention, by table (run_log_chunks, runs, firings, refresh_token_families, login_failures, state_versions, and rows that depend on them).',
       labelNames: ['table'] as const,
       registers,
+    }),
+    savedCostTotal: new Counter({
+      name: 'tide_saved_cost_total',
+      help: 'Money saved by the schedule to date (down hours x hourly_cost, docs/savings.md), by workspace; read from the run history, so every replica reports the same.',
+      labelNames: ['workspace'] as const,
+      registers,
+      // Computed from history, exposed as a counter: it grows while a workspace is down. It goes back
+      // only when history shrinks (retention) or hourly_cost drops; the series then restarts (a reset).
+      async collect() {
+        const saved = scrape?.savedCost ? await scrape.savedCost() : null;
+        if (saved === null || saved === undefined) return;
+        for (const workspace of savedShown.keys()) {
+          if (!saved.has(workspace)) {
+            this.remove({ workspace });
+            savedShown.delete(workspace);
+          }
+        }
+        for (const [workspace, value] of saved) {
+          const shown = savedShown.get(workspace) ?? 0;
+          if (value < shown) this.remove({ workspace });
+          this.inc({ workspace }, value < shown ? value : value - shown);
+          savedShown.set(workspace, value);
+        }
+      },
     }),
   };
 }

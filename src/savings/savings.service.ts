@@ -8,7 +8,7 @@ import { TideError } from '../errors/tide-error.ts';
 import type { Db } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';
 import { lifecycleEvents } from './savings.repo.ts';
-import { computeSavings, type SavingsBucket, type SavingsReport } from './savings.ts';
+import { computeSavings, downIntervals, type SavingsBucket, type SavingsReport } from './savings.ts';
 
 export interface SavingsQuery {
   /** Default: the start of the current UTC month. */
@@ -70,5 +70,27 @@ export class SavingsService {
       .map((w) => w.name)
       .sort();
     return { ...report, excluded };
+  }
+  /**
+   * Money saved by each configured workspace with an `hourly_cost`, from its first succeeded deploy in the
+   * run history up to now (what `tide_saved_cost_total` exposes).
+   */
+  async savedToDate(): Promise<Map<string, number>> {
+    const now = this.deps.clock.now();
+    const costed = [...this.deps.config().workspaces.values()]
+      .map((effective) => effective.definition)
+      .filter((w): w is WorkspaceDefinition => w?.hourlyCost !== undefined);
+    const events = await lifecycleEvents(
+      this.deps.db,
+      costed.map((w) => w.name),
+      now,
+    );
+    return new Map(
+      costed.map((w) => {
+        const intervals = downIntervals(events.get(w.name) ?? [], 0, now.getTime());
+        const ms = intervals.reduce((sum, interval) => sum + interval.end - interval.start, 0);
+        return [w.name, (ms / 3_600_000) * w.hourlyCost!];
+      }),
+    );
   }
 }
