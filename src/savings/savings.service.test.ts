@@ -38,7 +38,7 @@ forEachDialect('savings from the run history', (harness) => {
     workspace: string,
     action: 'deploy' | 'destroy',
     iso: string,
-    state = 'succeeded' as const,
+    state: 'succeeded' | 'failed' = 'succeeded',
   ) {
     clock.set(iso);
     const run = await insertRun(harness.db, {
@@ -63,7 +63,7 @@ forEachDialect('savings from the run history', (harness) => {
       await ran('web', 'destroy', `2025-03-${day}T19:00:00Z`);
     }
     // A failed deploy on Saturday changes nothing: the workspace stays down.
-    await ran('web', 'deploy', '2025-03-08T10:00:00Z', 'failed' as never);
+    await ran('web', 'deploy', '2025-03-08T10:00:00Z', 'failed');
     await ran('web', 'deploy', '2025-03-10T07:00:00Z');
   }
 
@@ -141,6 +141,9 @@ forEachDialect('savings from the run history', (harness) => {
       code: 'validation_failed',
     });
     await expect(service().report({ workspace: 'nope' })).rejects.toBeInstanceOf(TideError);
+    // A scope with no costed workspace: nothing to read, nothing saved, the others excluded.
+    const free = await service().report({}, (name) => name === 'free');
+    expect([free.workspaces, free.total.saved, free.excluded]).toEqual([[], 0, ['free']]);
     await expect(service().report({ workspace: 'web' }, () => false)).rejects.toMatchObject({
       code: 'not_found',
     });
