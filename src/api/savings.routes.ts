@@ -24,8 +24,7 @@ export const savingsQuery = z.strictObject({
   since: instant('Start of the period, an ISO 8601 instant (default: the start of the current UTC month).'),
   until: instant('End of the period, an ISO 8601 instant (default and at most: now).'),
   bucket: z
-    .enum(savingsBuckets as [string, ...string[]])
-    .transform((value) => value as (typeof savingsBuckets)[number])
+    .enum(savingsBuckets)
     .optional()
     .describe('Bucket size: day, week (ISO, from Monday) or month, in UTC (default day).'),
   workspace: nameSchema.optional().describe('Only this workspace.'),

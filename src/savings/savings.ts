@@ -9,8 +9,8 @@
  * `down hours × hourly_cost`. Buckets are UTC calendar days, ISO weeks (Monday 00:00 UTC) or months.
  */
 
-export type SavingsBucket = 'day' | 'week' | 'month';
-export const savingsBuckets: readonly SavingsBucket[] = ['day', 'week', 'month'];
+export const savingsBuckets = ['day', 'week', 'month'] as const;
+export type SavingsBucket = (typeof savingsBuckets)[number];
 
 /** A succeeded deploy or destroy and when it finished (ms since the epoch). */
 export interface LifecycleEvent {
