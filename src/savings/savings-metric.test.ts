@@ -16,7 +16,7 @@ import { claimNextQueued, insertRun } from '../run/run.repo.ts';
 import { ManualClock } from '../time/clock.ts';
 
 class Watcher extends EventEmitter<{ reload: [ReloadEvent]; error: [Error] }> {
-  constructor(readonly config: EffectiveConfig) {
+  constructor(public config: EffectiveConfig) {
     super();
   }
   current(): EffectiveConfig {
@@ -28,14 +28,24 @@ const configDir = makeConfigDir({
   ...workspaceFiles('web', { enabled: true, hourly_cost: 0.5 }),
   ...workspaceFiles('free', { enabled: true }),
 });
+/** The same workspaces, `web` without its hourly_cost. */
+const uncostedDir = makeConfigDir({
+  ...workspaceFiles('web', { enabled: true }),
+  ...workspaceFiles('free', { enabled: true }),
+});
 let config: EffectiveConfig;
+let uncosted: EffectiveConfig;
 beforeAll(async () => {
   config = await loadEffectiveConfig(configDir.dir);
+  uncosted = await loadEffectiveConfig(uncostedDir.dir);
 });
-afterAll(() => configDir.cleanup());
+afterAll(() => {
+  configDir.cleanup();
+  uncostedDir.cleanup();
+});
 
 forEachDialect('tide_saved_cost_total', (harness) => {
-  it('exposes the money saved to date per costed workspace, growing while the workspace stays down', async () => {
+  it('exposes the money saved to date per costed workspace: growing while down, restarting when history shrinks, gone without hourly_cost', async () => {
     const clock = new ManualClock('2027-03-01T07:00:00Z');
     for (const [action, iso] of [
       ['deploy', '2027-03-01T07:00:00Z'],
@@ -55,11 +65,12 @@ forEachDialect('tide_saved_cost_total', (harness) => {
       await finishRun(harness.db, run.id, 'succeeded', clock.now(), {}, () => null);
     }
     const metrics = createMetrics();
+    const watcher = new Watcher(config);
     const collector = new MetricsCollector({
       metrics,
       db: harness.db,
       hub: new EventHub(),
-      watcher: new Watcher(config),
+      watcher,
       worker: null,
       logger: pino({ level: 'silent' }),
       clock,
@@ -77,6 +88,15 @@ forEachDialect('tide_saved_cost_total', (harness) => {
       clock.set('2027-03-03T07:00:00Z');
       text = await metrics.registry.metrics();
       expect(sampleValue(text, 'tide_saved_cost_total', { workspace: 'web' })).toBe(12);
+      // Retention deleted Monday's runs: history now starts Tuesday 07:00, down since 19:00 (12 h × 0.5).
+      // The value went back, so the series restarts at it (a counter reset to Prometheus).
+      await harness.db.deleteFrom('runs').where('finished_at', '<', '2027-03-02T00:00:00.000Z').execute();
+      text = await metrics.registry.metrics();
+      expect(sampleValue(text, 'tide_saved_cost_total', { workspace: 'web' })).toBe(6);
+      // hourly_cost removed from the configuration: the series goes away.
+      watcher.config = uncosted;
+      text = await metrics.registry.metrics();
+      expect(text).not.toContain('tide_saved_cost_total{');
     } finally {
       controller.abort();
       await running;
