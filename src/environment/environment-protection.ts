@@ -31,6 +31,8 @@ export async function holdings(db: Db, snapshot: ConfigSnapshot): Promise<Map<st
       present.set(problem.unit.name, problem.file);
   for (const environment of snapshot.environments?.values() ?? [])
     present.set(environment.name, environment.file);
+  // The scheduler asks this for every workspace it observes: without environments, no query.
+  if (present.size === 0) return new Map();
   const rows = new Map((await listAssignments(db)).map((row) => [row.environment, row]));
   const held = new Map<string, Holding>();
   for (const name of [...present.keys()].sort()) {
