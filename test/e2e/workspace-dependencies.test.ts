@@ -3,34 +3,12 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { isDone } from '../../src/run/run-state.ts';
 import type { Run } from '../../src/run/run.ts';
-import { daemonHarness, type DaemonHarness } from '../helpers/daemon-harness.ts';
+import { daemonHarness, markerWorkspaceTf, type DaemonHarness } from '../helpers/daemon-harness.ts';
 
 const harnesses: DaemonHarness[] = [];
 afterEach(async () => {
   await Promise.all(harnesses.splice(0).map((h) => h.cleanup()));
 });
-
-/** terraform_data whose create and destroy append to `<dir>/order.log`, so the test sees their order. */
-function orderedTf(dir: string, createPrefix = ''): string {
-  return `
-variable "workspace" { type = string }
-variable "mode" {
-  type    = string
-  default = "default"
-}
-resource "terraform_data" "marker" {
-  input = "${dir}/\${var.workspace}.up"
-  provisioner "local-exec" {
-    command = "${createPrefix}touch \${self.input} && echo up \${var.workspace} >> ${dir}/order.log"
-  }
-  provisioner "local-exec" {
-    when    = destroy
-    command = "rm -f \${self.output} && echo down $(basename \${self.output} .up) >> ${dir}/order.log"
-  }
-}
-output "marker" { value = terraform_data.marker.output }
-`;
-}
 
 /** `app` depends on `db`; both real terraform_data workspaces. */
 async function start(
@@ -40,9 +18,9 @@ async function start(
 ): Promise<DaemonHarness> {
   const h = await daemonHarness({}, at);
   harnesses.push(h);
-  h.write('workspaces/db/main.tf', orderedTf(h.sideEffects, dbCreatePrefix));
+  h.write('workspaces/db/main.tf', markerWorkspaceTf(h.sideEffects, dbCreatePrefix, { orderLog: true }));
   h.write('workspaces/db/config.json', { enabled: true, ...configs.db });
-  h.write('workspaces/app/main.tf', orderedTf(h.sideEffects));
+  h.write('workspaces/app/main.tf', markerWorkspaceTf(h.sideEffects, '', { orderLog: true }));
   h.write('workspaces/app/config.json', { enabled: true, depends_on: ['db'], ...configs.app });
   await h.restart();
   return h;

@@ -129,8 +129,18 @@ function waitForRun(harness: DaemonHarness, match: (run: Run) => boolean, timeou
   });
 }
 
-/** terraform_data + local-exec code whose side effects land in `dir` (checked on disk by tests). */
-export function markerWorkspaceTf(dir: string, extraCommand = ''): string {
+/**
+ * terraform_data + local-exec code whose side effects land in `dir` (checked on disk by tests). With
+ * `orderLog`, each create and destroy also appends `up <ws>` / `down <ws>` to `<dir>/order.log`, so a
+ * test sees the order workspaces came up and went down in.
+ */
+export function markerWorkspaceTf(
+  dir: string,
+  extraCommand = '',
+  options: { orderLog?: boolean } = {},
+): string {
+  const logUp = options.orderLog ? ` && echo up \${var.workspace} >> ${dir}/order.log` : '';
+  const logDown = options.orderLog ? ` && echo down $(basename \${self.output} .up) >> ${dir}/order.log` : '';
   return `
 variable "workspace" { type = string }
 variable "mode" {
@@ -140,11 +150,11 @@ variable "mode" {
 resource "terraform_data" "marker" {
   input = "${dir}/\${var.workspace}.up"
   provisioner "local-exec" {
-    command = "${extraCommand}touch \${self.input} && echo created \${self.input}"
+    command = "${extraCommand}touch \${self.input} && echo created \${self.input}${logUp}"
   }
   provisioner "local-exec" {
     when    = destroy
-    command = "rm -f \${self.output}"
+    command = "rm -f \${self.output}${logDown}"
   }
 }
 output "marker" { value = terraform_data.marker.output }
