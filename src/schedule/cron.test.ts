@@ -292,3 +292,13 @@ describe('seconds field and macros', () => {
     ]);
   });
 });
+
+describe('parse cache', () => {
+  it('hands every caller the same parsed expression for one source and zone, another for another zone', () => {
+    const paris = parseCron('0 7 * * 1-5', 'Europe/Paris');
+    expect(parseCron('0 7 * * 1-5', 'Europe/Paris')).toBe(paris);
+    const utc = parseCron('0 7 * * 1-5', 'UTC');
+    expect(utc).not.toBe(paris);
+    expect(utc.ok && utc.cron.timeZone).toBe('UTC');
+  });
+});

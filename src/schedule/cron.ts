@@ -35,7 +35,24 @@ export interface CronExpression {
 
 export type CronParseResult = { ok: true; cron: CronExpression } | { ok: false; error: string };
 
+// Parsing is most of a cron step's cost and the same few expressions are asked for on every tick, list
+// and preview; an expression is immutable, so one parse serves every caller. Bounded so that a stream
+// of distinct expressions (validation of many files) cannot grow it without end.
+const parsed = new Map<string, CronParseResult>();
+const maxParsed = 20_000;
+
 export function parseCron(source: string, timeZone: string): CronParseResult {
+  const key = `${timeZone}\n${source}`;
+  let result = parsed.get(key);
+  if (!result) {
+    result = parseUncached(source, timeZone);
+    if (parsed.size >= maxParsed) parsed.clear();
+    parsed.set(key, result);
+  }
+  return result;
+}
+
+function parseUncached(source: string, timeZone: string): CronParseResult {
   const trimmed = source.trim();
   const expanded = macros[trimmed.toLowerCase()] ?? trimmed;
   if (expanded.startsWith('@')) {

@@ -102,7 +102,10 @@ export function nextFirings(
   count: number,
 ): Firing[] {
   let firings: Firing[] = [];
-  for (const horizon of horizonsMs) {
+  // Edge streams are lazy, so one pass over the longest horizon costs only the firings taken; window
+  // firings are computed for the whole range at once, so they widen step by step.
+  const horizons = definition.uptime.length === 0 ? horizonsMs.slice(-1) : horizonsMs;
+  for (const horizon of horizons) {
     const until = new Date(now.getTime() + horizon);
     firings = upcomingFirings(definition, calendars, { after: now, until, limit: count });
     if (firings.length >= count) break;

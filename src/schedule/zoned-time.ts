@@ -39,20 +39,45 @@ export function isValidTimeZone(timeZone: string): boolean {
 
 /** The local wall-clock time at `instant`, as a floating Date. */
 export function toWallClock(instant: Date, timeZone: string): Date {
-  const fields: Record<string, number> = {};
-  for (const part of formatterFor(timeZone).formatToParts(instant)) fields[part.type] = Number(part.value);
-  const ms = instant.getTime();
-  const wholeSecond = Math.floor(ms / 1000) * 1000;
-  return new Date(
-    Date.UTC(fields.year!, fields.month! - 1, fields.day!, fields.hour!, fields.minute!, fields.second!) +
-      (ms - wholeSecond),
-  );
+  return new Date(instant.getTime() + offsetAt(instant, timeZone));
 }
+
+// Offsets are cached per zone and quarter hour of UTC: formatToParts is the cost of every cron step and
+// window check (several calls per step). A quarter hour is cached only when its first and last
+// millisecond have the same offset, so one that holds a transition (at whatever second) is always
+// computed exactly; wrong only if two transitions fell in one quarter hour, which no zone has ever had.
+const quarterHourMs = 15 * 60_000;
+const maxCachedQuarterHours = 50_000;
+const offsetCache = new Map<string, Map<number, number>>();
 
 /** Offset from UTC (ms, positive east) in force at `instant`. */
 export function offsetAt(instant: Date, timeZone: string): number {
-  const wall = toWallClock(instant, timeZone);
-  return wall.getTime() - instant.getTime();
+  if (timeZone === 'UTC') return 0;
+  const ms = instant.getTime();
+  const quarter = Math.floor(ms / quarterHourMs);
+  let zoneOffsets = offsetCache.get(timeZone);
+  if (!zoneOffsets) {
+    zoneOffsets = new Map();
+    offsetCache.set(timeZone, zoneOffsets);
+  }
+  const cached = zoneOffsets.get(quarter);
+  if (cached !== undefined) return cached;
+  const first = exactOffset(quarter * quarterHourMs, timeZone);
+  if (first !== exactOffset((quarter + 1) * quarterHourMs - 1, timeZone)) return exactOffset(ms, timeZone);
+  if (zoneOffsets.size >= maxCachedQuarterHours) zoneOffsets.clear();
+  zoneOffsets.set(quarter, first);
+  return first;
+}
+
+/** The offset at `ms` as Intl reports it (whole seconds: wall-clock seconds are what it formats). */
+function exactOffset(ms: number, timeZone: string): number {
+  const fields: Record<string, number> = {};
+  for (const part of formatterFor(timeZone).formatToParts(ms)) fields[part.type] = Number(part.value);
+  const wholeSecond = Math.floor(ms / 1000) * 1000;
+  return (
+    Date.UTC(fields.year!, fields.month! - 1, fields.day!, fields.hour!, fields.minute!, fields.second!) -
+    wholeSecond
+  );
 }
 
 /**
