@@ -1,0 +1,57 @@
+/**
+ * Resident memory of a spawned `tide serve` with every workspace loaded, read from /proc/<pid>/status
+ * after a reload burst: `reloadFiles` workspaces' config.json rewritten at once, and every change visible
+ * in the API, so the figure includes what a reload keeps alive and not only an idle start.
+ */
+import {
+  adminHttp,
+  pollUntil,
+  quietWorkspace,
+  removeAll,
+  spawnServe,
+  writeConfigDir,
+  writeWorkspace,
+  type CaseResult,
+  type Sizes,
+} from './common.ts';
+
+export async function memory(sizes: Sizes): Promise<CaseResult> {
+  const now = new Date();
+  const configDir = writeConfigDir(sizes.workspaces, (i) => quietWorkspace(i, now));
+  const serve = await spawnServe(configDir);
+  try {
+    const idle = serve.memory();
+    const api = await adminHttp(serve.url, serve.dataDir);
+    const edited = Math.min(sizes.reloadFiles, sizes.workspaces);
+    const description = 'rewritten by the bench reload burst';
+    for (let i = 0; i < edited; i++) writeWorkspace(configDir, i, { ...quietWorkspace(i, now), description });
+    const shows = async (i: number) =>
+      (await api.json<{ description: string }>(`/api/v1/workspaces/ws-${i}`)).description === description;
+    await pollUntil('the reload burst in the API', () => shows(edited - 1), 20);
+    for (let i = 0; i < edited; i++) {
+      await pollUntil(`ws-${i}'s reloaded description`, () => shows(i), 20);
+    }
+    api.close();
+    const after = serve.memory();
+    return {
+      figures: {
+        workspaces: sizes.workspaces,
+        reloaded_files: edited,
+        rss_idle_mb: idle.rss_mb,
+        rss_after_reload_mb: after.rss_mb,
+        peak_rss_mb: after.hwm_mb,
+      },
+      rows: [
+        {
+          row: `RSS of tide serve, ${sizes.workspaces} workspaces, after reloading ${edited} files`,
+          goal: '≤ 200 MB',
+          measured: `${after.rss_mb} MB (idle ${idle.rss_mb} MB, peak ${after.hwm_mb} MB)`,
+          pass: after.rss_mb <= 200,
+        },
+      ],
+    };
+  } finally {
+    await serve.stop();
+    removeAll(configDir);
+  }
+}
