@@ -324,6 +324,9 @@ export async function spawnServe(configDir: string, env: Record<string, string> 
       stdio: ['ignore', 'ignore', 'pipe'],
     },
   );
+  // A bench that stops with an error must not leave a server behind.
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   let stderr = '';
   child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
   const exited = once(child, 'exit');
@@ -346,6 +349,7 @@ export async function spawnServe(configDir: string, env: Record<string, string> 
       return { rss_mb: Math.round(kib('VmRSS') / 1024), hwm_mb: Math.round(kib('VmHWM') / 1024) };
     },
     async stop() {
+      process.off('exit', killOnExit);
       child.kill('SIGTERM');
       await exited;
       removeAll(dataDir);

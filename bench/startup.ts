@@ -10,16 +10,22 @@ import {
   spawnServe,
   writeConfigDir,
   type CaseResult,
+  type ServeProcess,
   type Sizes,
 } from './common.ts';
 
 export async function startup(sizes: Sizes): Promise<CaseResult> {
   const now = new Date();
   const configDir = writeConfigDir(sizes.workspaces, (i) => quietWorkspace(i, now));
-  const serve = await spawnServe(configDir);
-  const { rss_mb: rssMb } = serve.memory();
-  await serve.stop();
-  removeAll(configDir);
+  let serve: ServeProcess;
+  let rssMb: number;
+  try {
+    serve = await spawnServe(configDir);
+    rssMb = serve.memory().rss_mb;
+    await serve.stop();
+  } finally {
+    removeAll(configDir);
+  }
   return {
     figures: { workspaces: sizes.workspaces, ready_ms: Math.round(serve.readyMs), rss_at_ready_mb: rssMb },
     rows: [
