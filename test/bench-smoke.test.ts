@@ -45,6 +45,7 @@ describe('npm run bench -- --smoke (real daemon, spawned tide serve, real engine
       'hot reload: longest API answer meanwhile',
       'start-up',
       'RSS of tide serve',
+      'reload burst in tide serve',
       'schedule lag p99',
       '20 workspaces due at one instant',
       'burst: instant → first engine spawn',
