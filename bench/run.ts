@@ -114,7 +114,7 @@ const machine = {
   date: new Date().toISOString(),
   commit: `${text('git', ['rev-parse', '--short', 'HEAD'])}${text('git', ['status', '--porcelain', '--untracked-files=no']) ? ' (with uncommitted changes)' : ''}`,
   node: process.version,
-  engine: `${engine} ${(JSON.parse(text(engine, ['version', '-json'])) as { terraform_version: string }).terraform_version}`,
+  engine: `${engine} ${/"terraform_version":\s*"([^"]+)"/.exec(text(engine, ['version', '-json']))?.[1] ?? 'unknown version'}`,
   cpus: os.cpus().length,
   memory_gib: Math.round(os.totalmem() / 2 ** 30),
   load_before: os.loadavg().map((load) => Number(load.toFixed(2))),
