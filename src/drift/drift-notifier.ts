@@ -20,7 +20,12 @@ export type DriftNotifier = (tx: Db, drift: DriftDetected) => Promise<void>;
 export function loggingDriftNotifier(logger: Logger): DriftNotifier {
   return async (_tx, drift) => {
     logger.warn(
-      { workspace: drift.workspace, run_id: drift.run_id, summary: drift.summary, addresses: drift.addresses },
+      {
+        workspace: drift.workspace,
+        run_id: drift.run_id,
+        summary: drift.summary,
+        addresses: drift.addresses,
+      },
       'drift detected',
     );
   };

@@ -230,14 +230,7 @@ async function save(
 
 /** The patch's columns other than the status, which only statusColumns writes. */
 function toColumns(patch: WorkspaceStatusPatch): Updateable<WorkspaceStatusTable> {
-  const {
-    drifted,
-    enabled_override,
-    status: _status,
-    drift_summary,
-    drift_addresses,
-    ...rest
-  } = patch;
+  const { drifted, enabled_override, status: _status, drift_summary, drift_addresses, ...rest } = patch;
   const values: Updateable<WorkspaceStatusTable> = { ...rest };
   if (drifted !== undefined) values.drifted = drifted ? 1 : 0;
   if (drift_summary !== undefined)
