@@ -50,6 +50,7 @@ export const pageQuery = z.strictObject({ limit, cursor });
 export const workspaceListQuery = z.strictObject({
   status: z.enum(workspaceObservedStatuses).optional(),
   enabled: booleanString.optional(),
+  drifted: booleanString.optional(),
   limit,
   cursor,
 });

@@ -32,6 +32,39 @@ forEachApiDialect('workspace routes', (fixture) => {
       expect(disabled.items.map((ws: { name: string }) => ws.name)).toEqual(['broken', 'idle']);
     });
 
+    it('filters on drift and shows what the last drift check found', async () => {
+      await upsertWorkspaceStatus(
+        f.db,
+        'vault',
+        {
+          status: 'deployed',
+          drifted: true,
+          drift_checked_at: '2027-03-15T06:00:00.000Z',
+          drift_since: '2027-03-15T05:00:00.000Z',
+          drift_run_id: 'run-42',
+          drift_summary: { add: 0, change: 1, destroy: 0 },
+          drift_addresses: ['terraform_data.watched'],
+        },
+        f.clock.now(),
+      );
+      const drifted = (await get('/api/v1/workspaces?drifted=true')).json();
+      expect(drifted.items).toHaveLength(1);
+      expect(drifted.items[0]).toMatchObject({
+        name: 'vault',
+        drifted: true,
+        drift: {
+          checked_at: '2027-03-15T06:00:00.000Z',
+          since: '2027-03-15T05:00:00.000Z',
+          run_id: 'run-42',
+          summary: { add: 0, change: 1, destroy: 0 },
+          addresses: ['terraform_data.watched'],
+        },
+      });
+      const clean = (await get('/api/v1/workspaces?drifted=false')).json();
+      expect(clean.items.map((ws: { name: string }) => ws.name)).toEqual(['broken', 'idle', 'web']);
+      expect(clean.items[2]).toMatchObject({ drifted: false, drift: null });
+    });
+
     it('pages with limit and an opaque cursor', async () => {
       const first = (await get('/api/v1/workspaces?limit=3')).json();
       expect(first.items).toHaveLength(3);

@@ -79,6 +79,8 @@ export interface WorkspaceDefinition {
   readonly dependsOn: readonly string[];
   readonly ttlMs?: number;
   readonly protect: boolean;
+  /** `drift.remediate`: a drifted workspace gets a deploy in its next allowed window (docs/drift.md). */
+  readonly driftRemediate: boolean;
   readonly hourlyCost?: number;
   readonly labels: Readonly<Record<string, string>>;
   readonly policy: WorkspacePolicy;

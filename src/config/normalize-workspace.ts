@@ -36,6 +36,8 @@ export function workspaceEdges(config: WorkspaceConfig, timezone: string): EdgeS
     add(`mode_schedules.${mode}`, value, { action: 'deploy', mode });
   }
   add('destroy_schedule', config.destroy_schedule, { action: 'destroy' });
+  add('drift_schedule', config.drift_schedule, { action: 'plan' });
+  // The deprecated alias keeps its own ledger key, so a renamed entry starts afresh like any edited one.
   add('plan_schedule', config.plan_schedule, { action: 'plan' });
   return edges;
 }
@@ -106,6 +108,7 @@ export function normalizeWorkspace(
     dependsOn: config.depends_on ?? [],
     ttlMs: config.ttl === undefined ? undefined : durationOr(config.ttl, 0),
     protect: config.protect ?? false,
+    driftRemediate: config.drift?.remediate ?? false,
     hourlyCost: config.hourly_cost,
     labels: config.labels ?? {},
     policy: normalizePolicy(config.policy),

@@ -182,6 +182,23 @@ describe('the checks across fields of one workspace', () => {
     ]);
   });
 
+  it('accepts plan_schedule as a deprecated alias of drift_schedule, with a warning naming the new key', () => {
+    expect(check({ plan_schedule: '0 6 * * *' })).toEqual([
+      {
+        severity: 'warning',
+        path: 'plan_schedule',
+        message: 'plan_schedule is deprecated: rename it to drift_schedule (same meaning)',
+      },
+    ]);
+    expect(check({ drift_schedule: '0 6 * * *', drift: { remediate: true } })).toEqual([]);
+  });
+
+  it('refuses drift_schedule and plan_schedule together', () => {
+    expect(check({ drift_schedule: '0 6 * * *', plan_schedule: '0 7 * * *' })).toEqual([
+      error('plan_schedule', 'set drift_schedule or its deprecated alias plan_schedule, not both'),
+    ]);
+  });
+
   it('reports every problem at once', () => {
     expect(check({ enforce: true, depends_on: ['web'], variables: { mode: 'x' } }, [])).toHaveLength(4);
   });

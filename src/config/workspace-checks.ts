@@ -18,6 +18,7 @@ export function checkWorkspace(
 ): Finding[] {
   return [
     ...checkScheduleKinds(config),
+    ...checkDriftSchedule(config),
     ...checkModes(config),
     ...checkVariables(config),
     ...checkJobs(config),
@@ -34,6 +35,27 @@ export function checkWorkspace(
           },
         ]
       : []),
+  ];
+}
+
+/** `plan_schedule` is the old name of `drift_schedule`: still accepted, never together with it. */
+function checkDriftSchedule(config: WorkspaceConfig): Finding[] {
+  if (config.plan_schedule === undefined) return [];
+  if (config.drift_schedule !== undefined) {
+    return [
+      {
+        severity: 'error',
+        path: 'plan_schedule',
+        message: 'set drift_schedule or its deprecated alias plan_schedule, not both',
+      },
+    ];
+  }
+  return [
+    {
+      severity: 'warning',
+      path: 'plan_schedule',
+      message: 'plan_schedule is deprecated: rename it to drift_schedule (same meaning)',
+    },
   ];
 }
 

@@ -201,9 +201,25 @@ export const workspaceConfigSchema = z.strictObject({
     .min(0)
     .optional()
     .describe('Estimated cost per hour while deployed, for savings reports.'),
+  drift_schedule: cronScheduleSchema
+    .optional()
+    .describe(
+      'When to run a drift check (`plan -detailed-exitcode`); skipped while the workspace is not deployed or a run holds it.',
+    ),
+  drift: z
+    .strictObject({
+      remediate: z
+        .boolean()
+        .optional()
+        .describe(
+          'Deploy a drifted workspace (once per drift) in its next allowed window (default `false`; docs/drift.md).',
+        ),
+    })
+    .optional()
+    .describe('What to do when a drift check finds drift.'),
   plan_schedule: cronScheduleSchema
     .optional()
-    .describe('When to run a drift check (`plan -detailed-exitcode`).'),
+    .describe('Deprecated alias of `drift_schedule` (a warning); setting both is an error.'),
   labels: z
     .record(z.string().regex(/^[a-z0-9][a-z0-9_.-]{0,62}$/), z.string().max(63))
     .optional()

@@ -9,6 +9,7 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import { chainsFiredBy } from '../job/job-plan.ts';
+import { loggingDriftNotifier } from '../drift/drift-notifier.ts';
 import { startupTrigger } from '../job/startup-trigger.ts';
 import { auditCheckpoints } from '../audit/audit-checkpointer.ts';
 import { loadAuditKey } from '../audit/audit-key.ts';
@@ -291,6 +292,8 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
             watcher.current().snapshot.templates.get(name) ?? templates.resolve(name),
           // Event triggers and template jobs' destroys, queued with the outcome that fires them.
           chainsFired: chainsFiredBy(() => watcher.current()),
+          // A new drift is logged until notifications announce it (src/drift/drift-notifier.ts).
+          driftNotifier: loggingDriftNotifier(logger),
           // Only names the workspace declares now: a value left from an old declaration stays stored, unused.
           resolveSecrets: (name) =>
             secrets.resolve(

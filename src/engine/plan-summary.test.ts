@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseOutputs } from './outputs.ts';
-import { parsePlanSummary } from './plan-summary.ts';
+import { changedAddresses, parsePlanSummary } from './plan-summary.ts';
 import { engineCommand } from './test-engine.ts';
 
 const mainTf = `
@@ -72,6 +72,16 @@ describe('plan summary and outputs from the real engine', () => {
     expect(summary).toEqual({ add: 2, change: 1, destroy: 2 });
   });
 
+  it('lists the addresses of the resources a plan changes, in the engine’s order', async () => {
+    const show = await engineCommand(dir, ['show', '-json', 'second.tfplan']);
+    expect(changedAddresses(show)).toEqual([
+      'terraform_data.added[0]',
+      'terraform_data.removed[0]',
+      'terraform_data.replaced',
+      'terraform_data.updated',
+    ]);
+  });
+
   it('stores outputs with sensitive values replaced by (sensitive)', async () => {
     const outputs = parseOutputs(await engineCommand(dir, ['output', '-json']));
     expect(outputs).toEqual({ label: 'one', tags: { team: 'platform', size: 2 }, password: '(sensitive)' });
@@ -83,6 +93,7 @@ describe('plan summary and outputs from the real engine', () => {
       resource_changes: [{ change: { actions: ['no-op'] } }, { change: { actions: ['read'] } }, {}],
     });
     expect(parsePlanSummary(json)).toEqual({ add: 0, change: 0, destroy: 0 });
+    expect(changedAddresses(json)).toEqual([]);
   });
 
   it('rejects output that is not JSON with a clear error', () => {

@@ -8,8 +8,10 @@ export interface PlanSummary {
 }
 
 interface ShowJson {
-  resource_changes?: { change?: { actions?: unknown } }[];
+  resource_changes?: { address?: unknown; change?: { actions?: unknown } }[];
 }
+
+const changing = ['create', 'delete', 'update'];
 
 /**
  * Counts a plan's resource changes from `show -json <planfile>`, as the engine's own "Plan: N to add…"
@@ -27,6 +29,19 @@ export function parsePlanSummary(showJson: string): PlanSummary {
     if (actions.includes('update')) summary.change++;
   }
   return summary;
+}
+
+/**
+ * The addresses of the resources a plan would change (`show -json <planfile>`), in the engine's order:
+ * what a drift check reports. Counted like parsePlanSummary: `no-op`, `read` and `forget` change nothing.
+ */
+export function changedAddresses(showJson: string): string[] {
+  const plan = parseJson<ShowJson>(showJson, 'show -json');
+  return (plan.resource_changes ?? []).flatMap((resource) => {
+    const actions = resource.change?.actions;
+    const changes = Array.isArray(actions) && actions.some((action) => changing.includes(String(action)));
+    return changes && typeof resource.address === 'string' ? [resource.address] : [];
+  });
 }
 
 export function parseJson<T>(text: string, what: string): T {

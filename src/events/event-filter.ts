@@ -48,7 +48,13 @@ export function runLogMessage(event: LogLinesEvent): EventMessage {
 }
 
 export function workspaceStatusMessage(event: WorkspaceStatusEvent): EventMessage {
-  return { type: 'workspace.status', workspace: event.workspace, status: event.status, mode: event.mode };
+  return {
+    type: 'workspace.status',
+    workspace: event.workspace,
+    status: event.status,
+    mode: event.mode,
+    ...(event.drifted === undefined ? {} : { drifted: event.drifted }),
+  };
 }
 
 export function firingMessage(event: FiringEvent): EventMessage {

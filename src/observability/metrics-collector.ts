@@ -12,6 +12,7 @@ import type { ConfigProblem } from '../config/config-model.ts';
 import type { ReloadEvent } from '../config/config-watcher.ts';
 import type { EffectiveConfig } from '../config/effective-config.ts';
 import type { EventHub, FiringEvent } from '../events/event-hub.ts';
+import type { WorkspaceStatusEvent } from '../run/run-events.ts';
 import type { Logger } from '../log/logger.ts';
 import type { RunWorker } from '../run/run-worker.ts';
 import { isDone } from '../run/run-state.ts';
@@ -21,7 +22,7 @@ import { SavingsService } from '../savings/savings.service.ts';
 import type { Subsystem } from '../supervisor/subsystem.ts';
 import type { Clock } from '../time/clock.ts';
 import { aborted } from '../supervisor/timers.ts';
-import { countQueuedRuns, firingScheduledAt, observedStatuses } from './metrics.repo.ts';
+import { countQueuedRuns, driftedFlags, firingScheduledAt, observedStatuses } from './metrics.repo.ts';
 import type { ScrapeSource, TideMetrics } from './metrics.ts';
 
 /** The config watcher as the collector uses it: its events, and the configuration in force. */
@@ -68,11 +69,13 @@ export class MetricsCollector implements Subsystem {
     // Zero series from the start, so rate() and increase() see the first event rather than a new series.
     for (const result of ['ok', 'error']) metrics.configReloadsTotal.inc({ result }, 0);
     for (const outcome of firingOutcomes) metrics.firingsTotal.inc({ outcome }, 0);
+    for (const outcome of driftCheckOutcomes) metrics.driftChecksTotal.inc({ outcome }, 0);
     if (!this.#loadCounted) countReload(metrics, watcher.current().snapshot.problems);
     this.#loadCounted = true;
 
     hub.on('run.updated', this.#onRun);
     hub.on('firing.recorded', this.#onFiring);
+    hub.on('workspace.status', this.#onStatus);
     watcher.on('reload', this.#onReload);
     watcher.on('error', this.#onWatchError);
     metrics.setScrapeSource(scrapeSource(this.#deps));
@@ -82,6 +85,7 @@ export class MetricsCollector implements Subsystem {
     } finally {
       hub.off('run.updated', this.#onRun);
       hub.off('firing.recorded', this.#onFiring);
+      hub.off('workspace.status', this.#onStatus);
       watcher.off('reload', this.#onReload);
       watcher.off('error', this.#onWatchError);
       metrics.setScrapeSource(null);
@@ -91,6 +95,10 @@ export class MetricsCollector implements Subsystem {
   readonly #onRun = (run: Run): void => {
     if (isDone(run.state)) {
       countFinishedRun(this.#deps.metrics, run);
+      // A check that found something announces it with its status change (#onStatus); one that failed
+      // changes no status, so it is counted here.
+      if (run.action === 'plan' && (run.state === 'failed' || run.state === 'timed_out'))
+        this.#deps.metrics.driftChecksTotal.inc({ outcome: 'failed' });
       this.#lag.forget(run.id);
     } else if (run.state === 'running') this.#lag.observe(run);
   };
@@ -98,11 +106,17 @@ export class MetricsCollector implements Subsystem {
   readonly #onFiring = (firing: FiringEvent): void =>
     this.#deps.metrics.firingsTotal.inc({ outcome: firing.outcome });
 
+  readonly #onStatus = (event: WorkspaceStatusEvent): void => {
+    if (event.drift_check) this.#deps.metrics.driftChecksTotal.inc({ outcome: event.drift_check });
+  };
+
   readonly #onReload = (event: ReloadEvent): void => countReload(this.#deps.metrics, event.problems);
 
   // The watcher failing (a reload that threw, the file watch broken) means edits are not taking effect.
   readonly #onWatchError = (): void => this.#deps.metrics.configReloadsTotal.inc({ result: 'error' });
 }
+
+const driftCheckOutcomes = ['drifted', 'clean', 'failed'] as const;
 
 function countFinishedRun(metrics: TideMetrics, run: Run): void {
   metrics.runsTotal.inc({ action: run.action, trigger: run.trigger, result: run.state });
@@ -175,6 +189,12 @@ function scrapeSource(deps: MetricsCollectorDeps): ScrapeSource {
         return undefined;
       }),
     ...(savings ? { savedCost: () => savings.savedToDate().catch(failed('the savings')) } : {}),
+    async drifted() {
+      const flags = await driftedFlags(db).catch(failed('drift flags'));
+      if (flags === null) return null;
+      const configured = [...watcher.current().workspaces.keys()];
+      return new Map(configured.map((name) => [name, flags.get(name) ?? false]));
+    },
     async workspacesByStatus() {
       const observed = await observedStatuses(db).catch(failed('workspace statuses'));
       if (observed === null) return null;

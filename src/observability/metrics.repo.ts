@@ -37,3 +37,11 @@ export async function firingScheduledAt(db: Db, firingId: number): Promise<strin
     return row?.scheduled_at ?? null;
   });
 }
+
+/** The drifted flag of every workspace Tide has acted on, by name. */
+export async function driftedFlags(db: Db): Promise<Map<string, boolean>> {
+  return storeCall('driftedFlags', async () => {
+    const rows = await db.selectFrom('workspace_status').select(['workspace', 'drifted']).execute();
+    return new Map(rows.map((row) => [row.workspace, row.drifted === 1]));
+  });
+}

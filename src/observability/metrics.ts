@@ -19,6 +19,8 @@ export interface ScrapeSource {
   lastBackupAt?(): Promise<Date | null | undefined>;
   /** Money saved to date by each workspace with an `hourly_cost` (docs/savings.md); null: keep the values. */
   savedCost?(): Promise<ReadonlyMap<string, number> | null>;
+  /** Whether each configured workspace is drifted (docs/drift.md); null: keep the values. */
+  drifted?(): Promise<ReadonlyMap<string, boolean> | null>;
 }
 
 export function createMetrics() {
@@ -89,6 +91,25 @@ export function createMetrics() {
         this.reset();
         for (const [status, count] of counts) this.set({ status }, count);
       },
+    }),
+    workspaceDrifted: new Gauge({
+      name: 'tide_workspace_drifted',
+      help: 'Whether the last drift check of each configured workspace found drift (1) or not (0); read from the store, so every replica reports the same.',
+      labelNames: ['workspace'] as const,
+      registers,
+      async collect() {
+        const drifted = scrape?.drifted ? await scrape.drifted() : null;
+        if (drifted === null || drifted === undefined) return;
+        // Replaced wholesale: a workspace removed from the configuration leaves no series behind.
+        this.reset();
+        for (const [workspace, value] of drifted) this.set({ workspace }, value ? 1 : 0);
+      },
+    }),
+    driftChecksTotal: new Counter({
+      name: 'tide_drift_checks_total',
+      help: 'Drift checks (plan runs) that ended, by outcome (drifted, clean, failed).',
+      labelNames: ['outcome'] as const,
+      registers,
     }),
     configReloadsTotal: new Counter({
       name: 'tide_config_reloads_total',

@@ -18,6 +18,10 @@ export interface WorkspaceStatusEvent {
   readonly workspace: string;
   readonly status: string;
   readonly mode: string | null;
+  /** Absent when the change did not read it (a status set through the API). */
+  readonly drifted?: boolean;
+  /** Set when a drift check ended: what it found (tide_drift_checks_total counts it). */
+  readonly drift_check?: 'drifted' | 'clean';
 }
 
 export interface RunEvents {

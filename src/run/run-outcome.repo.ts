@@ -37,6 +37,18 @@ export interface RunOutcome {
 export type ChainsFired = (run: Run, change: WorkspaceChange | null) => readonly ChainPlan[];
 
 /**
+ * Told, inside the outcome's transaction, how the run changed its workspace's row (before and after; both
+ * null when it changed nothing): for writes that must commit with the outcome or not at all (a drift's
+ * announcement, src/drift/).
+ */
+export type OutcomeApplied = (
+  trx: Db,
+  run: Run,
+  before: WorkspaceStatus | null,
+  after: WorkspaceStatus | null,
+) => Promise<void>;
+
+/**
  * Records that a claimed run began changing its workspace (`deploying` / `destroying`), fenced: a runner
  * that lost its lease (the reaper may already have failed the run and repaired the workspace) gets
  * `conflict` and writes nothing.
@@ -70,12 +82,15 @@ export async function finishRun(
   update: Omit<RunStateUpdate, 'lease'>,
   decide: (run: Run, current: WorkspaceStatus | null) => WorkspaceChange | null,
   fires?: ChainsFired,
+  applied?: OutcomeApplied,
 ): Promise<RunOutcome> {
   return storeCall('finishRun', () =>
     inTransaction(db, async (trx) => {
       const run = await updateRunState(trx, id, to, now, update);
-      const change = decide(run, await lockWorkspaceStatus(trx, run.workspace));
+      const before = await lockWorkspaceStatus(trx, run.workspace);
+      const change = decide(run, before);
       const workspace = change ? await applyWorkspaceChange(trx, run.workspace, change, now) : null;
+      await applied?.(trx, run, workspace ? before : null, workspace);
       const chained = [...(await advanceChain(trx, run, now))];
       for (const plan of fires?.(run, change) ?? []) {
         chained.push(...(await insertChain(trx, plan, { chainId: randomUUID(), runId: randomUUID }, now)));

@@ -66,6 +66,7 @@ export function workspaceFixture(options: WorkspaceFixtureOptions = {}): Workspa
     sensitiveVariables: [],
     dependsOn: [],
     protect: false,
+    driftRemediate: false,
     labels: {},
     policy: defaultPolicy,
     notifications: [],

@@ -81,7 +81,11 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
           chained: [],
         };
       }
-      const ledger = await recordFiring(trx, { ...base, outcome: 'fired' });
+      const ledger = await recordFiring(trx, {
+        ...base,
+        outcome: 'fired',
+        ...(decision.reason ? { reason: decision.reason } : {}),
+      });
       const { run, queued } = await insertRunChain(
         trx,
         { ...target, firing_id: ledger.id },

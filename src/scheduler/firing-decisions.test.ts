@@ -11,7 +11,7 @@ const now = new Date('2027-03-15T09:00:30Z');
 function firing(schedule_key: string, iso: string, fields: Partial<Firing> = {}): Firing {
   const action = schedule_key.startsWith('destroy')
     ? 'destroy'
-    : schedule_key.startsWith('plan')
+    : schedule_key.startsWith('plan') || schedule_key.startsWith('drift')
       ? 'plan'
       : schedule_key.startsWith('jobs.')
         ? 'job'
@@ -194,6 +194,23 @@ describe('already in the desired state', () => {
     expect(decideOne({ observed: { ...deployed, status: 'deploy_failed' } }, deployAt9)).toMatchObject({
       outcome: 'fired',
     });
+  });
+
+  it('never runs a drift check on a workspace that is not deployed or that a run holds (skipped, with why)', () => {
+    const check = firing('drift_schedule:0 * * * *', '2027-03-15T09:00:00Z');
+    expect(decideOne({ observed: neverObserved }, check)).toMatchObject({
+      outcome: 'skipped',
+      reason: 'not deployed (status destroyed)',
+    });
+    expect(decideOne({ observed: { ...deployed, status: 'deploy_failed' } }, check)).toMatchObject({
+      outcome: 'skipped',
+      reason: 'not deployed (status deploy_failed)',
+    });
+    expect(decideOne({ observed: running({ status: 'deploying' }) }, check)).toMatchObject({
+      outcome: 'skipped',
+      reason: 'run active: deploy run run-7 is running',
+    });
+    expect(decideOne({ observed: deployed }, check)).toMatchObject({ outcome: 'fired', trigger: 'schedule' });
   });
 
   it('always runs plans and jobs, which change nothing to be already in', () => {

@@ -5,6 +5,7 @@
 import { DEFAULT_MODE, type WorkspaceDefinition } from '../config/config-model.ts';
 import type { Firing } from '../schedule/firings.ts';
 import { formatDuration } from '../time/duration.ts';
+import { driftCheckBlocked } from '../drift/drift-firing.ts';
 import type { Observed } from './observed.ts';
 
 export type FiringDecision =
@@ -13,6 +14,8 @@ export type FiringDecision =
       readonly outcome: 'fired';
       readonly trigger: 'schedule' | 'window';
       readonly replace: boolean;
+      /** Why, when the firing is not a schedule's own (a drift remediation): kept in the ledger. */
+      readonly reason?: string;
     }
   | {
       readonly firing: Firing;
@@ -94,6 +97,8 @@ function decideLatest(firing: Firing, input: DecisionInput): FiringDecision {
   if (firing.action === 'destroy' && definition.protect)
     return skip('workspace is protected (protect: true)');
   if (firing.action === 'destroy' && observed.environment) return skip(observed.environment);
+  const driftBlocked = firing.action === 'plan' ? driftCheckBlocked(observed) : null;
+  if (driftBlocked) return skip(driftBlocked);
   if (!observed.activeRun && inDesiredState(firing, definition, observed))
     return skip('already in desired state');
   if (observed.activeRun && policy.concurrency === 'skip') {

@@ -30,5 +30,7 @@ export async function observeUnit(db: Db, unit: ScheduleUnit, snapshot?: ConfigS
     enabledOverride: status.enabled_override,
     activeRun,
     environment,
+    drifted: status.drifted,
+    driftSince: status.drift_since ? new Date(status.drift_since) : null,
   };
 }

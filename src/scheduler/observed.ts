@@ -21,6 +21,9 @@ export interface Observed {
    * when none does.
    */
   readonly environment?: string | null;
+  /** The last drift check found drift, since `driftSince` (docs/drift.md). Absent: not drifted. */
+  readonly drifted?: boolean;
+  readonly driftSince?: Date | null;
 }
 
 export const neverObserved: Observed = Object.freeze({

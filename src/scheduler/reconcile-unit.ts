@@ -9,6 +9,9 @@ import { applyDecision } from './apply-decision.ts';
 import { observeUnit } from './observe.ts';
 import type { ScheduleUnit } from './schedule-units.ts';
 import { reconcileWindow } from './window-reconcile.ts';
+import { DEFAULT_MODE } from '../config/config-model.ts';
+import { decideRemediation, REMEDIATION_SCHEDULE_KEY } from '../drift/drift-remediation.ts';
+import { desiredStateAt } from '../schedule/desired-state.ts';
 
 export interface ReconcileContext {
   readonly db: Db;
@@ -58,4 +61,51 @@ export async function reconcileUnit(ctx: ReconcileContext, unit: ScheduleUnit): 
       { workspace: unit.scope, action: action.action, reason: action.reason, run_id: run.id },
       'reconcile',
     );
+}
+
+/**
+ * Deploys a drifted workspace with `drift.remediate: true` when its rule allows (src/drift/drift-remediation.ts);
+ * the deploy is a ledger firing keyed `drift:remediate` at the instant the drift began, so it happens once.
+ */
+export async function remediateDrift(ctx: ReconcileContext, unit: ScheduleUnit): Promise<void> {
+  const definition = unit.workspace;
+  if (!definition?.driftRemediate) return;
+  const observed = await observeUnit(ctx.db, unit);
+  const remediation = decideRemediation({
+    remediate: definition.driftRemediate,
+    enabled: observed.enabledOverride ?? definition.enabled,
+    hasUptime: definition.uptime.length > 0,
+    desired: desiredStateAt(definition, ctx.config().snapshot.calendars, ctx.now),
+    status: observed.status,
+    mode: observed.mode,
+    activeRun: observed.activeRun,
+    drifted: observed.drifted ?? false,
+    driftSince: observed.driftSince ?? null,
+  });
+  if (!remediation) return;
+  const mode = remediation.mode === DEFAULT_MODE ? null : remediation.mode;
+  const run = await applyDecision(
+    {
+      firing: {
+        schedule_key: REMEDIATION_SCHEDULE_KEY,
+        action: 'deploy',
+        ...(mode === null ? {} : { mode }),
+        scheduled_at: remediation.at,
+      },
+      outcome: 'fired',
+      trigger: 'schedule',
+      replace: false,
+      reason: remediation.reason,
+    },
+    {
+      db: ctx.db,
+      hub: ctx.hub,
+      now: ctx.now,
+      workspace: unit.scope,
+      configHash: definition.contentHash,
+      notBefore: null,
+      dependencies: chainOptions(ctx.config(), { destroyDependents: true }),
+    },
+  );
+  if (run) ctx.logger.info({ workspace: unit.scope, run_id: run.id }, 'drift remediation');
 }

@@ -2,8 +2,9 @@
  * The scheduler loop. It sleeps until the next due instant of any unit (no per-minute scan), then for each
  * due unit: decides the firings in (checkpoint, now] (pure, firing-decisions.ts), writes them through the
  * ledger (apply-decision.ts) and advances the checkpoint. On an interval (default 60 s), at start and
- * after every run it also heals uptime workspaces (window-reconcile.ts) and retries failed runs
- * (retry-policy.ts). Time comes from the injected clock; tests call tick() after moving it.
+ * after every run it also heals uptime workspaces (window-reconcile.ts), remediates drift
+ * (src/drift/drift-remediation.ts) and retries failed runs (retry-policy.ts). Time comes from the
+ * injected clock; tests call tick() after moving it.
  *
  * It is a supervised subsystem: a pass that fails (the database went away) stops it, and the supervisor
  * starts it again after a backoff, rebuilt from the database.
@@ -28,7 +29,7 @@ import { observeUnit } from './observe.ts';
 import { retryFailedRun, type RetryContext } from './retry-failed-run.ts';
 import { advanceCheckpoint, failedRunsWithoutRetry, readCheckpoints } from './scheduler.repo.ts';
 import { scheduleUnits, type ScheduleUnit } from './schedule-units.ts';
-import { reconcileUnit, type ReconcileContext } from './reconcile-unit.ts';
+import { reconcileUnit, remediateDrift, type ReconcileContext } from './reconcile-unit.ts';
 
 export interface SchedulerDeps {
   readonly db: Db;
@@ -237,6 +238,7 @@ export class Scheduler implements Subsystem {
 
   async #heal(unit: ScheduleUnit | undefined, now: Date): Promise<void> {
     if (unit?.workspace?.uptime.length) await reconcileUnit(this.#context(now), unit);
+    if (unit?.workspace?.driftRemediate) await remediateDrift(this.#context(now), unit);
   }
 
   async #reconcileAll(now: Date): Promise<void> {

@@ -75,6 +75,15 @@ export interface WorkspaceStatusTable {
   destroyed_at: Instant | null;
   status_changed_at: Instant | null;
   updated_at: Instant;
+  /** The last drift check that ended (docs/drift.md). */
+  drift_checked_at: Instant | null;
+  /** When the workspace became drifted; null while it is not. Keys its remediation in the ledger. */
+  drift_since: Instant | null;
+  drift_run_id: string | null;
+  /** JSON `{add, change, destroy}` of the last check that found drift. */
+  drift_summary: string | null;
+  /** JSON array of the resource addresses that check found changed. */
+  drift_addresses: string | null;
 }
 
 export interface FiringsTable {

@@ -34,6 +34,11 @@ forEachDialect('workspace status', (harness) => {
       // No status change has happened yet: a window reconcile must not wait out a grace period.
       status_changed_at: null,
       updated_at: at(0).toISOString(),
+      drift_checked_at: null,
+      drift_since: null,
+      drift_run_id: null,
+      drift_summary: null,
+      drift_addresses: [],
     });
   });
 

@@ -59,6 +59,11 @@ function status(fields: Partial<WorkspaceStatus>): WorkspaceStatus {
     destroyed_at: null,
     status_changed_at: null,
     updated_at: FIXTURE_NOW,
+    drift_checked_at: null,
+    drift_since: null,
+    drift_run_id: null,
+    drift_summary: null,
+    drift_addresses: [],
     ...fields,
   };
 }

@@ -9,7 +9,7 @@ import { nextFirings } from '../schedule/firings.ts';
 import { toRunView, type RunView } from '../run/run-view.ts';
 import type { Run } from '../run/run.ts';
 import type { WorkspaceObservedStatus } from '../store/schema.ts';
-import type { WorkspaceStatus } from '../workspace/workspace-status.repo.ts';
+import type { DriftSummary, WorkspaceStatus } from '../workspace/workspace-status.repo.ts';
 
 /** How many upcoming firings a workspace representation lists. */
 export const NEXT_FIRINGS_SHOWN = 5;
@@ -31,6 +31,8 @@ export interface WorkspaceView {
   readonly status: WorkspaceObservedStatus;
   readonly mode: string | null;
   readonly drifted: boolean;
+  /** What the last drift check found (docs/drift.md); null before the first check. */
+  readonly drift: DriftView | null;
   readonly description: string;
   readonly timezone: string | null;
   readonly template: string | null;
@@ -42,6 +44,19 @@ export interface WorkspaceView {
   readonly current_run: RunView | null;
   readonly last_run: RunView | null;
   readonly config_error: string | null;
+}
+
+export interface DriftView {
+  /** When the last drift check ended (ISO 8601, UTC). */
+  readonly checked_at: string;
+  /** When the drift in force began; null while not drifted. */
+  readonly since: string | null;
+  /** The last check's run. */
+  readonly run_id: string | null;
+  /** What the plan would change to undo the drift; null while not drifted. */
+  readonly summary: DriftSummary | null;
+  /** The drifted resources' addresses; empty while not drifted. */
+  readonly addresses: readonly string[];
 }
 
 export interface WorkspaceViewInput {
@@ -66,6 +81,7 @@ export function workspaceView(input: WorkspaceViewInput): WorkspaceView {
     status: input.status?.status ?? 'destroyed',
     mode: input.status?.mode ?? null,
     drifted: input.status?.drifted ?? false,
+    drift: driftView(input.status),
     description: definition?.description ?? '',
     timezone: definition?.timezone ?? null,
     template: definition?.template ?? null,
@@ -77,6 +93,17 @@ export function workspaceView(input: WorkspaceViewInput): WorkspaceView {
     current_run: current ? toRunView(current) : null,
     last_run: input.lastRun ? toRunView(input.lastRun) : null,
     config_error: configError,
+  };
+}
+
+function driftView(status: WorkspaceStatus | null): DriftView | null {
+  if (!status?.drift_checked_at) return null;
+  return {
+    checked_at: status.drift_checked_at,
+    since: status.drift_since,
+    run_id: status.drift_run_id,
+    summary: status.drift_summary,
+    addresses: status.drift_addresses,
   };
 }
 

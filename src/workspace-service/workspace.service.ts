@@ -45,6 +45,8 @@ export interface WorkspaceServiceDeps {
 export interface WorkspaceListQuery {
   readonly status?: WorkspaceObservedStatus;
   readonly enabled?: boolean;
+  /** Only workspaces whose last drift check found drift (or only those not drifted). */
+  readonly drifted?: boolean;
   readonly limit: number;
   readonly cursor?: string;
   /** Only workspaces the caller may see (its workspace patterns); filtered before paging. */
@@ -82,6 +84,7 @@ export class WorkspaceService {
       if (after !== null && name <= after) return false;
       if (query.visible && !query.visible(name)) return false;
       if (query.status !== undefined && (status?.status ?? 'destroyed') !== query.status) return false;
+      if (query.drifted !== undefined && (status?.drifted ?? false) !== query.drifted) return false;
       return query.enabled === undefined || isEnabled(config.workspaces.get(name)!, status) === query.enabled;
     });
     const pageNames = names.slice(0, query.limit);

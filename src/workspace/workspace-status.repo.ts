@@ -23,13 +23,36 @@ export interface WorkspaceStatus {
   destroyed_at: string | null;
   status_changed_at: string | null;
   updated_at: string;
+  /** When a drift check last ended with a finding (docs/drift.md). */
+  drift_checked_at: string | null;
+  /** When the workspace became drifted; null while it is not. */
+  drift_since: string | null;
+  /** The check that found the drift in force. */
+  drift_run_id: string | null;
+  /** What that check's plan would change; null while not drifted. */
+  drift_summary: DriftSummary | null;
+  /** The resources it would change; empty while not drifted. */
+  drift_addresses: string[];
 }
+
+export interface DriftSummary {
+  readonly add: number;
+  readonly change: number;
+  readonly destroy: number;
+}
+
+/** The drift columns a run's outcome writes (src/drift/drift-outcome.ts decides them). */
+export type DriftFields = Pick<
+  WorkspaceStatus,
+  'drifted' | 'drift_checked_at' | 'drift_since' | 'drift_run_id' | 'drift_summary' | 'drift_addresses'
+>;
 
 export type WorkspaceStatusPatch = Partial<
   Pick<
     WorkspaceStatus,
     'status' | 'mode' | 'drifted' | 'enabled_override' | 'config_hash' | 'config_error' | 'last_run_id'
-  >
+  > &
+    DriftFields
 >;
 
 /** What a run does to its workspace: a state-machine event and the fields that go with it. */
@@ -37,7 +60,7 @@ export interface WorkspaceChange {
   /** Null when only the fields change (a drift check). */
   readonly event: WorkspaceEvent | null;
   readonly runId: string;
-  readonly fields?: Pick<WorkspaceStatusPatch, 'mode' | 'drifted' | 'config_hash'>;
+  readonly fields?: Pick<WorkspaceStatusPatch, 'mode' | 'config_hash' | keyof DriftFields>;
 }
 
 export async function getWorkspaceStatus(db: Db, workspace: string): Promise<WorkspaceStatus | null> {
@@ -207,9 +230,13 @@ async function save(
 
 /** The patch's columns other than the status, which only statusColumns writes. */
 function toColumns(patch: WorkspaceStatusPatch): Updateable<WorkspaceStatusTable> {
-  const { drifted, enabled_override, status: _status, ...rest } = patch;
+  const { drifted, enabled_override, status: _status, drift_summary, drift_addresses, ...rest } = patch;
   const values: Updateable<WorkspaceStatusTable> = { ...rest };
   if (drifted !== undefined) values.drifted = drifted ? 1 : 0;
+  if (drift_summary !== undefined)
+    values.drift_summary = drift_summary === null ? null : JSON.stringify(drift_summary);
+  if (drift_addresses !== undefined)
+    values.drift_addresses = drift_addresses.length === 0 ? null : JSON.stringify(drift_addresses);
   if (enabled_override !== undefined)
     values.enabled_override = enabled_override === null ? null : enabled_override ? 1 : 0;
   return values;
@@ -219,6 +246,8 @@ function toWorkspaceStatus(row: Selectable<WorkspaceStatusTable>): WorkspaceStat
   return {
     ...row,
     drifted: row.drifted === 1,
+    drift_summary: row.drift_summary === null ? null : (JSON.parse(row.drift_summary) as DriftSummary),
+    drift_addresses: row.drift_addresses === null ? [] : (JSON.parse(row.drift_addresses) as string[]),
     enabled_override: row.enabled_override === null ? null : row.enabled_override === 1,
   };
 }

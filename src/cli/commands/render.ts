@@ -12,6 +12,7 @@ export function workspaceTable(workspaces: readonly WorkspaceView[], now: Date):
       ws.enabled ? 'yes' : 'no',
       ws.status,
       ws.mode ?? '-',
+      ws.drifted ? 'drifted' : '-',
       next
         ? `${next.action}${next.mode ? ` (${next.mode})` : ''} ${formatWhen(next.scheduled_at, now)}`
         : '-',
@@ -22,7 +23,10 @@ export function workspaceTable(workspaces: readonly WorkspaceView[], now: Date):
       notes(ws),
     ];
   });
-  return formatTable(['NAME', 'ENABLED', 'STATUS', 'MODE', 'NEXT', 'CURRENT RUN', 'LAST RUN', 'NOTES'], rows);
+  return formatTable(
+    ['NAME', 'ENABLED', 'STATUS', 'MODE', 'DRIFT', 'NEXT', 'CURRENT RUN', 'LAST RUN', 'NOTES'],
+    rows,
+  );
 }
 
 export function workspaceDetails(ws: WorkspaceView, now: Date): string {
@@ -37,6 +41,11 @@ export function workspaceDetails(ws: WorkspaceView, now: Date): string {
     ['Labels', labels.length > 0 ? labels.join(', ') : null],
     ['Modes', ws.modes.length > 0 ? ws.modes.join(', ') : null],
     ['Protected', ws.protect ? 'yes (destroy refused)' : null],
+    ['Drift', driftText(ws, now)],
+    [
+      'Drifted resources',
+      ws.drifted && ws.drift ? ws.drift.addresses.join(', ') || '(no resource addresses)' : null,
+    ],
     ['Current run', ws.current_run ? runSummary(ws.current_run, now) : '-'],
     ['Last run', ws.last_run ? runSummary(ws.last_run, now) : '-'],
     ['Config error', ws.config_error],
@@ -106,12 +115,21 @@ function runTime(run: RunView): string {
 }
 
 function notes(ws: WorkspaceView): string {
-  const notes = [
-    ws.config_error ? 'config error' : '',
-    ws.drifted ? 'drifted' : '',
-    ws.protect ? 'protected' : '',
-  ];
+  const notes = [ws.config_error ? 'config error' : '', ws.protect ? 'protected' : ''];
   return notes.filter(Boolean).join(', ');
+}
+
+/** `drifted since …: 0 to add, 1 to change, 0 to destroy (checked …)`, or when the last check found none. */
+function driftText(ws: WorkspaceView, now: Date): string | null {
+  const drift = ws.drift;
+  if (!drift) return null;
+  const checked = `checked ${formatWhen(drift.checked_at, now)}`;
+  if (!ws.drifted) return `none (${checked})`;
+  const plan = drift.summary
+    ? `: ${drift.summary.add} to add, ${drift.summary.change} to change, ${drift.summary.destroy} to destroy`
+    : '';
+  const since = drift.since ? ` since ${formatWhen(drift.since, now)}` : '';
+  return `drifted${since}${plan} (${checked}, run ${drift.run_id ?? '-'})`;
 }
 
 function indent(text: string): string {

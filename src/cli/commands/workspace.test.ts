@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeExecutor, startApiServer, type ApiServer } from '../../../test/helpers/api-server.ts';
 import { runTideInProcess } from '../../../test/helpers/run-cli.ts';
 import { listRuns } from '../../run/run.repo.ts';
+import { upsertWorkspaceStatus } from '../../workspace/workspace-status.repo.ts';
 
 let server: ApiServer;
 beforeAll(async () => {
@@ -18,7 +19,9 @@ describe('tide workspace (a client of a live API)', () => {
     expect(result.stderr).toBe('');
     expect(result.status).toBe(0);
     const lines = result.stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^NAME\s+ENABLED\s+STATUS\s+MODE\s+NEXT\s+CURRENT RUN\s+LAST RUN\s+NOTES$/);
+    expect(lines[0]).toMatch(
+      /^NAME\s+ENABLED\s+STATUS\s+MODE\s+DRIFT\s+NEXT\s+CURRENT RUN\s+LAST RUN\s+NOTES$/,
+    );
     expect(lines.slice(1).map((line) => line.split(/\s+/)[0])).toEqual(['broken', 'idle', 'vault', 'web']);
     const statusColumn = lines[0]!.indexOf('STATUS');
     for (const line of lines.slice(1)) expect(line.slice(statusColumn)).toMatch(/^destroyed /);
@@ -46,6 +49,32 @@ describe('tide workspace (a client of a live API)', () => {
     expect(result.stdout).toContain('Description:  Web tier\n');
     expect(result.stdout).toContain('Modes:        large, small\n');
     expect(result.stdout).toMatch(/Next firings\n {2}WHEN\s+ACTION\s+MODE\s+SCHEDULE\n/);
+  });
+
+  it('marks a drifted workspace in the list (--drifted keeps only those) and details its drift in show', async () => {
+    await upsertWorkspaceStatus(
+      server.fixture.db,
+      'web',
+      {
+        status: 'deployed',
+        drifted: true,
+        drift_checked_at: '2027-03-15T06:00:00.000Z',
+        drift_since: '2027-03-15T05:00:00.000Z',
+        drift_run_id: 'run-42',
+        drift_summary: { add: 0, change: 1, destroy: 0 },
+        drift_addresses: ['terraform_data.watched', 'terraform_data.other'],
+      },
+      server.fixture.clock.now(),
+    );
+    const list = (await tide('workspace', 'list', '--drifted')).stdout.trimEnd().split('\n');
+    expect(list).toHaveLength(2);
+    const driftColumn = list[0]!.indexOf('DRIFT');
+    expect(list[1]!.slice(driftColumn)).toMatch(/^drifted /);
+    const show = (await tide('workspace', 'show', 'web')).stdout;
+    expect(show).toMatch(
+      /Drift: +drifted since .+: 0 to add, 1 to change, 0 to destroy \(checked .+, run run-42\)\n/,
+    );
+    expect(show).toContain('terraform_data.watched, terraform_data.other\n');
   });
 
   it('fails with one line and exit 3 for an unknown workspace', async () => {

@@ -40,10 +40,12 @@ export function registerWorkspace(program: Command, ctx: CliContext): void {
 
   clientCommand(workspace, 'list', 'List workspaces with their status, next firing and runs')
     .option('--status <status>', 'only this observed status (deployed, destroyed, deploy_failed, …)')
+    .option('--drifted', 'only workspaces whose last drift check found drift')
     .option('--json', 'print JSON')
-    .action(async (options: ClientOptions & { status?: string }) => {
+    .action(async (options: ClientOptions & { status?: string; drifted?: boolean }) => {
       const items = await clientFor(options, ctx.env).getAll<WorkspaceView>('/api/v1/workspaces', {
         status: options.status,
+        ...(options.drifted ? { drifted: 'true' } : {}),
       });
       if (options.json) printJson(ctx.output, items);
       else ctx.output.out(workspaceTable(items, systemClock.now()));

@@ -39,7 +39,7 @@ function stepContext(def: RunDefinition): StepContext & { commands: StepCommand[
     engine: { bin: '/usr/bin/tofu', name: 'tofu', version: '1.8.3' },
     workDir: path.join(runDir, 'work'),
     env: { PATH: '/usr/bin' },
-    results: { planSummary: null, outputs: null, drifted: null },
+    results: { planSummary: null, outputs: null, drifted: null, changedAddresses: null },
     commands,
     exec: async (command) => {
       commands.push(command);

@@ -22,6 +22,7 @@ import { reapOrphans } from '../orphan-reaper.ts';
 import { claimNextQueued, getRun, listRuns } from '../run.repo.ts';
 import { RunService, type EnqueueRequest } from '../run.service.ts';
 import type { Run } from '../run.ts';
+import type { DriftDetected } from '../../drift/drift-notifier.ts';
 import { executeRun, type ExecutorContext } from './run-executor.ts';
 import { jobDefinition, silentLogger, writeWorkspace } from './test-fixtures.ts';
 
@@ -388,6 +389,84 @@ forEachDialect('executing a run with the real engine', (harness) => {
     const drifted = await run({ workspace: 'app', action: 'plan' });
     expect(drifted).toMatchObject({ state: 'succeeded', exit_code: 0 });
     expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({ status: 'deployed', drifted: true });
+  });
+
+  it('detects a drift made by hand on the real resource (a file outside the workspace the code reads) with a real plan; announces it once; a deploy clears it', async () => {
+    // The "real resource" is a file outside the workspace folder: editing it changes neither the code
+    // nor Tide's content hash, only what the engine's plan finds, as a change made in a console would.
+    const resource = path.join(markers, 'real-resource.txt');
+    await writeFile(resource, 'size=small');
+    await addWorkspace(
+      'watched',
+      `
+variable "marker_dir" { type = string }
+resource "terraform_data" "watched" { input = file("\${var.marker_dir}/real-resource.txt") }
+resource "terraform_data" "steady" { input = "steady" }
+`,
+    );
+    const announced: DriftDetected[] = [];
+    const ctx = context({ driftNotifier: async (_tx, drift) => void announced.push(drift) });
+    await run({ workspace: 'watched', action: 'deploy' }, ctx);
+
+    const clean = await run({ workspace: 'watched', action: 'plan' }, ctx);
+    expect(clean).toMatchObject({ state: 'succeeded', plan_summary: { add: 0, change: 0, destroy: 0 } });
+    expect(await getWorkspaceStatus(harness.db, 'watched')).toMatchObject({
+      drifted: false,
+      drift_checked_at: clean.finished_at,
+      drift_run_id: clean.id,
+      drift_summary: null,
+      drift_addresses: [],
+    });
+
+    await writeFile(resource, 'size=large');
+    const found = await run({ workspace: 'watched', action: 'plan' }, ctx);
+    expect(found.state).toBe('succeeded');
+    const drifted = await getWorkspaceStatus(harness.db, 'watched');
+    expect(drifted).toMatchObject({
+      status: 'deployed',
+      drifted: true,
+      drift_checked_at: found.finished_at,
+      drift_since: found.finished_at,
+      drift_run_id: found.id,
+      drift_summary: found.plan_summary,
+      drift_addresses: ['terraform_data.watched'],
+    });
+    expect(found.plan_summary!.add + found.plan_summary!.change).toBeGreaterThan(0);
+    expect(announced).toEqual([
+      {
+        workspace: 'watched',
+        run_id: found.id,
+        summary: found.plan_summary,
+        addresses: ['terraform_data.watched'],
+      },
+    ]);
+
+    // Found again: still drifted since the first finding, not announced twice.
+    const again = await run({ workspace: 'watched', action: 'plan' }, ctx);
+    expect(await getWorkspaceStatus(harness.db, 'watched')).toMatchObject({
+      drifted: true,
+      drift_since: found.finished_at,
+      drift_run_id: again.id,
+    });
+    expect(announced).toHaveLength(1);
+
+    await run({ workspace: 'watched', action: 'deploy' }, ctx);
+    expect(await getWorkspaceStatus(harness.db, 'watched')).toMatchObject({
+      status: 'deployed',
+      drifted: false,
+      drift_since: null,
+      drift_summary: null,
+      drift_addresses: [],
+    });
+    const after = await run({ workspace: 'watched', action: 'plan' }, ctx);
+    expect(after).toMatchObject({ state: 'succeeded', plan_summary: { add: 0, change: 0, destroy: 0 } });
+  });
+
+  it('leaves the drift status of a workspace that is not deployed alone (a manual plan of nothing)', async () => {
+    await addWorkspace('never', stack());
+    const plan = await run({ workspace: 'never', action: 'plan' });
+    expect(plan.state).toBe('succeeded');
+    expect(await getWorkspaceStatus(harness.db, 'never')).toBeNull();
   });
 
   it('runs custom_deploy commands in place of their steps, with the engine in $TIDE_ENGINE', async () => {

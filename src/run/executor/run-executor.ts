@@ -13,6 +13,8 @@ import { defaultPolicy } from '../../config/config-model.ts';
 import type { Engine } from '../../engine/engine.ts';
 import { DEFAULT_GRACE_MS } from '../../engine/process-group.ts';
 import { runEnvironment } from '../../engine/run-environment.ts';
+import { becameDrifted } from '../../drift/drift-outcome.ts';
+import type { DriftNotifier } from '../../drift/drift-notifier.ts';
 import { dataDirLayout } from '../../engine/workdir.ts';
 import { stateAccessFor, type StateBackendEndpoint } from '../../state/state-access.ts';
 import { TideError, toTideError } from '../../errors/tide-error.ts';
@@ -57,6 +59,8 @@ export interface ExecutorContext {
    * transaction that records its outcome. Default: none.
    */
   readonly chainsFired?: ChainsFired;
+  /** Announces a workspace that became drifted, in the check's outcome transaction. Default: none. */
+  readonly driftNotifier?: DriftNotifier;
   /** Values of a workspace's sensitive variables. Default: none. */
   readonly resolveSecrets?: (workspace: string) => Promise<Readonly<Record<string, string>>>;
   /** The environment processes start from. Default: the allowlisted part of process.env (run-environment.ts). */
@@ -136,7 +140,7 @@ function internalFailure(error: unknown, run: Run, ctx: ExecutorContext, sink: R
     state: 'failed',
     exitCode: null,
     reason,
-    results: { planSummary: null, outputs: null, drifted: null },
+    results: { planSummary: null, outputs: null, drifted: null, changedAddresses: null },
   };
 }
 
@@ -159,7 +163,7 @@ const LEASE_LOST: StepsOutcome = {
   state: 'lease_lost',
   exitCode: null,
   reason: null,
-  results: { planSummary: null, outputs: null, drifted: null },
+  results: { planSummary: null, outputs: null, drifted: null, changedAddresses: null },
 };
 
 async function execute(run: Run, ctx: ExecutorContext, parts: ExecuteParts): Promise<StepsOutcome> {
@@ -177,7 +181,7 @@ async function execute(run: Run, ctx: ExecutorContext, parts: ExecuteParts): Pro
       state: 'failed',
       exitCode: null,
       reason,
-      results: { planSummary: null, outputs: null, drifted: null },
+      results: { planSummary: null, outputs: null, drifted: null, changedAddresses: null },
     };
   }
   sink.addSecrets(secretValuesOf(resolved));
@@ -277,7 +281,15 @@ async function finish(
   if (state === 'lease_lost') return abandon(run, ctx, sink);
   sink.write('system', `==> ${state}`);
   await sink.flush();
-  const change = changeAtEnd(run, { state, drifted: results.drifted, ...progress });
+  const now = clock.now();
+  const end = {
+    state,
+    drifted: results.drifted,
+    planSummary: results.planSummary,
+    changedAddresses: results.changedAddresses,
+    at: now,
+    ...progress,
+  };
   let final: Run;
   let status: WorkspaceStatus | null;
   let chained: readonly Run[];
@@ -290,7 +302,7 @@ async function finish(
       db,
       run.id,
       state,
-      clock.now(),
+      now,
       {
         exit_code: outcome.exitCode,
         reason: outcome.reason,
@@ -298,8 +310,9 @@ async function finish(
         outputs: state === 'succeeded' ? results.outputs : null,
         fence: fenceOf(run),
       },
-      () => change,
+      (_, current) => changeAtEnd(run, end, current),
       ctx.chainsFired,
+      (trx, _, before, after) => announceDrift(ctx, trx, before, after),
     ));
   } catch (error) {
     if (error instanceof TideError && error.code === 'conflict') return abandon(run, ctx, sink);
@@ -307,7 +320,7 @@ async function finish(
   }
   hub.emit('run.updated', final);
   for (const other of chained) hub.emit('run.updated', other);
-  if (status) emitStatus(ctx, status);
+  if (status) emitStatus(ctx, status, run.action === 'plan');
   logger.info({ state: final.state, reason: final.reason }, 'run finished');
   return final;
 }
@@ -323,8 +336,30 @@ function fenceOf(run: Run): Fence {
   return { owner: run.lease_owner ?? '', fencingToken: run.fencing_token };
 }
 
-function emitStatus(ctx: ExecutorContext, status: WorkspaceStatus): void {
-  ctx.hub.emit('workspace.status', { workspace: status.workspace, status: status.status, mode: status.mode });
+function emitStatus(ctx: ExecutorContext, status: WorkspaceStatus, driftCheck = false): void {
+  ctx.hub.emit('workspace.status', {
+    workspace: status.workspace,
+    status: status.status,
+    mode: status.mode,
+    drifted: status.drifted,
+    ...(driftCheck ? { drift_check: status.drifted ? 'drifted' : 'clean' } : {}),
+  });
+}
+
+/** A workspace that became drifted is announced with the outcome (src/drift/drift-notifier.ts). */
+async function announceDrift(
+  ctx: ExecutorContext,
+  trx: Db,
+  before: WorkspaceStatus | null,
+  after: WorkspaceStatus | null,
+): Promise<void> {
+  if (!ctx.driftNotifier || !after || !becameDrifted(before, after)) return;
+  await ctx.driftNotifier(trx, {
+    workspace: after.workspace,
+    run_id: after.drift_run_id ?? '',
+    summary: after.drift_summary,
+    addresses: after.drift_addresses,
+  });
 }
 
 function directoriesOf(run: Run, dataDir: string): RunDirectories {

@@ -13,7 +13,7 @@ import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_MODE, type CustomCommands } from '../../config/config-model.ts';
 import { maskOutputValues, parseOutputs } from '../../engine/outputs.ts';
-import { parsePlanSummary } from '../../engine/plan-summary.ts';
+import { changedAddresses, parsePlanSummary } from '../../engine/plan-summary.ts';
 import { prepareWorkdir, type WorkdirSource } from '../../engine/workdir.ts';
 import { rescuingErroredState } from './errored-state.ts';
 import { jobSteps, jobEnvironment } from './job-steps.ts';
@@ -176,6 +176,7 @@ function summarizeStep(): RunStep {
       });
       const summary = parsePlanSummary(stdout);
       ctx.results.planSummary = summary;
+      ctx.results.changedAddresses = changedAddresses(stdout);
       ctx.system(`plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy`);
     },
   };

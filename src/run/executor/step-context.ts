@@ -42,6 +42,8 @@ export interface StepResults {
   outputs: Record<string, unknown> | null;
   /** Set by a drift check: true when the plan found changes. */
   drifted: boolean | null;
+  /** The resources the plan would change (show -json): a drift check records them. */
+  changedAddresses: string[] | null;
 }
 
 export interface StepCommand {

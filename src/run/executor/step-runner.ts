@@ -95,7 +95,7 @@ class ProcessStepContext implements StepContext {
   readonly dirs: RunDirectories;
   readonly engine: Engine;
   readonly workDir: string;
-  readonly results: StepResults = { planSummary: null, outputs: null, drifted: null };
+  readonly results: StepResults = { planSummary: null, outputs: null, drifted: null, changedAddresses: null };
   env: NodeJS.ProcessEnv;
   /** The last non-empty stderr line of the current step, masked. */
   lastStderr: string | null = null;

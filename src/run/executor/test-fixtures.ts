@@ -48,6 +48,7 @@ export function workspaceDefinition(
     sensitiveVariables: [],
     dependsOn: [],
     protect: false,
+    driftRemediate: false,
     labels: {},
     policy: defaultPolicy,
     notifications: [],

@@ -3,8 +3,13 @@
  * event (src/workspace/workspace-state.ts) it sends when it starts and when it ends. Jobs and standalone
  * runs leave the status alone; a drift check only sets `drifted`.
  */
-import type { WorkspaceChange, WorkspaceStatus } from '../../workspace/workspace-status.repo.ts';
+import type {
+  DriftSummary,
+  WorkspaceChange,
+  WorkspaceStatus,
+} from '../../workspace/workspace-status.repo.ts';
 import { DEFAULT_MODE } from '../../config/config-model.ts';
+import { driftAfterCheck, noDrift } from '../../drift/drift-outcome.ts';
 import { isBusy } from '../../workspace/workspace-state.ts';
 import type { RunState } from '../run-state.ts';
 import type { Run } from '../run.ts';
@@ -33,6 +38,11 @@ export interface RunEnd {
   readonly state: Exclude<RunState, 'queued' | 'running'>;
   /** A drift check's finding; null when it found nothing (or the run is no drift check). */
   readonly drifted: boolean | null;
+  /** The plan's summary and changed resources, for a drift check's record. */
+  readonly planSummary?: DriftSummary | null;
+  readonly changedAddresses?: readonly string[] | null;
+  /** When the run ended. */
+  readonly at: Date;
   /** The run recorded its start on the workspace (changeAtStart): only then does its end move it on. */
   readonly started: boolean;
   /** A step that changes infrastructure began (INFRASTRUCTURE_STEPS). */
@@ -44,7 +54,11 @@ export interface RunEnd {
  * apply began changed nothing and puts the workspace back as it was; any other end (failure, timeout,
  * a cancel during apply) leaves it `deploy_failed` / `destroy_failed`: resources may be partly there.
  */
-export function changeAtEnd(run: RunKind, end: RunEnd): WorkspaceChange | null {
+export function changeAtEnd(
+  run: RunKind,
+  end: RunEnd,
+  current: WorkspaceStatus | null,
+): WorkspaceChange | null {
   if (run.workspace === STANDALONE_WORKSPACE || run.job) return null;
   switch (run.action) {
     case 'deploy':
@@ -56,8 +70,8 @@ export function changeAtEnd(run: RunKind, end: RunEnd): WorkspaceChange | null {
         // a repeat deploy of the same thing (nothing to do) from one of a changed config.
         const deployed = run.action !== 'destroy';
         const fields = deployed
-          ? { mode: run.mode ?? DEFAULT_MODE, config_hash: run.config_hash, drifted: false }
-          : { mode: null, config_hash: null, drifted: false };
+          ? { mode: run.mode ?? DEFAULT_MODE, config_hash: run.config_hash, ...noDrift }
+          : { mode: null, config_hash: null, ...noDrift };
         return { event: 'completed', runId: run.id, fields };
       }
       if (end.state === 'canceled' && !end.applyBegan) {
@@ -65,10 +79,17 @@ export function changeAtEnd(run: RunKind, end: RunEnd): WorkspaceChange | null {
       }
       return { event: 'failed', runId: run.id };
     }
-    case 'plan':
-      return end.state === 'succeeded' && end.drifted !== null
-        ? { event: null, runId: run.id, fields: { drifted: end.drifted } }
-        : null;
+    case 'plan': {
+      if (end.state !== 'succeeded' || end.drifted === null) return null;
+      const fields = driftAfterCheck(current, {
+        runId: run.id,
+        drifted: end.drifted,
+        summary: end.planSummary ?? null,
+        addresses: end.changedAddresses ?? [],
+        at: end.at,
+      });
+      return fields ? { event: null, runId: run.id, fields } : null;
+    }
     case 'job':
       return null;
   }
