@@ -24,6 +24,18 @@ export interface TideEvents extends RunEvents {
 }
 
 export class EventHub extends EventEmitter<TideEvents> {
+  /** Events the relay emitted here for another replica: what this replica did is everything else. */
+  readonly #fromOtherReplicas = new WeakSet<object>();
+
+  /** Marks an event as another replica's before the relay emits it (metrics count only their own). */
+  markFromOtherReplica(data: object): void {
+    this.#fromOtherReplicas.add(data);
+  }
+
+  isFromOtherReplica(data: object): boolean {
+    return this.#fromOtherReplicas.has(data);
+  }
+
   constructor() {
     super();
     // Every log follower is a listener; the default warning at 10 would fire on a busy dashboard.

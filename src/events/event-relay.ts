@@ -47,7 +47,6 @@ export class EventRelay implements Subsystem {
   readonly #deps: EventRelayDeps;
   readonly #assembler = new EventAssembler();
   /** Events emitted here that came from other replicas, so not to be sent on. */
-  readonly #received = new WeakSet<object>();
   readonly #outbox: string[] = [];
   #sending: Promise<void> | null = null;
   #publishing = false;
@@ -88,7 +87,7 @@ export class EventRelay implements Subsystem {
   }
 
   #publish(relayed: RelayedEvent): void {
-    if (this.#received.has(relayed.data)) return;
+    if (this.#deps.hub.isFromOtherReplica(relayed.data)) return;
     this.#outbox.push(...encodeEvent(this.origin, relayed));
     this.#sending ??= this.#send();
   }
@@ -112,7 +111,7 @@ export class EventRelay implements Subsystem {
     try {
       const { event } = this.#assembler.accept(payload);
       if (!event) return;
-      this.#received.add(event.data);
+      this.#deps.hub.markFromOtherReplica(event.data);
       (this.#deps.hub as EventEmitter).emit(event.event, event.data);
     } catch (error) {
       // A listener's failure, or a notification that is not an event: neither may end the LISTEN.

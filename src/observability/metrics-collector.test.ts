@@ -172,6 +172,30 @@ forEachDialect('metrics collector', (harness) => {
     expect(sampleValue(text, 'tide_firings_total', { outcome: 'missed' })).toBe(0);
   });
 
+  it('does not count firings and runs another replica relayed here (that replica counts them)', async () => {
+    start();
+    const relayedFiring = {
+      workspace: 'web',
+      schedule_key: 'uptime[0]',
+      action: 'deploy',
+      scheduled_at: T0,
+      reason: null,
+      outcome: 'fired',
+      run_id: 'r9',
+    };
+    hub.markFromOtherReplica(relayedFiring);
+    hub.emit('firing.recorded', relayedFiring);
+    const run = await runs.enqueue({ workspace: 'web', action: 'deploy', trigger: 'api' });
+    const relayedRun = { ...run, state: 'succeeded' as const, finished_at: T0 };
+    hub.markFromOtherReplica(relayedRun);
+    hub.emit('run.updated', relayedRun);
+    const text = await scrape();
+    expect(sampleValue(text, 'tide_firings_total', { outcome: 'fired' })).toBe(0);
+    expect(
+      sampleValue(text, 'tide_runs_total', { action: 'deploy', trigger: 'api', result: 'succeeded' }) ?? 0,
+    ).toBe(0);
+  });
+
   it('counts the initial load and every reload, as an error when any unit has an error', async () => {
     // The fixture's `broken` workspace never validates, so the initial load already counts as an error.
     start();

@@ -2,8 +2,8 @@
  * Turns what happens into metrics without touching the code that makes it happen: run and firing events
  * from the hub, reloads from the config watcher, and on-scrape reads of the worker and the store.
  *
- * Events are in-process, so counters count what this replica did (its runs, its firings, its reloads):
- * sum them across replicas. The queue and workspace gauges read the shared store, so every replica
+ * Counters count what this replica did (its runs, its firings, its reloads), skipping the events the
+ * relay brings from other replicas: sum them across replicas. The queue and workspace gauges read the shared store, so every replica
  * reports the same value: take max, not sum (docs/monitoring.md).
  */
 import { lastSuccessfulBackup } from '../backup/backup.ts';
@@ -33,7 +33,7 @@ export type WatchedConfig = Pick<EventEmitter<{ reload: [ReloadEvent]; error: [E
 export interface MetricsCollectorDeps {
   readonly metrics: TideMetrics;
   readonly db: Db;
-  readonly hub: Pick<EventHub, 'on' | 'off'>;
+  readonly hub: Pick<EventHub, 'on' | 'off' | 'isFromOtherReplica'>;
   /** Already started: the configuration it holds counts as the first load. */
   readonly watcher: WatchedConfig;
   /** This replica's runner, or null when it runs nothing (tide_runs_active then reads 0). */
@@ -93,6 +93,7 @@ export class MetricsCollector implements Subsystem {
   }
 
   readonly #onRun = (run: Run): void => {
+    if (this.#deps.hub.isFromOtherReplica(run)) return;
     if (isDone(run.state)) {
       countFinishedRun(this.#deps.metrics, run);
       // A check that found something announces it with its status change (#onStatus); one that failed
@@ -103,11 +104,14 @@ export class MetricsCollector implements Subsystem {
     } else if (run.state === 'running') this.#lag.observe(run);
   };
 
-  readonly #onFiring = (firing: FiringEvent): void =>
-    this.#deps.metrics.firingsTotal.inc({ outcome: firing.outcome });
+  readonly #onFiring = (firing: FiringEvent): void => {
+    if (!this.#deps.hub.isFromOtherReplica(firing))
+      this.#deps.metrics.firingsTotal.inc({ outcome: firing.outcome });
+  };
 
   readonly #onStatus = (event: WorkspaceStatusEvent): void => {
-    if (event.drift_check) this.#deps.metrics.driftChecksTotal.inc({ outcome: event.drift_check });
+    if (event.drift_check && !this.#deps.hub.isFromOtherReplica(event))
+      this.#deps.metrics.driftChecksTotal.inc({ outcome: event.drift_check });
   };
 
   readonly #onReload = (event: ReloadEvent): void => countReload(this.#deps.metrics, event.problems);
