@@ -9,6 +9,8 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import { chainsFiredBy } from '../job/job-plan.ts';
+import { ttlPolicy } from '../workspace/ttl-policy.ts';
+import { logReminders, ReminderLoop, type ReminderSink } from '../workspace/reminder-loop.ts';
 import { startupTrigger } from '../job/startup-trigger.ts';
 import { auditCheckpoints } from '../audit/audit-checkpointer.ts';
 import { loadAuditKey } from '../audit/audit-key.ts';
@@ -102,6 +104,12 @@ export interface DaemonSettings {
   readonly jwtSecret?: string | undefined;
   /** TIDE_AUDIT_KEY; unset outside production: generated in `<data>/audit-key`. */
   readonly auditKey?: string | undefined;
+  /** TIDE_TTL_MAX: the longest TTL a manual deploy may ask for (default 7 days). */
+  readonly ttlMaxMs?: number;
+  /** TIDE_REMINDER_LEADS: how long before a destroy reminders go out (default 2 h and 15 min). */
+  readonly reminderLeadsMs?: readonly number[];
+  /** Where reminders go; default: logged at info (until notifications deliver them). */
+  readonly reminderSink?: ReminderSink;
   /** TIDE_ACCESS_TOKEN_TTL (default 15 min) and TIDE_REFRESH_TOKEN_TTL (default 7 days). */
   readonly accessTokenTtlMs?: number;
   readonly refreshTokenTtlMs?: number;
@@ -125,6 +133,8 @@ export interface Daemon {
   /** The git template registry and this replica's copies of pinned templates. */
   readonly templates: TemplateService;
   readonly scheduler: Scheduler | null;
+  /** The reminder loop (with the scheduler role); tests call pass() after moving the clock. */
+  readonly reminders: ReminderLoop | null;
   readonly worker: RunWorker | null;
   /** Runs the background loops; their health is in readiness and in the tide_subsystem_* metrics. */
   readonly supervisor: Supervisor;
@@ -291,6 +301,8 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
             watcher.current().snapshot.templates.get(name) ?? templates.resolve(name),
           // Event triggers and template jobs' destroys, queued with the outcome that fires them.
           chainsFired: chainsFiredBy(() => watcher.current()),
+          // A manual deploy's TTL is set (or a destroy's cleared) with the outcome (docs/ttl.md).
+          ttlOf: ttlPolicy(() => watcher.current()),
           // Only names the workspace declares now: a value left from an old declaration stays stored, unused.
           resolveSecrets: (name) =>
             secrets.resolve(
@@ -325,6 +337,22 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       new DependencySweep({ db: store.db, hub, clock, logger, timers: settings.schedulerTimers }),
     );
   if (scheduler) supervisor.add(scheduler);
+  // Reminders before TTL ends and scheduled destroys (docs/ttl.md); one replica at a time. Logged until
+  // the notification sink is wired.
+  const reminders = scheduler
+    ? new ReminderLoop({
+        db: store.db,
+        clock,
+        config: () => watcher.current(),
+        logger,
+        sink: settings.reminderSink ?? logReminders(logger),
+        hub,
+        ...(settings.reminderLeadsMs ? { leadsMs: settings.reminderLeadsMs } : {}),
+        publicUrl: settings.publicUrl,
+        timers: settings.schedulerTimers,
+      })
+    : null;
+  if (reminders) supervisor.add(reminders);
   // Scheduled backups (decision 024): once per cluster, on any replica.
   if (settings.backup)
     supervisor.add(
@@ -426,6 +454,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       oidc: settings.oidc ?? null,
       rateLimiter,
       runBaseEnv: runEnvironment(process.env, settings.runEnvPassthrough),
+      ...(settings.ttlMaxMs === undefined ? {} : { ttlMaxMs: settings.ttlMaxMs }),
       // Template switch actions of environments: applied by the API, state in Tide's backend.
       environmentTemplates: {
         engine,
@@ -489,6 +518,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
     watcher,
     templates,
     scheduler,
+    reminders,
     worker,
     supervisor,
     app,

@@ -11,7 +11,7 @@ export type FiringDecision =
   | {
       readonly firing: Firing;
       readonly outcome: 'fired';
-      readonly trigger: 'schedule' | 'window';
+      readonly trigger: 'schedule' | 'window' | 'ttl';
       readonly replace: boolean;
     }
   | {

@@ -29,6 +29,7 @@ import { retryFailedRun, type RetryContext } from './retry-failed-run.ts';
 import { advanceCheckpoint, failedRunsWithoutRetry, readCheckpoints } from './scheduler.repo.ts';
 import { scheduleUnits, type ScheduleUnit } from './schedule-units.ts';
 import { reconcileUnit, type ReconcileContext } from './reconcile-unit.ts';
+import { fireDueTtls, type KeepUpUntil } from './ttl-firings.ts';
 
 export interface SchedulerDeps {
   readonly db: Db;
@@ -42,6 +43,8 @@ export interface SchedulerDeps {
   readonly reconcileIntervalMs?: number;
   /** Default: the real setTimeout; tests pass a fake that never fires and call tick() themselves. */
   readonly timers?: Timers;
+  /** Postpones a TTL destroy to the end of an active keep_up_until override (src/workspace/ttl.ts). */
+  readonly keepUpUntil?: KeepUpUntil;
 }
 
 const retrySweepWindowMs = 60 * 60_000;
@@ -54,6 +57,8 @@ export class Scheduler implements Subsystem {
   #units = new Map<string, ScheduleUnit>();
   #nextDue = new Map<string, Date | null>();
   #checkpoints = new Map<string, Date>();
+  /** When the earliest running TTL ends; the scheduler wakes then. */
+  #ttlDue: Date | null = null;
   #startedAt: Date | null = null;
   #lastReconcile = 0;
   #timer: unknown = null;
@@ -149,6 +154,7 @@ export class Scheduler implements Subsystem {
       this.#lastReconcile = now.getTime();
       await this.#reconcileAll(now);
     }
+    await this.#fireTtls(now);
     this.#arm(now);
   }
 
@@ -249,16 +255,24 @@ export class Scheduler implements Subsystem {
     }
   }
 
+  async #fireTtls(now: Date): Promise<void> {
+    this.#ttlDue = await fireDueTtls(this.#context(now), this.#units, this.#deps.keepUpUntil);
+  }
+
   async #afterRun(run: Run): Promise<void> {
     if (this.#stopped) return;
     const now = this.#deps.clock.now();
     if (run.state === 'failed') await retryFailedRun(run, this.#context(now));
     await this.#heal(this.#units.get(run.workspace), now);
+    // A deploy may have set a TTL, and a TTL held back by this run may be due.
+    await this.#fireTtls(now);
+    this.#arm(now);
   }
 
   #arm(now: Date): void {
     if (this.#timer !== null) this.#timers.clear(this.#timer);
     let next = this.#lastReconcile + (this.#deps.reconcileIntervalMs ?? 60_000);
+    if (this.#ttlDue && this.#ttlDue.getTime() < next) next = this.#ttlDue.getTime();
     for (const due of this.#nextDue.values()) if (due && due.getTime() < next) next = due.getTime();
     const delay = Math.min(Math.max(next - now.getTime(), 0), MAX_DELAY_MS);
     this.#timer = this.#timers.set(() => void this.tick(), delay);

@@ -21,6 +21,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { Db } from '../../store/schema.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { WorkspaceStatus } from '../../workspace/workspace-status.repo.ts';
+import type { TtlEffect } from '../../workspace/ttl.ts';
 import { finishRun, recordRunStart, type ChainsFired } from '../run-outcome.repo.ts';
 import { getRun, type Fence } from '../run.repo.ts';
 import type { Run } from '../run.ts';
@@ -57,6 +58,8 @@ export interface ExecutorContext {
    * transaction that records its outcome. Default: none.
    */
   readonly chainsFired?: ChainsFired;
+  /** What a finished run does to its workspace's TTL (src/workspace/ttl-policy.ts). Default: nothing. */
+  readonly ttlOf?: (run: Run, now: Date) => TtlEffect;
   /** Values of a workspace's sensitive variables. Default: none. */
   readonly resolveSecrets?: (workspace: string) => Promise<Readonly<Record<string, string>>>;
   /** The environment processes start from. Default: the allowlisted part of process.env (run-environment.ts). */
@@ -281,6 +284,7 @@ async function finish(
   let final: Run;
   let status: WorkspaceStatus | null;
   let chained: readonly Run[];
+  const now = clock.now();
   try {
     ({
       run: final,
@@ -290,7 +294,7 @@ async function finish(
       db,
       run.id,
       state,
-      clock.now(),
+      now,
       {
         exit_code: outcome.exitCode,
         reason: outcome.reason,
@@ -300,6 +304,7 @@ async function finish(
       },
       () => change,
       ctx.chainsFired,
+      ctx.ttlOf ? (finished) => ctx.ttlOf!(finished, now) : undefined,
     ));
   } catch (error) {
     if (error instanceof TideError && error.code === 'conflict') return abandon(run, ctx, sink);
