@@ -10,6 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import { chainsFiredBy } from '../job/job-plan.ts';
 import { ttlPolicy } from '../workspace/ttl-policy.ts';
+import { preDestroyChecker } from '../scheduler/pre-destroy-check.ts';
 import { logReminders, ReminderLoop, type ReminderSink } from '../workspace/reminder-loop.ts';
 import { startupTrigger } from '../job/startup-trigger.ts';
 import { auditCheckpoints } from '../audit/audit-checkpointer.ts';
@@ -260,6 +261,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
         logger,
         reconcileIntervalMs: settings.reconcileIntervalMs,
         timers: settings.schedulerTimers,
+        preDestroyCheck: preDestroyChecker(runEnvironment(process.env, settings.runEnvPassthrough)),
       })
     : null;
   watcher.on('reload', (event) => {

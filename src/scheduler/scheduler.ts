@@ -23,13 +23,15 @@ import { chainOptions } from '../workspace-dependency/dependency-config.ts';
 import { applyDecision } from './apply-decision.ts';
 import { rootedChain } from '../job/job-plan.ts';
 import type { ChainPlan } from '../run/job-chain.repo.ts';
-import { decideFirings } from './firing-decisions.ts';
+import { decideFirings, type FiringDecision } from './firing-decisions.ts';
 import { observeUnit } from './observe.ts';
 import { retryFailedRun, type RetryContext } from './retry-failed-run.ts';
 import { advanceCheckpoint, failedRunsWithoutRetry, readCheckpoints } from './scheduler.repo.ts';
 import { scheduleUnits, type ScheduleUnit } from './schedule-units.ts';
 import { reconcileUnit, type ReconcileContext } from './reconcile-unit.ts';
 import { fireDueTtls, type KeepUpUntil } from './ttl-firings.ts';
+import { heldReason, preDestroyChecker, type PreDestroyChecker } from './pre-destroy-check.ts';
+import { runEnvironment } from '../engine/run-environment.ts';
 
 export interface SchedulerDeps {
   readonly db: Db;
@@ -43,6 +45,8 @@ export interface SchedulerDeps {
   readonly reconcileIntervalMs?: number;
   /** Default: the real setTimeout; tests pass a fake that never fires and call tick() themselves. */
   readonly timers?: Timers;
+  /** Asks a workspace's pre_destroy_check. Default: in the allowlisted environment of this process. */
+  readonly preDestroyCheck?: PreDestroyChecker;
   /** Postpones a TTL destroy to the end of an active keep_up_until override (src/workspace/ttl.ts). */
   readonly keepUpUntil?: KeepUpUntil;
 }
@@ -54,6 +58,7 @@ export class Scheduler implements Subsystem {
   readonly #deps: SchedulerDeps;
   readonly #timers: Timers;
   readonly #random: () => number;
+  readonly #preDestroyCheck: PreDestroyChecker;
   #units = new Map<string, ScheduleUnit>();
   #nextDue = new Map<string, Date | null>();
   #checkpoints = new Map<string, Date>();
@@ -75,6 +80,7 @@ export class Scheduler implements Subsystem {
     this.#deps = deps;
     this.#timers = deps.timers ?? realTimers;
     this.#random = deps.random ?? Math.random;
+    this.#preDestroyCheck = deps.preDestroyCheck ?? preDestroyChecker(runEnvironment(process.env));
   }
 
   /**
@@ -177,7 +183,7 @@ export class Scheduler implements Subsystem {
   async #fire(unit: ScheduleUnit, due: ReturnType<ScheduleUnit['firings']>, now: Date): Promise<void> {
     const { db, hub, runs, logger } = this.#deps;
     const observed = await observeUnit(db, unit, this.#deps.config().snapshot);
-    const decisions = decideFirings({
+    const decided = decideFirings({
       definition: unit.policyHolder,
       enabled: unit.enabled,
       observed,
@@ -185,6 +191,7 @@ export class Scheduler implements Subsystem {
       now,
       startedAt: this.#startedAt ?? now,
     });
+    const decisions = await this.#holdDestroys(unit, decided);
     const jitterMs = unit.policyHolder.policy.jitterMs;
     // A destroy takes its dependents down first, never one an environment points at.
     const heldBy = decisions.some((d) => d.outcome === 'fired' && d.firing.action === 'destroy')
@@ -224,6 +231,24 @@ export class Scheduler implements Subsystem {
     }
   }
 
+  /** A destroy about to fire asks the workspace's pre_destroy_check; a failing one is recorded skipped. */
+  async #holdDestroys(unit: ScheduleUnit, decisions: FiringDecision[]): Promise<FiringDecision[]> {
+    const check = unit.workspace?.preDestroyCheck;
+    if (!check) return decisions;
+    const held: FiringDecision[] = [];
+    for (const decision of decisions) {
+      if (decision.outcome !== 'fired' || decision.firing.action !== 'destroy') {
+        held.push(decision);
+        continue;
+      }
+      const result = await this.#preDestroyCheck(check);
+      held.push(
+        result.ok ? decision : { firing: decision.firing, outcome: 'skipped', reason: heldReason(result) },
+      );
+    }
+    return held;
+  }
+
   /** A fired job with dependents starts their chain (docs/jobs.md). */
   #jobChain(unit: ScheduleUnit, run: Run): ChainPlan | null {
     const job = unit.job ?? unit.workspace?.jobs.find((each) => each.name === run.job);
@@ -238,7 +263,16 @@ export class Scheduler implements Subsystem {
   /** What reconcile and retry need: the scheduler's dependencies at one instant. */
   #context(now: Date): ReconcileContext & RetryContext {
     const { db, hub, runs, config, logger } = this.#deps;
-    return { db, hub, runs, config, logger, now, random: this.#random };
+    return {
+      db,
+      hub,
+      runs,
+      config,
+      logger,
+      now,
+      random: this.#random,
+      preDestroyCheck: this.#preDestroyCheck,
+    };
   }
 
   async #heal(unit: ScheduleUnit | undefined, now: Date): Promise<void> {

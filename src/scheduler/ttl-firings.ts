@@ -11,7 +11,8 @@ import type { Db } from '../store/schema.ts';
 import { applyDecision } from './apply-decision.ts';
 import type { FiringDecision } from './firing-decisions.ts';
 import { observeUnit } from './observe.ts';
-import type { ReconcileContext } from './reconcile-unit.ts';
+import { heldReason } from './pre-destroy-check.ts';
+import { heldKey, type ReconcileContext } from './reconcile-unit.ts';
 import type { ScheduleUnit } from './schedule-units.ts';
 
 export const TTL_SCHEDULE_KEY = 'ttl';
@@ -55,6 +56,29 @@ export async function fireDueTtls(
     }
     if (decision.outcome === 'wait') continue;
     const firing = { schedule_key: TTL_SCHEDULE_KEY, action: 'destroy' as const, scheduled_at: decision.at };
+    const check = decision.outcome === 'fired' ? unit.workspace.preDestroyCheck : undefined;
+    const result = check && ctx.preDestroyCheck ? await ctx.preDestroyCheck(check) : null;
+    if (result && !result.ok) {
+      // Recorded once, the TTL kept: the next pass asks again.
+      await applyDecision(
+        {
+          firing: { ...firing, schedule_key: heldKey(TTL_SCHEDULE_KEY) },
+          outcome: 'skipped',
+          reason: heldReason(result),
+        },
+        {
+          db,
+          hub: ctx.hub,
+          now,
+          workspace: unit.scope,
+          configHash: unit.workspace.contentHash,
+          notBefore: null,
+          dependencies: chainOptions(ctx.config(), { destroyDependents: true }),
+        },
+      );
+      ctx.logger.info({ workspace: unit.scope, reason: heldReason(result) }, 'TTL destroy held back');
+      continue;
+    }
     const firingDecision: FiringDecision =
       decision.outcome === 'fired'
         ? { firing, outcome: 'fired', trigger: 'ttl', replace: false }
