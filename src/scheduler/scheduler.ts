@@ -3,7 +3,8 @@
  * due unit: decides the firings in (checkpoint, now] (pure, firing-decisions.ts), writes them through the
  * ledger (apply-decision.ts) and advances the checkpoint. On an interval (default 60 s), at start and
  * after every run it also heals uptime workspaces (window-reconcile.ts) and retries failed runs
- * (retry-policy.ts). Time comes from the injected clock; tests call tick() after moving it.
+ * (retry-policy.ts). It also fires the TTLs that are due (ttl-firings.ts) and wakes at the earliest TTL end.
+ * Time comes from the injected clock; tests call tick() after moving it.
  *
  * It is a supervised subsystem: a pass that fails (the database went away) stops it, and the supervisor
  * starts it again after a backoff, rebuilt from the database.
