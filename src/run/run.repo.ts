@@ -62,7 +62,8 @@ export async function insertRun(db: Db, run: NewRun): Promise<Run> {
         config_hash: run.config_hash ?? null,
         not_before: run.not_before ? toInstant(run.not_before) : null,
         created_at: toInstant(run.created_at),
-        ttl_seconds: run.ttl_seconds ?? null,
+        // Only when asked for: the column is null by default (and absent from older schemas in tests).
+        ...(run.ttl_seconds ? { ttl_seconds: run.ttl_seconds } : {}),
       })
       .returningAll()
       .executeTakeFirstOrThrow();
