@@ -79,4 +79,6 @@ export interface ApiDeps {
    * directory and the templates (src/environment/template-action.ts); absent = such switches are refused.
    */
   readonly environmentTemplates?: Omit<TemplateActionDeps, 'db' | 'clock'>;
+  /** TIDE_TTL_MAX: the longest TTL a deploy may ask for (docs/ttl.md); absent = 7 days. */
+  readonly ttlMaxMs?: number;
 }

@@ -4,7 +4,7 @@
  * pattern before anything is looked up, which keeps `../` and friends out of every lookup.
  */
 import { z } from 'zod';
-import { nameSchema } from '../config/common.schema.ts';
+import { durationSchema, nameSchema } from '../config/common.schema.ts';
 import { variableNamePattern } from '../config/names.ts';
 import { issuesToProblems } from '../config/zod-problems.ts';
 import { MIN_SECRET_LENGTH } from '../engine/secret-mask.ts';
@@ -129,6 +129,10 @@ export const deployBody = z.strictObject({
   mode: nameSchema.optional(),
   /** Also redeploy the dependencies already deployed (decision 022). */
   with_dependencies: z.boolean().optional(),
+  /** Destroy this long after the deploy succeeds, outside the schedules' up period (docs/ttl.md). */
+  ttl: durationSchema
+    .optional()
+    .describe('destroy this long after the deploy succeeds (e.g. "4h"), at most TIDE_TTL_MAX; docs/ttl.md'),
 });
 /** Destroy the workspaces that depend on this one first; without it, a destroy with dependents up is refused. */
 export const destroyBody = z.strictObject({ with_dependents: z.boolean().optional() });

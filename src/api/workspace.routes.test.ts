@@ -186,6 +186,23 @@ forEachApiDialect('workspace routes', (fixture) => {
       expect(destroy.json()).toMatchObject({ action: 'destroy', mode: null });
     });
 
+    it('queues a deploy with its own ttl, and refuses a ttl over TIDE_TTL_MAX (400 names the field)', async () => {
+      const queued = await post('/api/v1/workspaces/web/deploy', { ttl: '4h' });
+      expect(queued.statusCode).toBe(202);
+      expect((await f.runs.get(queued.json().id)).ttl_seconds).toBe(4 * 3600);
+      const tooLong = await post('/api/v1/workspaces/web/deploy', { ttl: '8d' });
+      expect(tooLong.statusCode).toBe(400);
+      expect(tooLong.json().error).toMatchObject({
+        code: 'validation_failed',
+        details: {
+          problems: [{ path: 'body.ttl', message: 'must be more than 0 and at most 7d (TIDE_TTL_MAX)' }],
+        },
+      });
+      const notADuration = await post('/api/v1/workspaces/web/deploy', { ttl: 'soon' });
+      expect(notADuration.statusCode).toBe(400);
+      expect(notADuration.json().error.details.problems[0].path).toBe('body.ttl');
+    });
+
     it('refuses a mode the workspace does not know, naming the known ones', async () => {
       const response = await post('/api/v1/workspaces/web/deploy', { mode: 'huge' });
       expect(response.statusCode).toBe(400);

@@ -21,6 +21,7 @@ import {
 } from './api-schemas.ts';
 import { audited } from './request-audit.ts';
 import { routeConfig } from './route-config.ts';
+import { durationOr } from '../time/duration.ts';
 
 const runActions: readonly RunRequestAction[] = ['deploy', 'destroy', 'plan'];
 
@@ -28,14 +29,18 @@ function workspaceName(request: FastifyRequest): string {
   return parseRequest(workspaceParams, request.params, 'params').name;
 }
 
-/** A deploy takes `{mode?, with_dependencies?}`, a destroy `{with_dependents?}`; a plan none or `{}`. */
+/** A deploy takes `{mode?, with_dependencies?, ttl?}`, a destroy `{with_dependents?}`; a plan none or `{}`. */
 function runRequest(
   action: RunRequestAction,
   body: unknown,
-): { mode?: string; withDependencies?: boolean; withDependents?: boolean } {
+): { mode?: string; withDependencies?: boolean; withDependents?: boolean; ttlMs?: number } {
   if (action === 'deploy') {
-    const { mode, with_dependencies } = parseRequest(deployBody, body, 'body');
-    return { ...(mode === undefined ? {} : { mode }), withDependencies: with_dependencies ?? false };
+    const { mode, with_dependencies, ttl } = parseRequest(deployBody, body, 'body');
+    return {
+      ...(mode === undefined ? {} : { mode }),
+      withDependencies: with_dependencies ?? false,
+      ...(ttl === undefined ? {} : { ttlMs: durationOr(ttl, 0) }),
+    };
   }
   if (action === 'destroy') {
     return { withDependents: parseRequest(destroyBody, body, 'body').with_dependents ?? false };
@@ -90,6 +95,7 @@ export const workspaceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app
           detailsOf: ({ run, queued: chain }) => ({
             run_id: run.id,
             mode: run.mode,
+            ...(run.ttl_seconds === null ? {} : { ttl_seconds: run.ttl_seconds }),
             ...(chain.length > 0 ? { dependency_run_ids: chain.map((r) => r.id) } : {}),
           }),
         },

@@ -22,6 +22,13 @@ export interface WorkspacePolicy {
   readonly timeoutMs: number;
 }
 
+export interface PreDestroyCheck {
+  /** argv: run without a shell. Exactly one of command and http. */
+  readonly command?: readonly string[];
+  readonly http?: string;
+  readonly timeoutMs: number;
+}
+
 export interface NotificationRule {
   readonly on: readonly string[];
   readonly email: readonly string[];
@@ -78,6 +85,8 @@ export interface WorkspaceDefinition {
   readonly sensitiveVariables: readonly string[];
   readonly dependsOn: readonly string[];
   readonly ttlMs?: number;
+  /** Asked before a scheduled, window or TTL destroy (src/scheduler/pre-destroy-check.ts). */
+  readonly preDestroyCheck?: PreDestroyCheck;
   readonly protect: boolean;
   /** `drift.remediate`: a drifted workspace gets a deploy in its next allowed window (docs/drift.md). */
   readonly driftRemediate: boolean;

@@ -107,6 +107,17 @@ export function normalizeWorkspace(
     sensitiveVariables: config.sensitive_variables ?? [],
     dependsOn: config.depends_on ?? [],
     ttlMs: config.ttl === undefined ? undefined : durationOr(config.ttl, 0),
+    ...(config.pre_destroy_check
+      ? {
+          preDestroyCheck: {
+            ...(config.pre_destroy_check.command === undefined
+              ? {}
+              : { command: config.pre_destroy_check.command.split(/\s+/) }),
+            ...(config.pre_destroy_check.http === undefined ? {} : { http: config.pre_destroy_check.http }),
+            timeoutMs: durationOr(config.pre_destroy_check.timeout, 30_000),
+          },
+        }
+      : {}),
     protect: config.protect ?? false,
     driftRemediate: config.drift?.remediate ?? false,
     hourlyCost: config.hourly_cost,

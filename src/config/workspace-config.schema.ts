@@ -100,6 +100,30 @@ export const policySchema = z
     });
   });
 
+export const preDestroyCheckSchema = z
+  .strictObject({
+    command: z
+      .string()
+      .trim()
+      .min(1)
+      .optional()
+      .describe(
+        'Passes when it exits 0: split on whitespace, run without a shell, in the allowlisted run environment.',
+      ),
+    http: z
+      .url({ protocol: /^https?$/ })
+      .optional()
+      .describe('Passes on a 2xx answer to a GET (redirects are not followed).'),
+    timeout: durationSchema.optional().describe('How long the check may take (default `30s`); longer fails.'),
+  })
+  .superRefine((check, ctx) => {
+    if ((check.command === undefined) === (check.http === undefined))
+      ctx.addIssue({
+        code: 'custom',
+        message: 'a pre_destroy_check needs exactly one of "command" and "http"',
+      });
+  });
+
 export const notificationSchema = z
   .strictObject({
     on: z.array(z.enum(notificationEvents)).min(1).describe('Events that trigger this notification.'),
@@ -195,6 +219,11 @@ export const workspaceConfigSchema = z.strictObject({
     .optional()
     .describe('Workspaces that must be deployed first (and are destroyed after this one).'),
   ttl: durationSchema.optional().describe('Destroy this long after a manual deploy.'),
+  pre_destroy_check: preDestroyCheckSchema
+    .optional()
+    .describe(
+      'Asked before a scheduled, window or TTL destroy; a failing check holds the destroy back (docs/ttl.md). Manual destroys are not held.',
+    ),
   protect: z.boolean().optional().describe('Refuse every destroy, scheduled or manual (default `false`).'),
   hourly_cost: z
     .number()

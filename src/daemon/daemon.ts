@@ -10,6 +10,9 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import { chainsFiredBy } from '../job/job-plan.ts';
 import { loggingDriftNotifier } from '../drift/drift-notifier.ts';
+import { ttlPolicy } from '../workspace/ttl-policy.ts';
+import { preDestroyChecker } from '../scheduler/pre-destroy-check.ts';
+import { logReminders, ReminderLoop, type ReminderSink } from '../workspace/reminder-loop.ts';
 import { startupTrigger } from '../job/startup-trigger.ts';
 import { auditCheckpoints } from '../audit/audit-checkpointer.ts';
 import { loadAuditKey } from '../audit/audit-key.ts';
@@ -103,6 +106,12 @@ export interface DaemonSettings {
   readonly jwtSecret?: string | undefined;
   /** TIDE_AUDIT_KEY; unset outside production: generated in `<data>/audit-key`. */
   readonly auditKey?: string | undefined;
+  /** TIDE_TTL_MAX: the longest TTL a manual deploy may ask for (default 7 days). */
+  readonly ttlMaxMs?: number;
+  /** TIDE_REMINDER_LEADS: how long before a destroy reminders go out (default 2 h and 15 min). */
+  readonly reminderLeadsMs?: readonly number[];
+  /** Where reminders go; default: logged at info (until notifications deliver them). */
+  readonly reminderSink?: ReminderSink;
   /** TIDE_ACCESS_TOKEN_TTL (default 15 min) and TIDE_REFRESH_TOKEN_TTL (default 7 days). */
   readonly accessTokenTtlMs?: number;
   readonly refreshTokenTtlMs?: number;
@@ -126,6 +135,8 @@ export interface Daemon {
   /** The git template registry and this replica's copies of pinned templates. */
   readonly templates: TemplateService;
   readonly scheduler: Scheduler | null;
+  /** The reminder loop (with the scheduler role); tests call pass() after moving the clock. */
+  readonly reminders: ReminderLoop | null;
   readonly worker: RunWorker | null;
   /** Runs the background loops; their health is in readiness and in the tide_subsystem_* metrics. */
   readonly supervisor: Supervisor;
@@ -251,6 +262,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
         logger,
         reconcileIntervalMs: settings.reconcileIntervalMs,
         timers: settings.schedulerTimers,
+        preDestroyCheck: preDestroyChecker(runEnvironment(process.env, settings.runEnvPassthrough)),
       })
     : null;
   watcher.on('reload', (event) => {
@@ -294,6 +306,8 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
           chainsFired: chainsFiredBy(() => watcher.current()),
           // A new drift is logged until notifications announce it (src/drift/drift-notifier.ts).
           driftNotifier: loggingDriftNotifier(logger),
+          // A manual deploy's TTL is set (or a destroy's cleared) with the outcome (docs/ttl.md).
+          ttlOf: ttlPolicy(() => watcher.current()),
           // Only names the workspace declares now: a value left from an old declaration stays stored, unused.
           resolveSecrets: (name) =>
             secrets.resolve(
@@ -328,6 +342,22 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       new DependencySweep({ db: store.db, hub, clock, logger, timers: settings.schedulerTimers }),
     );
   if (scheduler) supervisor.add(scheduler);
+  // Reminders before TTL ends and scheduled destroys (docs/ttl.md); one replica at a time. Logged until
+  // the notification sink is wired.
+  const reminders = scheduler
+    ? new ReminderLoop({
+        db: store.db,
+        clock,
+        config: () => watcher.current(),
+        logger,
+        sink: settings.reminderSink ?? logReminders(logger),
+        hub,
+        ...(settings.reminderLeadsMs ? { leadsMs: settings.reminderLeadsMs } : {}),
+        publicUrl: settings.publicUrl,
+        timers: settings.schedulerTimers,
+      })
+    : null;
+  if (reminders) supervisor.add(reminders);
   // Scheduled backups (decision 024): once per cluster, on any replica.
   if (settings.backup)
     supervisor.add(
@@ -429,6 +459,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       oidc: settings.oidc ?? null,
       rateLimiter,
       runBaseEnv: runEnvironment(process.env, settings.runEnvPassthrough),
+      ...(settings.ttlMaxMs === undefined ? {} : { ttlMaxMs: settings.ttlMaxMs }),
       // Template switch actions of environments: applied by the API, state in Tide's backend.
       environmentTemplates: {
         engine,
@@ -492,6 +523,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
     watcher,
     templates,
     scheduler,
+    reminders,
     worker,
     supervisor,
     app,

@@ -136,6 +136,7 @@ forEachDialect('replicas of one cluster', (harness) => {
         'tide lock tide:job-startup',
         'tide lock tide:orphan-reaper',
         'tide lock tide:rate-limit-pruning',
+        'tide lock tide:reminders',
         'tide lock tide:retention',
       ]);
     },

@@ -316,6 +316,31 @@ export const envVariables = [
     schema: durationMs('7d', 60_000, 365 * 86_400_000),
   },
   {
+    name: 'TIDE_TTL_MAX',
+    description:
+      'The longest TTL a manual deploy may ask for (`tide deploy --ttl`, `{"ttl": …}`; docs/ttl.md); a longer one is refused.',
+    example: '7d',
+    schema: durationMs('7d', 60_000, 365 * 86_400_000),
+  },
+  {
+    name: 'TIDE_REMINDER_LEADS',
+    description:
+      "How long before a TTL's or a schedule's destroy reminders go out (comma-separated durations); a workspace's `notifications[].remind_before` replaces them.",
+    example: '2h,15m',
+    schema: z
+      .string()
+      .default('2h,15m')
+      .transform((text, ctx) => {
+        const leads: number[] = [];
+        for (const part of commaList(text)) {
+          const parsed = parseDuration(part);
+          if (parsed.ok && parsed.ms > 0) leads.push(parsed.ms);
+          else ctx.addIssue({ code: 'custom', message: `"${part}" is not a positive duration` });
+        }
+        return leads;
+      }),
+  },
+  {
     name: 'TIDE_LOGIN_LOCKOUT_THRESHOLD',
     description:
       'Failed logins that lock an account (a source address locks after 4 times as many), until the lockout duration passes or an admin unlocks it.',

@@ -69,6 +69,7 @@ function run(id: string, patch: Partial<Run> = {}): Run {
     config_hash: null,
     not_before: null,
     cancel_requested_at: null,
+    ttl_seconds: null,
     ...patch,
   };
 }

@@ -159,6 +159,32 @@ export async function pruneFiringBatch(db: Db, cutoff: Date, limit: number): Pro
   );
 }
 
+/** Reminders for destroys before `cutoff` (src/workspace/reminder-loop.ts): past destroys are never reminded again. */
+export async function pruneReminderBatch(db: Db, cutoff: Date, limit: number): Promise<Deleted> {
+  return storeCall('pruneReminderBatch', () =>
+    inTransaction(db, async (trx) => {
+      const rows = await trx
+        .selectFrom('reminders_sent')
+        .select(['workspace', 'destroy_at', 'lead_seconds'])
+        .where('destroy_at', '<', toInstant(cutoff))
+        .orderBy('destroy_at')
+        .limit(limit)
+        .execute();
+      let deleted = 0;
+      for (const row of rows) {
+        const result = await trx
+          .deleteFrom('reminders_sent')
+          .where('workspace', '=', row.workspace)
+          .where('destroy_at', '=', row.destroy_at)
+          .where('lead_seconds', '=', row.lead_seconds)
+          .executeTakeFirst();
+        deleted += Number(result.numDeletedRows);
+      }
+      return { reminders_sent: deleted };
+    }),
+  );
+}
+
 /**
  * Login sessions that ended before `cutoff`: revoked then, or with every refresh token expired by then.
  * Their refresh tokens go with them.

@@ -330,6 +330,26 @@ forEachDialect('retention', (harness) => {
     expect(left.map((row) => Number(row.id))).toEqual([pointed, recent, onlyOne]);
   });
 
+  it('deletes the reminders of destroys older than the firings limit, and keeps recent ones', async () => {
+    const db = harness.db;
+    const reminder = (workspace: string, days: number) => ({
+      workspace,
+      destroy_at: ago(days),
+      lead_seconds: 900,
+      kind: 'ttl',
+      sent_at: ago(days),
+    });
+    await db
+      .insertInto('reminders_sent')
+      .values([reminder('old', 200), reminder('recent', 5)])
+      .execute();
+
+    await retention(only({ firingsDays: 90 })).service.prune();
+
+    const left = await db.selectFrom('reminders_sent').select('workspace').execute();
+    expect(left).toEqual([{ workspace: 'recent' }]);
+  });
+
   it('deletes login sessions revoked or expired long ago with their refresh tokens, and keeps live ones', async () => {
     const db = harness.db;
     await db

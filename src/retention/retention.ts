@@ -11,6 +11,7 @@ import { realTimers, sleep, type Timers } from '../supervisor/timers.ts';
 import type { Clock } from '../time/clock.ts';
 import {
   pruneFiringBatch,
+  pruneReminderBatch,
   pruneJobChainBatch,
   pruneLoginFailureBatch,
   pruneRunBatch,
@@ -122,6 +123,7 @@ export class Retention {
     if (settings.firingsDays > 0) {
       const cutoff = before(settings.firingsDays);
       await step('firings', () => pruneFiringBatch(db, cutoff, limit));
+      await step('reminders_sent', () => pruneReminderBatch(db, cutoff, limit));
     }
     if (settings.sessionsDays > 0) {
       const cutoff = before(settings.sessionsDays);

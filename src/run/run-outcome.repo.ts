@@ -13,6 +13,8 @@ import {
   type WorkspaceChange,
   type WorkspaceStatus,
 } from '../workspace/workspace-status.repo.ts';
+import { applyTtlEffect } from '../workspace/ttl.repo.ts';
+import type { TtlEffect } from '../workspace/ttl.ts';
 import { randomUUID } from 'node:crypto';
 import { advanceChain, insertChain, type ChainPlan } from './job-chain.repo.ts';
 import type { RunState } from './run-state.ts';
@@ -72,7 +74,8 @@ export async function recordRunStart(
  * Moves a run to its final state and applies what that does to its workspace, decided by `decide` from
  * the finished run and the workspace's locked row (null if it has none). In the same transaction: the
  * run's own chain moves on (job-chain.repo.ts), and the chains its outcome fires (`fires`) are queued, so
- * an event is recorded if and only if the outcome that fired it is.
+ * an event is recorded if and only if the outcome that fired it is. So is what the outcome does to the
+ * workspace's TTL (`ttlOf`, src/workspace/ttl.ts).
  */
 export async function finishRun(
   db: Db,
@@ -83,6 +86,7 @@ export async function finishRun(
   decide: (run: Run, current: WorkspaceStatus | null) => WorkspaceChange | null,
   fires?: ChainsFired,
   applied?: OutcomeApplied,
+  ttlOf?: (run: Run) => TtlEffect,
 ): Promise<RunOutcome> {
   return storeCall('finishRun', () =>
     inTransaction(db, async (trx) => {
@@ -91,6 +95,7 @@ export async function finishRun(
       const change = decide(run, before);
       const workspace = change ? await applyWorkspaceChange(trx, run.workspace, change, now) : null;
       await applied?.(trx, run, workspace ? before : null, workspace);
+      if (ttlOf) await applyTtlEffect(trx, run, ttlOf(run), now);
       const chained = [...(await advanceChain(trx, run, now))];
       for (const plan of fires?.(run, change) ?? []) {
         chained.push(...(await insertChain(trx, plan, { chainId: randomUUID(), runId: randomUUID }, now)));

@@ -36,6 +36,8 @@ export interface NewRun {
   /** Not claimed before this instant (retry backoff, jitter). */
   not_before?: Date | null;
   created_at: Date;
+  /** A manual deploy's own TTL (src/workspace/ttl.ts). */
+  ttl_seconds?: number | null;
 }
 
 /** Runs are always created queued: `running` is reached only through a claim or updateRunState. */
@@ -60,6 +62,8 @@ export async function insertRun(db: Db, run: NewRun): Promise<Run> {
         config_hash: run.config_hash ?? null,
         not_before: run.not_before ? toInstant(run.not_before) : null,
         created_at: toInstant(run.created_at),
+        // Only when asked for: the column is null by default (and absent from older schemas in tests).
+        ...(run.ttl_seconds ? { ttl_seconds: run.ttl_seconds } : {}),
       })
       .returningAll()
       .executeTakeFirstOrThrow();

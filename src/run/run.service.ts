@@ -31,6 +31,8 @@ export interface EnqueueRequest {
   readonly notBefore?: Date | null;
   /** Default lockKeyFor(run); a retry keeps its run's. */
   readonly lockKey?: string;
+  /** A manual deploy's own TTL (src/workspace/ttl.ts). */
+  readonly ttlSeconds?: number | null;
 }
 
 export interface RunServiceDeps {
@@ -67,6 +69,7 @@ export class RunService {
       config_hash: request.configHash ?? null,
       not_before: request.notBefore ?? null,
       created_at: clock.now(),
+      ttl_seconds: request.ttlSeconds ?? null,
       ...(request.lockKey ? { lock_key: request.lockKey } : {}),
     });
     hub.emit('run.updated', run);

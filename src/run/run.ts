@@ -41,6 +41,8 @@ export interface Run {
   not_before: string | null;
   /** A cancel was requested; the runner holding the lease stops the run. */
   cancel_requested_at: string | null;
+  /** The TTL a manual deploy asked for, in seconds (src/workspace/ttl.ts); null: the workspace's `ttl`. */
+  ttl_seconds: number | null;
 }
 
 /**

@@ -35,6 +35,8 @@ export interface ApplyContext {
    * workspace's, so it never runs while the workspace is being deployed or destroyed.
    */
   readonly lockKey?: string;
+  /** Written in the transaction that records the firing, whatever its outcome (a TTL's end). */
+  readonly onRecorded?: (trx: Db) => Promise<void>;
 }
 
 /** Returns the created run, or null when nothing ran (skipped, missed, superseded, or already recorded). */
@@ -50,6 +52,7 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
   };
   try {
     const result = await inTransaction(ctx.db, async (trx) => {
+      await ctx.onRecorded?.(trx);
       if (decision.outcome !== 'fired') {
         return {
           ledger: await recordFiring(trx, { ...base, outcome: decision.outcome, reason: decision.reason }),

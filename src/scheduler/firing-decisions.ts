@@ -12,7 +12,7 @@ export type FiringDecision =
   | {
       readonly firing: Firing;
       readonly outcome: 'fired';
-      readonly trigger: 'schedule' | 'window';
+      readonly trigger: 'schedule' | 'window' | 'ttl';
       readonly replace: boolean;
       /** Why, when the firing is not a schedule's own (a drift remediation): kept in the ledger. */
       readonly reason?: string;

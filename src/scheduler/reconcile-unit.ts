@@ -12,6 +12,7 @@ import { reconcileWindow } from './window-reconcile.ts';
 import { DEFAULT_MODE } from '../config/config-model.ts';
 import { decideRemediation, REMEDIATION_SCHEDULE_KEY } from '../drift/drift-remediation.ts';
 import { desiredStateAt } from '../schedule/desired-state.ts';
+import { heldReason, type PreDestroyChecker } from './pre-destroy-check.ts';
 
 export interface ReconcileContext {
   readonly db: Db;
@@ -20,7 +21,12 @@ export interface ReconcileContext {
   readonly config: () => EffectiveConfig;
   readonly logger: Logger;
   readonly now: Date;
+  /** Runs a workspace's pre_destroy_check before a scheduled, window or TTL destroy fires. */
+  readonly preDestroyCheck?: PreDestroyChecker;
 }
+
+/** The key a held destroy is recorded under: once per destroy it holds, so the check can be asked again. */
+export const heldKey = (scheduleKey: string) => `${scheduleKey}:pre_destroy_check`;
 
 /** Heals one uptime workspace; the heal is a ledger firing keyed `reconcile:<window>` at the period start. */
 export async function reconcileUnit(ctx: ReconcileContext, unit: ScheduleUnit): Promise<void> {
@@ -29,6 +35,29 @@ export async function reconcileUnit(ctx: ReconcileContext, unit: ScheduleUnit): 
   const observed = await observeUnit(ctx.db, unit, ctx.config().snapshot);
   const action = reconcileWindow(definition, ctx.config().snapshot.calendars, observed, ctx.now);
   if (!action) return;
+  const check = action.action === 'destroy' ? definition.preDestroyCheck : undefined;
+  const result = check && ctx.preDestroyCheck ? await ctx.preDestroyCheck(check) : null;
+  if (result && !result.ok) {
+    // Recorded once; the heal itself stays open, so the next reconcile asks again.
+    await applyDecision(
+      {
+        firing: { schedule_key: heldKey('reconcile:uptime'), action: 'destroy', scheduled_at: action.at },
+        outcome: 'skipped',
+        reason: heldReason(result),
+      },
+      {
+        db: ctx.db,
+        hub: ctx.hub,
+        now: ctx.now,
+        workspace: unit.scope,
+        configHash: definition.contentHash,
+        notBefore: null,
+        dependencies: chainOptions(ctx.config(), { destroyDependents: true }),
+      },
+    );
+    ctx.logger.info({ workspace: unit.scope, reason: heldReason(result) }, 'destroy held back');
+    return;
+  }
   const run = await applyDecision(
     {
       firing: {

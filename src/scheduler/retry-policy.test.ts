@@ -34,6 +34,7 @@ function failedRun(fields: Partial<Run> = {}): Run {
     config_hash: null,
     not_before: null,
     cancel_requested_at: null,
+    ttl_seconds: null,
     ...fields,
   };
 }

@@ -3,8 +3,9 @@
  * due unit: decides the firings in (checkpoint, now] (pure, firing-decisions.ts), writes them through the
  * ledger (apply-decision.ts) and advances the checkpoint. On an interval (default 60 s), at start and
  * after every run it also heals uptime workspaces (window-reconcile.ts), remediates drift
- * (src/drift/drift-remediation.ts) and retries failed runs (retry-policy.ts). Time comes from the
- * injected clock; tests call tick() after moving it.
+ * (src/drift/drift-remediation.ts) and retries failed runs (retry-policy.ts). It also fires the TTLs that
+ * are due (ttl-firings.ts) and wakes at the earliest TTL end. Time comes from the injected clock; tests
+ * call tick() after moving it.
  *
  * It is a supervised subsystem: a pass that fails (the database went away) stops it, and the supervisor
  * starts it again after a backoff, rebuilt from the database.
@@ -24,12 +25,15 @@ import { chainOptions } from '../workspace-dependency/dependency-config.ts';
 import { applyDecision } from './apply-decision.ts';
 import { rootedChain } from '../job/job-plan.ts';
 import type { ChainPlan } from '../run/job-chain.repo.ts';
-import { decideFirings } from './firing-decisions.ts';
+import { decideFirings, type FiringDecision } from './firing-decisions.ts';
 import { observeUnit } from './observe.ts';
 import { retryFailedRun, type RetryContext } from './retry-failed-run.ts';
 import { advanceCheckpoint, failedRunsWithoutRetry, readCheckpoints } from './scheduler.repo.ts';
 import { scheduleUnits, type ScheduleUnit } from './schedule-units.ts';
 import { reconcileUnit, remediateDrift, type ReconcileContext } from './reconcile-unit.ts';
+import { fireDueTtls, type KeepUpUntil } from './ttl-firings.ts';
+import { heldReason, preDestroyChecker, type PreDestroyChecker } from './pre-destroy-check.ts';
+import { runEnvironment } from '../engine/run-environment.ts';
 
 export interface SchedulerDeps {
   readonly db: Db;
@@ -43,6 +47,10 @@ export interface SchedulerDeps {
   readonly reconcileIntervalMs?: number;
   /** Default: the real setTimeout; tests pass a fake that never fires and call tick() themselves. */
   readonly timers?: Timers;
+  /** Asks a workspace's pre_destroy_check. Default: in the allowlisted environment of this process. */
+  readonly preDestroyCheck?: PreDestroyChecker;
+  /** Postpones a TTL destroy to the end of an active keep_up_until override (src/workspace/ttl.ts). */
+  readonly keepUpUntil?: KeepUpUntil;
 }
 
 const retrySweepWindowMs = 60 * 60_000;
@@ -52,9 +60,12 @@ export class Scheduler implements Subsystem {
   readonly #deps: SchedulerDeps;
   readonly #timers: Timers;
   readonly #random: () => number;
+  readonly #preDestroyCheck: PreDestroyChecker;
   #units = new Map<string, ScheduleUnit>();
   #nextDue = new Map<string, Date | null>();
   #checkpoints = new Map<string, Date>();
+  /** When the earliest running TTL ends; the scheduler wakes then. */
+  #ttlDue: Date | null = null;
   #startedAt: Date | null = null;
   #lastReconcile = 0;
   #timer: unknown = null;
@@ -71,6 +82,7 @@ export class Scheduler implements Subsystem {
     this.#deps = deps;
     this.#timers = deps.timers ?? realTimers;
     this.#random = deps.random ?? Math.random;
+    this.#preDestroyCheck = deps.preDestroyCheck ?? preDestroyChecker(runEnvironment(process.env));
   }
 
   /**
@@ -150,6 +162,7 @@ export class Scheduler implements Subsystem {
       this.#lastReconcile = now.getTime();
       await this.#reconcileAll(now);
     }
+    await this.#fireTtls(now);
     this.#arm(now);
   }
 
@@ -172,7 +185,7 @@ export class Scheduler implements Subsystem {
   async #fire(unit: ScheduleUnit, due: ReturnType<ScheduleUnit['firings']>, now: Date): Promise<void> {
     const { db, hub, runs, logger } = this.#deps;
     const observed = await observeUnit(db, unit, this.#deps.config().snapshot);
-    const decisions = decideFirings({
+    const decided = decideFirings({
       definition: unit.policyHolder,
       enabled: unit.enabled,
       observed,
@@ -180,6 +193,7 @@ export class Scheduler implements Subsystem {
       now,
       startedAt: this.#startedAt ?? now,
     });
+    const decisions = await this.#holdDestroys(unit, decided);
     const jitterMs = unit.policyHolder.policy.jitterMs;
     // A destroy takes its dependents down first, never one an environment points at.
     const heldBy = decisions.some((d) => d.outcome === 'fired' && d.firing.action === 'destroy')
@@ -219,6 +233,24 @@ export class Scheduler implements Subsystem {
     }
   }
 
+  /** A destroy about to fire asks the workspace's pre_destroy_check; a failing one is recorded skipped. */
+  async #holdDestroys(unit: ScheduleUnit, decisions: FiringDecision[]): Promise<FiringDecision[]> {
+    const check = unit.workspace?.preDestroyCheck;
+    if (!check) return decisions;
+    const held: FiringDecision[] = [];
+    for (const decision of decisions) {
+      if (decision.outcome !== 'fired' || decision.firing.action !== 'destroy') {
+        held.push(decision);
+        continue;
+      }
+      const result = await this.#preDestroyCheck(check);
+      held.push(
+        result.ok ? decision : { firing: decision.firing, outcome: 'skipped', reason: heldReason(result) },
+      );
+    }
+    return held;
+  }
+
   /** A fired job with dependents starts their chain (docs/jobs.md). */
   #jobChain(unit: ScheduleUnit, run: Run): ChainPlan | null {
     const job = unit.job ?? unit.workspace?.jobs.find((each) => each.name === run.job);
@@ -233,7 +265,16 @@ export class Scheduler implements Subsystem {
   /** What reconcile and retry need: the scheduler's dependencies at one instant. */
   #context(now: Date): ReconcileContext & RetryContext {
     const { db, hub, runs, config, logger } = this.#deps;
-    return { db, hub, runs, config, logger, now, random: this.#random };
+    return {
+      db,
+      hub,
+      runs,
+      config,
+      logger,
+      now,
+      random: this.#random,
+      preDestroyCheck: this.#preDestroyCheck,
+    };
   }
 
   async #heal(unit: ScheduleUnit | undefined, now: Date): Promise<void> {
@@ -251,16 +292,24 @@ export class Scheduler implements Subsystem {
     }
   }
 
+  async #fireTtls(now: Date): Promise<void> {
+    this.#ttlDue = await fireDueTtls(this.#context(now), this.#units, this.#deps.keepUpUntil);
+  }
+
   async #afterRun(run: Run): Promise<void> {
     if (this.#stopped) return;
     const now = this.#deps.clock.now();
     if (run.state === 'failed') await retryFailedRun(run, this.#context(now));
     await this.#heal(this.#units.get(run.workspace), now);
+    // A deploy may have set a TTL, and a TTL held back by this run may be due.
+    await this.#fireTtls(now);
+    this.#arm(now);
   }
 
   #arm(now: Date): void {
     if (this.#timer !== null) this.#timers.clear(this.#timer);
     let next = this.#lastReconcile + (this.#deps.reconcileIntervalMs ?? 60_000);
+    if (this.#ttlDue && this.#ttlDue.getTime() < next) next = this.#ttlDue.getTime();
     for (const due of this.#nextDue.values()) if (due && due.getTime() < next) next = due.getTime();
     const delay = Math.min(Math.max(next - now.getTime(), 0), MAX_DELAY_MS);
     this.#timer = this.#timers.set(() => void this.tick(), delay);

@@ -128,6 +128,27 @@ export interface RunsTable {
   config_hash: string | null;
   not_before: Instant | null;
   cancel_requested_at: Instant | null;
+  /** The TTL a manual deploy asked for (src/workspace/ttl.ts); null: the workspace's `ttl`, if any. */
+  ttl_seconds: Generated<number | null>;
+}
+
+/** A running TTL: the workspace is destroyed (trigger `ttl`) at `destroy_at` (src/workspace/ttl.ts). */
+export interface WorkspaceTtlTable {
+  workspace: string;
+  destroy_at: Instant;
+  /** The manual deploy whose success set it. */
+  run_id: string;
+  set_at: Instant;
+}
+
+/** A reminder before a destroy, sent once per (workspace, destroy_at, lead_seconds) (src/workspace/reminders.ts). */
+export interface RemindersSentTable {
+  workspace: string;
+  destroy_at: Instant;
+  lead_seconds: number;
+  /** `ttl` or `schedule`. */
+  kind: string;
+  sent_at: Instant;
 }
 
 export interface SchedulerCheckpointsTable {
@@ -323,6 +344,8 @@ export interface Database {
   environment_assignments: EnvironmentAssignmentsTable;
   environment_switches: EnvironmentSwitchesTable;
   backups: BackupsTable;
+  workspace_ttl: WorkspaceTtlTable;
+  reminders_sent: RemindersSentTable;
 }
 
 /**

@@ -40,6 +40,7 @@ function run(fields: Partial<Run>): Run {
     config_hash: null,
     not_before: null,
     cancel_requested_at: null,
+    ttl_seconds: null,
     ...fields,
   };
 }

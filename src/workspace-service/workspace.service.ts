@@ -24,6 +24,7 @@ import { runStepsInSlices } from '../schedule/steps.ts';
 import { decodeCursor, encodeCursor, type Page } from '../store/page.ts';
 import type { Db, WorkspaceObservedStatus } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';
+import { formatDuration } from '../time/duration.ts';
 import {
   getWorkspaceStatus,
   listWorkspaceStatuses,
@@ -40,7 +41,11 @@ export interface WorkspaceServiceDeps {
   readonly hub: Pick<EventHub, 'emit'>;
   readonly config: () => EffectiveConfig;
   readonly runs: Pick<RunService, 'enqueue'>;
+  /** TIDE_TTL_MAX: the longest TTL a deploy may ask for (default 7 days). */
+  readonly ttlMaxMs?: number;
 }
+
+export const DEFAULT_TTL_MAX_MS = 7 * 86_400_000;
 
 export interface WorkspaceListQuery {
   readonly status?: WorkspaceObservedStatus;
@@ -129,11 +134,12 @@ export class WorkspaceService {
   async requestRunWithChain(
     name: string,
     action: RunRequestAction,
-    request: { mode?: string | undefined; actor?: string | null } & DependencyChoices = {},
+    request: { mode?: string | undefined; actor?: string | null; ttlMs?: number } & DependencyChoices = {},
   ): Promise<QueuedChain> {
     const { mode, actor = null } = request;
     const config = this.#deps.config();
     const definition = validDefinition(config, name);
+    const ttlSeconds = action === 'deploy' ? this.#ttlSeconds(request.ttlMs) : null;
     const holding =
       action === 'destroy' ? await environmentHolding(this.#deps.db, config.snapshot, name) : null;
     if (holding) {
@@ -166,6 +172,7 @@ export class WorkspaceService {
         trigger: 'api',
         actor,
         configHash: definition.contentHash,
+        ttlSeconds,
       });
       return { run, queued: [], chain: null };
     }
@@ -180,6 +187,7 @@ export class WorkspaceService {
         actor,
         config_hash: definition.contentHash,
         created_at: this.#deps.clock.now(),
+        ttl_seconds: ttlSeconds,
       },
       chainOptions(config, {
         all: action === 'deploy' && (request.withDependencies ?? false),
@@ -190,6 +198,19 @@ export class WorkspaceService {
     // Dependencies first, so a follower sees the chain in the order it runs.
     for (const run of [...queued.queued, queued.run]) this.#deps.hub.emit('run.updated', run);
     return queued;
+  }
+
+  /** A deploy's own TTL in whole seconds (rounded up), refused above TIDE_TTL_MAX; null without one. */
+  #ttlSeconds(ttlMs: number | undefined): number | null {
+    if (ttlMs === undefined) return null;
+    const max = this.#deps.ttlMaxMs ?? DEFAULT_TTL_MAX_MS;
+    if (ttlMs <= 0 || ttlMs > max) {
+      const message = `must be more than 0 and at most ${formatDuration(max)} (TIDE_TTL_MAX)`;
+      throw new TideError('validation_failed', `invalid request body: body.ttl: ${message}`, {
+        details: { problems: [{ path: 'body.ttl', message }] },
+      });
+    }
+    return Math.ceil(ttlMs / 1000);
   }
 
   /** Sets the enable/disable override, which wins over the config's `enabled` until changed again. */

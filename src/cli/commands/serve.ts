@@ -95,6 +95,8 @@ export function registerServe(program: Command, ctx: CliContext): void {
         auditKey: env.TIDE_AUDIT_KEY,
         accessTokenTtlMs: env.TIDE_ACCESS_TOKEN_TTL,
         refreshTokenTtlMs: env.TIDE_REFRESH_TOKEN_TTL,
+        ttlMaxMs: env.TIDE_TTL_MAX,
+        reminderLeadsMs: env.TIDE_REMINDER_LEADS,
         lockout: { threshold: env.TIDE_LOGIN_LOCKOUT_THRESHOLD, durationMs: env.TIDE_LOGIN_LOCKOUT_DURATION },
         trustProxy: env.TIDE_TRUST_PROXY,
         oidc,

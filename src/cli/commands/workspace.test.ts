@@ -92,6 +92,15 @@ describe('tide workspace (a client of a live API)', () => {
     expect(result.stdout).toBe(`Queued deploy (mode large) of web: run ${items[0]!.id}\n`);
   });
 
+  it('passes --ttl with the deploy, and exits 2 naming the field when it is over TIDE_TTL_MAX', async () => {
+    expect((await tide('workspace', 'deploy', 'web', '--ttl', '4h')).status).toBe(0);
+    const { items } = await listRuns(server.fixture.db);
+    expect(items[0]).toMatchObject({ action: 'deploy', ttl_seconds: 4 * 3600 });
+    const tooLong = await tide('workspace', 'deploy', 'web', '--ttl', '30d');
+    expect(tooLong.stderr).toContain('body.ttl: must be more than 0 and at most 7d (TIDE_TTL_MAX)');
+    expect(tooLong.status).toBe(2);
+  });
+
   it('exits 2 naming the known modes when the mode is unknown', async () => {
     const result = await tide('workspace', 'deploy', 'web', '--mode', 'huge');
     expect(result.stderr).toBe('tide: workspace "web" has no mode "huge"; known modes: large, small\n');

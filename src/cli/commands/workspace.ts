@@ -21,6 +21,7 @@ interface RunRequestOptions extends ClientOptions {
   yes?: boolean;
   withDependencies?: boolean;
   withDependents?: boolean;
+  ttl?: string;
 }
 
 /** A queued run as the deploy and destroy routes answer: with the runs of its dependency chain. */
@@ -65,6 +66,10 @@ export function registerWorkspace(program: Command, ctx: CliContext): void {
     .option(
       '--with-dependencies',
       'also redeploy the dependencies already deployed (those not deployed are always brought up first)',
+    )
+    .option(
+      '--ttl <duration>',
+      'destroy this long after the deploy succeeds (e.g. 4h), unless the schedules want it up then (docs/ttl.md)',
     )
     .option('--yes', 'accepted for symmetry with destroy; a deploy never asks');
   runRequestCommand(workspace, ctx, 'destroy', 'Queue a destroy (asks for confirmation unless --yes)')
@@ -150,6 +155,7 @@ function requestBody(action: 'deploy' | 'destroy' | 'plan', options: RunRequestO
   return {
     ...(options.mode === undefined ? {} : { mode: options.mode }),
     ...(options.withDependencies ? { with_dependencies: true } : {}),
+    ...(options.ttl === undefined ? {} : { ttl: options.ttl }),
   };
 }
 

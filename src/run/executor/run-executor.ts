@@ -23,6 +23,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { Db } from '../../store/schema.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { WorkspaceStatus } from '../../workspace/workspace-status.repo.ts';
+import type { TtlEffect } from '../../workspace/ttl.ts';
 import { finishRun, recordRunStart, type ChainsFired } from '../run-outcome.repo.ts';
 import { getRun, type Fence } from '../run.repo.ts';
 import type { Run } from '../run.ts';
@@ -61,6 +62,8 @@ export interface ExecutorContext {
   readonly chainsFired?: ChainsFired;
   /** Announces a workspace that became drifted, in the check's outcome transaction. Default: none. */
   readonly driftNotifier?: DriftNotifier;
+  /** What a finished run does to its workspace's TTL (src/workspace/ttl-policy.ts). Default: nothing. */
+  readonly ttlOf?: (run: Run, now: Date) => TtlEffect;
   /** Values of a workspace's sensitive variables. Default: none. */
   readonly resolveSecrets?: (workspace: string) => Promise<Readonly<Record<string, string>>>;
   /** The environment processes start from. Default: the allowlisted part of process.env (run-environment.ts). */
@@ -313,6 +316,7 @@ async function finish(
       (_, current) => changeAtEnd(run, end, current),
       ctx.chainsFired,
       (trx, _, before, after) => announceDrift(ctx, trx, before, after),
+      ctx.ttlOf ? (finished) => ctx.ttlOf!(finished, now) : undefined,
     ));
   } catch (error) {
     if (error instanceof TideError && error.code === 'conflict') return abandon(run, ctx, sink);
