@@ -33,6 +33,7 @@ export const backupTables = [
   'templates',
   'environment_assignments',
   'environment_switches',
+  'overrides',
 ] as const satisfies readonly BackupTable[];
 
 /** Tables of a migrated database that are deliberately not in a backup (besides the migrator's own). */
@@ -74,4 +75,5 @@ export const orderColumns: Readonly<Record<BackupTable, readonly string[]>> = {
   templates: ['name'],
   environment_assignments: ['environment'],
   environment_switches: ['seq'],
+  overrides: ['id'],
 };

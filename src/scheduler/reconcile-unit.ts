@@ -9,6 +9,10 @@ import { applyDecision } from './apply-decision.ts';
 import { observeUnit } from './observe.ts';
 import type { ScheduleUnit } from './schedule-units.ts';
 import { reconcileWindow } from './window-reconcile.ts';
+import { overridesEndingAfter } from '../workspace/override.repo.ts';
+
+/** How far back ended overrides are read: as far as a desired period's start is looked up (desired-state.ts). */
+const overrideLookBackMs = 32 * 86_400_000;
 
 export interface ReconcileContext {
   readonly db: Db;
@@ -24,7 +28,12 @@ export async function reconcileUnit(ctx: ReconcileContext, unit: ScheduleUnit): 
   const definition = unit.workspace;
   if (!definition) return;
   const observed = await observeUnit(ctx.db, unit, ctx.config().snapshot);
-  const action = reconcileWindow(definition, ctx.config().snapshot.calendars, observed, ctx.now);
+  const overrides = await overridesEndingAfter(
+    ctx.db,
+    new Date(ctx.now.getTime() - overrideLookBackMs),
+    unit.scope,
+  );
+  const action = reconcileWindow(definition, ctx.config().snapshot.calendars, observed, ctx.now, overrides);
   if (!action) return;
   const run = await applyDecision(
     {
@@ -37,6 +46,7 @@ export async function reconcileUnit(ctx: ReconcileContext, unit: ScheduleUnit): 
       outcome: 'fired',
       trigger: 'window',
       replace: false,
+      reason: action.reason,
     },
     {
       db: ctx.db,

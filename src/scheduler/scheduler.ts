@@ -26,7 +26,15 @@ import type { ChainPlan } from '../run/job-chain.repo.ts';
 import { decideFirings } from './firing-decisions.ts';
 import { observeUnit } from './observe.ts';
 import { retryFailedRun, type RetryContext } from './retry-failed-run.ts';
-import { advanceCheckpoint, failedRunsWithoutRetry, readCheckpoints } from './scheduler.repo.ts';
+import {
+  advanceCheckpoint,
+  failedRunsWithoutRetry,
+  latestStateFiring,
+  readCheckpoints,
+} from './scheduler.repo.ts';
+import type { Firing } from '../schedule/firings.ts';
+import { handbackAction, nextOverrideEnd, type Override } from '../workspace/override.ts';
+import { overridesEndingAfter } from '../workspace/override.repo.ts';
 import { scheduleUnits, type ScheduleUnit } from './schedule-units.ts';
 import { reconcileUnit, type ReconcileContext } from './reconcile-unit.ts';
 
@@ -45,6 +53,8 @@ export interface SchedulerDeps {
 }
 
 const retrySweepWindowMs = 60 * 60_000;
+/** Overrides that ended this long before a (re)start still hand back (idempotent through the ledger). */
+const handbackLookBackMs = 24 * 60 * 60_000;
 
 export class Scheduler implements Subsystem {
   readonly name = 'scheduler';
@@ -56,6 +66,9 @@ export class Scheduler implements Subsystem {
   #checkpoints = new Map<string, Date>();
   #startedAt: Date | null = null;
   #lastReconcile = 0;
+  /** Overrides that ended up to here have handed back; the next end to wake at (decision 030). */
+  #overridesCheckedUntil: Date | null = null;
+  #nextOverrideEnd: Date | null = null;
   #timer: unknown = null;
   #queue: Promise<void> = Promise.resolve();
   #stopped = true;
@@ -145,6 +158,7 @@ export class Scheduler implements Subsystem {
       if (!this.#nextDue.has(unit.key) || (this.#nextDue.get(unit.key) ?? Infinity) <= now)
         await this.#process(unit, now);
     }
+    await this.#handBack(now);
     if (now.getTime() - this.#lastReconcile >= (this.#deps.reconcileIntervalMs ?? 60_000)) {
       this.#lastReconcile = now.getTime();
       await this.#reconcileAll(now);
@@ -168,9 +182,10 @@ export class Scheduler implements Subsystem {
     this.#nextDue.set(unit.key, unit.next(now));
   }
 
-  async #fire(unit: ScheduleUnit, due: ReturnType<ScheduleUnit['firings']>, now: Date): Promise<void> {
+  async #fire(unit: ScheduleUnit, due: readonly Firing[], now: Date, reason?: string): Promise<void> {
     const { db, hub, runs, logger } = this.#deps;
     const observed = await observeUnit(db, unit, this.#deps.config().snapshot);
+    const overrides = unit.workspace ? await overridesEndingAfter(db, due[0]!.scheduled_at, unit.scope) : [];
     const decisions = decideFirings({
       definition: unit.policyHolder,
       enabled: unit.enabled,
@@ -178,7 +193,8 @@ export class Scheduler implements Subsystem {
       due,
       now,
       startedAt: this.#startedAt ?? now,
-    });
+      overrides,
+    }).map((decision) => (decision.outcome === 'fired' && reason ? { ...decision, reason } : decision));
     const jitterMs = unit.policyHolder.policy.jitterMs;
     // A destroy takes its dependents down first, never one an environment points at.
     const heldBy = decisions.some((d) => d.outcome === 'fired' && d.firing.action === 'destroy')
@@ -216,6 +232,36 @@ export class Scheduler implements Subsystem {
         'firing',
       );
     }
+  }
+
+  /**
+   * Overrides that ended since the last pass hand the workspace back to its schedule at once: an uptime
+   * workspace is reconciled, an edge workspace gets the deploy/destroy the override skipped (override.ts).
+   */
+  async #handBack(now: Date): Promise<void> {
+    const since = this.#overridesCheckedUntil ?? new Date(now.getTime() - handbackLookBackMs);
+    const overrides = await overridesEndingAfter(this.#deps.db, since);
+    for (const ended of overrides.filter((override) => override.ends_at <= now)) {
+      const unit = this.#units.get(ended.workspace);
+      if (!unit?.workspace) continue;
+      if (unit.workspace.uptime.length > 0) await this.#heal(unit, now);
+      else await this.#handBackEdge(unit, ended, now);
+    }
+    this.#overridesCheckedUntil = now;
+    this.#nextOverrideEnd = nextOverrideEnd(overrides, now);
+  }
+
+  async #handBackEdge(unit: ScheduleUnit, ended: Override, now: Date): Promise<void> {
+    const handback = handbackAction(ended, await latestStateFiring(this.#deps.db, unit.scope, ended.ends_at));
+    if (!handback) return;
+    const firing: Firing = {
+      // Keyed by the override: the ledger makes the handback happen once across replicas and restarts.
+      schedule_key: `override:${ended.id}`,
+      action: handback.action,
+      ...(handback.mode === null ? {} : { mode: handback.mode }),
+      scheduled_at: ended.ends_at,
+    };
+    await this.#fire(unit, [firing], now, handback.reason);
   }
 
   /** A fired job with dependents starts their chain (docs/jobs.md). */
@@ -260,6 +306,7 @@ export class Scheduler implements Subsystem {
     if (this.#timer !== null) this.#timers.clear(this.#timer);
     let next = this.#lastReconcile + (this.#deps.reconcileIntervalMs ?? 60_000);
     for (const due of this.#nextDue.values()) if (due && due.getTime() < next) next = due.getTime();
+    if (this.#nextOverrideEnd && this.#nextOverrideEnd.getTime() < next) next = this.#nextOverrideEnd.getTime();
     const delay = Math.min(Math.max(next - now.getTime(), 0), MAX_DELAY_MS);
     this.#timer = this.#timers.set(() => void this.tick(), delay);
   }
