@@ -52,7 +52,11 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
   try {
     const result = await inTransaction(ctx.db, async (trx) => {
       if (decision.outcome !== 'fired') {
-        const ledger = await recordFiring(trx, { ...base, outcome: decision.outcome, reason: decision.reason });
+        const ledger = await recordFiring(trx, {
+          ...base,
+          outcome: decision.outcome,
+          reason: decision.reason,
+        });
         // The claim on the skip_next is the same transaction as the ledger row: a replica that recorded
         // this firing first makes recordFiring fail above; another firing that used it up first makes this
         // fail, and the pass is decided again from fresh state.

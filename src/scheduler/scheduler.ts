@@ -306,7 +306,8 @@ export class Scheduler implements Subsystem {
     if (this.#timer !== null) this.#timers.clear(this.#timer);
     let next = this.#lastReconcile + (this.#deps.reconcileIntervalMs ?? 60_000);
     for (const due of this.#nextDue.values()) if (due && due.getTime() < next) next = due.getTime();
-    if (this.#nextOverrideEnd && this.#nextOverrideEnd.getTime() < next) next = this.#nextOverrideEnd.getTime();
+    if (this.#nextOverrideEnd && this.#nextOverrideEnd.getTime() < next)
+      next = this.#nextOverrideEnd.getTime();
     const delay = Math.min(Math.max(next - now.getTime(), 0), MAX_DELAY_MS);
     this.#timer = this.#timers.set(() => void this.tick(), delay);
   }

@@ -112,11 +112,7 @@ export async function deleteEndedOverrides(db: Db, before: Date): Promise<number
     db
       .deleteFrom('overrides')
       .where((eb) =>
-        eb.or([
-          eb('ends_at', '<', cutoff),
-          eb('removed_at', '<', cutoff),
-          eb('consumed_at', '<', cutoff),
-        ]),
+        eb.or([eb('ends_at', '<', cutoff), eb('removed_at', '<', cutoff), eb('consumed_at', '<', cutoff)]),
       )
       .execute(),
   );

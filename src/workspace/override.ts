@@ -43,7 +43,11 @@ export function activeOverrides(overrides: readonly Override[], at: Date): Overr
 export function activeKeepUpUntil(overrides: readonly Override[], now: Date): Date | undefined {
   let latest: Date | undefined;
   for (const override of overrides) {
-    if (override.kind === 'keep_up_until' && isActive(override, now) && (!latest || override.ends_at > latest))
+    if (
+      override.kind === 'keep_up_until' &&
+      isActive(override, now) &&
+      (!latest || override.ends_at > latest)
+    )
       latest = override.ends_at;
   }
   return latest;
@@ -96,8 +100,7 @@ export function reasonNames(reason: string | null, override: Pick<Override, 'id'
 }
 
 export type AdjustedDesiredState =
-  | { readonly paused: Override }
-  | { readonly paused?: undefined; readonly desired: DesiredState };
+  { readonly paused: Override } | { readonly paused?: undefined; readonly desired: DesiredState };
 
 /**
  * The desired state once overrides are applied (window reconcile, workspace view). A keep_* in force wins
@@ -154,7 +157,11 @@ export function adjustDesiredState(
 }
 
 /** The latest keep_up_until, keep_down_until or pause_until that ended in (since, now] and held the workspace against `scheduled`. */
-function endedInPeriod(scheduled: DesiredState, overrides: readonly Override[], now: Date): Override | undefined {
+function endedInPeriod(
+  scheduled: DesiredState,
+  overrides: readonly Override[],
+  now: Date,
+): Override | undefined {
   return overrides
     .filter(
       (override) =>

@@ -28,7 +28,11 @@ export const overrides: Migration = {
       .addColumn('consumed_at', instant)
       .addColumn('consumed_firing_id', 'integer')
       .execute();
-    await db.schema.createIndex('overrides_workspace_idx').on('overrides').columns(['workspace', 'ends_at']).execute();
+    await db.schema
+      .createIndex('overrides_workspace_idx')
+      .on('overrides')
+      .columns(['workspace', 'ends_at'])
+      .execute();
   },
 
   async down(db: Kysely<any>): Promise<void> {
