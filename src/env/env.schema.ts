@@ -422,6 +422,13 @@ export const envVariables = [
     schema: retentionDays(30),
   },
   {
+    name: 'TIDE_OVERRIDE_MAX',
+    description:
+      'The longest an override (keep_up_until, keep_down_until, skip_next, pause_until; docs/overrides.md) may last: its end is at most this far from when it is added. A skip_next added without an end lasts this long.',
+    example: '30d',
+    schema: durationMs('30d', 60_000, 366 * 86_400_000),
+  },
+  {
     name: 'TIDE_TOKEN',
     description:
       'CLI only: an API token (or access token) sent as `Authorization: Bearer`; wins over the credentials saved by `tide login`. For scripts and CI.',

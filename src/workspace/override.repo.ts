@@ -104,17 +104,3 @@ export async function consumeSkipNext(db: Db, id: string, firingId: number, at: 
   );
   return result.numUpdatedRows > 0n;
 }
-
-/** Retention: overrides that ended (expired, removed or consumed) before `before`. */
-export async function deleteEndedOverrides(db: Db, before: Date): Promise<number> {
-  const cutoff = toInstant(before);
-  const result = await storeCall('deleteEndedOverrides', () =>
-    db
-      .deleteFrom('overrides')
-      .where((eb) =>
-        eb.or([eb('ends_at', '<', cutoff), eb('removed_at', '<', cutoff), eb('consumed_at', '<', cutoff)]),
-      )
-      .execute(),
-  );
-  return result.reduce((sum, each) => sum + Number(each.numDeletedRows), 0);
-}

@@ -202,3 +202,86 @@ export function nextOverrideEnd(overrides: readonly Override[], now: Date): Date
   }
   return next;
 }
+
+export interface OverriddenFiring<F> {
+  readonly firing: F;
+  /** The override that will skip it. */
+  readonly skippedBy?: Override;
+  /** A firing an override's end hands back (not in the schedule itself). */
+  readonly handback?: Override;
+}
+
+/**
+ * Upcoming firings as overrides will leave them (workspace view, schedule preview): each firing with the
+ * override that skips it (a skip_next only its first), plus the deploy/destroy each keep_* or pause hands
+ * back at its end when the last one before that end was skipped by it (as the scheduler does).
+ */
+export function withOverrides<F extends OverridableFiring & { readonly schedule_key: string }>(
+  firings: readonly F[],
+  overrides: readonly Override[],
+  now: Date,
+): OverriddenFiring<F>[] {
+  let open = activeOverrides(overrides, now);
+  const result: OverriddenFiring<F>[] = firings.map((firing) => {
+    const by = skippingOverride(firing, open);
+    if (!by) return { firing };
+    if (by.kind === 'skip_next') open = open.filter((override) => override !== by);
+    return { firing, skippedBy: by };
+  });
+  for (const override of activeOverrides(overrides, now)) {
+    if (override.kind === 'skip_next') continue;
+    const last = result
+      .filter(
+        ({ firing }) =>
+          (firing.action === 'deploy' || firing.action === 'destroy') &&
+          firing.scheduled_at < override.ends_at,
+      )
+      .at(-1);
+    if (last?.skippedBy !== override) continue;
+    const handback = {
+      ...last.firing,
+      schedule_key: `override:${override.id}`,
+      scheduled_at: override.ends_at,
+    };
+    result.push({ firing: handback, handback: override });
+  }
+  return result.sort((a, b) => a.firing.scheduled_at.getTime() - b.firing.scheduled_at.getTime());
+}
+
+/** An override as the API shows it (times ISO 8601 UTC). */
+export interface OverrideView {
+  readonly id: string;
+  readonly workspace: string;
+  readonly kind: OverrideKind;
+  readonly action: 'deploy' | 'destroy' | null;
+  readonly ends_at: string;
+  readonly reason: string | null;
+  readonly actor: string;
+  readonly created_at: string;
+  /** `active`, or why not: `expired`, `removed`, `consumed` (a skip_next that skipped its firing). */
+  readonly state: 'active' | 'expired' | 'removed' | 'consumed';
+  readonly removed_at: string | null;
+  readonly consumed_at: string | null;
+}
+
+export function toOverrideView(override: Override, now: Date): OverrideView {
+  return {
+    id: override.id,
+    workspace: override.workspace,
+    kind: override.kind,
+    action: override.action,
+    ends_at: override.ends_at.toISOString(),
+    reason: override.reason,
+    actor: override.actor,
+    created_at: override.created_at.toISOString(),
+    state: override.removed_at
+      ? 'removed'
+      : override.consumed_at
+        ? 'consumed'
+        : override.ends_at <= now
+          ? 'expired'
+          : 'active',
+    removed_at: override.removed_at?.toISOString() ?? null,
+    consumed_at: override.consumed_at?.toISOString() ?? null,
+  };
+}
