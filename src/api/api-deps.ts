@@ -79,4 +79,6 @@ export interface ApiDeps {
    * directory and the templates (src/environment/template-action.ts); absent = such switches are refused.
    */
   readonly environmentTemplates?: Omit<TemplateActionDeps, 'db' | 'clock'>;
+  /** TIDE_OVERRIDE_MAX: the longest an override may last; absent = 30 days (docs/overrides.md). */
+  readonly overrideMaxMs?: number;
 }

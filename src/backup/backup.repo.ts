@@ -96,13 +96,16 @@ export async function loadTables(
   options: LoadOptions,
 ): Promise<Map<BackupTable, number>> {
   return inTransaction(db, async (trx) => {
+    // A backup of an older schema is restored into that schema: tables added since are not there.
+    const existing = new Set(await listTables(trx));
+    const tables = backupTables.filter((table) => existing.has(table));
     if (options.force) {
-      for (const table of [...backupTables].reverse()) await trx.deleteFrom(table).execute();
+      for (const table of [...tables].reverse()) await trx.deleteFrom(table).execute();
     } else {
       const nonEmpty = await nonEmptyTables(trx);
       if (nonEmpty.length > 0) throw options.refuse(nonEmpty);
     }
-    for (const table of backupTables) {
+    for (const table of tables) {
       const tableRows = rows.get(table) ?? [];
       if (tableRows.length === 0) continue;
       const columns = Math.max(1, Object.keys(tableRows[0]!).length);
@@ -116,7 +119,7 @@ export async function loadTables(
     }
     if (dialectOf(trx) === 'postgres') await resetSequences(trx);
     const counts = new Map<BackupTable, number>();
-    for (const table of backupTables) counts.set(table, await countRows(trx, table));
+    for (const table of tables) counts.set(table, await countRows(trx, table));
     options.check(counts);
     return counts;
   });

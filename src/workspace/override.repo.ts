@@ -104,3 +104,17 @@ export async function consumeSkipNext(db: Db, id: string, firingId: number, at: 
   );
   return result.numUpdatedRows > 0n;
 }
+
+/** Every override of a workspace still stored, ended or not, newest first. */
+export async function overrideHistory(db: Db, workspace: string): Promise<Override[]> {
+  const rows = await storeCall('overrideHistory', () =>
+    db
+      .selectFrom('overrides')
+      .selectAll()
+      .where('workspace', '=', workspace)
+      .orderBy('created_at', 'desc')
+      .orderBy('id', 'desc')
+      .execute(),
+  );
+  return rows.map(toOverride);
+}
