@@ -39,7 +39,7 @@ export interface NewOverride {
 }
 
 function invalid(field: string, message: string): TideError {
-  return new TideError('validation_failed', `invalid override: ${field}: ${message}`, {
+  return new TideError('validation_failed', `invalid request body: body.${field}: ${message}`, {
     details: { problems: [{ path: `body.${field}`, message }] },
   });
 }
