@@ -410,7 +410,7 @@ export const envVariables = [
   {
     name: 'TIDE_RETENTION_FIRINGS_DAYS',
     description:
-      "Retention: schedule firings recorded more than this many days ago are deleted, except each schedule's latest and those a remaining run points at. 0 keeps every firing.",
+      "Retention: schedule firings recorded more than this many days ago are deleted, except each schedule's latest and those a remaining run points at; overrides that ended that long ago go too. 0 keeps every firing.",
     example: '90',
     schema: retentionDays(90),
   },
