@@ -121,6 +121,17 @@ describe('overrides (pure effects)', () => {
       expect(adjustDesiredState(up, [pause], t('10:00'))).toEqual({ paused: pause });
     });
 
+    it('lets the most recently added keep decide, and counts the period from the latest ended one', () => {
+      const older = override('old', 'keep_down_until', '20:00');
+      const newer = override('new', 'keep_up_until', '21:00', { created_at: t('07:00') });
+      expect(adjustDesiredState(down, [older, newer], t('19:30'))).toMatchObject({
+        desired: { state: 'up' },
+      });
+      expect(adjustDesiredState(down, [newer, older], t('22:00'))).toMatchObject({
+        desired: { since: t('21:00') },
+      });
+    });
+
     it('leaves a period whose edge a skip_next skipped alone until the skip_next ends', () => {
       const used = override('s', 'skip_next', '23:00', { action: 'destroy', consumed_at: t('19:00') });
       expect(adjustDesiredState(down, [used], t('20:00'))).toMatchObject({ desired: { state: 'none' } });
