@@ -146,8 +146,9 @@ describe('override routes', () => {
       );
     });
 
-    it('answers 404 for an unknown workspace', async () => {
+    it('answers 404 for an unknown workspace and an unknown override', async () => {
       expect((await f.app.inject({ url: '/api/v1/workspaces/nope/overrides' })).statusCode).toBe(404);
+      expect((await f.app.inject({ method: 'DELETE', url: `${url}/no-such-id` })).statusCode).toBe(404);
     });
   });
 });

@@ -47,7 +47,7 @@ describe('override end times (tide override add)', () => {
       error: 'give either --until or --for, not both',
     });
     expect(parseOverrideEnd({}, now, paris)).toMatchObject({ ok: false });
-    for (const text of ['25:00', 'tonight', '2026-02-30T08:00', '2026-12-03 08:00'])
+    for (const text of ['25:00', 'tonight', '2026-02-30T08:00', '2026-12-03 08:00', '2026-12-03T25:00:00Z'])
       expect(until(text)).toMatchObject({ ok: false, error: expect.stringMatching(/^--until: /) });
     expect(parseOverrideEnd({ for: '0' }, now, paris)).toMatchObject({
       ok: false,

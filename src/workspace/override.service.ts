@@ -92,7 +92,7 @@ export class OverrideService {
       id: randomUUID(),
       workspace,
       kind: request.kind,
-      action: request.kind === 'skip_next' ? (request.action ?? null) : null,
+      action: request.kind === 'skip_next' ? request.action! : null,
       ends_at: endsAt,
       reason: request.reason ?? null,
       actor,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   activeKeepUpUntil,
+  toOverrideView,
   adjustDesiredState,
   handbackAction,
   nextOverrideEnd,
@@ -84,6 +85,12 @@ describe('overrides (pure effects)', () => {
   });
 
   it('wakes the scheduler at the next keep or pause end, not at a skip_next end', () => {
+    expect(
+      nextOverrideEnd(
+        [override('a', 'pause_until', '20:00'), override('b', 'keep_up_until', '22:00')],
+        t('19:00'),
+      ),
+    ).toEqual(t('20:00'));
     const overrides = [
       override('s', 'skip_next', '20:00', { action: 'deploy' }),
       override('u', 'keep_up_until', '21:00'),
@@ -130,12 +137,18 @@ describe('overrides (pure effects)', () => {
       expect(adjustDesiredState(down, [newer, older], t('22:00'))).toMatchObject({
         desired: { since: t('21:00') },
       });
+      const earlier = override('earlier', 'keep_up_until', '20:00');
+      expect(adjustDesiredState(down, [earlier, newer], t('22:00'))).toMatchObject({
+        desired: { reason: expect.stringContaining('override new (keep_up_until)'), since: t('21:00') },
+      });
     });
 
     it('leaves a period whose edge a skip_next skipped alone until the skip_next ends', () => {
       const used = override('s', 'skip_next', '23:00', { action: 'destroy', consumed_at: t('19:00') });
       expect(adjustDesiredState(down, [used], t('20:00'))).toMatchObject({ desired: { state: 'none' } });
       expect(adjustDesiredState(down, [used], t('23:00'))).toEqual({ desired: down });
+      const usedDeploy = override('d', 'skip_next', '23:00', { action: 'deploy', consumed_at: t('08:00') });
+      expect(adjustDesiredState(up, [usedDeploy], t('09:00'))).toMatchObject({ desired: { state: 'none' } });
     });
   });
 
@@ -145,6 +158,8 @@ describe('overrides (pure effects)', () => {
     expect(handbackAction(keep, skipped)).toMatchObject({ action: 'destroy', mode: null });
     expect(handbackAction(keep, { ...skipped, reason: 'already in desired state' })).toBeNull();
     expect(handbackAction(keep, null)).toBeNull();
+    expect(handbackAction(keep, { ...skipped, reason: null })).toBeNull();
+    expect(handbackAction(keep, { ...skipped, action: 'plan' })).toBeNull();
     expect(handbackAction({ ...keep, removed_at: t('20:00') }, skipped)).toBeNull();
     expect(handbackAction(override('s', 'skip_next', '21:00', { action: 'destroy' }), skipped)).toBeNull();
   });
@@ -176,5 +191,16 @@ describe('overrides (pure effects)', () => {
       ['deploy', '22:00', 'deploy_schedule', null],
       ['deploy', '23:00', 'deploy_schedule', null],
     ]);
+  });
+
+  it('shows an override as active, expired, removed or consumed', () => {
+    const keep = override('k', 'keep_up_until', '21:00');
+    expect(toOverrideView(keep, t('20:00')).state).toBe('active');
+    expect(toOverrideView(keep, t('21:00')).state).toBe('expired');
+    expect(toOverrideView({ ...keep, removed_at: t('20:00') }, t('20:30'))).toMatchObject({
+      state: 'removed',
+      removed_at: t('20:00').toISOString(),
+    });
+    expect(toOverrideView({ ...keep, consumed_at: t('19:00') }, t('20:00')).state).toBe('consumed');
   });
 });
