@@ -81,4 +81,6 @@ export interface ApiDeps {
   readonly environmentTemplates?: Omit<TemplateActionDeps, 'db' | 'clock'>;
   /** TIDE_TTL_MAX: the longest TTL a deploy may ask for (docs/ttl.md); absent = 7 days. */
   readonly ttlMaxMs?: number;
+  /** TIDE_OVERRIDE_MAX: the longest an override may last; absent = 30 days (docs/overrides.md). */
+  readonly overrideMaxMs?: number;
 }

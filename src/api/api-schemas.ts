@@ -12,7 +12,8 @@ import { TideError } from '../errors/tide-error.ts';
 import { runStates, runTriggers } from '../run/run-state.ts';
 import { MAX_PREVIEW_DAYS, previewFromProblem } from '../schedule/preview.ts';
 import { DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE } from '../store/page.ts';
-import { auditResults, workspaceObservedStatuses } from '../store/schema.ts';
+import { auditResults, overrideKinds, workspaceObservedStatuses } from '../store/schema.ts';
+import { parseDuration } from '../time/duration.ts';
 
 /** 1 MiB: far above any legitimate body (`{"mode": …}`), far below what could hurt the process. */
 export const BODY_LIMIT_BYTES = 1024 * 1024;
@@ -215,4 +216,40 @@ export const jobParams = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}(\.[a-z0-9][a-z0-9-]{0,62})?$/, {
     error: (issue) => `invalid job id "${String(issue.input)}": want <job> (standalone) or <workspace>.<job>`,
   }),
+});
+
+/** `/api/v1/workspaces/{name}/overrides` (src/workspace/override.service.ts, docs/overrides.md). */
+export const overrideParams = z.strictObject({
+  name: nameSchema,
+  id: z
+    .string()
+    .regex(/^[A-Za-z0-9-]{1,64}$/, { error: (issue) => `invalid override id "${String(issue.input)}"` }),
+});
+export const overrideListQuery = z.strictObject({
+  /** Also the overrides that ended (expired, removed, used up), until retention deletes them. */
+  history: booleanString.optional(),
+});
+export const overrideBody = z.strictObject({
+  kind: z.enum(overrideKinds),
+  until: z.iso
+    .datetime({
+      offset: true,
+      error: 'want an ISO 8601 instant with its offset, e.g. 2026-12-03T08:00:00+01:00',
+    })
+    .transform((value) => new Date(value))
+    .optional()
+    .describe('When it ends (give this or `for`)'),
+  for: z
+    .string()
+    .max(32)
+    .transform((text, ctx) => {
+      const parsed = parseDuration(text);
+      if (parsed.ok && parsed.ms > 0) return parsed.ms;
+      ctx.addIssue({ code: 'custom', message: parsed.ok ? 'want a duration above 0' : parsed.error });
+      return z.NEVER;
+    })
+    .optional()
+    .describe('How long it lasts from now, e.g. "3h", "90m", "1d" (give this or `until`)'),
+  action: z.enum(['deploy', 'destroy']).optional().describe('skip_next only: which action to skip'),
+  reason: z.string().max(1000).optional(),
 });

@@ -22,6 +22,7 @@ import { healthRoutes } from './health.routes.ts';
 import { jobRoutes } from './job.routes.ts';
 import { metricsRoutes } from './metrics.routes.ts';
 import { oidcRoutes } from './oidc.routes.ts';
+import { overrideRoutes } from './override.routes.ts';
 import { openApiRoutes, recordRoutes } from './openapi.ts';
 import { runRoutes } from './run.routes.ts';
 import { savingsRoutes } from './savings.routes.ts';
@@ -84,6 +85,7 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   void app.register(templateRoutes, { prefix: '/api/v1', deps });
   void app.register(environmentRoutes, { prefix: '/api/v1', deps });
   void app.register(savingsRoutes, { prefix: '/api/v1', deps });
+  void app.register(overrideRoutes, { prefix: '/api/v1', deps });
   const auth: AuthDeps = {
     db: deps.db,
     clock: deps.clock,

@@ -35,6 +35,7 @@ export const backupTables = [
   'environment_switches',
   'workspace_ttl',
   'reminders_sent',
+  'overrides',
 ] as const satisfies readonly BackupTable[];
 
 /** Tables of a migrated database that are deliberately not in a backup (besides the migrator's own). */
@@ -78,4 +79,5 @@ export const orderColumns: Readonly<Record<BackupTable, readonly string[]>> = {
   environment_switches: ['seq'],
   workspace_ttl: ['workspace'],
   reminders_sent: ['workspace', 'destroy_at', 'lead_seconds'],
+  overrides: ['id'],
 };

@@ -29,6 +29,7 @@ const commandModules: Readonly<Record<string, () => Promise<Register>>> = {
   template: async () => (await import('./commands/template.ts')).registerTemplate,
   environment: async () => (await import('./commands/environment.ts')).registerEnvironment,
   savings: async () => (await import('./commands/savings.ts')).registerSavings,
+  override: async () => (await import('./commands/override.ts')).registerOverride,
   login,
   logout: login,
   user: async () => (await import('./commands/user.ts')).registerUser,

@@ -80,6 +80,8 @@ export interface DaemonSettings {
   readonly stateVersionsKeep?: number;
   /** TIDE_RETENTION_*: what the `retention` loop prunes (docs/retention.md); default DEFAULT_RETENTION. */
   readonly retention?: Omit<RetentionSettings, 'stateVersionsKeep'>;
+  /** TIDE_OVERRIDE_MAX: the longest an override may last (default 30 days). */
+  readonly overrideMaxMs?: number;
   readonly maxConcurrentRuns: number;
   readonly roles: ReadonlySet<Role>;
   readonly clock: Clock;
@@ -460,6 +462,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       rateLimiter,
       runBaseEnv: runEnvironment(process.env, settings.runEnvPassthrough),
       ...(settings.ttlMaxMs === undefined ? {} : { ttlMaxMs: settings.ttlMaxMs }),
+      ...(settings.overrideMaxMs === undefined ? {} : { overrideMaxMs: settings.overrideMaxMs }),
       // Template switch actions of environments: applied by the API, state in Tide's backend.
       environmentTemplates: {
         engine,

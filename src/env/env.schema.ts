@@ -435,7 +435,7 @@ export const envVariables = [
   {
     name: 'TIDE_RETENTION_FIRINGS_DAYS',
     description:
-      "Retention: schedule firings recorded more than this many days ago are deleted, except each schedule's latest and those a remaining run points at. 0 keeps every firing.",
+      "Retention: schedule firings recorded more than this many days ago are deleted, except each schedule's latest and those a remaining run points at; overrides that ended that long ago go too. 0 keeps every firing.",
     example: '90',
     schema: retentionDays(90),
   },
@@ -445,6 +445,13 @@ export const envVariables = [
       'Retention: login sessions (refresh-token families) revoked or expired more than this many days ago are deleted. 0 keeps them.',
     example: '30',
     schema: retentionDays(30),
+  },
+  {
+    name: 'TIDE_OVERRIDE_MAX',
+    description:
+      'The longest an override (keep_up_until, keep_down_until, skip_next, pause_until; docs/overrides.md) may last: its end is at most this far from when it is added. A skip_next added without an end lasts this long.',
+    example: '30d',
+    schema: durationMs('30d', 60_000, 366 * 86_400_000),
   },
   {
     name: 'TIDE_TOKEN',

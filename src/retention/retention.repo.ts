@@ -186,6 +186,35 @@ export async function pruneReminderBatch(db: Db, cutoff: Date, limit: number): P
 }
 
 /**
+ * Overrides (src/workspace/override.ts) that ended before `cutoff`: expired, removed or used up then. They
+ * explain skipped firings, so they are kept as long as firings are.
+ */
+export async function pruneOverrideBatch(db: Db, cutoff: Date, limit: number): Promise<Deleted> {
+  return storeCall('pruneOverrideBatch', () =>
+    inTransaction(db, async (trx) => {
+      const at = toInstant(cutoff);
+      const rows = await trx
+        .selectFrom('overrides')
+        .select('id')
+        .where((eb) => eb.or([eb('ends_at', '<', at), eb('removed_at', '<', at), eb('consumed_at', '<', at)]))
+        .orderBy('id')
+        .limit(limit)
+        .execute();
+      if (rows.length === 0) return { overrides: 0 };
+      const result = await trx
+        .deleteFrom('overrides')
+        .where(
+          'id',
+          'in',
+          rows.map((row) => row.id),
+        )
+        .executeTakeFirst();
+      return { overrides: Number(result.numDeletedRows) };
+    }),
+  );
+}
+
+/**
  * Login sessions that ended before `cutoff`: revoked then, or with every refresh token expired by then.
  * Their refresh tokens go with them.
  */

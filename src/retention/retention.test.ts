@@ -350,6 +350,43 @@ forEachDialect('retention', (harness) => {
     expect(left).toEqual([{ workspace: 'recent' }]);
   });
 
+  it('deletes overrides that ended (expired, removed or used up) longer ago than the firings, and keeps the others', async () => {
+    const db = harness.db;
+    const override = (
+      id: string,
+      endsDaysAgo: number,
+      extra: { removed?: number; consumed?: number } = {},
+    ) => ({
+      id,
+      workspace: 'web',
+      kind: 'keep_up_until' as const,
+      action: null,
+      ends_at: ago(endsDaysAgo),
+      reason: null,
+      actor: 'user:alice',
+      created_at: ago(Math.max(endsDaysAgo, extra.removed ?? 0, extra.consumed ?? 0) + 1),
+      removed_at: extra.removed === undefined ? null : ago(extra.removed),
+      removed_by: extra.removed === undefined ? null : 'user:alice',
+      consumed_at: extra.consumed === undefined ? null : ago(extra.consumed),
+      consumed_firing_id: null,
+    });
+    await db
+      .insertInto('overrides')
+      .values([
+        override('expired-long-ago', 100),
+        override('expired-recently', 10),
+        override('removed-long-ago', -5, { removed: 100 }),
+        override('consumed-long-ago', -5, { consumed: 100 }),
+        override('active', -5),
+      ])
+      .execute();
+
+    await retention(only({ firingsDays: 90 })).service.prune();
+
+    const left = await db.selectFrom('overrides').select('id').orderBy('id').execute();
+    expect(left.map((row) => row.id)).toEqual(['active', 'expired-recently']);
+  });
+
   it('deletes login sessions revoked or expired long ago with their refresh tokens, and keeps live ones', async () => {
     const db = harness.db;
     await db

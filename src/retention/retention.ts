@@ -14,6 +14,7 @@ import {
   pruneReminderBatch,
   pruneJobChainBatch,
   pruneLoginFailureBatch,
+  pruneOverrideBatch,
   pruneRunBatch,
   pruneRunLogBatch,
   pruneSessionBatch,
@@ -29,7 +30,7 @@ export interface RetentionSettings {
   readonly runsDays: number;
   /** TIDE_RETENTION_RUN_LOGS_DAYS: the logs of finished runs older than this go; the runs stay. */
   readonly runLogsDays: number;
-  /** TIDE_RETENTION_FIRINGS_DAYS: firings recorded longer ago go. */
+  /** TIDE_RETENTION_FIRINGS_DAYS: firings recorded longer ago go, and overrides that ended longer ago. */
   readonly firingsDays: number;
   /** TIDE_RETENTION_SESSIONS_DAYS: login sessions (refresh-token families) ended longer ago go. */
   readonly sessionsDays: number;
@@ -124,6 +125,7 @@ export class Retention {
       const cutoff = before(settings.firingsDays);
       await step('firings', () => pruneFiringBatch(db, cutoff, limit));
       await step('reminders_sent', () => pruneReminderBatch(db, cutoff, limit));
+      await step('overrides', () => pruneOverrideBatch(db, cutoff, limit));
     }
     if (settings.sessionsDays > 0) {
       const cutoff = before(settings.sessionsDays);

@@ -24,7 +24,21 @@ export interface PreviewFiring {
   readonly scheduled_at: string;
   /** `YYYY-MM-DD HH:MM:SS` in the workspace's zone, then its abbreviation (`CET`) or offset (`+05:30`). */
   readonly local_time: string;
-  readonly skipped?: 'calendar';
+  /** `override`: an override skips it (src/workspace/override-preview.ts), `override_id` says which. */
+  readonly skipped?: 'calendar' | 'override';
+  readonly override_id?: string;
+}
+
+/** An override's period as the preview shows it (src/workspace/override-preview.ts). */
+export interface PreviewOverride {
+  readonly id: string;
+  readonly kind: string;
+  readonly action: string | null;
+  readonly start: string;
+  readonly end: string;
+  readonly local_start: string;
+  readonly local_end: string;
+  readonly reason: string | null;
 }
 
 export interface PreviewSegment {
@@ -48,6 +62,8 @@ export interface SchedulePreview {
   readonly timeline: readonly PreviewSegment[];
   /** Present (true) when the timeline was cut (PREVIEW_SEGMENT_LIMIT): its last segment ends before `until`. */
   readonly timeline_truncated?: true;
+  /** The overrides in force over the range; firings and timeline already show their effect. */
+  readonly overrides?: readonly PreviewOverride[];
 }
 
 export interface PreviewRange {
@@ -206,6 +222,7 @@ export function formatPreviewText(preview: SchedulePreview): string {
     '',
     'Desired state',
     ...indent(timelineRows(preview)),
+    ...(preview.overrides?.length ? ['', 'Overrides', ...indent(overrideRows(preview.overrides))] : []),
   ];
   return `${lines.join('\n')}\n`;
 }
@@ -222,12 +239,25 @@ function firingRows(preview: SchedulePreview): string[] {
     firing.action,
     firing.mode ?? firing.job ?? '',
     firing.schedule_key,
-    firing.skipped ? `skipped (${firing.skipped})` : '',
+    firing.skipped ? `skipped (${firing.skipped}${firing.override_id ? ` ${firing.override_id}` : ''})` : '',
   ]);
   const table = formatTable([['LOCAL TIME', 'UTC', 'ACTION', 'MODE/JOB', 'SCHEDULE', 'NOTE'], ...rows]);
   return preview.firings_truncated
     ? [...table, `… only the first ${preview.firings.length} firings are shown`]
     : table;
+}
+
+function overrideRows(overrides: readonly PreviewOverride[]): string[] {
+  return formatTable([
+    ['FROM', 'UNTIL', 'KIND', 'ID', 'REASON'],
+    ...overrides.map((o) => [
+      o.local_start,
+      o.local_end,
+      o.action ? `${o.kind} ${o.action}` : o.kind,
+      o.id,
+      o.reason ?? '',
+    ]),
+  ]);
 }
 
 function timelineRows(preview: SchedulePreview): string[] {

@@ -12,6 +12,7 @@ import { attachRun, recordFiring, type Firing as LedgerFiring } from '../schedul
 import { inTransaction } from '../store/dialect.ts';
 import type { Db } from '../store/schema.ts';
 import { insertRunChain, planRunChain, type ChainOptions } from '../workspace-dependency/dependency-queue.ts';
+import { consumeSkipNext } from '../workspace/override.repo.ts';
 import type { FiringDecision } from './firing-decisions.ts';
 
 export interface ApplyContext {
@@ -54,12 +55,18 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
     const result = await inTransaction(ctx.db, async (trx) => {
       await ctx.onRecorded?.(trx);
       if (decision.outcome !== 'fired') {
-        return {
-          ledger: await recordFiring(trx, { ...base, outcome: decision.outcome, reason: decision.reason }),
-          run: null,
-          queued: [],
-          chained: [],
-        };
+        const ledger = await recordFiring(trx, {
+          ...base,
+          outcome: decision.outcome,
+          reason: decision.reason,
+        });
+        // The claim on the skip_next is the same transaction as the ledger row: a replica that recorded
+        // this firing first makes recordFiring fail above; another firing that used it up first makes this
+        // fail, and the pass is decided again from fresh state.
+        if (decision.consumes && !(await consumeSkipNext(trx, decision.consumes, ledger.id, ctx.now))) {
+          throw new TideError('conflict', `override ${decision.consumes} was used or removed meanwhile`);
+        }
+        return { ledger, run: null, queued: [], chained: [] };
       }
       const target = {
         id: randomUUID(),

@@ -335,3 +335,63 @@ describe('several due firings', () => {
     ]);
   });
 });
+
+describe('overrides in the decisions', () => {
+  const override = (kind: 'keep_up_until' | 'skip_next', action: 'destroy' | null = null) => ({
+    id: 'ov-1',
+    workspace: 'web',
+    kind,
+    action,
+    ends_at: new Date('2027-03-15T21:00:00Z'),
+    reason: null,
+    actor: 'alice',
+    created_at: new Date('2027-03-15T08:00:00Z'),
+    removed_at: null,
+    consumed_at: null,
+  });
+  const withOverrides = (overrides: DecisionInput['overrides']) =>
+    decideFirings({
+      definition: { policy: defaultPolicy, protect: false, contentHash: 'h1' },
+      enabled: true,
+      observed: deployed,
+      due: [destroyAt9],
+      now,
+      startedAt,
+      overrides,
+    });
+
+  it('skips a destroy under keep_up_until with the reason naming the override, consuming nothing', () => {
+    expect(withOverrides([override('keep_up_until')])).toEqual([
+      {
+        firing: destroyAt9,
+        outcome: 'skipped',
+        reason: 'override ov-1: keep_up_until until 2027-03-15T21:00:00.000Z',
+      },
+    ]);
+  });
+
+  it('skips the firing a skip_next names and says it consumes it', () => {
+    expect(withOverrides([override('skip_next', 'destroy')])).toEqual([
+      {
+        firing: destroyAt9,
+        outcome: 'skipped',
+        reason: 'override ov-1: skip_next destroy until 2027-03-15T21:00:00.000Z',
+        consumes: 'ov-1',
+      },
+    ]);
+  });
+
+  it('still reports a firing disabled before looking at overrides', () => {
+    const [decision] = decideFirings({
+      definition: { policy: defaultPolicy, protect: false, contentHash: 'h1' },
+      enabled: false,
+      observed: deployed,
+      due: [destroyAt9],
+      now,
+      startedAt,
+      overrides: [override('skip_next', 'destroy')],
+    });
+    expect(decision).toMatchObject({ outcome: 'skipped', reason: 'disabled in its config (enabled: false)' });
+    expect(decision).not.toHaveProperty('consumes');
+  });
+});

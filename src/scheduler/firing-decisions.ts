@@ -6,6 +6,7 @@ import { DEFAULT_MODE, type WorkspaceDefinition } from '../config/config-model.t
 import type { Firing } from '../schedule/firings.ts';
 import { formatDuration } from '../time/duration.ts';
 import { driftCheckBlocked } from '../drift/drift-firing.ts';
+import { overrideReason, skippingOverride, type Override } from '../workspace/override.ts';
 import type { Observed } from './observed.ts';
 
 export type FiringDecision =
@@ -14,13 +15,15 @@ export type FiringDecision =
       readonly outcome: 'fired';
       readonly trigger: 'schedule' | 'window' | 'ttl';
       readonly replace: boolean;
-      /** Why, when the firing is not a schedule's own (a drift remediation): kept in the ledger. */
+      /** Why, when not the schedule itself (a drift remediation, an override's end handing back): kept in the ledger. */
       readonly reason?: string;
     }
   | {
       readonly firing: Firing;
       readonly outcome: 'skipped' | 'missed' | 'superseded';
       readonly reason: string;
+      /** A skip_next that this skip uses up, in the transaction that records it (decision 030). */
+      readonly consumes?: string;
     };
 
 export interface DecisionInput {
@@ -34,6 +37,8 @@ export interface DecisionInput {
   readonly now: Date;
   /** When this scheduler started: firings before it fell in downtime. */
   readonly startedAt: Date;
+  /** The workspace's overrides not removed or consumed (src/workspace/override.ts); none for jobs. */
+  readonly overrides?: readonly Override[];
 }
 
 /** Firings compete within a group: the workspace's state changes, and each job and drift check on its own. */
@@ -94,6 +99,13 @@ function decideLatest(firing: Firing, input: DecisionInput): FiringDecision {
   if (observed.enabledOverride === false) return skip('disabled through the API');
   if (observed.enabledOverride === null && !input.enabled)
     return skip('disabled in its config (enabled: false)');
+  const override = skippingOverride(firing, input.overrides ?? []);
+  if (override) {
+    return {
+      ...skip(overrideReason(override)),
+      ...(override.kind === 'skip_next' ? { consumes: override.id } : {}),
+    };
+  }
   if (firing.action === 'destroy' && definition.protect)
     return skip('workspace is protected (protect: true)');
   if (firing.action === 'destroy' && observed.environment) return skip(observed.environment);

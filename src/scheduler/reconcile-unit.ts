@@ -13,6 +13,10 @@ import { DEFAULT_MODE } from '../config/config-model.ts';
 import { decideRemediation, REMEDIATION_SCHEDULE_KEY } from '../drift/drift-remediation.ts';
 import { desiredStateAt } from '../schedule/desired-state.ts';
 import { heldReason, type PreDestroyChecker } from './pre-destroy-check.ts';
+import { overridesEndingAfter } from '../workspace/override.repo.ts';
+
+/** How far back ended overrides are read: as far as a desired period's start is looked up (desired-state.ts). */
+const overrideLookBackMs = 32 * 86_400_000;
 
 export interface ReconcileContext {
   readonly db: Db;
@@ -33,7 +37,12 @@ export async function reconcileUnit(ctx: ReconcileContext, unit: ScheduleUnit): 
   const definition = unit.workspace;
   if (!definition) return;
   const observed = await observeUnit(ctx.db, unit, ctx.config().snapshot);
-  const action = reconcileWindow(definition, ctx.config().snapshot.calendars, observed, ctx.now);
+  const overrides = await overridesEndingAfter(
+    ctx.db,
+    new Date(ctx.now.getTime() - overrideLookBackMs),
+    unit.scope,
+  );
+  const action = reconcileWindow(definition, ctx.config().snapshot.calendars, observed, ctx.now, overrides);
   if (!action) return;
   const check = action.action === 'destroy' ? definition.preDestroyCheck : undefined;
   const result = check && ctx.preDestroyCheck ? await ctx.preDestroyCheck(check) : null;
@@ -69,6 +78,7 @@ export async function reconcileUnit(ctx: ReconcileContext, unit: ScheduleUnit): 
       outcome: 'fired',
       trigger: 'window',
       replace: false,
+      reason: action.reason,
     },
     {
       db: ctx.db,

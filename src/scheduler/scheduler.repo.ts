@@ -59,3 +59,24 @@ export async function failedRunsWithoutRetry(db: Db, since: Date): Promise<Run[]
     return rows.map(toRun);
   });
 }
+
+/** The latest deploy or destroy in a workspace's ledger at or before `at`, whatever its outcome. */
+export async function latestStateFiring(
+  db: Db,
+  workspace: string,
+  at: Date,
+): Promise<{ action: string; mode: string | null; reason: string | null } | null> {
+  return storeCall('latestStateFiring', async () => {
+    const row = await db
+      .selectFrom('firings')
+      .select(['action', 'mode', 'reason'])
+      .where('workspace', '=', workspace)
+      .where('action', 'in', ['deploy', 'destroy'])
+      .where('scheduled_at', '<=', toInstant(at))
+      .orderBy('scheduled_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst();
+    return row ?? null;
+  });
+}

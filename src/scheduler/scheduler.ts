@@ -28,10 +28,18 @@ import type { ChainPlan } from '../run/job-chain.repo.ts';
 import { decideFirings, type FiringDecision } from './firing-decisions.ts';
 import { observeUnit } from './observe.ts';
 import { retryFailedRun, type RetryContext } from './retry-failed-run.ts';
-import { advanceCheckpoint, failedRunsWithoutRetry, readCheckpoints } from './scheduler.repo.ts';
+import {
+  advanceCheckpoint,
+  failedRunsWithoutRetry,
+  latestStateFiring,
+  readCheckpoints,
+} from './scheduler.repo.ts';
+import type { Firing } from '../schedule/firings.ts';
+import { handbackAction, nextOverrideEnd, type Override } from '../workspace/override.ts';
+import { overridesEndingAfter } from '../workspace/override.repo.ts';
 import { scheduleUnits, type ScheduleUnit } from './schedule-units.ts';
 import { reconcileUnit, remediateDrift, type ReconcileContext } from './reconcile-unit.ts';
-import { fireDueTtls, type KeepUpUntil } from './ttl-firings.ts';
+import { fireDueTtls } from './ttl-firings.ts';
 import { heldReason, preDestroyChecker, type PreDestroyChecker } from './pre-destroy-check.ts';
 import { runEnvironment } from '../engine/run-environment.ts';
 
@@ -49,11 +57,11 @@ export interface SchedulerDeps {
   readonly timers?: Timers;
   /** Asks a workspace's pre_destroy_check. Default: in the allowlisted environment of this process. */
   readonly preDestroyCheck?: PreDestroyChecker;
-  /** Postpones a TTL destroy to the end of an active keep_up_until override (src/workspace/ttl.ts). */
-  readonly keepUpUntil?: KeepUpUntil;
 }
 
 const retrySweepWindowMs = 60 * 60_000;
+/** Overrides that ended this long before a (re)start still hand back (idempotent through the ledger). */
+const handbackLookBackMs = 24 * 60 * 60_000;
 
 export class Scheduler implements Subsystem {
   readonly name = 'scheduler';
@@ -68,6 +76,9 @@ export class Scheduler implements Subsystem {
   #ttlDue: Date | null = null;
   #startedAt: Date | null = null;
   #lastReconcile = 0;
+  /** Overrides that ended up to here have handed back; the next end to wake at (decision 030). */
+  #overridesCheckedUntil: Date | null = null;
+  #nextOverrideEnd: Date | null = null;
   #timer: unknown = null;
   #queue: Promise<void> = Promise.resolve();
   #stopped = true;
@@ -158,6 +169,7 @@ export class Scheduler implements Subsystem {
       if (!this.#nextDue.has(unit.key) || (this.#nextDue.get(unit.key) ?? Infinity) <= now)
         await this.#process(unit, now);
     }
+    await this.#handBack(now);
     if (now.getTime() - this.#lastReconcile >= (this.#deps.reconcileIntervalMs ?? 60_000)) {
       this.#lastReconcile = now.getTime();
       await this.#reconcileAll(now);
@@ -182,9 +194,10 @@ export class Scheduler implements Subsystem {
     this.#nextDue.set(unit.key, unit.next(now));
   }
 
-  async #fire(unit: ScheduleUnit, due: ReturnType<ScheduleUnit['firings']>, now: Date): Promise<void> {
+  async #fire(unit: ScheduleUnit, due: readonly Firing[], now: Date, reason?: string): Promise<void> {
     const { db, hub, runs, logger } = this.#deps;
     const observed = await observeUnit(db, unit, this.#deps.config().snapshot);
+    const overrides = unit.workspace ? await overridesEndingAfter(db, due[0]!.scheduled_at, unit.scope) : [];
     const decided = decideFirings({
       definition: unit.policyHolder,
       enabled: unit.enabled,
@@ -192,7 +205,8 @@ export class Scheduler implements Subsystem {
       due,
       now,
       startedAt: this.#startedAt ?? now,
-    });
+      overrides,
+    }).map((decision) => (decision.outcome === 'fired' && reason ? { ...decision, reason } : decision));
     const decisions = await this.#holdDestroys(unit, decided);
     const jitterMs = unit.policyHolder.policy.jitterMs;
     // A destroy takes its dependents down first, never one an environment points at.
@@ -251,6 +265,36 @@ export class Scheduler implements Subsystem {
     return held;
   }
 
+  /**
+   * Overrides that ended since the last pass hand the workspace back to its schedule at once: an uptime
+   * workspace is reconciled, an edge workspace gets the deploy/destroy the override skipped (override.ts).
+   */
+  async #handBack(now: Date): Promise<void> {
+    const since = this.#overridesCheckedUntil ?? new Date(now.getTime() - handbackLookBackMs);
+    const overrides = await overridesEndingAfter(this.#deps.db, since);
+    for (const ended of overrides.filter((override) => override.ends_at <= now)) {
+      const unit = this.#units.get(ended.workspace);
+      if (!unit?.workspace) continue;
+      if (unit.workspace.uptime.length > 0) await this.#heal(unit, now);
+      else await this.#handBackEdge(unit, ended, now);
+    }
+    this.#overridesCheckedUntil = now;
+    this.#nextOverrideEnd = nextOverrideEnd(overrides, now);
+  }
+
+  async #handBackEdge(unit: ScheduleUnit, ended: Override, now: Date): Promise<void> {
+    const handback = handbackAction(ended, await latestStateFiring(this.#deps.db, unit.scope, ended.ends_at));
+    if (!handback) return;
+    const firing: Firing = {
+      // Keyed by the override: the ledger makes the handback happen once across replicas and restarts.
+      schedule_key: `override:${ended.id}`,
+      action: handback.action,
+      ...(handback.mode === null ? {} : { mode: handback.mode }),
+      scheduled_at: ended.ends_at,
+    };
+    await this.#fire(unit, [firing], now, handback.reason);
+  }
+
   /** A fired job with dependents starts their chain (docs/jobs.md). */
   #jobChain(unit: ScheduleUnit, run: Run): ChainPlan | null {
     const job = unit.job ?? unit.workspace?.jobs.find((each) => each.name === run.job);
@@ -293,7 +337,7 @@ export class Scheduler implements Subsystem {
   }
 
   async #fireTtls(now: Date): Promise<void> {
-    this.#ttlDue = await fireDueTtls(this.#context(now), this.#units, this.#deps.keepUpUntil);
+    this.#ttlDue = await fireDueTtls(this.#context(now), this.#units);
   }
 
   async #afterRun(run: Run): Promise<void> {
@@ -311,6 +355,8 @@ export class Scheduler implements Subsystem {
     let next = this.#lastReconcile + (this.#deps.reconcileIntervalMs ?? 60_000);
     if (this.#ttlDue && this.#ttlDue.getTime() < next) next = this.#ttlDue.getTime();
     for (const due of this.#nextDue.values()) if (due && due.getTime() < next) next = due.getTime();
+    if (this.#nextOverrideEnd && this.#nextOverrideEnd.getTime() < next)
+      next = this.#nextOverrideEnd.getTime();
     const delay = Math.min(Math.max(next - now.getTime(), 0), MAX_DELAY_MS);
     this.#timer = this.#timers.set(() => void this.tick(), delay);
   }

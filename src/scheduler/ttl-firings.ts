@@ -12,13 +12,12 @@ import { applyDecision } from './apply-decision.ts';
 import type { FiringDecision } from './firing-decisions.ts';
 import { observeUnit } from './observe.ts';
 import { heldReason } from './pre-destroy-check.ts';
+import { activeKeepUpUntil } from '../workspace/override.ts';
+import { overridesEndingAfter } from '../workspace/override.repo.ts';
 import { heldKey, type ReconcileContext } from './reconcile-unit.ts';
 import type { ScheduleUnit } from './schedule-units.ts';
 
 export const TTL_SCHEDULE_KEY = 'ttl';
-
-/** The end of a workspace's active keep_up_until override, if any (wired to overrides by the daemon). */
-export type KeepUpUntil = (db: Db, workspace: string, now: Date) => Promise<Date | undefined>;
 
 /**
  * Fires the TTLs due at `now`; returns the earliest instant a TTL not yet due ends (the scheduler wakes
@@ -27,7 +26,6 @@ export type KeepUpUntil = (db: Db, workspace: string, now: Date) => Promise<Date
 export async function fireDueTtls(
   ctx: ReconcileContext,
   units: ReadonlyMap<string, ScheduleUnit>,
-  keepUpUntil?: KeepUpUntil,
 ): Promise<Date | null> {
   const { db, now } = ctx;
   let next: Date | null = null;
@@ -37,7 +35,8 @@ export async function fireDueTtls(
     if (!unit?.workspace) continue;
     const snapshot = ctx.config().snapshot;
     const observed = await observeUnit(db, unit, snapshot);
-    const override = await keepUpUntil?.(db, ttl.workspace, now);
+    // Extending a TTL is a keep_up_until override: the destroy waits for its end (docs/ttl.md).
+    const override = activeKeepUpUntil(await overridesEndingAfter(db, now, ttl.workspace), now);
     const decision = decideTtl({
       destroyAt: ttl.destroyAt,
       ...(override ? { keepUpUntil: override } : {}),

@@ -8,6 +8,7 @@
 import type { WorkspaceDefinition } from '../config/config-model.ts';
 import type { Calendar } from '../schedule/schedule-model.ts';
 import { desiredStateAt } from '../schedule/desired-state.ts';
+import { adjustDesiredState, type Override } from '../workspace/override.ts';
 import type { Observed } from './observed.ts';
 
 export interface ReconcileAction {
@@ -26,10 +27,14 @@ export function reconcileWindow(
   calendars: ReadonlyMap<string, Calendar>,
   observed: Observed,
   now: Date,
+  overrides: readonly Override[] = [],
 ): ReconcileAction | null {
   const enabled = observed.enabledOverride ?? definition.enabled;
   if (definition.uptime.length === 0 || observed.activeRun || !enabled) return null;
-  const desired = desiredStateAt(definition, calendars, now);
+  // Overrides adjust what is desired (decision 030): a pause leaves the workspace alone.
+  const adjusted = adjustDesiredState(desiredStateAt(definition, calendars, now), overrides, now);
+  if (adjusted.paused) return null;
+  const desired = adjusted.desired;
   const stale = !observed.statusChangedAt || !desired.since || observed.statusChangedAt < desired.since;
   if (desired.state === 'up') {
     const inState = observed.status === 'deployed' && observed.mode === (desired.mode ?? null);

@@ -346,6 +346,7 @@ export interface Database {
   backups: BackupsTable;
   workspace_ttl: WorkspaceTtlTable;
   reminders_sent: RemindersSentTable;
+  overrides: OverridesTable;
 }
 
 /**
@@ -464,4 +465,25 @@ export interface BackupsTable {
   file: string;
   size: number;
   sha256: string;
+}
+
+export const overrideKinds = ['keep_up_until', 'keep_down_until', 'skip_next', 'pause_until'] as const;
+export type OverrideKind = (typeof overrideKinds)[number];
+
+/** A time-boxed exception to a workspace's schedule (src/workspace/override.ts, migration 0015). */
+export interface OverridesTable {
+  id: string;
+  workspace: string;
+  kind: OverrideKind;
+  /** skip_next only: `deploy` or `destroy`. */
+  action: 'deploy' | 'destroy' | null;
+  ends_at: Instant;
+  reason: string | null;
+  actor: string;
+  created_at: Instant;
+  removed_at: Instant | null;
+  removed_by: string | null;
+  /** skip_next: when it skipped its firing, and that firing's ledger id. */
+  consumed_at: Instant | null;
+  consumed_firing_id: number | null;
 }

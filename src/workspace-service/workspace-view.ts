@@ -10,6 +10,13 @@ import { toRunView, type RunView } from '../run/run-view.ts';
 import type { Run } from '../run/run.ts';
 import type { WorkspaceObservedStatus } from '../store/schema.ts';
 import type { DriftSummary, WorkspaceStatus } from '../workspace/workspace-status.repo.ts';
+import {
+  activeOverrides,
+  toOverrideView,
+  withOverrides,
+  type Override,
+  type OverrideView,
+} from '../workspace/override.ts';
 
 /** How many upcoming firings a workspace representation lists. */
 export const NEXT_FIRINGS_SHOWN = 5;
@@ -40,7 +47,10 @@ export interface WorkspaceView {
   /** The modes a deploy may ask for. */
   readonly modes: readonly string[];
   readonly protect: boolean;
+  /** Firings overrides skip are left out; a deploy/destroy an override's end hands back is in. */
   readonly next_firings: readonly NextFiringView[];
+  /** The overrides in force (docs/overrides.md). */
+  readonly overrides: readonly OverrideView[];
   readonly current_run: RunView | null;
   readonly last_run: RunView | null;
   readonly config_error: string | null;
@@ -69,6 +79,8 @@ export interface WorkspaceViewInput {
   readonly lastRun: Run | null;
   readonly calendars: ReadonlyMap<string, Calendar>;
   readonly now: Date;
+  /** Its overrides not removed or ended (older ones are left out anyway); none when absent. */
+  readonly overrides?: readonly Override[];
 }
 
 export function workspaceView(input: WorkspaceViewInput): WorkspaceView {
@@ -89,7 +101,9 @@ export function workspaceView(input: WorkspaceViewInput): WorkspaceView {
     modes: Object.keys(definition?.modes ?? {}).sort(),
     protect: definition?.protect ?? false,
     // A disabled workspace fires nothing, so listing its schedule as "next" would mislead.
-    next_firings: definition && enabled ? upcoming(definition, input.calendars, input.now) : [],
+    next_firings:
+      definition && enabled ? upcoming(definition, input.calendars, input.now, input.overrides ?? []) : [],
+    overrides: activeOverrides(input.overrides ?? [], input.now).map((o) => toOverrideView(o, input.now)),
     current_run: current ? toRunView(current) : null,
     last_run: input.lastRun ? toRunView(input.lastRun) : null,
     config_error: configError,
@@ -134,12 +148,16 @@ function upcoming(
   definition: WorkspaceDefinition,
   calendars: ReadonlyMap<string, Calendar>,
   now: Date,
+  overrides: readonly Override[],
 ): NextFiringView[] {
-  // Calendar-skipped firings will not run; ask for spares so skipping a holiday still leaves five.
-  return nextFirings(definition, calendars, now, NEXT_FIRINGS_SHOWN * 4)
-    .filter((firing) => firing.skip === undefined)
+  // Calendar- and override-skipped firings will not run; ask for spares so skips still leave five.
+  const scheduled = nextFirings(definition, calendars, now, NEXT_FIRINGS_SHOWN * 4).filter(
+    (firing) => firing.skip === undefined,
+  );
+  return withOverrides(scheduled, overrides, now)
+    .filter((each) => !each.skippedBy)
     .slice(0, NEXT_FIRINGS_SHOWN)
-    .map((firing) => ({
+    .map(({ firing }) => ({
       action: firing.action,
       scheduled_at: firing.scheduled_at.toISOString(),
       ...(firing.mode === undefined ? {} : { mode: firing.mode }),

@@ -33,6 +33,8 @@ import {
 import { declaredChain, type DeclaredChain } from '../workspace-dependency/dependency-chain.ts';
 import { chainOptions, dependencyGraph } from '../workspace-dependency/dependency-config.ts';
 import { queueWithChain, type QueuedChain } from '../workspace-dependency/dependency-queue.ts';
+import { overridesEndingAfter } from '../workspace/override.repo.ts';
+import { previewWithOverrides } from '../workspace/override-preview.ts';
 import { isEnabled, workspaceView, type WorkspaceView } from './workspace-view.ts';
 
 export interface WorkspaceServiceDeps {
@@ -233,11 +235,17 @@ export class WorkspaceService {
   ): Promise<SchedulePreview & { readonly dependencies: DeclaredChain }> {
     const config = this.#deps.config();
     const definition = validDefinition(config, name);
-    const preview = await runStepsInSlices(
+    const now = this.#deps.clock.now();
+    const scheduled = await runStepsInSlices(
       schedulePreviewSteps(definition, config.snapshot.calendars, {
-        from: range.from ?? this.#deps.clock.now(),
+        from: range.from ?? now,
         days: range.days,
       }),
+    );
+    const preview = previewWithOverrides(
+      scheduled,
+      await overridesEndingAfter(this.#deps.db, now, name),
+      now,
     );
     // What a deploy brings up first and a destroy takes down first, as depends_on declares it.
     return { ...preview, dependencies: declaredChain(dependencyGraph(config), name) };
@@ -260,14 +268,19 @@ export class WorkspaceService {
     calendars: ReadonlyMap<string, Calendar>,
     observed: Pick<Parameters<typeof workspaceView>[0], 'status' | 'activeRuns'>,
   ): Promise<WorkspaceView> {
-    const { items } = await listRuns(this.#deps.db, { workspace: name, state: finishedStates, limit: 1 });
+    const now = this.#deps.clock.now();
+    const [{ items }, overrides] = await Promise.all([
+      listRuns(this.#deps.db, { workspace: name, state: finishedStates, limit: 1 }),
+      overridesEndingAfter(this.#deps.db, now, name),
+    ]);
     return workspaceView({
       name,
       effective,
       ...observed,
       lastRun: items[0] ?? null,
       calendars,
-      now: this.#deps.clock.now(),
+      now,
+      overrides,
     });
   }
 

@@ -22,6 +22,7 @@ export interface DialectHarness {
 }
 
 const TABLES_CHILD_FIRST = [
+  'overrides',
   'login_failures',
   'api_tokens',
   'refresh_tokens',

@@ -73,6 +73,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         timezone: env.TIDE_TIMEZONE,
         tofuBin: env.TIDE_TOFU_BIN,
         runEnvPassthrough: env.TIDE_RUN_ENV_PASSTHROUGH,
+        overrideMaxMs: env.TIDE_OVERRIDE_MAX,
         stateUrl: env.TIDE_STATE_URL,
         stateVersionsKeep: env.TIDE_STATE_VERSIONS_KEEP,
         retention: {

@@ -13,6 +13,7 @@ import { environments } from './0011_environments.ts';
 import { jobChains } from './0012_job_chains.ts';
 import { runWaits } from './0013_run_waits.ts';
 import { backups } from './0014_backups.ts';
+import { overrides } from './0015_overrides.ts';
 import { ttl } from './0016_ttl.ts';
 import { drift } from './0018_drift.ts';
 
@@ -35,6 +36,7 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0012_job_chains', jobChains],
   ['0013_run_waits', runWaits],
   ['0014_backups', backups],
+  ['0015_overrides', overrides],
   ['0016_ttl', ttl],
   ['0018_drift', drift],
 ];
