@@ -33,6 +33,8 @@ export const backupTables = [
   'templates',
   'environment_assignments',
   'environment_switches',
+  'notification_outbox',
+  'notification_deliveries',
 ] as const satisfies readonly BackupTable[];
 
 /** Tables of a migrated database that are deliberately not in a backup (besides the migrator's own). */
@@ -74,4 +76,6 @@ export const orderColumns: Readonly<Record<BackupTable, readonly string[]>> = {
   templates: ['name'],
   environment_assignments: ['environment'],
   environment_switches: ['seq'],
+  notification_outbox: ['id'],
+  notification_deliveries: ['id'],
 };

@@ -314,6 +314,8 @@ export interface Database {
   environment_assignments: EnvironmentAssignmentsTable;
   environment_switches: EnvironmentSwitchesTable;
   backups: BackupsTable;
+  notification_outbox: NotificationOutboxTable;
+  notification_deliveries: NotificationDeliveriesTable;
 }
 
 /**
@@ -432,4 +434,51 @@ export interface BackupsTable {
   file: string;
   size: number;
   sha256: string;
+}
+
+export const notificationOutboxStates = ['pending', 'delivered', 'failed'] as const;
+export type NotificationOutboxState = (typeof notificationOutboxStates)[number];
+
+/**
+ * One notification to deliver to one target (src/notification/, decision 032). `destination` is the
+ * target as resolved when the event happened (JSON, secret names only, never values), so a config change
+ * does not redirect an event already enqueued.
+ */
+export interface NotificationOutboxTable {
+  id: string;
+  /** `<event id>:<target>`: unique, so one event is enqueued once per target whatever calls notify(). */
+  dedupe_key: string;
+  event_type: string;
+  workspace: string | null;
+  target: string;
+  target_type: string;
+  destination: string;
+  /** JSON: the event. */
+  payload: string;
+  state: NotificationOutboxState;
+  attempts: Generated<number>;
+  next_attempt_at: Instant;
+  /** Set while a dispatcher delivers it; another may claim the row only after it passed. */
+  lease_until: Instant | null;
+  claimed_by: string | null;
+  last_error: string | null;
+  created_at: Instant;
+  updated_at: Instant;
+}
+
+/** The delivery log: one row per attempt. */
+export interface NotificationDeliveriesTable {
+  id: string;
+  outbox_id: string;
+  event_type: string;
+  workspace: string | null;
+  target: string;
+  target_type: string;
+  attempt: number;
+  /** `delivered`, `retry` (failed, will be tried again) or `failed` (given up). */
+  outcome: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  created_at: Instant;
 }

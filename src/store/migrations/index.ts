@@ -13,6 +13,7 @@ import { environments } from './0011_environments.ts';
 import { jobChains } from './0012_job_chains.ts';
 import { runWaits } from './0013_run_waits.ts';
 import { backups } from './0014_backups.ts';
+import { notifications } from './0017_notifications.ts';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and cannot
@@ -33,4 +34,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0012_job_chains', jobChains],
   ['0013_run_waits', runWaits],
   ['0014_backups', backups],
+  ['0017_notifications', notifications],
 ];
