@@ -37,6 +37,12 @@ export interface RunOutcome {
 export type ChainsFired = (run: Run, change: WorkspaceChange | null) => readonly ChainPlan[];
 
 /**
+ * Announces a finished run (notifications, src/notification/run-notifications.ts) inside the transaction
+ * that records it, so the announcement exists if and only if the outcome does.
+ */
+export type OutcomeAnnouncer = (trx: Db, run: Run) => Promise<unknown>;
+
+/**
  * Records that a claimed run began changing its workspace (`deploying` / `destroying`), fenced: a runner
  * that lost its lease (the reaper may already have failed the run and repaired the workspace) gets
  * `conflict` and writes nothing.
@@ -70,6 +76,7 @@ export async function finishRun(
   update: Omit<RunStateUpdate, 'lease'>,
   decide: (run: Run, current: WorkspaceStatus | null) => WorkspaceChange | null,
   fires?: ChainsFired,
+  announce?: OutcomeAnnouncer,
 ): Promise<RunOutcome> {
   return storeCall('finishRun', () =>
     inTransaction(db, async (trx) => {
@@ -80,6 +87,7 @@ export async function finishRun(
       for (const plan of fires?.(run, change) ?? []) {
         chained.push(...(await insertChain(trx, plan, { chainId: randomUUID(), runId: randomUUID }, now)));
       }
+      await announce?.(trx, run);
       return { run, workspace, chained };
     }),
   );

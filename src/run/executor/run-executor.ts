@@ -21,7 +21,7 @@ import type { Logger } from '../../log/logger.ts';
 import type { Db } from '../../store/schema.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { WorkspaceStatus } from '../../workspace/workspace-status.repo.ts';
-import { finishRun, recordRunStart, type ChainsFired } from '../run-outcome.repo.ts';
+import { finishRun, recordRunStart, type ChainsFired, type OutcomeAnnouncer } from '../run-outcome.repo.ts';
 import { getRun, type Fence } from '../run.repo.ts';
 import type { Run } from '../run.ts';
 import { RunLogSink } from './run-log-sink.ts';
@@ -57,6 +57,8 @@ export interface ExecutorContext {
    * transaction that records its outcome. Default: none.
    */
   readonly chainsFired?: ChainsFired;
+  /** Notifications of a finished run, written with its outcome. Default: none. */
+  readonly announceOutcome?: OutcomeAnnouncer;
   /** Values of a workspace's sensitive variables. Default: none. */
   readonly resolveSecrets?: (workspace: string) => Promise<Readonly<Record<string, string>>>;
   /** The environment processes start from. Default: the allowlisted part of process.env (run-environment.ts). */
@@ -300,6 +302,7 @@ async function finish(
       },
       () => change,
       ctx.chainsFired,
+      ctx.announceOutcome,
     ));
   } catch (error) {
     if (error instanceof TideError && error.code === 'conflict') return abandon(run, ctx, sink);
