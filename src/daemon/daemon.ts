@@ -9,6 +9,9 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import { chainsFiredBy } from '../job/job-plan.ts';
+import { Notifications } from '../notification/notifications.ts';
+import { announceRunOutcome } from '../notification/run-notifications.ts';
+import { GlobalSecrets } from '../secrets/global-secrets.ts';
 import { startupTrigger } from '../job/startup-trigger.ts';
 import { auditCheckpoints } from '../audit/audit-checkpointer.ts';
 import { loadAuditKey } from '../audit/audit-key.ts';
@@ -115,6 +118,8 @@ export interface DaemonSettings {
   readonly print?: (text: string) => void;
   /** TIDE_BACKUP_SCHEDULE, TIDE_BACKUP_DIR (default `<data>/backups`), TIDE_BACKUP_RETAIN; absent: none. */
   readonly backup?: { schedule: string; dir?: string | undefined; retain: number } | undefined;
+  /** TIDE_NOTIFY_ALLOW_PRIVATE: notifications may reach private addresses (default false). */
+  readonly notifyAllowPrivate?: boolean;
 }
 
 export interface Daemon {
@@ -131,6 +136,8 @@ export interface Daemon {
   readonly app: FastifyInstance | null;
   /** This replica's Prometheus registry (served at /metrics by the api role). */
   readonly metrics: TideMetrics;
+  /** `notify(db, event)` for emitters (docs/notifications.md), the dispatcher and the test send. */
+  readonly notifications: Notifications;
   /** `http://host:port` once listening, else null. */
   readonly url: string | null;
   /**
@@ -239,6 +246,19 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
     'configuration loaded',
   );
   let draining = false;
+  const metrics = createMetrics();
+  // Notifications (docs/notifications.md): emitted in the transactions of the changes they announce.
+  const notifications = new Notifications({
+    db: store.db,
+    clock,
+    logger,
+    config: () => watcher.current(),
+    secrets: new GlobalSecrets({ db: store.db, keyring: secrets.keyring, clock }),
+    publicUrl: settings.publicUrl,
+    allowPrivate: settings.notifyAllowPrivate ?? false,
+    holder: `${hostname()}:${process.pid}`,
+    metrics,
+  });
 
   const scheduler = roles.has('scheduler')
     ? new Scheduler({
@@ -255,6 +275,9 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
   watcher.on('reload', (event) => {
     logger.info({ changes: event.changes, problems: event.problems.length }, 'configuration reloaded');
     void scheduler?.configChanged();
+    notifications
+      .configRejected(event.changes, event.config)
+      .catch((error: unknown) => logger.warn({ err: error }, 'cannot enqueue config_error notifications'));
   });
   watcher.on('error', (error) => logger.error({ err: error }, 'configuration watcher failed'));
 
@@ -291,6 +314,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
             watcher.current().snapshot.templates.get(name) ?? templates.resolve(name),
           // Event triggers and template jobs' destroys, queued with the outcome that fires them.
           chainsFired: chainsFiredBy(() => watcher.current()),
+          announceOutcome: announceRunOutcome(notifications.notify, clock),
           // Only names the workspace declares now: a value left from an old declaration stays stored, unused.
           resolveSecrets: (name) =>
             secrets.resolve(
@@ -300,7 +324,6 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
         })
       : null;
 
-  const metrics = createMetrics();
   // PostgreSQL replicas share events and keep the loops marked oncePerCluster to one of them at a time.
   const databaseUrl = store.dialect === 'postgres' ? settings.databaseUrl?.trim() : undefined;
   const supervisor = new Supervisor({
@@ -325,6 +348,8 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       new DependencySweep({ db: store.db, hub, clock, logger, timers: settings.schedulerTimers }),
     );
   if (scheduler) supervisor.add(scheduler);
+  // Every replica delivers; rows are claimed with a lease, so each goes out from one (decision 032).
+  supervisor.add(notifications.dispatcher);
   // Scheduled backups (decision 024): once per cluster, on any replica.
   if (settings.backup)
     supervisor.add(
@@ -493,6 +518,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
     supervisor,
     app,
     metrics,
+    notifications,
     url,
     drain,
     close(graceMs = 30_000) {

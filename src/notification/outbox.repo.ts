@@ -7,7 +7,8 @@
 import { randomUUID } from 'node:crypto';
 import { dialectOf, inTransaction, instantAfter, toInstant } from '../store/dialect.ts';
 import { decodeCursor, toPage, type Page } from '../store/page.ts';
-import type { Db, NotificationOutboxState } from '../store/schema.ts';
+import type { Insertable } from 'kysely';
+import type { Db, NotificationDeliveriesTable, NotificationOutboxState } from '../store/schema.ts';
 
 export interface OutboxEntry {
   readonly dedupeKey: string;
@@ -141,25 +142,32 @@ export async function recordAttempt(
       .where('attempts', '=', row.attempts)
       .executeTakeFirst();
     if (updated.numUpdatedRows === 0n) return false;
-    await trx
-      .insertInto('notification_deliveries')
-      .values({
-        id: randomUUID(),
-        outbox_id: row.id,
-        event_type: row.eventType,
-        workspace: row.workspace,
-        target: row.target,
-        target_type: row.targetType,
-        attempt: row.attempts + 1,
-        outcome: attempt.outcome,
-        status_code: attempt.statusCode,
-        error: attempt.error,
-        duration_ms: Math.round(attempt.durationMs),
-        created_at: at,
-      })
-      .execute();
+    await insertDelivery(trx, {
+      outbox_id: row.id,
+      event_type: row.eventType,
+      workspace: row.workspace,
+      target: row.target,
+      target_type: row.targetType,
+      attempt: row.attempts + 1,
+      outcome: attempt.outcome,
+      status_code: attempt.statusCode,
+      error: attempt.error,
+      duration_ms: Math.round(attempt.durationMs),
+      created_at: at,
+    });
     return true;
   });
+}
+
+/** One line of the delivery log. */
+export async function insertDelivery(
+  db: Db,
+  row: Omit<Insertable<NotificationDeliveriesTable>, 'id'> & { id?: string },
+): Promise<void> {
+  await db
+    .insertInto('notification_deliveries')
+    .values({ ...row, id: row.id ?? randomUUID() })
+    .execute();
 }
 
 export interface DeliveryView {

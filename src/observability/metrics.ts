@@ -19,6 +19,8 @@ export interface ScrapeSource {
   lastBackupAt?(): Promise<Date | null | undefined>;
   /** Money saved to date by each workspace with an `hourly_cost` (docs/savings.md); null: keep the values. */
   savedCost?(): Promise<ReadonlyMap<string, number> | null>;
+  /** Notifications waiting in the outbox (all replicas); null: keep the value. */
+  notificationQueueDepth?(): Promise<number | null>;
 }
 
 export function createMetrics() {
@@ -138,6 +140,21 @@ export function createMetrics() {
       async collect() {
         const at = scrape?.lastBackupAt ? await scrape.lastBackupAt() : undefined;
         if (at !== undefined) this.set(at === null ? 0 : at.getTime() / 1000);
+      },
+    }),
+    notificationsTotal: new Counter({
+      name: 'tide_notifications_total',
+      help: 'Notification delivery attempts, by target type (webhook, slack, teams, email) and outcome (delivered, retry, failed).',
+      labelNames: ['target_type', 'outcome'] as const,
+      registers,
+    }),
+    notificationQueueDepth: new Gauge({
+      name: 'tide_notification_queue_depth',
+      help: 'Notifications waiting for delivery in the outbox (all replicas).',
+      registers,
+      async collect() {
+        const depth = scrape?.notificationQueueDepth ? await scrape.notificationQueueDepth() : null;
+        if (depth !== null) this.set(depth);
       },
     }),
     retentionPrunedTotal: new Counter({
