@@ -3,6 +3,7 @@
  * parameter is a 400, so a typo is never silently ignored); path names are checked against the name
  * pattern before anything is looked up, which keeps `../` and friends out of every lookup.
  */
+import { notificationEventTypes } from '../notification/notification-event.ts';
 import { z } from 'zod';
 import { nameSchema } from '../config/common.schema.ts';
 import { variableNamePattern } from '../config/names.ts';
@@ -210,4 +211,19 @@ export const jobParams = z.strictObject({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}(\.[a-z0-9][a-z0-9-]{0,62})?$/, {
     error: (issue) => `invalid job id "${String(issue.input)}": want <job> (standalone) or <workspace>.<job>`,
   }),
+});
+
+export const deliveryListQuery = z.strictObject({
+  workspace: nameSchema.optional(),
+  event: z.enum(notificationEventTypes).optional(),
+  status: z.enum(['delivered', 'retry', 'failed']).optional().describe('The attempt\'s outcome.'),
+  limit,
+  cursor,
+});
+export const notificationTestBody = z.strictObject({
+  target: nameSchema.describe('A target of notifications.yaml, by name.'),
+});
+export const globalSecretParams = z.strictObject({ name: nameSchema });
+export const globalSecretBody = z.strictObject({
+  value: z.string().min(1).max(MAX_SENSITIVE_VALUE_LENGTH).describe('The value; never shown again.'),
 });

@@ -96,8 +96,11 @@ export async function loadTables(
   options: LoadOptions,
 ): Promise<Map<BackupTable, number>> {
   return inTransaction(db, async (trx) => {
+    // A backup older than this Tide is restored at its own schema level, without the newer tables.
+    const existing = new Set(await listTables(trx));
+    const present = backupTables.filter((table) => existing.has(table));
     if (options.force) {
-      for (const table of [...backupTables].reverse()) await trx.deleteFrom(table).execute();
+      for (const table of [...present].reverse()) await trx.deleteFrom(table).execute();
     } else {
       const nonEmpty = await nonEmptyTables(trx);
       if (nonEmpty.length > 0) throw options.refuse(nonEmpty);
@@ -116,7 +119,7 @@ export async function loadTables(
     }
     if (dialectOf(trx) === 'postgres') await resetSequences(trx);
     const counts = new Map<BackupTable, number>();
-    for (const table of backupTables) counts.set(table, await countRows(trx, table));
+    for (const table of present) counts.set(table, await countRows(trx, table));
     options.check(counts);
     return counts;
   });

@@ -347,7 +347,7 @@ export async function restoreBackup(options: RestoreOptions): Promise<RestoredBa
     check: (counts) => {
       for (const table of backupTables) {
         const expected = manifest.tables[table] ?? 0;
-        if (counts.get(table) !== expected) {
+        if ((counts.get(table) ?? 0) !== expected) {
           throw new TideError(
             'internal',
             `restoring ${tableFile(table)} left ${String(counts.get(table))} rows instead of ${expected}; nothing was restored`,

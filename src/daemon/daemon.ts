@@ -10,7 +10,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import { chainsFiredBy } from '../job/job-plan.ts';
 import { Notifications } from '../notification/notifications.ts';
-import { announceRunOutcome } from '../notification/run-notifications.ts';
+import { announceFiring, announceRunOutcome, backupFailedEvent } from '../notification/run-notifications.ts';
 import { GlobalSecrets } from '../secrets/global-secrets.ts';
 import { startupTrigger } from '../job/startup-trigger.ts';
 import { auditCheckpoints } from '../audit/audit-checkpointer.ts';
@@ -247,13 +247,14 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
   );
   let draining = false;
   const metrics = createMetrics();
+  const globalSecrets = new GlobalSecrets({ db: store.db, keyring: secrets.keyring, clock });
   // Notifications (docs/notifications.md): emitted in the transactions of the changes they announce.
   const notifications = new Notifications({
     db: store.db,
     clock,
     logger,
     config: () => watcher.current(),
-    secrets: new GlobalSecrets({ db: store.db, keyring: secrets.keyring, clock }),
+    secrets: globalSecrets,
     publicUrl: settings.publicUrl,
     allowPrivate: settings.notifyAllowPrivate ?? false,
     holder: `${hostname()}:${process.pid}`,
@@ -270,6 +271,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
         logger,
         reconcileIntervalMs: settings.reconcileIntervalMs,
         timers: settings.schedulerTimers,
+        announceFiring: announceFiring(notifications.notify),
       })
     : null;
   watcher.on('reload', (event) => {
@@ -366,6 +368,8 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
           logger,
           configDir: settings.configDir,
           timers: settings.schedulerTimers,
+          onFailure: (due, error) =>
+            notifications.notify(store.db, backupFailedEvent(due, error, clock.now())),
           keyIds: () =>
             configuredKeyIds({
               encryptionKey: settings.encryptionKey,
@@ -450,6 +454,8 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       security: { publicUrl: settings.publicUrl, corsOrigins: settings.corsOrigins ?? [] },
       oidc: settings.oidc ?? null,
       rateLimiter,
+      notifications,
+      globalSecrets,
       runBaseEnv: runEnvironment(process.env, settings.runEnvPassthrough),
       // Template switch actions of environments: applied by the API, state in Tide's backend.
       environmentTemplates: {

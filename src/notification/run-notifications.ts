@@ -74,3 +74,68 @@ export function configErrorEvent(
     problems,
   };
 }
+
+interface RecordedFiring {
+  readonly id: number;
+  readonly workspace: string;
+  readonly schedule_key: string;
+  readonly action: string;
+  readonly scheduled_at: string;
+  readonly outcome: string;
+  readonly reason: string | null;
+  readonly recorded_at: string;
+}
+
+/** `firing_missed` / `firing_skipped`; the ledger row's id makes the event's. */
+export function firingEvent(firing: RecordedFiring): NotificationEvent | null {
+  const type =
+    firing.outcome === 'missed' ? 'firing_missed' : firing.outcome === 'skipped' ? 'firing_skipped' : null;
+  if (!type) return null;
+  return {
+    type,
+    id: `firing-${firing.id}`,
+    occurred_at: firing.recorded_at,
+    // Standalone jobs have no workspace: their firings go to the global rules only.
+    ...(firing.workspace.startsWith('_') ? {} : { workspace: firing.workspace }),
+    action: firing.action,
+    schedule_key: firing.schedule_key,
+    scheduled_at: firing.scheduled_at,
+    reason: firing.reason,
+  };
+}
+
+/** The scheduler's announceFiring. */
+export function announceFiring(notify: Notify) {
+  return async (trx: Db, firing: RecordedFiring): Promise<void> => {
+    const event = firingEvent(firing);
+    if (event) await notify(trx, event);
+  };
+}
+
+/** The environment service's announceSwitch: `environment_switched`, id = the switch's. */
+export function switchAnnouncer(notify: Notify) {
+  return (
+    trx: Db,
+    change: { id: string; environment: string; from: string | null; to: string; at: Date },
+  ): Promise<number> =>
+    notify(trx, {
+      type: 'environment_switched',
+      id: change.id,
+      occurred_at: change.at.toISOString(),
+      // Routed by the workspace it now points at, so that workspace's rules hear of it.
+      workspace: change.to,
+      environment: change.environment,
+      from: change.from,
+      to: change.to,
+    });
+}
+
+/** `backup_failed` for the scheduled backup due at `due` (one event per due backup, however many retries). */
+export function backupFailedEvent(due: Date, error: unknown, now: Date): NotificationEvent {
+  return {
+    type: 'backup_failed',
+    id: `backup-${due.toISOString()}`,
+    occurred_at: now.toISOString(),
+    error: error instanceof Error ? error.message : String(error),
+  };
+}

@@ -35,6 +35,11 @@ export interface ApplyContext {
    * workspace's, so it never runs while the workspace is being deployed or destroyed.
    */
   readonly lockKey?: string;
+  /**
+   * Announces a firing recorded `missed` or `skipped` (notifications, src/notification/) in the transaction
+   * that records it. Default: none.
+   */
+  readonly announceFiring?: (trx: Db, ledger: LedgerFiring) => Promise<unknown>;
 }
 
 /** Returns the created run, or null when nothing ran (skipped, missed, superseded, or already recorded). */
@@ -51,8 +56,10 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
   try {
     const result = await inTransaction(ctx.db, async (trx) => {
       if (decision.outcome !== 'fired') {
+        const ledger = await recordFiring(trx, { ...base, outcome: decision.outcome, reason: decision.reason });
+        await ctx.announceFiring?.(trx, ledger);
         return {
-          ledger: await recordFiring(trx, { ...base, outcome: decision.outcome, reason: decision.reason }),
+          ledger,
           run: null,
           queued: [],
           chained: [],
@@ -74,8 +81,10 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
       // A deploy brings up its dependencies first, a destroy takes its dependents down first (decision 022).
       const plan = await planRunChain(trx, target, ctx.dependencies);
       if (plan.blocked) {
+        const ledger = await recordFiring(trx, { ...base, outcome: 'skipped', reason: plan.blocked.message });
+        await ctx.announceFiring?.(trx, ledger);
         return {
-          ledger: await recordFiring(trx, { ...base, outcome: 'skipped', reason: plan.blocked.message }),
+          ledger,
           run: null,
           queued: [],
           chained: [],
