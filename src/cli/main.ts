@@ -29,6 +29,8 @@ const commandModules: Readonly<Record<string, () => Promise<Register>>> = {
   template: async () => (await import('./commands/template.ts')).registerTemplate,
   environment: async () => (await import('./commands/environment.ts')).registerEnvironment,
   savings: async () => (await import('./commands/savings.ts')).registerSavings,
+  notify: async () => (await import('./commands/notify.ts')).registerNotify,
+  secret: async () => (await import('./commands/notify.ts')).registerSecret,
   login,
   logout: login,
   user: async () => (await import('./commands/user.ts')).registerUser,
