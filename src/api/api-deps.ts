@@ -85,6 +85,6 @@ export interface ApiDeps {
    * Notifications (docs/notifications.md): the test send, and `environment_switched` announced with a
    * switch; global secrets. Absent: the notification and secret routes are not registered.
    */
-  readonly notifications?: Pick<Notifications, 'test' | 'notify'>;
+  readonly notifications?: Pick<Notifications, 'test' | 'deliveries' | 'notify'>;
   readonly globalSecrets?: Pick<GlobalSecrets, 'list' | 'set' | 'remove'>;
 }

@@ -216,7 +216,7 @@ export const jobParams = z.strictObject({
 export const deliveryListQuery = z.strictObject({
   workspace: nameSchema.optional(),
   event: z.enum(notificationEventTypes).optional(),
-  status: z.enum(['delivered', 'retry', 'failed']).optional().describe('The attempt\'s outcome.'),
+  status: z.enum(['delivered', 'retry', 'failed']).optional().describe("The attempt's outcome."),
   limit,
   cursor,
 });

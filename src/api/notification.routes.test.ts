@@ -38,7 +38,11 @@ forEachDialect('notification and secret routes', (harness) => {
 
   beforeEach(async () => {
     const db = harness.db;
-    secrets = new GlobalSecrets({ db, keyring: makeKeyring(randomBytes(32)), clock: { now: () => new Date() } });
+    secrets = new GlobalSecrets({
+      db,
+      keyring: makeKeyring(randomBytes(32)),
+      clock: { now: () => new Date() },
+    });
     const notifications = new Notifications({
       db,
       clock: { now: () => new Date('2027-01-01T00:00:00Z') },
@@ -77,7 +81,9 @@ forEachDialect('notification and secret routes', (harness) => {
     const all = await f.app.inject({ url: '/api/v1/notifications/deliveries' });
     expect(all.statusCode).toBe(200);
     expect(all.json().items.map((d: { id: string }) => d.id)).toEqual(['d3', 'd2', 'd1']);
-    const failedRuns = await f.app.inject({ url: '/api/v1/notifications/deliveries?event=run_failed&limit=1' });
+    const failedRuns = await f.app.inject({
+      url: '/api/v1/notifications/deliveries?event=run_failed&limit=1',
+    });
     expect(failedRuns.json().items.map((d: { id: string }) => d.id)).toEqual(['d2']);
     const next = await f.app.inject({
       url: `/api/v1/notifications/deliveries?event=run_failed&limit=1&cursor=${failedRuns.json().next_cursor}`,
@@ -109,14 +115,26 @@ forEachDialect('notification and secret routes', (harness) => {
       headers: { authorization: await as('operator') },
     });
     expect(refused.statusCode).toBe(403);
-    const sent = await f.app.inject({ method: 'POST', url: '/api/v1/notifications/test', payload: { target: 'ops' } });
+    const sent = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/notifications/test',
+      payload: { target: 'ops' },
+    });
     expect(sent.statusCode).toBe(200);
     expect(sent.json()).toMatchObject({ target: 'ops', ok: true, status_code: 200, error: null });
     expect(receiver.received).toHaveLength(1);
     expect(receiver.received[0]!.headers['x-tide-event']).toBe('test');
-    const unknown = await f.app.inject({ method: 'POST', url: '/api/v1/notifications/test', payload: { target: 'nope' } });
+    const unknown = await f.app.inject({
+      method: 'POST',
+      url: '/api/v1/notifications/test',
+      payload: { target: 'nope' },
+    });
     expect(unknown.statusCode).toBe(404);
-    const audit = await harness.db.selectFrom('audit_log').selectAll().where('action', '=', 'notification.test').execute();
+    const audit = await harness.db
+      .selectFrom('audit_log')
+      .selectAll()
+      .where('action', '=', 'notification.test')
+      .execute();
     expect(audit.map((e) => [e.target, e.result])).toEqual([
       ['notification-target:ops', 'success'],
       ['notification-target:nope', 'failure'],
@@ -139,7 +157,10 @@ forEachDialect('notification and secret routes', (harness) => {
     expect(list.json().items.map((s: { name: string }) => s.name)).toEqual(['slack-url']);
     expect(list.body).not.toContain('very-secret');
     const entries = await harness.db.selectFrom('audit_log').selectAll().execute();
-    expect(entries.find((e) => e.action === 'secret.set')).toMatchObject({ target: 'secret:slack-url', result: 'success' });
+    expect(entries.find((e) => e.action === 'secret.set')).toMatchObject({
+      target: 'secret:slack-url',
+      result: 'success',
+    });
     expect(JSON.stringify(entries)).not.toContain('very-secret');
     const stored = await harness.db.selectFrom('workspace_secrets').selectAll().execute();
     expect(JSON.stringify(stored)).not.toContain('very-secret');

@@ -8,7 +8,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { scopeOf } from '../http/auth.plugin.ts';
 import type { Notifications } from '../notification/notifications.ts';
-import { listDeliveries } from '../notification/outbox.repo.ts';
 import type { GlobalSecrets } from '../secrets/global-secrets.ts';
 import type { ApiDeps } from './api-deps.ts';
 import {
@@ -21,8 +20,8 @@ import {
 import { audited } from './request-audit.ts';
 import { routeConfig } from './route-config.ts';
 
-export type NotificationRouteDeps = Pick<ApiDeps, 'db' | 'audit'> & {
-  readonly notifications: Pick<Notifications, 'test'>;
+export type NotificationRouteDeps = Pick<ApiDeps, 'audit'> & {
+  readonly notifications: Pick<Notifications, 'test' | 'deliveries'>;
   readonly globalSecrets: Pick<GlobalSecrets, 'list' | 'set' | 'remove'>;
 };
 
@@ -42,7 +41,7 @@ export const notificationRoutes: FastifyPluginAsync<{ deps: NotificationRouteDep
     async (request) => {
       const query = parseRequest(deliveryListQuery, request.query, 'query');
       const scope = scopeOf(request);
-      return listDeliveries(deps.db, {
+      return deps.notifications.deliveries({
         limit: query.limit,
         ...(query.cursor !== undefined && { cursor: query.cursor }),
         ...(query.workspace !== undefined && { workspace: query.workspace }),

@@ -67,9 +67,11 @@ export function scheduledBackups(settings: ScheduledBackupSettings, deps: Schedu
           try {
             await takeScheduledBackup(settings, deps);
           } catch (error) {
-            await deps.onFailure?.(due, error).catch((notifyError: unknown) =>
-              deps.logger.warn({ err: notifyError }, 'cannot enqueue the backup_failed notification'),
-            );
+            await deps
+              .onFailure?.(due, error)
+              .catch((notifyError: unknown) =>
+                deps.logger.warn({ err: notifyError }, 'cannot enqueue the backup_failed notification'),
+              );
             throw error;
           }
           if (first) up();

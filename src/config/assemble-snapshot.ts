@@ -200,9 +200,19 @@ function checkNotificationReferences(
   const unit = { kind: 'workspace' as const, name: workspace.name };
   workspace.notifications.forEach((rule, index) => {
     if (rule.target !== undefined && !settings?.targets.has(rule.target))
-      warn(unit, workspace.file, `notifications[${index}].target`, `notification target "${rule.target}" does not exist in notifications.yaml`);
+      warn(
+        unit,
+        workspace.file,
+        `notifications[${index}].target`,
+        `notification target "${rule.target}" does not exist in notifications.yaml`,
+      );
     if (rule.email.length > 0 && !settings?.smtp)
-      warn(unit, workspace.file, `notifications[${index}].email`, 'no SMTP server: set "smtp" in notifications.yaml');
+      warn(
+        unit,
+        workspace.file,
+        `notifications[${index}].email`,
+        'no SMTP server: set "smtp" in notifications.yaml',
+      );
   });
 }
 

@@ -10,8 +10,7 @@ import { issuesToProblems } from './zod-problems.ts';
 export const notificationsFilePattern = /^notifications\.(json|ya?ml)$/;
 
 export type NotificationsFileResult =
-  | { ok: true; value: NotificationSettings }
-  | { ok: false; problems: { path: string; message: string }[] };
+  { ok: true; value: NotificationSettings } | { ok: false; problems: { path: string; message: string }[] };
 
 export function parseNotificationsFile(file: string, text: string): NotificationsFileResult {
   const parsed = parseConfigText(file, text);
@@ -38,7 +37,11 @@ function normalize(file: string, data: NotificationsFile): NotificationSettings 
   const targets = new Map<string, NotificationTarget>();
   for (const [name, target] of Object.entries(data.targets ?? {})) {
     if (target.type === 'webhook')
-      targets.set(name, { type: 'webhook', url: target.url, ...(target.secret && { secret: target.secret }) });
+      targets.set(name, {
+        type: 'webhook',
+        url: target.url,
+        ...(target.secret && { secret: target.secret }),
+      });
     else if (target.type === 'email') targets.set(name, { type: 'email', to: [...target.to] });
     else targets.set(name, { type: target.type, urlSecret: target.url_secret });
   }

@@ -36,7 +36,10 @@ const actionsSchema = z
   .min(1)
   .describe('For run events: only runs of these actions (default: all).');
 
-const onSchema = z.array(z.enum(notificationEventNames)).min(1).describe('Events that trigger this notification.');
+const onSchema = z
+  .array(z.enum(notificationEventNames))
+  .min(1)
+  .describe('Events that trigger this notification.');
 
 const chatTargetSchema = z.strictObject({
   url_secret: secretNameSchema.describe(

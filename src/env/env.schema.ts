@@ -240,7 +240,10 @@ export const envVariables = [
     description:
       'Let notifications (webhook, Slack, Teams, SMTP) reach loopback, private, link-local and metadata addresses, refused by default against SSRF (docs/notifications.md). `true` only when a receiver lives on the private network.',
     example: 'false',
-    schema: z.enum(['true', 'false']).default('false').transform((value) => value === 'true'),
+    schema: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
   },
   {
     name: 'TIDE_ENCRYPTION_KEY',

@@ -80,7 +80,13 @@ export class NotificationDispatcher implements Subsystem {
   /** One pass: claims what is due now and attempts each. Returns the number of attempts made. */
   async dispatchDue(): Promise<number> {
     const { db, clock, holder } = this.#deps;
-    const rows = await claimDue(db, holder, clock.now(), this.#deps.leaseMs ?? 120_000, this.#deps.batchSize ?? 20);
+    const rows = await claimDue(
+      db,
+      holder,
+      clock.now(),
+      this.#deps.leaseMs ?? 120_000,
+      this.#deps.batchSize ?? 20,
+    );
     for (const row of rows) await this.#attempt(row);
     return rows.length;
   }
@@ -94,7 +100,11 @@ export class NotificationDispatcher implements Subsystem {
     const result = await (this.#deps.send ?? deliver)(event, target, row.id, this.#deps.deliver);
     const durationMs = performance.now() - started;
     const attempt = row.attempts + 1;
-    const outcome = result.ok ? 'delivered' : result.retryable && attempt < retry.maxAttempts ? 'retry' : 'failed';
+    const outcome = result.ok
+      ? 'delivered'
+      : result.retryable && attempt < retry.maxAttempts
+        ? 'retry'
+        : 'failed';
     const now = clock.now();
     const recorded = await recordAttempt(
       db,
@@ -106,7 +116,9 @@ export class NotificationDispatcher implements Subsystem {
         error: result.error,
         durationMs,
         ...(outcome === 'retry' && {
-          nextAttemptAt: new Date(now.getTime() + retryDelayMs(attempt, retry, this.#deps.random ?? Math.random)),
+          nextAttemptAt: new Date(
+            now.getTime() + retryDelayMs(attempt, retry, this.#deps.random ?? Math.random),
+          ),
         }),
       },
       now,
@@ -118,7 +130,13 @@ export class NotificationDispatcher implements Subsystem {
     this.#deps.metrics?.notificationsTotal.inc({ target_type: row.targetType, outcome });
     if (outcome === 'failed')
       logger.warn(
-        { notification: row.id, target: row.target, event: row.eventType, attempts: attempt, error: result.error },
+        {
+          notification: row.id,
+          target: row.target,
+          event: row.eventType,
+          attempts: attempt,
+          error: result.error,
+        },
         'notification not delivered',
       );
     return result;

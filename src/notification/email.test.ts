@@ -40,7 +40,8 @@ forEachDialect('notification email over SMTP (smtp-server as a real peer)', (har
       disabledCommands: ['STARTTLS'],
       allowInsecureAuth: true,
       onAuth(auth, _session, callback) {
-        if (auth.username === 'tide' && auth.password === 'smtp-pass') callback(null, { user: auth.username });
+        if (auth.username === 'tide' && auth.password === 'smtp-pass')
+          callback(null, { user: auth.username });
         else callback(new Error('invalid credentials'));
       },
       onData(stream, session, callback) {
@@ -66,7 +67,14 @@ forEachDialect('notification email over SMTP (smtp-server as a real peer)', (har
 
   const deps = (password = 'smtp-password') => ({
     secret: (name: string) => secrets.resolve(name),
-    smtp: () => ({ host: '127.0.0.1', port, secure: false, user: 'tide', passwordSecret: password, from: 'tide@example.com' }),
+    smtp: () => ({
+      host: '127.0.0.1',
+      port,
+      secure: false,
+      user: 'tide',
+      passwordSecret: password,
+      from: 'tide@example.com',
+    }),
     http: { allowPrivate: true, connectTimeoutMs: 5_000, totalTimeoutMs: 10_000 },
     now: () => clock.now(),
   });

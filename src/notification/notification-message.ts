@@ -97,7 +97,10 @@ function shorten(text: string | null | undefined): string | undefined {
 
 /** Slack incoming webhook: `text` for notifications and clients without blocks, blocks for the rest. */
 export function slackBody(message: NotificationMessage): object {
-  const fields = message.fields.map((f) => ({ type: 'mrkdwn', text: `*${f.name}*\n${escapeSlack(f.value)}` }));
+  const fields = message.fields.map((f) => ({
+    type: 'mrkdwn',
+    text: `*${f.name}*\n${escapeSlack(f.value)}`,
+  }));
   return {
     text: `${message.title}: ${message.summary}`,
     blocks: [
@@ -109,7 +112,9 @@ export function slackBody(message: NotificationMessage): object {
         ? [
             {
               type: 'actions',
-              elements: [{ type: 'button', text: { type: 'plain_text', text: 'Open run' }, url: message.link }],
+              elements: [
+                { type: 'button', text: { type: 'plain_text', text: 'Open run' }, url: message.link },
+              ],
             },
           ]
         : []),

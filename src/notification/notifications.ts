@@ -14,7 +14,8 @@ import type { Clock } from '../time/clock.ts';
 import { deliver, type DeliverDeps, type DeliveryResult } from './deliver.ts';
 import { NotificationDispatcher, type DispatcherMetrics } from './dispatcher.ts';
 import { notifier, type Notify } from './notify.ts';
-import { insertDelivery } from './outbox.repo.ts';
+import { insertDelivery, listDeliveries, type DeliveryFilter, type DeliveryView } from './outbox.repo.ts';
+import type { Page } from '../store/page.ts';
 import { configErrorEvent } from './run-notifications.ts';
 
 export interface NotificationsDeps {
@@ -80,11 +81,18 @@ export class Notifications {
     }
   }
 
+  /** The delivery log, newest first (GET /api/v1/notifications/deliveries). */
+  deliveries(filter: DeliveryFilter): Promise<Page<DeliveryView>> {
+    return listDeliveries(this.#deps.db, filter);
+  }
+
   /**
    * Sends a `test` event to a named global target now, bypassing the outbox (nothing to retry: the caller
    * sees the answer), and logs the attempt like any other.
    */
-  async test(target: string): Promise<DeliveryResult & { readonly target: string; readonly duration_ms: number }> {
+  async test(
+    target: string,
+  ): Promise<DeliveryResult & { readonly target: string; readonly duration_ms: number }> {
     const definition = this.#deps.config().snapshot.notifications?.targets.get(target);
     if (!definition)
       throw new TideError('not_found', `notification target "${target}" is not in notifications.yaml`);

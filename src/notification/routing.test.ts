@@ -32,9 +32,9 @@ function rule(extra: Partial<NotificationRule>): NotificationRule {
 
 describe('event names', () => {
   it('accepts in config every event type but test, plus the Provisioner names', () => {
-    expect(notificationEventNames.filter((n) => (notificationEventTypes as readonly string[]).includes(n))).toEqual(
-      notificationEventTypes.filter((t) => t !== 'test'),
-    );
+    expect(
+      notificationEventNames.filter((n) => (notificationEventTypes as readonly string[]).includes(n)),
+    ).toEqual(notificationEventTypes.filter((t) => t !== 'test'));
   });
 
   it('maps deploy_failed to a failed deploy only, and narrows run events by actions', () => {
@@ -43,13 +43,27 @@ describe('event names', () => {
     expect(selects('destroy_succeeded', run('destroy', 'succeeded'))).toBe(true);
     expect(selects('run_failed', run('job'), ['deploy'])).toBe(false);
     expect(selects('run_failed', run('job'), ['job'])).toBe(true);
-    expect(selects('reminder', { type: 'ttl_reminder', id: 'x', occurred_at: at, kind: 'ttl', destroy_at: at })).toBe(true);
+    expect(
+      selects('reminder', { type: 'ttl_reminder', id: 'x', occurred_at: at, kind: 'ttl', destroy_at: at }),
+    ).toBe(true);
   });
 
   it('announces only succeeded, failed and timed-out runs', () => {
     expect(run('deploy', 'timed_out').type).toBe('run_failed');
     expect(run('deploy', 'succeeded').type).toBe('run_succeeded');
-    expect(runOutcomeEvent({ ...(run('deploy') as never), state: 'canceled' }, new Date(at))).toBeNull();
+    const canceled = {
+      id: 'r1',
+      workspace: 'web',
+      job: null,
+      action: 'deploy' as const,
+      mode: null,
+      state: 'canceled',
+      trigger: 'manual',
+      reason: null,
+      exit_code: null,
+      finished_at: at,
+    };
+    expect(runOutcomeEvent(canceled, new Date(at))).toBeNull();
   });
 });
 
@@ -89,7 +103,12 @@ describe('routing', () => {
   it('sends cluster-wide events to rules without workspace patterns only', () => {
     const event = backupFailedEvent(new Date(at), new Error('disk full'), new Date(at));
     expect(routeEvent(event, snapshot, null).map((t) => t.name)).toEqual(['ops']);
-    const scoped = { notifications: { ...snapshot.notifications, rules: [{ ...snapshot.notifications.rules[0]!, workspaces: ['web'] }] } };
+    const scoped = {
+      notifications: {
+        ...snapshot.notifications,
+        rules: [{ ...snapshot.notifications.rules[0]!, workspaces: ['web'] }],
+      },
+    };
     expect(routeEvent(event, scoped, null)).toEqual([]);
   });
 });
@@ -102,7 +121,16 @@ describe('messages', () => {
     expect(failed.fields.find((f) => f.name === 'reason')!.value).toHaveLength(500);
     const base = { id: 'x', occurred_at: at, workspace: 'web' };
     const titles = [
-      firingEvent({ id: 1, workspace: 'web', schedule_key: 'deploy_schedule', action: 'deploy', scheduled_at: at, outcome: 'missed', reason: 'downtime', recorded_at: at })!,
+      firingEvent({
+        id: 1,
+        workspace: 'web',
+        schedule_key: 'deploy_schedule',
+        action: 'deploy',
+        scheduled_at: at,
+        outcome: 'missed',
+        reason: 'downtime',
+        recorded_at: at,
+      })!,
       { ...base, type: 'ttl_reminder', kind: 'scheduled_destroy', destroy_at: at },
       { ...base, type: 'ttl_reminder', kind: 'ttl', destroy_at: at },
       { ...base, type: 'drift_detected', run_id: 'r2' },
@@ -121,15 +149,37 @@ describe('messages', () => {
       'Scheduled backup failed',
       'Tide test notification',
     ]);
-    expect(firingEvent({ id: 2, workspace: '_standalone_', schedule_key: 'jobs.x', action: 'job', scheduled_at: at, outcome: 'fired', reason: null, recorded_at: at })).toBeNull();
+    expect(
+      firingEvent({
+        id: 2,
+        workspace: '_standalone_',
+        schedule_key: 'jobs.x',
+        action: 'job',
+        scheduled_at: at,
+        outcome: 'fired',
+        reason: null,
+        recorded_at: at,
+      }),
+    ).toBeNull();
   });
 });
 
 describe('SSRF guard', () => {
-  it.each(['127.0.0.1', '10.1.2.3', '172.16.0.1', '192.168.1.1', '169.254.169.254', '0.0.0.0', '::1', '::', 'fe80::1', 'fd00::1', '::ffff:127.0.0.1', '100.64.0.1', 'not-an-ip'])(
-    'refuses %s',
-    (address) => expect(isForbiddenAddress(address)).toBe(true),
-  );
+  it.each([
+    '127.0.0.1',
+    '10.1.2.3',
+    '172.16.0.1',
+    '192.168.1.1',
+    '169.254.169.254',
+    '0.0.0.0',
+    '::1',
+    '::',
+    'fe80::1',
+    'fd00::1',
+    '::ffff:127.0.0.1',
+    '100.64.0.1',
+    'not-an-ip',
+  ])('refuses %s', (address) => expect(isForbiddenAddress(address)).toBe(true));
   it.each(['93.184.216.34', '2606:4700::1111', '::ffff:8.8.8.8'])('allows %s', (address) =>
     expect(isForbiddenAddress(address)).toBe(false),
   );
@@ -147,7 +197,9 @@ describe('SSRF guard', () => {
       family: 4,
     });
     await expect(resolveSafely('[::1]', { allowPrivate: false })).rejects.toThrow(/resolves to ::1/);
-    await expect(resolveSafely('x', { allowPrivate: false, resolve: async () => [] })).rejects.toThrow(/no address/);
+    await expect(resolveSafely('x', { allowPrivate: false, resolve: async () => [] })).rejects.toThrow(
+      /no address/,
+    );
   });
 });
 

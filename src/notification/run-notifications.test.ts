@@ -37,7 +37,10 @@ forEachDialect('notifications of run outcomes', (harness) => {
 
   it('leaves no outbox row when the outcome transaction rolls back', async () => {
     await orphan('r1', 'web');
-    const failing = async (trx: Parameters<typeof notify>[0], run: Parameters<ReturnType<typeof announceRunOutcome>>[1]) => {
+    const failing = async (
+      trx: Parameters<typeof notify>[0],
+      run: Parameters<ReturnType<typeof announceRunOutcome>>[1],
+    ) => {
       await announceRunOutcome(notify, clock)(trx, run);
       throw new Error('the write after the announcement failed');
     };

@@ -64,7 +64,9 @@ export function configErrorEvent(
   problems: readonly string[],
   now: Date,
 ): NotificationEvent {
-  const digest = createHash('sha256').update(`${unit.kind}\n${unit.name}\n${problems.join('\n')}`).digest('hex');
+  const digest = createHash('sha256')
+    .update(`${unit.kind}\n${unit.name}\n${problems.join('\n')}`)
+    .digest('hex');
   return {
     type: 'config_error',
     id: `${unit.kind}:${unit.name}:${digest.slice(0, 32)}`,

@@ -162,7 +162,12 @@ forEachDialect('retention', (harness) => {
     });
     await harness.db
       .insertInto('notification_outbox')
-      .values([row('old-done', 'delivered', 100), row('old-failed', 'failed', 100), row('old-pending', 'pending', 100), row('new-done', 'delivered', 1)])
+      .values([
+        row('old-done', 'delivered', 100),
+        row('old-failed', 'failed', 100),
+        row('old-pending', 'pending', 100),
+        row('new-done', 'delivered', 1),
+      ])
       .execute();
     const entry = (id: string, days: number) => ({
       id,
@@ -176,7 +181,10 @@ forEachDialect('retention', (harness) => {
       duration_ms: 5,
       created_at: ago(days),
     });
-    await harness.db.insertInto('notification_deliveries').values([entry('d-old', 100), entry('d-new', 1)]).execute();
+    await harness.db
+      .insertInto('notification_deliveries')
+      .values([entry('d-old', 100), entry('d-new', 1)])
+      .execute();
 
     await retention(DEFAULT_RETENTION).service.prune();
 

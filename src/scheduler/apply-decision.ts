@@ -56,7 +56,11 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
   try {
     const result = await inTransaction(ctx.db, async (trx) => {
       if (decision.outcome !== 'fired') {
-        const ledger = await recordFiring(trx, { ...base, outcome: decision.outcome, reason: decision.reason });
+        const ledger = await recordFiring(trx, {
+          ...base,
+          outcome: decision.outcome,
+          reason: decision.reason,
+        });
         await ctx.announceFiring?.(trx, ledger);
         return {
           ledger,

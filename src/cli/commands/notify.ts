@@ -106,7 +106,12 @@ export function registerSecret(program: Command, ctx: CliContext): void {
       if (options.json) return printJson(ctx.output, items);
       if (items.length === 0) return ctx.output.out('No global secrets');
       const now = systemClock.now();
-      ctx.output.out(formatTable(['NAME', 'SET'], items.map((s) => [s.name, formatWhen(s.updated_at, now)])));
+      ctx.output.out(
+        formatTable(
+          ['NAME', 'SET'],
+          items.map((s) => [s.name, formatWhen(s.updated_at, now)]),
+        ),
+      );
     });
 
   clientCommand(secret, 'remove', 'Delete a global secret (admin)')
