@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { envVariables, renderEnvSample } from '../src/env/env.schema.ts';
 import { environmentFileSchema } from '../src/config/environment.schema.ts';
+import { notificationsFileSchema } from '../src/config/notifications.schema.ts';
 import { standaloneJobSchema } from '../src/config/job-config.schema.ts';
 import { workspaceConfigSchema } from '../src/config/workspace-config.schema.ts';
 
@@ -48,6 +49,11 @@ export function configJsonSchemas(): Record<string, Record<string, unknown>> {
       environmentFileSchema,
       'environment.schema.json',
       "Tide environment (environments/<name>.json, or the Provisioner's <config>/<name>.json)",
+    ),
+    'notifications.schema.json': toJsonSchema(
+      notificationsFileSchema,
+      'notifications.schema.json',
+      'Tide notifications (<config>/notifications.yaml)',
     ),
   };
 }

@@ -2,6 +2,8 @@
  * What the HTTP app needs from the rest of Tide, and nothing more: the daemon wires the real objects,
  * tests pass real stores with a manual clock. Each member is the narrowest shape the routes use.
  */
+import type { Notifications } from '../notification/notifications.ts';
+import type { GlobalSecrets } from '../secrets/global-secrets.ts';
 import type { AuditRecorder } from '../audit/audit-entry.ts';
 import type { AuthSettings } from '../auth/auth-settings.ts';
 import type { OidcSettings } from '../auth/oidc/oidc-settings.ts';
@@ -83,4 +85,10 @@ export interface ApiDeps {
   readonly ttlMaxMs?: number;
   /** TIDE_OVERRIDE_MAX: the longest an override may last; absent = 30 days (docs/overrides.md). */
   readonly overrideMaxMs?: number;
+  /**
+   * Notifications (docs/notifications.md): the test send, and `environment_switched` announced with a
+   * switch; global secrets. Absent: the notification and secret routes are not registered.
+   */
+  readonly notifications?: Pick<Notifications, 'test' | 'deliveries' | 'notify'>;
+  readonly globalSecrets?: Pick<GlobalSecrets, 'list' | 'set' | 'remove'>;
 }

@@ -3,6 +3,7 @@
  * parameter is a 400, so a typo is never silently ignored); path names are checked against the name
  * pattern before anything is looked up, which keeps `../` and friends out of every lookup.
  */
+import { notificationEventTypes } from '../notification/notification-event.ts';
 import { z } from 'zod';
 import { durationSchema, nameSchema } from '../config/common.schema.ts';
 import { variableNamePattern } from '../config/names.ts';
@@ -252,4 +253,18 @@ export const overrideBody = z.strictObject({
     .describe('How long it lasts from now, e.g. "3h", "90m", "1d" (give this or `until`)'),
   action: z.enum(['deploy', 'destroy']).optional().describe('skip_next only: which action to skip'),
   reason: z.string().max(1000).optional(),
+});
+export const deliveryListQuery = z.strictObject({
+  workspace: nameSchema.optional(),
+  event: z.enum(notificationEventTypes).optional(),
+  status: z.enum(['delivered', 'retry', 'failed']).optional().describe("The attempt's outcome."),
+  limit,
+  cursor,
+});
+export const notificationTestBody = z.strictObject({
+  target: nameSchema.describe('A target of notifications.yaml, by name.'),
+});
+export const globalSecretParams = z.strictObject({ name: nameSchema });
+export const globalSecretBody = z.strictObject({
+  value: z.string().min(1).max(MAX_SENSITIVE_VALUE_LENGTH).describe('The value; never shown again.'),
 });

@@ -3,6 +3,7 @@
  * that; tests call `inject()`. Each domain adds its routes as a plugin; errors of every route go
  * through the one handler in error-handler.ts.
  */
+import { notificationRoutes } from './notification.routes.ts';
 import fastifyWebsocket from '@fastify/websocket';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import { authPlugin } from '../http/auth.plugin.ts';
@@ -86,6 +87,11 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   void app.register(environmentRoutes, { prefix: '/api/v1', deps });
   void app.register(savingsRoutes, { prefix: '/api/v1', deps });
   void app.register(overrideRoutes, { prefix: '/api/v1', deps });
+  if (deps.notifications && deps.globalSecrets)
+    void app.register(notificationRoutes, {
+      prefix: '/api/v1',
+      deps: { ...deps, notifications: deps.notifications, globalSecrets: deps.globalSecrets },
+    });
   const auth: AuthDeps = {
     db: deps.db,
     clock: deps.clock,

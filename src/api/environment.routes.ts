@@ -5,6 +5,7 @@
  * health check is `health_check_failed`, a failed action `switch_failed`, each with the switch in
  * `details.switch`.
  */
+import { switchAnnouncer } from '../notification/run-notifications.ts';
 import type { FastifyPluginAsync } from 'fastify';
 import { z } from 'zod';
 import { nameSchema } from '../config/common.schema.ts';
@@ -39,6 +40,7 @@ export const environmentRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (a
     config: () => deps.config(),
     ...(deps.runBaseEnv ? { baseEnv: deps.runBaseEnv } : {}),
     ...(deps.environmentTemplates ? { templateAction: deps.environmentTemplates } : {}),
+    ...(deps.notifications && { announceSwitch: switchAnnouncer(deps.notifications.notify) }),
     // A workspace adopted from the Provisioner has state in Tide but no deploy run that recorded outputs.
     stateOutputs: async (workspace) => {
       try {

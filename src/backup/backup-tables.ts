@@ -36,6 +36,8 @@ export const backupTables = [
   'workspace_ttl',
   'reminders_sent',
   'overrides',
+  'notification_outbox',
+  'notification_deliveries',
 ] as const satisfies readonly BackupTable[];
 
 /** Tables of a migrated database that are deliberately not in a backup (besides the migrator's own). */
@@ -80,4 +82,6 @@ export const orderColumns: Readonly<Record<BackupTable, readonly string[]>> = {
   workspace_ttl: ['workspace'],
   reminders_sent: ['workspace', 'destroy_at', 'lead_seconds'],
   overrides: ['id'],
+  notification_outbox: ['id'],
+  notification_deliveries: ['id'],
 };

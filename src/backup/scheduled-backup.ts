@@ -37,6 +37,11 @@ export interface ScheduledBackupDeps {
   readonly configDir: string;
   readonly keyIds: () => Promise<KeyIds>;
   readonly timers?: Timers | undefined;
+  /**
+   * Told of a failed scheduled backup (a `backup_failed` notification) before the failure is rethrown
+   * for the supervisor to retry; `due` is the backup's due instant, the same across retries.
+   */
+  readonly onFailure?: (due: Date, error: unknown) => Promise<unknown>;
 }
 
 export function parseBackupSchedule(schedule: string, timeZone: string): CronExpression {
@@ -59,7 +64,16 @@ export function scheduledBackups(settings: ScheduledBackupSettings, deps: Schedu
         const now = deps.clock.now();
         const due = await nextDue(deps.store, cron, now);
         if (due.getTime() <= now.getTime()) {
-          await takeScheduledBackup(settings, deps);
+          try {
+            await takeScheduledBackup(settings, deps);
+          } catch (error) {
+            await deps
+              .onFailure?.(due, error)
+              .catch((notifyError: unknown) =>
+                deps.logger.warn({ err: notifyError }, 'cannot enqueue the backup_failed notification'),
+              );
+            throw error;
+          }
           if (first) up();
           first = false;
           continue;

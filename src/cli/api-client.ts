@@ -43,6 +43,11 @@ export class ApiClient {
     return json<T>(await this.#send('PATCH', path, {}, body, true));
   }
 
+  /** For routes that answer 204 (a global secret's value). */
+  async put(path: string, body: object): Promise<void> {
+    await this.#send('PUT', path, {}, body, true);
+  }
+
   async delete(path: string): Promise<void> {
     await this.#send('DELETE', path, {}, undefined, true);
   }
@@ -151,7 +156,7 @@ export class ApiClient {
   }
 }
 
-type Method = 'GET' | 'POST' | 'PATCH' | 'DELETE';
+type Method = 'GET' | 'POST' | 'PATCH' | 'PUT' | 'DELETE';
 
 /** 204 No Content has no body to parse. */
 async function json<T>(response: Response): Promise<T> {

@@ -30,6 +30,8 @@ const commandModules: Readonly<Record<string, () => Promise<Register>>> = {
   environment: async () => (await import('./commands/environment.ts')).registerEnvironment,
   savings: async () => (await import('./commands/savings.ts')).registerSavings,
   override: async () => (await import('./commands/override.ts')).registerOverride,
+  notify: async () => (await import('./commands/notify.ts')).registerNotify,
+  secret: async () => (await import('./commands/notify.ts')).registerSecret,
   login,
   logout: login,
   user: async () => (await import('./commands/user.ts')).registerUser,

@@ -9,6 +9,7 @@ import type {
   EnvironmentDefinition,
   JobDefinition,
   LocalTemplate,
+  NotificationSettings,
   WorkspaceDefinition,
 } from './config-model.ts';
 import type { Calendar } from '../schedule/schedule-model.ts';
@@ -37,6 +38,7 @@ export function assembleSnapshot(
   const jobs = new Map<string, JobDefinition>();
   const environments = new Map<string, EnvironmentDefinition>();
   const candidates: WorkspaceDefinition[] = [];
+  let notifications: NotificationSettings | undefined;
   // Workspaces with errors of their own, checked against the other units too, never loaded.
   const partials: WorkspaceDefinition[] = [];
   const workspaceIds = new Set<string>();
@@ -50,6 +52,17 @@ export function assembleSnapshot(
     if (unit.kind === 'calendar') addUnique(calendars, unit.value, 'calendar', problems);
     if (unit.kind === 'job') addUnique(jobs, unit.value, 'job', problems);
     if (unit.kind === 'environment') addUnique(environments, unit.value, 'environment', problems);
+    if (unit.kind === 'notifications') {
+      if (notifications)
+        problems.push({
+          severity: 'error',
+          file: unit.file,
+          path: '',
+          message: `notifications are already configured in ${notifications.file}; keep one file`,
+          unit: { kind: 'notifications', name: 'notifications' },
+        });
+      else notifications = unit.value;
+    }
   }
   const registered = options.registeredTemplates?.() ?? new Map<string, string>();
   const templateExists = (name: string) =>
@@ -87,6 +100,7 @@ export function assembleSnapshot(
   partials.forEach(ignoreMissingTemplate);
   for (const workspace of [...candidates, ...partials])
     checkReferences(workspace, { templateExists, calendars, workspaceIds }, reject, warn);
+  for (const workspace of candidates) checkNotificationReferences(workspace, notifications, warn);
   const graph = new Map(candidates.map((w) => [w.name, w.dependsOn]));
   for (const cycle of checkDependencies(graph).cycles) {
     for (const name of new Set(cycle)) {
@@ -170,6 +184,35 @@ export function assembleSnapshot(
     templates,
     problems: Object.freeze(problems),
     environments,
+    ...(notifications && { notifications }),
+  });
+}
+
+/**
+ * Warnings, not errors: a notification that cannot be sent must not stop a workspace's schedule. The
+ * notification is skipped (and the warning stays listed) until the global file provides what it needs.
+ */
+function checkNotificationReferences(
+  workspace: WorkspaceDefinition,
+  settings: NotificationSettings | undefined,
+  warn: (unit: ConfigProblem['unit'], file: string, path: string, message: string) => void,
+): void {
+  const unit = { kind: 'workspace' as const, name: workspace.name };
+  workspace.notifications.forEach((rule, index) => {
+    if (rule.target !== undefined && !settings?.targets.has(rule.target))
+      warn(
+        unit,
+        workspace.file,
+        `notifications[${index}].target`,
+        `notification target "${rule.target}" does not exist in notifications.yaml`,
+      );
+    if (rule.email.length > 0 && !settings?.smtp)
+      warn(
+        unit,
+        workspace.file,
+        `notifications[${index}].email`,
+        'no SMTP server: set "smtp" in notifications.yaml',
+      );
   });
 }
 

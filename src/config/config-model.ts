@@ -31,9 +31,48 @@ export interface PreDestroyCheck {
 
 export interface NotificationRule {
   readonly on: readonly string[];
+  /** For run events: only these actions; empty = all. */
+  readonly actions: readonly string[];
   readonly email: readonly string[];
   readonly webhook?: string;
+  /** Global secret that signs `webhook` deliveries. */
+  readonly webhookSecret?: string;
+  /** Global secrets holding the incoming-webhook URLs. */
+  readonly slackUrlSecret?: string;
+  readonly teamsUrlSecret?: string;
+  /** A target of the global notifications file. */
+  readonly target?: string;
   readonly remindBeforeMs: readonly number[];
+}
+
+/** Where a notification goes; secrets by name only (src/notification/). */
+export type NotificationTarget =
+  | { readonly type: 'webhook'; readonly url: string; readonly secret?: string }
+  | { readonly type: 'slack'; readonly urlSecret: string }
+  | { readonly type: 'teams'; readonly urlSecret: string }
+  | { readonly type: 'email'; readonly to: readonly string[] };
+
+export interface NotificationSmtp {
+  readonly host: string;
+  readonly port: number;
+  readonly secure: boolean;
+  readonly user?: string;
+  readonly passwordSecret?: string;
+  readonly from: string;
+}
+
+/** The global notifications file (`<config>/notifications.yaml`), normalised. */
+export interface NotificationSettings {
+  readonly file: string;
+  readonly smtp?: NotificationSmtp;
+  readonly targets: ReadonlyMap<string, NotificationTarget>;
+  readonly rules: readonly {
+    readonly on: readonly string[];
+    readonly targets: readonly string[];
+    /** Name patterns; empty = every workspace and the cluster-wide events. */
+    readonly workspaces: readonly string[];
+    readonly actions: readonly string[];
+  }[];
 }
 
 export interface JobDefinition {
@@ -126,7 +165,7 @@ export interface ConfigProblem {
   readonly message: string;
   /** The workspace, job, calendar or template the problem belongs to. */
   readonly unit: {
-    kind: 'workspace' | 'job' | 'calendar' | 'template' | 'environment' | 'directory';
+    kind: 'workspace' | 'job' | 'calendar' | 'template' | 'environment' | 'notifications' | 'directory';
     name: string;
   };
 }
@@ -143,6 +182,8 @@ export interface ConfigSnapshot {
    * Always set by the loader; optional only so snapshots built by hand (tests) need not name it.
    */
   readonly environments?: ReadonlyMap<string, EnvironmentDefinition>;
+  /** The global notifications file, when there is a valid one. */
+  readonly notifications?: NotificationSettings;
 }
 
 export const defaultPolicy: WorkspacePolicy = Object.freeze({

@@ -12,8 +12,10 @@ import type {
   EnvironmentDefinition,
   JobDefinition,
   LocalTemplate,
+  NotificationSettings,
   WorkspaceDefinition,
 } from './config-model.ts';
+import { notificationsFilePattern, parseNotificationsFile } from './notifications-file.ts';
 import {
   environmentFilePattern,
   isProvisionerEnvironmentFile,
@@ -31,7 +33,7 @@ import { checkWorkspace, type Finding } from './workspace-checks.ts';
 import { workspaceConfigSchema, type WorkspaceConfig } from './workspace-config.schema.ts';
 import { issuesToProblems } from './zod-problems.ts';
 
-export type UnitKind = 'workspace' | 'job' | 'calendar' | 'template' | 'environment';
+export type UnitKind = 'workspace' | 'job' | 'calendar' | 'template' | 'environment' | 'notifications';
 
 export type UnitValue = {
   workspace: WorkspaceDefinition;
@@ -39,6 +41,7 @@ export type UnitValue = {
   calendar: Calendar;
   template: LocalTemplate;
   environment: EnvironmentDefinition;
+  notifications: NotificationSettings;
 };
 
 export interface Unit<K extends UnitKind = UnitKind> {
@@ -70,6 +73,8 @@ const calendarFile = /\.(ya?ml|ics)$/;
 /** Which unit a changed path (relative to the config directory) belongs to, if any. */
 export function unitOfPath(relative: string): { kind: UnitKind; id: string } | null {
   const [top, id, ...rest] = relative.split(/[\\/]/);
+  if (top !== undefined && id === undefined && notificationsFilePattern.test(top))
+    return { kind: 'notifications', id: top };
   if (top !== undefined && id === undefined && isProvisionerEnvironmentFile(top))
     return { kind: 'environment', id: top };
   if (!id || id.startsWith('.')) return null;
@@ -108,6 +113,8 @@ export async function listUnits(directory: string): Promise<{ kind: UnitKind; id
   for (const entry of await listDirectory(directory)) {
     if (entry.isFile() && isProvisionerEnvironmentFile(entry.name))
       units.push({ kind: 'environment', id: entry.name });
+    if (entry.isFile() && notificationsFilePattern.test(entry.name))
+      units.push({ kind: 'notifications', id: entry.name });
   }
   return units;
 }
@@ -135,6 +142,8 @@ export async function loadUnit(
       return loadTemplateUnit(directory, id);
     case 'environment':
       return loadEnvironmentUnit(directory, id);
+    case 'notifications':
+      return loadNotificationsUnit(directory, id);
   }
 }
 
@@ -425,4 +434,19 @@ async function loadEnvironmentUnit(directory: string, id: string): Promise<Unit<
     };
   }
   return { kind: 'environment', id, file: id, problems: [], value: result.value };
+}
+
+async function loadNotificationsUnit(directory: string, id: string): Promise<Unit<'notifications'> | null> {
+  const text = await readIfExists(path.join(directory, id));
+  if (text === null) return null;
+  const result = parseNotificationsFile(id, text);
+  if (!result.ok) {
+    return {
+      kind: 'notifications',
+      id,
+      file: id,
+      problems: result.problems.map((p) => problem('notifications', 'notifications', id, p.path, p.message)),
+    };
+  }
+  return { kind: 'notifications', id, file: id, problems: [], value: result.value };
 }

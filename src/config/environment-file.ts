@@ -33,6 +33,7 @@ export function isProvisionerEnvironmentFile(fileName: string): boolean {
     fileName.endsWith('.json') &&
     !fileName.startsWith('.') &&
     fileName !== 'config.json' &&
+    fileName !== 'notifications.json' &&
     !fileName.includes('scheduler') &&
     !fileName.includes('jobs')
   );

@@ -125,8 +125,13 @@ export function normalizeWorkspace(
     policy: normalizePolicy(config.policy),
     notifications: (config.notifications ?? []).map((rule) => ({
       on: rule.on,
+      actions: rule.actions ?? [],
       email: rule.email ?? [],
       webhook: rule.webhook,
+      webhookSecret: rule.webhook_secret,
+      slackUrlSecret: rule.slack?.url_secret,
+      teamsUrlSecret: rule.teams?.url_secret,
+      target: rule.target,
       remindBeforeMs: (rule.remind_before ?? []).map((text) => durationOr(text, 0)),
     })),
     jobs,

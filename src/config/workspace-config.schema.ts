@@ -4,6 +4,7 @@ import { workspaceJobSchema } from './job-config.schema.ts';
 import { cronScheduleSchema } from './schedule-field.schema.ts';
 import { uptimeWindowSchema } from './uptime.schema.ts';
 import { variableNamePattern } from './names.ts';
+import { notificationSchema } from './notifications.schema.ts';
 
 /** Each custom command replaces one engine step; run by `/bin/sh -c` in the run's working directory. */
 function customCommands<K extends string>(keys: readonly K[], label: string) {
@@ -33,16 +34,6 @@ function customCommands<K extends string>(keys: readonly K[], label: string) {
     }
   });
 }
-
-const notificationEvents = [
-  'deploy_succeeded',
-  'deploy_failed',
-  'destroy_succeeded',
-  'destroy_failed',
-  'run_failed',
-  'drift_detected',
-  'reminder',
-] as const;
 
 export const policySchema = z
   .strictObject({
@@ -122,25 +113,6 @@ export const preDestroyCheckSchema = z
         code: 'custom',
         message: 'a pre_destroy_check needs exactly one of "command" and "http"',
       });
-  });
-
-export const notificationSchema = z
-  .strictObject({
-    on: z.array(z.enum(notificationEvents)).min(1).describe('Events that trigger this notification.'),
-    email: z.array(z.email()).optional().describe('Recipients by email.'),
-    webhook: z
-      .url({ protocol: /^https?$/ })
-      .optional()
-      .describe('URL that receives a JSON POST.'),
-    remind_before: z
-      .array(durationSchema)
-      .optional()
-      .describe('For `reminder`: how long before a scheduled destroy to remind (e.g. `["2h", "30m"]`).'),
-  })
-  .superRefine((value, ctx) => {
-    if (!value.email && !value.webhook) {
-      ctx.addIssue({ code: 'custom', message: 'a notification needs "email" or "webhook"' });
-    }
   });
 
 export const workspaceConfigSchema = z.strictObject({

@@ -9,10 +9,13 @@ import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../api/app.ts';
 import { chainsFiredBy } from '../job/job-plan.ts';
-import { loggingDriftNotifier } from '../drift/drift-notifier.ts';
 import { ttlPolicy } from '../workspace/ttl-policy.ts';
 import { preDestroyChecker } from '../scheduler/pre-destroy-check.ts';
-import { logReminders, ReminderLoop, type ReminderSink } from '../workspace/reminder-loop.ts';
+import { ReminderLoop } from '../workspace/reminder-loop.ts';
+import { announceDrifts, announceReminders } from '../notification/lifecycle-notifications.ts';
+import { Notifications } from '../notification/notifications.ts';
+import { announceFiring, announceRunOutcome, backupFailedEvent } from '../notification/run-notifications.ts';
+import { GlobalSecrets } from '../secrets/global-secrets.ts';
 import { startupTrigger } from '../job/startup-trigger.ts';
 import { auditCheckpoints } from '../audit/audit-checkpointer.ts';
 import { loadAuditKey } from '../audit/audit-key.ts';
@@ -112,8 +115,6 @@ export interface DaemonSettings {
   readonly ttlMaxMs?: number;
   /** TIDE_REMINDER_LEADS: how long before a destroy reminders go out (default 2 h and 15 min). */
   readonly reminderLeadsMs?: readonly number[];
-  /** Where reminders go; default: logged at info (until notifications deliver them). */
-  readonly reminderSink?: ReminderSink;
   /** TIDE_ACCESS_TOKEN_TTL (default 15 min) and TIDE_REFRESH_TOKEN_TTL (default 7 days). */
   readonly accessTokenTtlMs?: number;
   readonly refreshTokenTtlMs?: number;
@@ -127,6 +128,8 @@ export interface DaemonSettings {
   readonly print?: (text: string) => void;
   /** TIDE_BACKUP_SCHEDULE, TIDE_BACKUP_DIR (default `<data>/backups`), TIDE_BACKUP_RETAIN; absent: none. */
   readonly backup?: { schedule: string; dir?: string | undefined; retain: number } | undefined;
+  /** TIDE_NOTIFY_ALLOW_PRIVATE: notifications may reach private addresses (default false). */
+  readonly notifyAllowPrivate?: boolean;
 }
 
 export interface Daemon {
@@ -145,6 +148,8 @@ export interface Daemon {
   readonly app: FastifyInstance | null;
   /** This replica's Prometheus registry (served at /metrics by the api role). */
   readonly metrics: TideMetrics;
+  /** `notify(db, event)` for emitters (docs/notifications.md), the dispatcher and the test send. */
+  readonly notifications: Notifications;
   /** `http://host:port` once listening, else null. */
   readonly url: string | null;
   /**
@@ -253,6 +258,20 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
     'configuration loaded',
   );
   let draining = false;
+  const metrics = createMetrics();
+  const globalSecrets = new GlobalSecrets({ db: store.db, keyring: secrets.keyring, clock });
+  // Notifications (docs/notifications.md): emitted in the transactions of the changes they announce.
+  const notifications = new Notifications({
+    db: store.db,
+    clock,
+    logger,
+    config: () => watcher.current(),
+    secrets: globalSecrets,
+    publicUrl: settings.publicUrl,
+    allowPrivate: settings.notifyAllowPrivate ?? false,
+    holder: `${hostname()}:${process.pid}`,
+    metrics,
+  });
 
   const scheduler = roles.has('scheduler')
     ? new Scheduler({
@@ -265,11 +284,15 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
         reconcileIntervalMs: settings.reconcileIntervalMs,
         timers: settings.schedulerTimers,
         preDestroyCheck: preDestroyChecker(runEnvironment(process.env, settings.runEnvPassthrough)),
+        announceFiring: announceFiring(notifications.notify),
       })
     : null;
   watcher.on('reload', (event) => {
     logger.info({ changes: event.changes, problems: event.problems.length }, 'configuration reloaded');
     void scheduler?.configChanged();
+    notifications
+      .configRejected(event.changes, event.config)
+      .catch((error: unknown) => logger.warn({ err: error }, 'cannot enqueue config_error notifications'));
   });
   watcher.on('error', (error) => logger.error({ err: error }, 'configuration watcher failed'));
 
@@ -306,10 +329,11 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
             watcher.current().snapshot.templates.get(name) ?? templates.resolve(name),
           // Event triggers and template jobs' destroys, queued with the outcome that fires them.
           chainsFired: chainsFiredBy(() => watcher.current()),
-          // A new drift is logged until notifications announce it (src/drift/drift-notifier.ts).
-          driftNotifier: loggingDriftNotifier(logger),
+          // A new drift is announced with the check's outcome (docs/drift.md).
+          driftNotifier: announceDrifts(notifications.notify, clock),
           // A manual deploy's TTL is set (or a destroy's cleared) with the outcome (docs/ttl.md).
           ttlOf: ttlPolicy(() => watcher.current()),
+          announceOutcome: announceRunOutcome(notifications.notify, clock),
           // Only names the workspace declares now: a value left from an old declaration stays stored, unused.
           resolveSecrets: (name) =>
             secrets.resolve(
@@ -319,7 +343,6 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
         })
       : null;
 
-  const metrics = createMetrics();
   // PostgreSQL replicas share events and keep the loops marked oncePerCluster to one of them at a time.
   const databaseUrl = store.dialect === 'postgres' ? settings.databaseUrl?.trim() : undefined;
   const supervisor = new Supervisor({
@@ -344,15 +367,14 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       new DependencySweep({ db: store.db, hub, clock, logger, timers: settings.schedulerTimers }),
     );
   if (scheduler) supervisor.add(scheduler);
-  // Reminders before TTL ends and scheduled destroys (docs/ttl.md); one replica at a time. Logged until
-  // the notification sink is wired.
+  // Reminders before TTL ends and scheduled destroys (docs/ttl.md), as notifications; one replica at a time.
   const reminders = scheduler
     ? new ReminderLoop({
         db: store.db,
         clock,
         config: () => watcher.current(),
         logger,
-        sink: settings.reminderSink ?? logReminders(logger),
+        sink: announceReminders(notifications.notify, clock),
         hub,
         ...(settings.reminderLeadsMs ? { leadsMs: settings.reminderLeadsMs } : {}),
         publicUrl: settings.publicUrl,
@@ -360,6 +382,8 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       })
     : null;
   if (reminders) supervisor.add(reminders);
+  // Every replica delivers; rows are claimed with a lease, so each goes out from one (decision 032).
+  supervisor.add(notifications.dispatcher);
   // Scheduled backups (decision 024): once per cluster, on any replica.
   if (settings.backup)
     supervisor.add(
@@ -376,6 +400,8 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
           logger,
           configDir: settings.configDir,
           timers: settings.schedulerTimers,
+          onFailure: (due, error) =>
+            notifications.notify(store.db, backupFailedEvent(due, error, clock.now())),
           keyIds: () =>
             configuredKeyIds({
               encryptionKey: settings.encryptionKey,
@@ -460,6 +486,8 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
       security: { publicUrl: settings.publicUrl, corsOrigins: settings.corsOrigins ?? [] },
       oidc: settings.oidc ?? null,
       rateLimiter,
+      notifications,
+      globalSecrets,
       runBaseEnv: runEnvironment(process.env, settings.runEnvPassthrough),
       ...(settings.ttlMaxMs === undefined ? {} : { ttlMaxMs: settings.ttlMaxMs }),
       ...(settings.overrideMaxMs === undefined ? {} : { overrideMaxMs: settings.overrideMaxMs }),
@@ -531,6 +559,7 @@ async function start(settings: DaemonSettings, opened: OpenedResources): Promise
     supervisor,
     app,
     metrics,
+    notifications,
     url,
     drain,
     close(graceMs = 30_000) {

@@ -1,10 +1,9 @@
 /**
  * The port through which a new drift is announced. It is called inside the transaction that records the
  * check's outcome, so an announcement exists if and only if the drift it announces does (an outbox
- * insert fits; a network call does not). The daemon passes loggingDriftNotifier until notifications
- * take it over.
+ * insert fits; a network call does not). The daemon passes the notifications' announcer
+ * (src/notification/lifecycle-notifications.ts).
  */
-import type { Logger } from '../log/logger.ts';
 import type { Db } from '../store/schema.ts';
 import type { DriftSummary } from '../workspace/workspace-status.repo.ts';
 
@@ -16,17 +15,3 @@ export interface DriftDetected {
 }
 
 export type DriftNotifier = (tx: Db, drift: DriftDetected) => Promise<void>;
-
-export function loggingDriftNotifier(logger: Logger): DriftNotifier {
-  return async (_tx, drift) => {
-    logger.warn(
-      {
-        workspace: drift.workspace,
-        run_id: drift.run_id,
-        summary: drift.summary,
-        addresses: drift.addresses,
-      },
-      'drift detected',
-    );
-  };
-}

@@ -236,6 +236,16 @@ export const envVariables = [
     schema: z.url({ protocol: /^https?$/, error: 'expected an http:// or https:// URL' }).optional(),
   },
   {
+    name: 'TIDE_NOTIFY_ALLOW_PRIVATE',
+    description:
+      'Let notifications (webhook, Slack, Teams, SMTP) reach loopback, private, link-local and metadata addresses, refused by default against SSRF (docs/notifications.md). `true` only when a receiver lives on the private network.',
+    example: 'false',
+    schema: z
+      .enum(['true', 'false'])
+      .default('false')
+      .transform((value) => value === 'true'),
+  },
+  {
     name: 'TIDE_ENCRYPTION_KEY',
     description:
       'Key that encrypts sensitive variables at rest (AES-256-GCM): 32 bytes as base64 or 64 hex characters. Unset outside production: generated once in `<data>/encryption-key`.',

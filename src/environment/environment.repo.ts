@@ -123,9 +123,12 @@ export async function finishSwitch(
   db: Db,
   record: SwitchRecord,
   assign: { workspace: string; by: string; at: Date } | null,
+  /** Announces the switch (notifications) in the same transaction; only called when `assign` is set. */
+  announce?: (trx: Db) => Promise<unknown>,
 ): Promise<void> {
   await storeCall('finishSwitch', () =>
     inTransaction(db, async (trx) => {
+      if (assign) await announce?.(trx);
       await trx
         .insertInto('environment_switches')
         .values({

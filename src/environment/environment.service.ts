@@ -45,6 +45,11 @@ export interface EnvironmentServiceDeps {
   readonly stateOutputs?: (workspace: string) => Promise<Record<string, unknown> | null>;
   /** What template switch actions need (engine, state backend, templates); absent: they cannot run here. */
   readonly templateAction?: Omit<TemplateActionDeps, 'db' | 'clock'>;
+  /** Notifies `environment_switched` in the transaction that records the switch. Default: none. */
+  readonly announceSwitch?: (
+    trx: Db,
+    change: { id: string; environment: string; from: string | null; to: string; at: Date },
+  ) => Promise<unknown>;
 }
 
 export interface EnvironmentView {
@@ -233,7 +238,12 @@ export class EnvironmentService {
         actions,
         verification,
       });
-      await finishSwitch(db, record, { workspace, by: actor, at: clock.now() });
+      const at = clock.now();
+      await finishSwitch(db, record, { workspace, by: actor, at }, (trx) =>
+        this.#deps.announceSwitch
+          ? this.#deps.announceSwitch(trx, { id, environment: name, from, to: workspace, at })
+          : Promise.resolve(),
+      );
       return toSwitchView(record);
     }
     const restore = from === null ? null : await this.#restore(environment, from, env, actor);

@@ -6,6 +6,7 @@
  * relay brings from other replicas: sum them across replicas. The queue and workspace gauges read the shared store, so every replica
  * reports the same value: take max, not sum (docs/monitoring.md).
  */
+import { pendingCount } from '../notification/outbox.repo.ts';
 import { lastSuccessfulBackup } from '../backup/backup.ts';
 import type { EventEmitter } from 'node:events';
 import type { ConfigProblem } from '../config/config-model.ts';
@@ -186,6 +187,7 @@ function scrapeSource(deps: MetricsCollectorDeps): ScrapeSource {
   return {
     runsActive: () => worker?.active ?? 0,
     queueDepth: () => countQueuedRuns(db).catch(failed('the queue depth')),
+    notificationQueueDepth: () => pendingCount(db).catch(failed('the notification queue depth')),
     // null means "no backup yet" here, so a read error answers undefined: keep the last value.
     lastBackupAt: () =>
       lastSuccessfulBackup(db).catch((error: unknown) => {

@@ -21,6 +21,8 @@ export interface ScrapeSource {
   savedCost?(): Promise<ReadonlyMap<string, number> | null>;
   /** Whether each configured workspace is drifted (docs/drift.md); null: keep the values. */
   drifted?(): Promise<ReadonlyMap<string, boolean> | null>;
+  /** Notifications waiting in the outbox (all replicas); null: keep the value. */
+  notificationQueueDepth?(): Promise<number | null>;
 }
 
 export function createMetrics() {
@@ -159,6 +161,21 @@ export function createMetrics() {
       async collect() {
         const at = scrape?.lastBackupAt ? await scrape.lastBackupAt() : undefined;
         if (at !== undefined) this.set(at === null ? 0 : at.getTime() / 1000);
+      },
+    }),
+    notificationsTotal: new Counter({
+      name: 'tide_notifications_total',
+      help: 'Notification delivery attempts, by target type (webhook, slack, teams, email) and outcome (delivered, retry, failed).',
+      labelNames: ['target_type', 'outcome'] as const,
+      registers,
+    }),
+    notificationQueueDepth: new Gauge({
+      name: 'tide_notification_queue_depth',
+      help: 'Notifications waiting for delivery in the outbox (all replicas).',
+      registers,
+      async collect() {
+        const depth = scrape?.notificationQueueDepth ? await scrape.notificationQueueDepth() : null;
+        if (depth !== null) this.set(depth);
       },
     }),
     retentionPrunedTotal: new Counter({

@@ -300,3 +300,46 @@ export async function pruneStateVersionBatch(db: Db, keep: number, limit: number
     }),
   );
 }
+
+/**
+ * Notifications finished (delivered or given up) before `cutoff` (`notification_outbox`), or delivery-log
+ * entries written before it (`notification_deliveries`). Pending rows stay whatever their age: they are
+ * still to be delivered.
+ */
+export async function pruneNotificationBatch(
+  db: Db,
+  table: 'notification_outbox' | 'notification_deliveries',
+  cutoff: Date,
+  limit: number,
+): Promise<Deleted> {
+  return storeCall('pruneNotificationBatch', () =>
+    inTransaction(db, async (trx) => {
+      const before = toInstant(cutoff);
+      const ids =
+        table === 'notification_outbox'
+          ? await trx
+              .selectFrom('notification_outbox')
+              .select('id')
+              .where('state', '!=', 'pending')
+              .where('updated_at', '<', before)
+              .limit(limit)
+              .execute()
+          : await trx
+              .selectFrom('notification_deliveries')
+              .select('id')
+              .where('created_at', '<', before)
+              .limit(limit)
+              .execute();
+      if (ids.length === 0) return { [table]: 0 };
+      const result = await trx
+        .deleteFrom(table)
+        .where(
+          'id',
+          'in',
+          ids.map((row) => row.id),
+        )
+        .executeTakeFirst();
+      return { [table]: Number(result.numDeletedRows) };
+    }),
+  );
+}

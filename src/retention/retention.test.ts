@@ -145,6 +145,55 @@ forEachDialect('retention', (harness) => {
     return { service, metrics };
   };
 
+  it('deletes finished notifications and delivery-log entries older than the run retention, never pending ones', async () => {
+    const row = (id: string, state: 'pending' | 'delivered' | 'failed', days: number) => ({
+      id,
+      dedupe_key: id,
+      event_type: 'run_failed',
+      workspace: 'web',
+      target: 'ops',
+      target_type: 'webhook',
+      destination: '{}',
+      payload: '{}',
+      state,
+      next_attempt_at: ago(days),
+      created_at: ago(days),
+      updated_at: ago(days),
+    });
+    await harness.db
+      .insertInto('notification_outbox')
+      .values([
+        row('old-done', 'delivered', 100),
+        row('old-failed', 'failed', 100),
+        row('old-pending', 'pending', 100),
+        row('new-done', 'delivered', 1),
+      ])
+      .execute();
+    const entry = (id: string, days: number) => ({
+      id,
+      outbox_id: 'old-done',
+      event_type: 'run_failed',
+      workspace: 'web',
+      target: 'ops',
+      target_type: 'webhook',
+      attempt: 1,
+      outcome: 'delivered',
+      duration_ms: 5,
+      created_at: ago(days),
+    });
+    await harness.db
+      .insertInto('notification_deliveries')
+      .values([entry('d-old', 100), entry('d-new', 1)])
+      .execute();
+
+    await retention(DEFAULT_RETENTION).service.prune();
+
+    const outbox = await harness.db.selectFrom('notification_outbox').select('id').orderBy('id').execute();
+    expect(outbox.map((r) => r.id)).toEqual(['new-done', 'old-pending']);
+    const log = await harness.db.selectFrom('notification_deliveries').select('id').execute();
+    expect(log.map((r) => r.id)).toEqual(['d-new']);
+  });
+
   it('deletes finished runs older than the retention with their logs and waits, and keeps recent and active ones', async () => {
     const db = harness.db;
     await insertRun(db, { id: 'old-1', days: 100, state: 'failed' });

@@ -15,6 +15,7 @@ import {
   pruneJobChainBatch,
   pruneLoginFailureBatch,
   pruneOverrideBatch,
+  pruneNotificationBatch,
   pruneRunBatch,
   pruneRunLogBatch,
   pruneSessionBatch,
@@ -120,6 +121,9 @@ export class Retention {
       const cutoff = before(settings.runsDays);
       await step('runs', () => pruneRunBatch(db, cutoff, limit));
       await step('job_chains', () => pruneJobChainBatch(db, cutoff, limit));
+      // Notifications are about runs (and other events of the same age): kept as long as runs.
+      for (const table of ['notification_outbox', 'notification_deliveries'] as const)
+        await step(table, () => pruneNotificationBatch(db, table, cutoff, limit));
     }
     if (settings.firingsDays > 0) {
       const cutoff = before(settings.firingsDays);

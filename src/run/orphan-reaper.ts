@@ -9,14 +9,20 @@ import { TideError } from '../errors/tide-error.ts';
 import type { RunEventBus } from './run-events.ts';
 import type { Db } from '../store/schema.ts';
 import { changeAfterOrphan } from './executor/workspace-outcome.ts';
-import { finishRun, type ChainsFired, type RunOutcome } from './run-outcome.repo.ts';
+import { finishRun, type ChainsFired, type OutcomeAnnouncer, type RunOutcome } from './run-outcome.repo.ts';
 import { findExpiredLeases } from './run.repo.ts';
 import type { Run } from './run.ts';
 
 export const ORPHANED = 'orphaned';
 
 /** Returns the runs it marked failed. */
-export async function reapOrphans(db: Db, now: Date, hub: RunEventBus, fires?: ChainsFired): Promise<Run[]> {
+export async function reapOrphans(
+  db: Db,
+  now: Date,
+  hub: RunEventBus,
+  fires?: ChainsFired,
+  announce?: OutcomeAnnouncer,
+): Promise<Run[]> {
   const reaped: Run[] = [];
   for (const expired of await findExpiredLeases(db, now)) {
     let outcome: RunOutcome;
@@ -29,7 +35,7 @@ export async function reapOrphans(db: Db, now: Date, hub: RunEventBus, fires?: C
         now,
         { reason: ORPHANED },
         changeAfterOrphan,
-        fires,
+        { fires, announce },
       );
     } catch (error) {
       if (error instanceof TideError && error.code === 'illegal_transition') continue; // finished meanwhile

@@ -51,6 +51,24 @@ export type OutcomeApplied = (
 ) => Promise<void>;
 
 /**
+ * Announces a finished run (notifications, src/notification/run-notifications.ts) inside the transaction
+ * that records it, so the announcement exists if and only if the outcome does.
+ */
+export type OutcomeAnnouncer = (trx: Db, run: Run) => Promise<unknown>;
+
+/** What else commits with a run's outcome, each in its transaction (see finishRun). */
+export interface OutcomeHooks {
+  /** The chains the outcome fires (jobs on @deployment and the like). */
+  readonly fires?: ChainsFired | undefined;
+  /** Told how the run changed its workspace's row (a drift's announcement). */
+  readonly applied?: OutcomeApplied | undefined;
+  /** What the outcome does to the workspace's TTL (src/workspace/ttl.ts). */
+  readonly ttlOf?: ((run: Run) => TtlEffect) | undefined;
+  /** The run's notifications. */
+  readonly announce?: OutcomeAnnouncer | undefined;
+}
+
+/**
  * Records that a claimed run began changing its workspace (`deploying` / `destroying`), fenced: a runner
  * that lost its lease (the reaper may already have failed the run and repaired the workspace) gets
  * `conflict` and writes nothing.
@@ -84,9 +102,7 @@ export async function finishRun(
   now: Date,
   update: Omit<RunStateUpdate, 'lease'>,
   decide: (run: Run, current: WorkspaceStatus | null) => WorkspaceChange | null,
-  fires?: ChainsFired,
-  applied?: OutcomeApplied,
-  ttlOf?: (run: Run) => TtlEffect,
+  { fires, applied, ttlOf, announce }: OutcomeHooks = {},
 ): Promise<RunOutcome> {
   return storeCall('finishRun', () =>
     inTransaction(db, async (trx) => {
@@ -100,6 +116,7 @@ export async function finishRun(
       for (const plan of fires?.(run, change) ?? []) {
         chained.push(...(await insertChain(trx, plan, { chainId: randomUUID(), runId: randomUUID }, now)));
       }
+      await announce?.(trx, run);
       return { run, workspace, chained };
     }),
   );

@@ -185,8 +185,8 @@ export class RunWorker {
   }
 
   async #reap(): Promise<void> {
-    const { db, clock, hub, logger, chainsFired } = this.#options;
-    const reaped = await reapOrphans(db, clock.now(), hub, chainsFired);
+    const { db, clock, hub, logger, chainsFired, announceOutcome } = this.#options;
+    const reaped = await reapOrphans(db, clock.now(), hub, chainsFired, announceOutcome);
     if (reaped.length > 0)
       logger.warn({ run_ids: reaped.map((run) => run.id) }, 'orphaned runs marked failed');
   }

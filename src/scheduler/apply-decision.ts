@@ -38,6 +38,11 @@ export interface ApplyContext {
   readonly lockKey?: string;
   /** Written in the transaction that records the firing, whatever its outcome (a TTL's end). */
   readonly onRecorded?: (trx: Db) => Promise<void>;
+  /**
+   * Announces a firing recorded `missed` or `skipped` (notifications, src/notification/) in the transaction
+   * that records it. Default: none.
+   */
+  readonly announceFiring?: (trx: Db, ledger: LedgerFiring) => Promise<unknown>;
 }
 
 /** Returns the created run, or null when nothing ran (skipped, missed, superseded, or already recorded). */
@@ -66,6 +71,7 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
         if (decision.consumes && !(await consumeSkipNext(trx, decision.consumes, ledger.id, ctx.now))) {
           throw new TideError('conflict', `override ${decision.consumes} was used or removed meanwhile`);
         }
+        await ctx.announceFiring?.(trx, ledger);
         return { ledger, run: null, queued: [], chained: [] };
       }
       const target = {
@@ -84,8 +90,10 @@ export async function applyDecision(decision: FiringDecision, ctx: ApplyContext)
       // A deploy brings up its dependencies first, a destroy takes its dependents down first (decision 022).
       const plan = await planRunChain(trx, target, ctx.dependencies);
       if (plan.blocked) {
+        const ledger = await recordFiring(trx, { ...base, outcome: 'skipped', reason: plan.blocked.message });
+        await ctx.announceFiring?.(trx, ledger);
         return {
-          ledger: await recordFiring(trx, { ...base, outcome: 'skipped', reason: plan.blocked.message }),
+          ledger,
           run: null,
           queued: [],
           chained: [],

@@ -22,7 +22,7 @@ import { aborted, MAX_DELAY_MS, realTimers, type Timers } from '../supervisor/ti
 import type { Clock } from '../time/clock.ts';
 import { environmentLookup } from '../environment/environment-protection.ts';
 import { chainOptions } from '../workspace-dependency/dependency-config.ts';
-import { applyDecision } from './apply-decision.ts';
+import { applyDecision, type ApplyContext } from './apply-decision.ts';
 import { rootedChain } from '../job/job-plan.ts';
 import type { ChainPlan } from '../run/job-chain.repo.ts';
 import { decideFirings, type FiringDecision } from './firing-decisions.ts';
@@ -57,6 +57,8 @@ export interface SchedulerDeps {
   readonly timers?: Timers;
   /** Asks a workspace's pre_destroy_check. Default: in the allowlisted environment of this process. */
   readonly preDestroyCheck?: PreDestroyChecker;
+  /** Notifications of firings recorded missed or skipped (apply-decision.ts). Default: none. */
+  readonly announceFiring?: ApplyContext['announceFiring'];
 }
 
 const retrySweepWindowMs = 60 * 60_000;
@@ -233,6 +235,7 @@ export class Scheduler implements Subsystem {
         }),
         chainOf: (run) => this.#jobChain(unit, run),
         ...(unit.job?.workspace ? { lockKey: unit.job.workspace } : {}),
+        ...(this.#deps.announceFiring && { announceFiring: this.#deps.announceFiring }),
       });
       logger.info(
         {

@@ -347,6 +347,8 @@ export interface Database {
   workspace_ttl: WorkspaceTtlTable;
   reminders_sent: RemindersSentTable;
   overrides: OverridesTable;
+  notification_outbox: NotificationOutboxTable;
+  notification_deliveries: NotificationDeliveriesTable;
 }
 
 /**
@@ -486,4 +488,51 @@ export interface OverridesTable {
   /** skip_next: when it skipped its firing, and that firing's ledger id. */
   consumed_at: Instant | null;
   consumed_firing_id: number | null;
+}
+
+export const notificationOutboxStates = ['pending', 'delivered', 'failed'] as const;
+export type NotificationOutboxState = (typeof notificationOutboxStates)[number];
+
+/**
+ * One notification to deliver to one target (src/notification/, decision 032). `destination` is the
+ * target as resolved when the event happened (JSON, secret names only, never values), so a config change
+ * does not redirect an event already enqueued.
+ */
+export interface NotificationOutboxTable {
+  id: string;
+  /** `<event id>:<target>`: unique, so one event is enqueued once per target whatever calls notify(). */
+  dedupe_key: string;
+  event_type: string;
+  workspace: string | null;
+  target: string;
+  target_type: string;
+  destination: string;
+  /** JSON: the event. */
+  payload: string;
+  state: NotificationOutboxState;
+  attempts: Generated<number>;
+  next_attempt_at: Instant;
+  /** Set while a dispatcher delivers it; another may claim the row only after it passed. */
+  lease_until: Instant | null;
+  claimed_by: string | null;
+  last_error: string | null;
+  created_at: Instant;
+  updated_at: Instant;
+}
+
+/** The delivery log: one row per attempt. */
+export interface NotificationDeliveriesTable {
+  id: string;
+  outbox_id: string;
+  event_type: string;
+  workspace: string | null;
+  target: string;
+  target_type: string;
+  attempt: number;
+  /** `delivered`, `retry` (failed, will be tried again) or `failed` (given up). */
+  outcome: string;
+  status_code: number | null;
+  error: string | null;
+  duration_ms: number;
+  created_at: Instant;
 }

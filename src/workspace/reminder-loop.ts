@@ -167,19 +167,3 @@ export class ReminderLoop implements Subsystem {
     });
   }
 }
-
-/** Until notifications deliver them: each reminder is logged at info (names and instants only). */
-export const logReminders =
-  (logger: Logger): ReminderSink =>
-  async (_trx, reminder) => {
-    logger.info(
-      {
-        workspace: reminder.workspace,
-        kind: reminder.kind,
-        destroy_at: reminder.destroyAt.toISOString(),
-        lead_ms: reminder.leadMs,
-        extend_url: reminder.extendUrl,
-      },
-      'reminder: destroy ahead',
-    );
-  };

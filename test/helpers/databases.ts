@@ -48,6 +48,8 @@ const TABLES_CHILD_FIRST = [
   'environment_switches',
   'environment_assignments',
   'backups',
+  'notification_deliveries',
+  'notification_outbox',
 ] as const;
 
 /**

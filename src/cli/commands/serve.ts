@@ -91,6 +91,7 @@ export function registerServe(program: Command, ctx: CliContext): void {
         encryptionKey: env.TIDE_ENCRYPTION_KEY,
         previousEncryptionKeys: env.TIDE_ENCRYPTION_KEY_PREVIOUS,
         publicUrl: env.TIDE_PUBLIC_URL,
+        notifyAllowPrivate: env.TIDE_NOTIFY_ALLOW_PRIVATE,
         corsOrigins: env.TIDE_CORS_ORIGINS,
         jwtSecret: env.TIDE_JWT_SECRET,
         auditKey: env.TIDE_AUDIT_KEY,

@@ -24,7 +24,7 @@ import type { Db } from '../../store/schema.ts';
 import type { Clock } from '../../time/clock.ts';
 import type { WorkspaceStatus } from '../../workspace/workspace-status.repo.ts';
 import type { TtlEffect } from '../../workspace/ttl.ts';
-import { finishRun, recordRunStart, type ChainsFired } from '../run-outcome.repo.ts';
+import { finishRun, recordRunStart, type ChainsFired, type OutcomeAnnouncer } from '../run-outcome.repo.ts';
 import { getRun, type Fence } from '../run.repo.ts';
 import type { Run } from '../run.ts';
 import { RunLogSink } from './run-log-sink.ts';
@@ -64,6 +64,8 @@ export interface ExecutorContext {
   readonly driftNotifier?: DriftNotifier;
   /** What a finished run does to its workspace's TTL (src/workspace/ttl-policy.ts). Default: nothing. */
   readonly ttlOf?: (run: Run, now: Date) => TtlEffect;
+  /** Notifications of a finished run, written with its outcome. Default: none. */
+  readonly announceOutcome?: OutcomeAnnouncer;
   /** Values of a workspace's sensitive variables. Default: none. */
   readonly resolveSecrets?: (workspace: string) => Promise<Readonly<Record<string, string>>>;
   /** The environment processes start from. Default: the allowlisted part of process.env (run-environment.ts). */
@@ -314,9 +316,12 @@ async function finish(
         fence: fenceOf(run),
       },
       (_, current) => changeAtEnd(run, end, current),
-      ctx.chainsFired,
-      (trx, _, before, after) => announceDrift(ctx, trx, before, after),
-      ctx.ttlOf ? (finished) => ctx.ttlOf!(finished, now) : undefined,
+      {
+        fires: ctx.chainsFired,
+        applied: (trx, _, before, after) => announceDrift(ctx, trx, before, after),
+        ttlOf: ctx.ttlOf ? (finished) => ctx.ttlOf!(finished, now) : undefined,
+        announce: ctx.announceOutcome,
+      },
     ));
   } catch (error) {
     if (error instanceof TideError && error.code === 'conflict') return abandon(run, ctx, sink);

@@ -15,6 +15,7 @@ import { runWaits } from './0013_run_waits.ts';
 import { backups } from './0014_backups.ts';
 import { overrides } from './0015_overrides.ts';
 import { ttl } from './0016_ttl.ts';
+import { notifications } from './0017_notifications.ts';
 import { drift } from './0018_drift.ts';
 
 /**
@@ -38,5 +39,6 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0014_backups', backups],
   ['0015_overrides', overrides],
   ['0016_ttl', ttl],
+  ['0017_notifications', notifications],
   ['0018_drift', drift],
 ];
