@@ -1,4 +1,3 @@
-import { migrations } from '../store/migrations/index.ts';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -28,15 +28,10 @@ export async function reapOrphans(
     let outcome: RunOutcome;
     try {
       // No fence: the owner is gone, and a runner that is merely slow finds its lease lost and stops.
-      outcome = await finishRun(
-        db,
-        expired.id,
-        'failed',
-        now,
-        { reason: ORPHANED },
-        changeAfterOrphan,
-        { fires, announce },
-      );
+      outcome = await finishRun(db, expired.id, 'failed', now, { reason: ORPHANED }, changeAfterOrphan, {
+        fires,
+        announce,
+      });
     } catch (error) {
       if (error instanceof TideError && error.code === 'illegal_transition') continue; // finished meanwhile
       throw error;

@@ -7,7 +7,6 @@ import { environmentLookup } from '../environment/environment-protection.ts';
 import { chainOptions } from '../workspace-dependency/dependency-config.ts';
 import { decideTtl } from '../workspace/ttl.ts';
 import { endTtl, listTtls } from '../workspace/ttl.repo.ts';
-import type { Db } from '../store/schema.ts';
 import { applyDecision } from './apply-decision.ts';
 import type { FiringDecision } from './firing-decisions.ts';
 import { observeUnit } from './observe.ts';
