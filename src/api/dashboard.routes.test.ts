@@ -13,7 +13,10 @@ writeFileSync(path.join(built, 'index.html'), '<!doctype html><title>Tide</title
 writeFileSync(path.join(built, 'assets', 'index-abc123.js'), 'console.log(1)');
 writeFileSync(path.join(built, 'favicon.svg'), '<svg/>');
 // Beside the assets directory, where a traversal would reach.
-writeFileSync(path.join(path.dirname(built), `${path.basename(built)}-secret.txt`), 'content outside the root');
+writeFileSync(
+  path.join(path.dirname(built), `${path.basename(built)}-secret.txt`),
+  'content outside the root',
+);
 afterAll(() => {
   rmSync(built, { recursive: true, force: true });
   rmSync(empty, { recursive: true, force: true });

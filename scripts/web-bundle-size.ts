@@ -9,12 +9,18 @@ import { gzipSync } from 'node:zlib';
 
 export const BUDGET_BYTES = 250 * 1024;
 
-export function bundleSizes(webDir) {
+export interface BundleSize {
+  readonly file: string;
+  readonly initial: boolean;
+  readonly gzip: number;
+}
+
+export function bundleSizes(webDir: string): { initialGzip: number; sizes: BundleSize[] } {
   const html = readFileSync(path.join(webDir, 'index.html'), 'utf8');
-  const initial = new Set([...html.matchAll(/(?:src|href)="\/assets\/([^"]+\.js)"/g)].map((m) => m[1]));
+  const initial = new Set([...html.matchAll(/(?:src|href)="\/assets\/([^"]+\.js)"/g)].map((m) => m[1]!));
   const sizes = readdirSync(path.join(webDir, 'assets'))
     .filter((file) => file.endsWith('.js'))
-    .map((file) => ({
+    .map((file): BundleSize => ({
       file,
       initial: initial.has(file),
       gzip: gzipSync(readFileSync(path.join(webDir, 'assets', file)), { level: 9 }).length,
@@ -23,11 +29,15 @@ export function bundleSizes(webDir) {
   return { initialGzip, sizes };
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && path.resolve(process.argv[1]) === import.meta.filename) {
   const webDir = path.resolve(import.meta.dirname, '../dist/web');
   const { initialGzip, sizes } = bundleSizes(webDir);
   for (const s of sizes.sort((a, b) => b.gzip - a.gzip))
-    console.log(`${s.initial ? 'initial ' : 'on demand'} ${(s.gzip / 1024).toFixed(1).padStart(7)} KB  ${s.file}`);
-  console.log(`initial JavaScript: ${(initialGzip / 1024).toFixed(1)} KB gzipped (budget ${BUDGET_BYTES / 1024} KB)`);
+    console.log(
+      `${s.initial ? 'initial ' : 'on demand'} ${(s.gzip / 1024).toFixed(1).padStart(7)} KB  ${s.file}`,
+    );
+  console.log(
+    `initial JavaScript: ${(initialGzip / 1024).toFixed(1)} KB gzipped (budget ${BUDGET_BYTES / 1024} KB)`,
+  );
   if (initialGzip > BUDGET_BYTES) process.exit(1);
 }
