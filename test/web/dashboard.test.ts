@@ -85,10 +85,10 @@ resource "terraform_data" "slow" {
     afterAll(async () => {
       await browser?.close();
       if (serve && serve.exitCode === null) {
-      const exited = once(serve, 'exit');
-      serve.kill('SIGTERM');
-      await exited;
-    }
+        const exited = once(serve, 'exit');
+        serve.kill('SIGTERM');
+        await exited;
+      }
       config.cleanup();
       rmSync(effects, { recursive: true, force: true });
       rmSync(dataDir, { recursive: true, force: true });

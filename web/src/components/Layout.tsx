@@ -23,7 +23,7 @@ export function Layout({ me, stream }: { me: Me; stream: StreamState }) {
       <header className="topbar">
         <nav aria-label="Main">
           <Link to="/" className="brand">
-            <span aria-hidden="true">〰</span> Tide
+            <img src="/favicon.svg" alt="" width="20" height="20" /> Tide
           </Link>
           <Link to="/" activeOptions={{ exact: true }}>
             Fleet

@@ -18,7 +18,7 @@ export function LoginPage() {
   return (
     <main id="main" className="login">
       <h1>
-        <span aria-hidden="true">〰</span> Tide
+        <img src="/favicon.svg" alt="" width="28" height="28" /> Tide
       </h1>
       <form
         className="card"
