@@ -26,6 +26,7 @@ const STATUSES: WorkspaceStatus[] = [
   'deploy_failed',
   'destroy_failed',
 ];
+/** An estimate: rows are measured once drawn (they grow when a phone's width wraps them). */
 const ROW_HEIGHT = 64;
 
 function matches(workspace: Workspace, search: FleetSearch): boolean {
@@ -149,10 +150,11 @@ export function FleetPage() {
             return (
               <div
                 key={workspace.name}
+                ref={virtualizer.measureElement}
                 role="listitem"
                 data-index={item.index}
                 className="fleet-row"
-                style={{ transform: `translateY(${item.start}px)`, height: item.size }}
+                style={{ transform: `translateY(${item.start}px)` }}
               >
                 <span className="fleet-name">
                   <Link to="/workspaces/$name" params={{ name: workspace.name }}>

@@ -10,7 +10,7 @@ import { useRef } from 'react';
 import type { Workspace } from '../../api/types';
 import { ErrorView, Loading } from '../../components/Feedback';
 import { runToneOf } from '../../components/Status';
-import { formatUtc } from '../../lib/time';
+import { addDays, formatUtc } from '../../lib/time';
 import { DAYS, placeInstant, placeSpan, weekOf } from './timeline-geometry';
 import { useWeek } from './use-week';
 import { useWorkspaces } from './use-workspaces';
@@ -19,6 +19,13 @@ const DAY = 96;
 const HEIGHT = 26;
 const WIDTH = DAYS * DAY;
 const ROW = 40;
+
+const dayLabel = (date: string) =>
+  new Date(`${date}T12:00:00Z`).toLocaleDateString('en-GB', {
+    weekday: 'short',
+    day: 'numeric',
+    timeZone: 'UTC',
+  });
 
 const viewerZone = () => Intl.DateTimeFormat().resolvedOptions().timeZone;
 
@@ -29,6 +36,8 @@ function FleetRow({ workspace, zone }: { workspace: Workspace; zone: string }) {
   return (
     <svg
       viewBox={`0 0 ${WIDTH} ${HEIGHT}`}
+      // Stretched to the row's width: a week is as wide as the screen allows, whatever its height.
+      preserveAspectRatio="none"
       role="img"
       aria-label={`Week of ${workspace.name}`}
       className="fleet-tl"
@@ -115,6 +124,14 @@ export function FleetTimelinePage() {
       </div>
       {workspaces.isPending && <Loading what="workspaces" />}
       {workspaces.isError && <ErrorView error={workspaces.error} what="the workspaces" />}
+      <div className="fleet-tl-row fleet-tl-days" aria-hidden="true">
+        <span />
+        <span>
+          {Array.from({ length: DAYS }, (_, day) => (
+            <span key={day}>{dayLabel(addDays(firstDate, day))}</span>
+          ))}
+        </span>
+      </div>
       <div ref={scroller} className="fleet-list tall" role="list" aria-label="Workspace timelines">
         <div className="fleet-spacer" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((item) => {
