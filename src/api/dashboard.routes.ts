@@ -142,7 +142,8 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
     { config: routeConfig({ permission: 'public', summary: 'The dashboard (docs/dashboard.md)' }) },
     async (request: FastifyRequest, reply) => {
       const urlPath = request.url.split('?')[0] ?? '/';
-      if (isServerPath(urlPath)) throw notFoundError(request);
+      // Fastify's own 404: the answer, and its metrics label ("unmatched"), are those of an unknown route.
+      if (isServerPath(urlPath)) return reply.callNotFound();
       const file = resolveAsset(root, urlPath);
       if (file === null) throw notFoundError(request);
       const size = await regularFile(file);
