@@ -2,11 +2,9 @@
  * Debian's Chromium driven by playwright-core (no browser download): `.ci/run` installs the package.
  * Outside CI a machine without it skips the browser tests, saying why; in CI (`CI=true`) they must run.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 export const CHROMIUM = '/usr/bin/chromium';
 
@@ -16,15 +14,10 @@ export function browserMissing(): string | null {
   return `${CHROMIUM} is not installed (apt-get install chromium; .ci/run does)`;
 }
 
-export interface TestChromium {
-  readonly context: BrowserContext;
-  close(): Promise<void>;
-}
-
-/** A fresh profile each time, so no cookie or cache of an earlier run leaks in. */
-export async function launchChromium(): Promise<TestChromium> {
-  const profile = mkdtempSync(path.join(tmpdir(), 'tide-chromium-'));
-  const context = await chromium.launchPersistentContext(profile, {
+/** Launched once per file; each test takes its own context, so no cookie of one test reaches another. */
+export async function launchChromium(): Promise<Browser> {
+  // launch() gives the browser a fresh temporary profile (user-data-dir) and removes it on close.
+  return chromium.launch({
     executablePath: CHROMIUM,
     headless: true,
     args: [
@@ -36,16 +29,11 @@ export async function launchChromium(): Promise<TestChromium> {
       '--disable-component-update',
       '--disable-sync',
     ],
-    viewport: { width: 1280, height: 900 },
   });
-  return {
-    context,
-    close: async () => {
-      await context.close();
-      rmSync(profile, { recursive: true, force: true });
-    },
-  };
 }
+
+export const newTestContext = (browser: Browser): Promise<BrowserContext> =>
+  browser.newContext({ viewport: { width: 1280, height: 900 } });
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 

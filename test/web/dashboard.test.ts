@@ -12,14 +12,14 @@ import { once } from 'node:events';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUDGET_BYTES, bundleSizes } from '../../scripts/web-bundle-size.ts';
 import {
   browserMissing,
   launchChromium,
+  newTestContext,
   seriousA11yViolations,
-  type TestChromium,
 } from '../helpers/chromium.ts';
 import { makeConfigDir, minimalTf } from '../helpers/config-dir.ts';
 import { freePort, loginAsInitialAdmin, TIDE_BIN, waitFor } from '../helpers/serve-process.ts';
@@ -57,7 +57,7 @@ resource "terraform_data" "slow" {
     });
     let serve: ChildProcess | null = null;
     let url = '';
-    let browser: TestChromium;
+    let browser: Browser;
     const cspViolations: string[] = [];
 
     beforeAll(async () => {
@@ -94,8 +94,10 @@ resource "terraform_data" "slow" {
       rmSync(dataDir, { recursive: true, force: true });
     });
 
+    /** A page in a context of its own: a new browser session, no cookies. */
     async function newPage(): Promise<Page> {
-      const page = await browser.context.newPage();
+      const context = await newTestContext(browser);
+      const page = await context.newPage();
       page.on('console', (message) => {
         if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
       });
@@ -182,7 +184,7 @@ resource "terraform_data" "slow" {
       // The session is over on the server too, not only on the page.
       const me = await page.evaluate(async () => (await fetch('/api/v1/me')).status);
       expect(me).toBe(401);
-      await page.close();
+      await page.context().close();
     }, 300_000);
 
     it('a viewer sees no deploy button, and a deploy forged from the page is refused', async () => {
@@ -205,7 +207,20 @@ resource "terraform_data" "slow" {
       });
       expect(forged.status).toBe(403);
       expect(forged.body.error.code).toBe('forbidden');
-      await page.close();
+      await page.context().close();
+    }, 120_000);
+
+    it('renews an expired access cookie with the refresh cookie, without sending the person back to login', async () => {
+      const page = await newPage();
+      await logIn(page, 'vera', VIEWER_PASSWORD);
+      // What the browser does when the 15-minute access cookie's Max-Age runs out.
+      await page.context().clearCookies({ name: 'tide_access' });
+      await page.goto(`${url}/runs`);
+      await page.getByRole('heading', { name: 'Runs' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Sign in' }).count()).toBe(0);
+      const cookies = await page.context().cookies(url);
+      expect(cookies.map((cookie) => cookie.name)).toContain('tide_access');
+      await page.context().close();
     }, 120_000);
 
     it('breaks no rule of the page CSP, and the initial JavaScript stays under 250 KB gzipped', () => {

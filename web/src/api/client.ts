@@ -31,6 +31,9 @@ api.use(csrf);
 let refreshing: Promise<boolean> | null = null;
 
 export function refreshSession(): Promise<boolean> {
+  // The readable CSRF cookie lives as long as the refresh cookie: without it there is no session to
+  // renew, and asking anyway would spend the per-address budget of the auth routes (10 a minute).
+  if (!csrfToken()) return Promise.resolve(false);
   refreshing ??= api
     .POST('/api/v1/auth/refresh', { body: {} })
     .then(({ response }) => response.ok)
