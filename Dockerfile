@@ -23,6 +23,8 @@ COPY package.json package-lock.json tsconfig.json tsconfig.build.json ./
 COPY scripts/build.mjs ./scripts/build.mjs
 COPY bin/ ./bin/
 COPY src/ ./src/
+# The dashboard's sources: the build (scripts/build.mjs) bundles them into dist/web.
+COPY web/ ./web/
 # `npm ci` installs exactly package-lock.json and builds dist/ (the `prepare` script); then the dev
 # dependencies (TypeScript, test tools) go.
 RUN npm ci --no-audit --no-fund \

@@ -26,7 +26,7 @@ const folderThresholds = Object.fromEntries(
 
 export default defineConfig({
   test: {
-    include: ['src/**/*.test.ts', 'test/**/*.test.ts'],
+    include: ['src/**/*.test.ts', 'test/**/*.test.ts', 'web/src/**/*.test.ts'],
     // Tests that spawn the real `tide` run the compiled dist/: it is rebuilt first when src/ changed.
     globalSetup: ['test/helpers/build-dist.ts'],
     testTimeout: 30_000,

@@ -2,10 +2,11 @@
  * Compiles src/ into dist/, the JavaScript that `tide` runs (`npm run build`; `npm ci` runs it as
  * `prepare`). tsc emits every file with its `.ts` imports rewritten to `.js` (tsconfig.build.json); it
  * does not type-check (`npm run typecheck` does), so a build takes seconds. Files under src/ that are not
- * TypeScript (the common-password list) are copied beside the code that reads them.
+ * TypeScript (the common-password list) are copied beside the code that reads them. Vite then builds the
+ * dashboard from web/ into dist/web, which `tide serve` serves at `/` (docs/dashboard.md).
  *
- * `node scripts/build.mjs --if-stale` builds only when dist/ is missing or older than src/. bin/tide.js
- * uses `staleBuild` to refuse a stale dist/. See docs/decisions/012-compiled-javascript.md.
+ * `node scripts/build.mjs --if-stale` builds only when dist/ is missing or older than src/ or web/.
+ * bin/tide.js uses `staleBuild` to refuse a stale dist/. See docs/decisions/012-compiled-javascript.md.
  */
 import { spawnSync } from 'node:child_process';
 import {
@@ -28,6 +29,9 @@ const STAMP = '.built';
 /** Not compiled (tsconfig.build.json excludes them), so editing them does not make dist/ stale. */
 const isTestOnly = (name) => name.endsWith('.test.ts') || name === 'test-fixtures.ts';
 
+/** What the build reads: the server's sources and the dashboard's. */
+const SOURCE_DIRS = ['src', 'web'];
+
 /**
  * Every file and directory under src/ that the build reads, with its mtime. Directories count too: adding,
  * removing or renaming a file changes its directory's mtime, even when the file keeps an old one.
@@ -49,12 +53,15 @@ export function staleBuild(root) {
   const rootDir = fileURLToPath(root);
   const stamp = path.join(rootDir, 'dist', STAMP);
   if (!existsSync(stamp)) return 'dist/ is missing: run `npm run build` (npm ci does it)';
-  const src = path.join(rootDir, 'src');
-  if (!existsSync(src)) return null;
+  if (!existsSync(path.join(rootDir, 'src'))) return null;
   const builtAt = statSync(stamp).mtimeMs;
-  for (const { file, mtimeMs } of sourceEntries(src)) {
-    if (mtimeMs > builtAt)
-      return `dist/ is older than ${path.relative(rootDir, file)}: run \`npm run build\``;
+  for (const dir of SOURCE_DIRS) {
+    const sources = path.join(rootDir, dir);
+    if (!existsSync(sources)) continue;
+    for (const { file, mtimeMs } of sourceEntries(sources)) {
+      if (mtimeMs > builtAt)
+        return `dist/ is older than ${path.relative(rootDir, file)}: run \`npm run build\``;
+    }
   }
   return null;
 }
@@ -81,9 +88,36 @@ export function build(root) {
     throw new Error(`tsc failed (exit ${compiled.status ?? compiled.signal})`);
   }
   copyAssets(path.join(rootDir, 'src'), next);
+  buildDashboard(rootDir, path.join(next, 'web'), next);
   writeFileSync(path.join(next, STAMP), '');
   utimesSync(path.join(next, STAMP), startedAt, startedAt);
   swapIn(next, dist);
+}
+
+/** Vite, as a child process: bin/tide.js imports this file, and an installed copy may have no Vite. */
+function buildDashboard(rootDir, outDir, next) {
+  const vite = path.join(
+    path.dirname(createRequire(import.meta.url).resolve('vite/package.json')),
+    'bin/vite.js',
+  );
+  const built = spawnSync(
+    process.execPath,
+    [
+      vite,
+      'build',
+      '--config',
+      path.join(rootDir, 'web/vite.config.ts'),
+      '--outDir',
+      outDir,
+      '--logLevel',
+      'warn',
+    ],
+    { stdio: 'inherit', cwd: rootDir },
+  );
+  if (built.status !== 0) {
+    rmSync(next, { recursive: true, force: true });
+    throw new Error(`the dashboard's build (vite) failed (exit ${built.status ?? built.signal})`);
+  }
 }
 
 function copyAssets(src, out) {

@@ -17,6 +17,9 @@ const PUBLIC_ROUTES = [
   'POST /api/v1/auth/refresh',
   'GET /api/v1/auth/oidc/login',
   'GET /api/v1/auth/oidc/callback',
+  // The dashboard's page and assets, and what it needs to know before login (docs/dashboard.md).
+  'GET /api/v1/ui-config',
+  'GET /*',
 ];
 
 /** A plausible value for each path parameter, so the request reaches the route rather than a 404. */

@@ -69,6 +69,8 @@ export interface ApiDeps {
   readonly security?: HttpSecurityOptions;
   /** Single sign-on (TIDE_OIDC_*); absent or null = off, and the OIDC routes answer 404. */
   readonly oidc?: OidcSettings | null;
+  /** The built dashboard (dashboard.routes.ts); absent = `dist/web` of this checkout or install. */
+  readonly dashboardDir?: string;
   /** Buffer, ping and credential re-check limits of `GET /api/v1/events`; absent = the defaults. */
   readonly eventStream?: Partial<EventStreamLimits>;
   /**

@@ -14,6 +14,7 @@ import { trustProxyOption } from '../auth/trust-proxy.ts';
 import { observeHttp, REQUEST_ID_LOG_LABEL, requestIdOf } from '../http/http-observability.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { auditRoutes } from './audit.routes.ts';
+import { dashboardRoutes } from './dashboard.routes.ts';
 import { authRoutes } from './auth.routes.ts';
 import { BODY_LIMIT_BYTES } from './api-schemas.ts';
 import { registerErrorHandling } from './error-handler.ts';
@@ -104,5 +105,11 @@ export function buildApp(deps: ApiDeps): FastifyInstance {
   void app.register(oidcRoutes, { prefix: '/api/v1', auth, oidc: deps.oidc ?? null });
   void app.register(userRoutes, { prefix: '/api/v1', auth });
   void app.register(tokenRoutes, { prefix: '/api/v1', auth });
+  // Its fallback route `/*` answers only what no route above does; /api and /metrics stay JSON 404s.
+  void app.register(dashboardRoutes, {
+    ...(deps.dashboardDir === undefined ? {} : { assetsDir: deps.dashboardDir }),
+    publicUrl: deps.security?.publicUrl ?? null,
+    oidcEnabled: Boolean(deps.oidc),
+  });
   return app;
 }

@@ -12,10 +12,7 @@ const MAX_ECHOED_URL = 200;
 
 export function registerErrorHandling(app: FastifyInstance): void {
   app.setNotFoundHandler((request, reply) => {
-    const path = request.url.split('?')[0]?.slice(0, MAX_ECHOED_URL) ?? '';
-    const error = new TideError('not_found', `no route ${request.method} ${path}`, {
-      details: { method: request.method, path },
-    });
+    const error = notFoundError(request);
     return reply.code(error.httpStatus).send(error.toBody());
   });
 
@@ -24,6 +21,14 @@ export function registerErrorHandling(app: FastifyInstance): void {
     if (apiError.code === 'internal') request.log.error({ err: error }, 'request failed');
     else if (apiError.httpStatus >= 500) request.log.warn({ err: error }, apiError.message);
     return reply.code(apiError.httpStatus).send(apiError.toBody());
+  });
+}
+
+/** The 404 of an unknown route; the dashboard's fallback answers it too for paths that are not its own. */
+export function notFoundError(request: FastifyRequest): TideError {
+  const path = request.url.split('?')[0]?.slice(0, MAX_ECHOED_URL) ?? '';
+  return new TideError('not_found', `no route ${request.method} ${path}`, {
+    details: { method: request.method, path },
   });
 }
 

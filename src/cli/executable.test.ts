@@ -154,6 +154,17 @@ describe('the tide executable in a checkout whose build is not current', () => {
     expect(result.status).toBe(1);
   });
 
+  it('refuses a dist/ older than a dashboard source (web/): dist/web is part of the build', async () => {
+    const dir = checkout(true);
+    mkdirSync(path.join(dir, 'web/src'), { recursive: true });
+    writeFileSync(path.join(dir, 'web/src/main.tsx'), '');
+    for (const entry of ['web/src', 'web']) utimesSync(path.join(dir, entry), BEFORE_BUILD, BEFORE_BUILD);
+    utimesSync(path.join(dir, 'web/src/main.tsx'), AFTER_BUILD, AFTER_BUILD);
+    const result = await tideIn(dir);
+    expect(result.stderr).toBe('tide: dist/ is older than web/src/main.tsx: run `npm run build`\n');
+    expect(result.status).toBe(1);
+  });
+
   it('refuses to run without a dist/, saying how to build one', async () => {
     const result = await tideIn(checkout(false));
     expect(result.stderr).toBe('tide: dist/ is missing: run `npm run build` (npm ci does it)\n');

@@ -1,0 +1,233 @@
+/**
+ * The dashboard in a real browser (Debian's Chromium through playwright-core) against a real `tide serve`
+ * process with the real engine: log in, see the fleet and the week timeline, open a workspace, deploy it
+ * and watch its log lines arrive live, cancel the run, log out; a viewer sees no deploy button and a
+ * forged request from the page is refused; axe-core finds no serious violation on any page; the page
+ * breaks no rule of its Content-Security-Policy. Every wait is on a selector or a file, never a sleep.
+ *
+ * `npm run screenshots` runs it with TIDE_SCREENSHOTS=1, which saves the pages to docs/images/.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUDGET_BYTES, bundleSizes } from '../../scripts/web-bundle-size.ts';
+import {
+  browserMissing,
+  launchChromium,
+  newTestContext,
+  seriousA11yViolations,
+} from '../helpers/chromium.ts';
+import { makeConfigDir, minimalTf } from '../helpers/config-dir.ts';
+import { freePort, loginAsInitialAdmin, TIDE_BIN, waitFor } from '../helpers/serve-process.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SCREENSHOTS = process.env.TIDE_SCREENSHOTS === '1';
+const VIEWER_PASSWORD = 'viewer-correct-horse-battery-7';
+const missing = browserMissing();
+
+describe.skipIf(missing !== null)(
+  `the dashboard in Chromium against tide serve${missing ? ` (skipped: ${missing})` : ''}`,
+  () => {
+    const effects = mkdtempSync(path.join(tmpdir(), 'tide-web-effects-'));
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'tide-web-data-'));
+    const go = path.join(effects, 'go');
+    const config = makeConfigDir({
+      'workspaces/office/config.json': {
+        enabled: true,
+        description: 'Up on office hours in Paris',
+        timezone: 'Europe/Paris',
+        deploy_schedule: '0 8 * * *',
+        destroy_schedule: '0 19 * * *',
+        labels: { team: 'web' },
+      },
+      'workspaces/office/main.tf': minimalTf,
+      // Says one line, waits for the test's file, says another, then waits for good: the test sees lines
+      // arrive while the run is live, then cancels it.
+      'workspaces/slow/config.json': { enabled: true, description: 'Takes its time' },
+      'workspaces/slow/main.tf': `
+resource "terraform_data" "slow" {
+  provisioner "local-exec" {
+    command = "echo first-line; while [ ! -e ${go} ]; do sleep 0.1; done; echo second-line; sleep 600"
+  }
+}`,
+    });
+    let serve: ChildProcess | null = null;
+    let url = '';
+    let browser: Browser;
+    const cspViolations: string[] = [];
+
+    beforeAll(async () => {
+      const port = await freePort();
+      serve = spawn(
+        process.execPath,
+        [TIDE_BIN, 'serve', '--config-dir', config.dir, '--data-dir', dataDir],
+        {
+          env: { ...process.env, TIDE_PORT: String(port), TIDE_HOST: '127.0.0.1', TIDE_LOG_LEVEL: 'warn' },
+          stdio: ['ignore', 'ignore', 'inherit'],
+        },
+      );
+      url = `http://127.0.0.1:${port}`;
+      await waitFor('tide serve to answer', async () => (await fetch(`${url}/api/health/ready`)).ok);
+      const admin = await loginAsInitialAdmin(url, dataDir);
+      const created = await fetch(`${url}/api/v1/users`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ username: 'vera', password: VIEWER_PASSWORD, role: 'viewer' }),
+      });
+      expect(created.status).toBe(201);
+      browser = await launchChromium();
+    }, 120_000);
+
+    afterAll(async () => {
+      await browser?.close();
+      if (serve && serve.exitCode === null) {
+        const exited = once(serve, 'exit');
+        serve.kill('SIGTERM');
+        await exited;
+      }
+      config.cleanup();
+      rmSync(effects, { recursive: true, force: true });
+      rmSync(dataDir, { recursive: true, force: true });
+    });
+
+    /** A page in a context of its own: a new browser session, no cookies. */
+    async function newPage(): Promise<Page> {
+      const context = await newTestContext(browser);
+      const page = await context.newPage();
+      page.on('console', (message) => {
+        if (message.text().includes('Content Security Policy')) cspViolations.push(message.text());
+      });
+      return page;
+    }
+
+    async function checkPage(page: Page, name: string) {
+      expect(await seriousA11yViolations(page), `axe on ${name}`).toEqual([]);
+      if (SCREENSHOTS)
+        await page.screenshot({ path: path.join(ROOT, 'docs/images', `dashboard-${name}.png`) });
+    }
+
+    async function logIn(page: Page, username: string, password: string) {
+      await page.goto(url);
+      await page.getByLabel('Username').fill(username);
+      await page.getByLabel('Password').fill(password);
+      await page.getByRole('button', { name: 'Sign in' }).click();
+      await page.getByRole('heading', { name: 'Fleet' }).waitFor();
+    }
+
+    it('an operator logs in, sees the fleet and the week, deploys with live log lines, cancels, logs out', async () => {
+      const page = await newPage();
+      await page.goto(url);
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      await checkPage(page, 'login');
+
+      const password = readFileSync(path.join(dataDir, 'initial-admin-password'), 'utf8').trim();
+      await logIn(page, 'admin', password);
+      const fleet = page.getByRole('list', { name: 'Workspaces' });
+      await fleet.getByRole('link', { name: 'office' }).waitFor();
+      await fleet.getByRole('link', { name: 'slow' }).waitFor();
+      await page.getByText('Live', { exact: true }).waitFor();
+      await checkPage(page, 'fleet');
+
+      // Search narrows the list, and the URL keeps it.
+      await page.getByLabel('Search').fill('paris');
+      await fleet.getByRole('link', { name: 'slow' }).waitFor({ state: 'detached' });
+      expect(page.url()).toContain('q=paris');
+      await page.getByLabel('Search').fill('');
+
+      // The week of a scheduled workspace: desired windows and the now line, in its zone.
+      await fleet.getByRole('link', { name: 'office' }).click();
+      await page.getByRole('heading', { name: 'office' }).waitFor();
+      await page.locator('svg .tl-window').first().waitFor();
+      // A vertical line has no width, so it is never "visible" to Playwright; being drawn is enough.
+      await page.locator('svg .tl-now').waitFor({ state: 'attached' });
+      await page.getByText('Times in Europe/Paris').waitFor();
+      await checkPage(page, 'workspace');
+
+      await page.getByRole('link', { name: 'Timeline' }).click();
+      await page.getByRole('heading', { name: 'Week timeline' }).waitFor();
+      await page.locator('.fleet-tl .tl-window').first().waitFor();
+      await checkPage(page, 'timeline');
+
+      // Deploy, confirmed by typing the workspace's name; the run's log arrives line by line.
+      await page.goto(`${url}/workspaces/slow`);
+      await page.getByRole('button', { name: 'Deploy' }).click();
+      const dialog = page.getByRole('dialog');
+      const confirm = dialog.getByRole('button', { name: 'Deploy slow' });
+      expect(await confirm.isDisabled()).toBe(true);
+      await dialog.getByLabel('Type slow to confirm').fill('slow');
+      await confirm.click();
+      await page.waitForURL(/\/runs\/[0-9a-f-]+$/);
+      const log = page.getByTestId('run-log');
+      // The engine echoes the command first; these are the lines the provisioner itself printed.
+      const printed = (line: string) => log.getByText(new RegExp(`\\(local-exec\\): ${line}$`));
+      await printed('first-line').waitFor();
+      expect(await printed('second-line').count()).toBe(0);
+      writeFileSync(go, '');
+      await printed('second-line').waitFor();
+      await page.locator('[data-state="running"]').waitFor();
+      await checkPage(page, 'run');
+
+      await page.getByRole('button', { name: 'Cancel run' }).click();
+      await page.locator('[data-state="canceled"]').waitFor({ timeout: 120_000 });
+
+      await page.getByRole('link', { name: 'Runs', exact: true }).click();
+      await page.getByRole('heading', { name: 'Runs' }).waitFor();
+      await page.locator('tbody [data-state="canceled"]').waitFor();
+      await checkPage(page, 'runs');
+
+      await page.getByRole('button', { name: 'Log out' }).click();
+      await page.getByRole('button', { name: 'Sign in' }).waitFor();
+      // The session is over on the server too, not only on the page.
+      const me = await page.evaluate(async () => (await fetch('/api/v1/me')).status);
+      expect(me).toBe(401);
+      await page.context().close();
+    }, 300_000);
+
+    it('a viewer sees no deploy button, and a deploy forged from the page is refused', async () => {
+      const page = await newPage();
+      await logIn(page, 'vera', VIEWER_PASSWORD);
+      await page.goto(`${url}/workspaces/slow`);
+      await page.getByRole('heading', { name: 'slow' }).waitFor();
+      await page.getByRole('heading', { name: 'This week' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Deploy' }).count()).toBe(0);
+      expect(await page.getByRole('button', { name: 'Destroy' }).count()).toBe(0);
+      const forged = await page.evaluate(async () => {
+        const { cookie } = (globalThis as unknown as { document: { cookie: string } }).document;
+        const csrf = /tide_csrf=([^;]+)/.exec(cookie)?.[1] ?? '';
+        const response = await fetch('/api/v1/workspaces/slow/deploy', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-csrf-token': decodeURIComponent(csrf) },
+          body: '{}',
+        });
+        return { status: response.status, body: (await response.json()) as { error: { code: string } } };
+      });
+      expect(forged.status).toBe(403);
+      expect(forged.body.error.code).toBe('forbidden');
+      await page.context().close();
+    }, 120_000);
+
+    it('renews an expired access cookie with the refresh cookie, without sending the person back to login', async () => {
+      const page = await newPage();
+      await logIn(page, 'vera', VIEWER_PASSWORD);
+      // What the browser does when the 15-minute access cookie's Max-Age runs out.
+      await page.context().clearCookies({ name: 'tide_access' });
+      await page.goto(`${url}/runs`);
+      await page.getByRole('heading', { name: 'Runs' }).waitFor();
+      expect(await page.getByRole('button', { name: 'Sign in' }).count()).toBe(0);
+      const cookies = await page.context().cookies(url);
+      expect(cookies.map((cookie) => cookie.name)).toContain('tide_access');
+      await page.context().close();
+    }, 120_000);
+
+    it('breaks no rule of the page CSP, and the initial JavaScript stays under 250 KB gzipped', () => {
+      expect(cspViolations).toEqual([]);
+      const webDir = path.join(ROOT, 'dist/web');
+      expect(existsSync(webDir)).toBe(true);
+      expect(bundleSizes(webDir).initialGzip).toBeLessThan(BUDGET_BYTES);
+    });
+  },
+);

@@ -1,0 +1,187 @@
+/**
+ * What the API answers, as docs/api.md describes it. The generated schema.d.ts types requests (paths,
+ * queries, bodies) only: the server's OpenAPI document has no response schemas yet. Fields other
+ * engineers are adding (overrides, ttl) are optional so the page renders them when they arrive.
+ */
+export type WorkspaceStatus =
+  'destroyed' | 'deploying' | 'deployed' | 'destroying' | 'deploy_failed' | 'destroy_failed';
+
+export type RunState = 'queued' | 'running' | 'succeeded' | 'failed' | 'canceled' | 'timed_out' | 'skipped';
+
+export type Role = 'viewer' | 'operator' | 'admin';
+
+export interface Page<T> {
+  readonly items: T[];
+  readonly next_cursor: string | null;
+}
+
+export interface NextFiring {
+  readonly action: string;
+  readonly scheduled_at: string;
+  readonly mode?: string;
+  readonly job?: string;
+  readonly schedule_key: string;
+}
+
+export interface Run {
+  readonly id: string;
+  readonly workspace: string;
+  readonly job: string | null;
+  readonly action: 'deploy' | 'destroy' | 'plan' | 'job' | 'mode';
+  readonly mode: string | null;
+  readonly state: RunState;
+  readonly trigger: string;
+  readonly actor: string | null;
+  readonly attempt: number;
+  readonly created_at: string;
+  readonly started_at: string | null;
+  readonly finished_at: string | null;
+  readonly exit_code: number | null;
+  readonly reason: string | null;
+  readonly plan_summary: { add: number; change: number; destroy: number } | null;
+  readonly outputs: Record<string, unknown> | null;
+  readonly cancel_requested_at: string | null;
+}
+
+/** An override that keeps a workspace up or down until an instant (issue 13: "keep up until…"). */
+export interface WorkspaceOverride {
+  readonly state?: string;
+  readonly until?: string;
+  readonly reason?: string | null;
+  readonly actor?: string | null;
+}
+
+export interface Workspace {
+  readonly name: string;
+  readonly enabled: boolean;
+  readonly status: WorkspaceStatus;
+  readonly mode: string | null;
+  readonly drifted?: boolean;
+  readonly description: string;
+  readonly timezone: string | null;
+  readonly template: string | null;
+  readonly labels: Record<string, string>;
+  readonly modes: string[];
+  readonly protect: boolean;
+  readonly next_firings: NextFiring[];
+  readonly current_run: Run | null;
+  readonly last_run: Run | null;
+  readonly config_error: string | null;
+  readonly overrides?: WorkspaceOverride[] | null;
+  readonly ttl?: { readonly expires_at?: string | null } | null;
+}
+
+export interface Me {
+  readonly username: string;
+  readonly role: Role;
+  readonly workspaces: string[] | null;
+  readonly kind: 'user' | 'api_token';
+  readonly via: 'bearer' | 'cookie';
+}
+
+export interface UiConfig {
+  readonly version: string;
+  readonly public_url: string | null;
+  readonly oidc_enabled: boolean;
+}
+
+export interface ScheduleFiring {
+  readonly schedule_key: string;
+  readonly action: string;
+  readonly mode?: string;
+  readonly job?: string;
+  readonly scheduled_at: string;
+  readonly local_time: string;
+  readonly skipped?: 'calendar';
+}
+
+export interface TimelineSegment {
+  readonly start: string;
+  readonly end: string;
+  readonly local_start: string;
+  readonly local_end: string;
+  readonly state: 'up' | 'down';
+  readonly mode?: string;
+  readonly reason: string;
+}
+
+export interface Schedule {
+  readonly workspace: string;
+  readonly timezone: string;
+  readonly from: string;
+  readonly until: string;
+  readonly firings: ScheduleFiring[];
+  readonly timeline: TimelineSegment[];
+}
+
+export interface LedgerFiring {
+  readonly id: string;
+  readonly schedule_key: string;
+  readonly action: string;
+  readonly scheduled_at: string;
+  readonly outcome: 'fired' | 'skipped' | 'missed' | 'superseded';
+  readonly reason: string | null;
+  readonly run_id: string | null;
+}
+
+export interface LogChunk {
+  readonly seq: number;
+  readonly stream: 'stdout' | 'stderr' | 'system';
+  readonly created_at: string;
+  readonly content: string;
+}
+
+export interface Variables {
+  readonly variables: Record<string, unknown>;
+  readonly sensitive: Array<{ name: string; set: boolean; updated_at: string | null }>;
+}
+
+export interface StateVersions {
+  readonly total: number;
+  readonly versions: Array<{
+    serial: number;
+    size: number;
+    deleted: boolean;
+    run_id: string | null;
+    written_by: string;
+    created_at: string;
+  }>;
+  readonly lock: { run_id: string; since: string } | null;
+}
+
+export interface Job {
+  readonly id: string;
+  readonly name: string;
+  readonly workspace: string | null;
+  readonly type: string;
+  readonly description: string;
+  readonly enabled: boolean;
+  readonly schedules: string[];
+  readonly events: string[];
+  readonly last_run: Run | null;
+}
+
+export interface Savings {
+  readonly workspaces: Array<{ workspace: string; hourly_cost: number; down_hours: number; saved: number }>;
+  readonly total: { down_hours: number; saved: number };
+  readonly excluded: string[];
+}
+
+/** Messages of the live event stream (docs/api.md#events). */
+export type EventMessage =
+  | { type: 'hello'; principal: { name: string; role: Role } }
+  | { type: 'run.updated'; run: Run }
+  | { type: 'run.log'; run_id: string; workspace: string; seq: number; stream: string; lines: string[] }
+  | { type: 'workspace.status'; workspace: string; status: WorkspaceStatus; mode: string | null }
+  | {
+      type: 'firing.recorded';
+      workspace: string;
+      schedule_key: string;
+      action: string;
+      scheduled_at: string;
+      outcome: string;
+      reason: string | null;
+      run_id: string | null;
+    }
+  | { type: 'subscribed' }
+  | { type: 'error'; error: { code: string; message: string } };
