@@ -743,6 +743,41 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/workspaces/{name}/overrides": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A workspace's overrides in force (with history=true, also the ended ones) */
+        get: operations["getWorkspacesNameOverrides"];
+        put?: never;
+        /** Add an override: keep_up_until, keep_down_until, skip_next or pause_until */
+        post: operations["postWorkspacesNameOverrides"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/workspaces/{name}/overrides/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** End an override now */
+        delete: operations["deleteWorkspacesNameOverridesId"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/workspaces/{name}/plan": {
         parameters: {
             query?: never;
@@ -1967,6 +2002,7 @@ export interface operations {
             query?: {
                 status?: "destroyed" | "deploying" | "deployed" | "destroying" | "deploy_failed" | "destroy_failed";
                 enabled?: "true" | "false";
+                drifted?: "true" | "false";
                 limit?: number;
                 cursor?: string;
             };
@@ -2023,6 +2059,8 @@ export interface operations {
                 "application/json": {
                     mode?: string;
                     with_dependencies?: boolean;
+                    /** @description destroy this long after the deploy succeeds (e.g. "4h"), at most TIDE_TTL_MAX; docs/ttl.md */
+                    ttl?: string;
                 };
             };
         };
@@ -2127,6 +2165,95 @@ export interface operations {
             header?: never;
             path: {
                 name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    getWorkspacesNameOverrides: {
+        parameters: {
+            query?: {
+                history?: "true" | "false";
+            };
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    postWorkspacesNameOverrides: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @enum {string} */
+                    kind: "keep_up_until" | "keep_down_until" | "skip_next" | "pause_until";
+                    /**
+                     * Format: date-time
+                     * @description When it ends (give this or `for`)
+                     */
+                    until?: string;
+                    /** @description How long it lasts from now, e.g. "3h", "90m", "1d" (give this or `until`) */
+                    for?: string;
+                    /**
+                     * @description skip_next only: which action to skip
+                     * @enum {string}
+                     */
+                    action?: "deploy" | "destroy";
+                    reason?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success */
+            "2XX": {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            "4XX": components["responses"]["Error"];
+            "5XX": components["responses"]["Error"];
+        };
+    };
+    deleteWorkspacesNameOverridesId: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                name: string;
+                id: string;
             };
             cookie?: never;
         };
