@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { runTideInProcess } from '../../../test/helpers/run-cli.ts';
+import { backupTables } from '../../backup/backup-tables.ts';
 import { lockDataDir } from '../../store/data-dir-lock.ts';
+import { migrationNames } from '../../store/migrate.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -23,7 +25,9 @@ describe('tide backup', () => {
     const created = await runTideInProcess(['backup', 'create', '--output', archive, '--data-dir', source]);
     expect(created).toMatchObject({ status: 0, stderr: '' });
     expect(created.stdout).toMatch(
-      /^backup written: .*b\.tar \(\d+ bytes, sha256 [0-9a-f]{64}\): 24 tables, 0 rows, sqlite at 0014_backups/,
+      new RegExp(
+        `^backup written: .*b\\.tar \\(\\d+ bytes, sha256 [0-9a-f]{64}\\): ${backupTables.length} tables, 0 rows, sqlite at ${migrationNames.at(-1)}`,
+      ),
     );
 
     const target = scratch();
