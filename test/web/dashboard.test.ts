@@ -2,7 +2,8 @@
  * The dashboard in a real browser (Debian's Chromium through playwright-core) against a real `tide serve`
  * process with the real engine: log in, see the fleet and the week timeline, open a workspace, deploy it
  * and watch its log lines arrive live, cancel the run, log out; a viewer sees no deploy button and a
- * forged request from the page is refused; axe-core finds no serious violation on any page; the page
+ * forged request from the page is refused; an admin adds a keep-up override, sees its period on the week
+ * and removes it, while a viewer is offered no override button; axe-core finds no serious violation on any page; the page
  * breaks no rule of its Content-Security-Policy. Every wait is on a selector or a file, never a sleep.
  *
  * `npm run screenshots` runs it with TIDE_SCREENSHOTS=1, which saves the pages to docs/images/.
@@ -154,8 +155,11 @@ resource "terraform_data" "slow" {
 
       // Deploy, confirmed by typing the workspace's name; the run's log arrives line by line.
       await page.goto(`${url}/workspaces/slow`);
-      await page.getByRole('button', { name: 'Deploy' }).click();
+      // With a TTL: the dialog says when Tide will take it down again (docs/ttl.md).
+      await page.getByLabel('TTL (optional)').fill('4h');
+      await page.getByRole('button', { name: 'Deploy', exact: true }).click();
       const dialog = page.getByRole('dialog');
+      await dialog.getByText(/destroys it 4h after the deploy succeeds/).waitFor();
       const confirm = dialog.getByRole('button', { name: 'Deploy slow' });
       expect(await confirm.isDisabled()).toBe(true);
       await dialog.getByLabel('Type slow to confirm').fill('slow');
@@ -187,6 +191,38 @@ resource "terraform_data" "slow" {
       await page.context().close();
     }, 300_000);
 
+    it('an admin adds a keep up until override and sees it on the timeline, then removes it', async () => {
+      const page = await newPage();
+      const password = readFileSync(path.join(dataDir, 'initial-admin-password'), 'utf8').trim();
+      await logIn(page, 'admin', password);
+      await page.goto(`${url}/workspaces/office`);
+      await page.getByRole('heading', { name: 'Overrides' }).waitFor();
+      await page.getByText('No override in force').waitFor();
+      expect(await page.locator('svg .tl-override').count()).toBe(0);
+
+      await page.getByLabel('Reason (optional)').fill('client demo');
+      await page.getByRole('group', { name: 'Keep up until' }).getByRole('button', { name: '+3 h' }).click();
+      const row = page.getByRole('row', { name: /Keep up .* client demo admin/ });
+      await row.waitFor();
+      // The schedule is read again: the override's period is drawn on the week, named on hover.
+      const period = page.locator('svg .tl-override').first();
+      await period.waitFor({ state: 'attached' });
+      expect(await period.locator('title').textContent()).toMatch(
+        /^Override: Keep up until .* — client demo$/,
+      );
+      await checkPage(page, 'overrides');
+
+      await row.getByRole('button', { name: 'Remove Keep up override' }).click();
+      await page.getByText('No override in force').waitFor();
+      await page.locator('svg .tl-override').first().waitFor({ state: 'detached' });
+      const audit = await page.evaluate(async () => {
+        const response = await fetch('/api/v1/audit?target=workspace:office');
+        return ((await response.json()) as { items: Array<{ action: string }> }).items.map((e) => e.action);
+      });
+      expect(audit).toEqual(expect.arrayContaining(['override.add', 'override.remove']));
+      await page.context().close();
+    }, 120_000);
+
     it('a viewer sees no deploy button, and a deploy forged from the page is refused', async () => {
       const page = await newPage();
       await logIn(page, 'vera', VIEWER_PASSWORD);
@@ -195,6 +231,9 @@ resource "terraform_data" "slow" {
       await page.getByRole('heading', { name: 'This week' }).waitFor();
       expect(await page.getByRole('button', { name: 'Deploy' }).count()).toBe(0);
       expect(await page.getByRole('button', { name: 'Destroy' }).count()).toBe(0);
+      // The overrides in force are listed for everyone; adding or removing one is for operators.
+      await page.getByRole('heading', { name: 'Overrides' }).waitFor();
+      expect(await page.getByRole('button', { name: /\+1 h|Skip next|Add override|Remove/ }).count()).toBe(0);
       const forged = await page.evaluate(async () => {
         const { cookie } = (globalThis as unknown as { document: { cookie: string } }).document;
         const csrf = /tide_csrf=([^;]+)/.exec(cookie)?.[1] ?? '';

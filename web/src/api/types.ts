@@ -1,7 +1,6 @@
 /**
  * What the API answers, as docs/api.md describes it. The generated schema.d.ts types requests (paths,
- * queries, bodies) only: the server's OpenAPI document has no response schemas yet. Fields other
- * engineers are adding (overrides, ttl) are optional so the page renders them when they arrive.
+ * queries, bodies) only: the server's OpenAPI document has no response schemas yet.
  */
 export type WorkspaceStatus =
   'destroyed' | 'deploying' | 'deployed' | 'destroying' | 'deploy_failed' | 'destroy_failed';
@@ -43,12 +42,28 @@ export interface Run {
   readonly cancel_requested_at: string | null;
 }
 
-/** An override that keeps a workspace up or down until an instant (issue 13: "keep up until…"). */
+export type OverrideKind = 'keep_up_until' | 'keep_down_until' | 'skip_next' | 'pause_until';
+
+/** A time-boxed exception to a workspace's schedule (docs/overrides.md). */
 export interface WorkspaceOverride {
-  readonly state?: string;
-  readonly until?: string;
-  readonly reason?: string | null;
-  readonly actor?: string | null;
+  readonly id: string;
+  readonly workspace: string;
+  readonly kind: OverrideKind;
+  readonly action: 'deploy' | 'destroy' | null;
+  readonly ends_at: string;
+  readonly reason: string | null;
+  readonly actor: string | null;
+  readonly created_at: string;
+  readonly state: 'active' | 'expired' | 'removed' | 'consumed';
+}
+
+/** What the last drift check found (docs/drift.md). */
+export interface Drift {
+  readonly checked_at: string;
+  readonly since: string | null;
+  readonly run_id: string | null;
+  readonly summary: { add: number; change: number; destroy: number } | null;
+  readonly addresses: string[] | null;
 }
 
 export interface Workspace {
@@ -56,7 +71,7 @@ export interface Workspace {
   readonly enabled: boolean;
   readonly status: WorkspaceStatus;
   readonly mode: string | null;
-  readonly drifted?: boolean;
+  readonly drifted: boolean;
   readonly description: string;
   readonly timezone: string | null;
   readonly template: string | null;
@@ -67,8 +82,8 @@ export interface Workspace {
   readonly current_run: Run | null;
   readonly last_run: Run | null;
   readonly config_error: string | null;
-  readonly overrides?: WorkspaceOverride[] | null;
-  readonly ttl?: { readonly expires_at?: string | null } | null;
+  readonly overrides: WorkspaceOverride[];
+  readonly drift: Drift | null;
 }
 
 export interface Me {
@@ -92,7 +107,8 @@ export interface ScheduleFiring {
   readonly job?: string;
   readonly scheduled_at: string;
   readonly local_time: string;
-  readonly skipped?: 'calendar';
+  readonly skipped?: 'calendar' | 'override';
+  readonly override_id?: string;
 }
 
 export interface TimelineSegment {
@@ -112,6 +128,19 @@ export interface Schedule {
   readonly until: string;
   readonly firings: ScheduleFiring[];
   readonly timeline: TimelineSegment[];
+  /** The periods of the overrides in force within the range. */
+  readonly overrides?: ScheduleOverride[];
+}
+
+export interface ScheduleOverride {
+  readonly id: string;
+  readonly kind: OverrideKind;
+  readonly action: 'deploy' | 'destroy' | null;
+  readonly start: string;
+  readonly end: string;
+  readonly local_start: string;
+  readonly local_end: string;
+  readonly reason: string | null;
 }
 
 export interface LedgerFiring {
