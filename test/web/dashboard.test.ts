@@ -3,7 +3,8 @@
  * process with the real engine: log in, see the fleet and the week timeline, open a workspace, deploy it
  * and watch its log lines arrive live, cancel the run, log out; a viewer sees no deploy button and a
  * forged request from the page is refused; an admin adds a keep-up override, sees its period on the week
- * and removes it, while a viewer is offered no override button; axe-core finds no serious violation on any page; the page
+ * and removes it, while a viewer is offered no override button; an admin visits every page, runs a job,
+ * and sees a new API token's secret once; axe-core finds no serious violation on any page; the page
  * breaks no rule of its Content-Security-Policy. Every wait is on a selector or a file, never a sleep.
  *
  * `npm run screenshots` runs it with TIDE_SCREENSHOTS=1, which saves the pages to docs/images/.
@@ -46,6 +47,13 @@ describe.skipIf(missing !== null)(
         labels: { team: 'web' },
       },
       'workspaces/office/main.tf': minimalTf,
+      'jobs/hello.json': {
+        name: 'hello',
+        type: 'command',
+        description: 'Says hello, by hand only',
+        enabled: true,
+        command: 'echo hello-from-job',
+      },
       // Says one line, waits for the test's file, says another, then waits for good: the test sees lines
       // arrive while the run is live, then cancels it.
       'workspaces/slow/config.json': { enabled: true, description: 'Takes its time' },
@@ -223,6 +231,60 @@ resource "terraform_data" "slow" {
       await page.context().close();
     }, 120_000);
 
+    it('an admin visits every page (no serious axe violation), runs a job, and sees a new token once', async () => {
+      const page = await newPage();
+      const password = readFileSync(path.join(dataDir, 'initial-admin-password'), 'utf8').trim();
+      await logIn(page, 'admin', password);
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      const pages: Array<[link: string, heading: string, shot: string]> = [
+        ['Jobs', 'Jobs', 'jobs'],
+        ['Environments', 'Environments', 'environments'],
+        ['Templates', 'Templates', 'templates'],
+        ['Notifications', 'Notification deliveries', 'notifications'],
+        ['Users', 'Users', 'users'],
+        ['Audit', 'Audit log', 'audit'],
+        ['Tokens', 'API tokens', 'tokens'],
+      ];
+      for (const [link, heading, shot] of pages) {
+        await nav.getByRole('link', { name: link, exact: true }).click();
+        await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+        await page.locator('.loading').first().waitFor({ state: 'detached' });
+        await checkPage(page, shot);
+      }
+
+      // The audit log lists this session's sign-in, and filters by action.
+      await nav.getByRole('link', { name: 'Audit', exact: true }).click();
+      await page.getByLabel('Action').fill('auth.login');
+      await page.getByRole('cell', { name: 'auth.login' }).first().waitFor();
+
+      // A token's secret is shown once: after a reload only its name is listed.
+      await nav.getByRole('link', { name: 'Tokens', exact: true }).click();
+      await page.getByLabel('Name').fill('ci-deploy');
+      await page.getByLabel('Role').selectOption('operator');
+      await page.getByRole('button', { name: 'Create token' }).click();
+      const secret = (await page.getByTestId('new-token').textContent()) ?? '';
+      expect(secret).toMatch(/^tide_/);
+      await page.getByRole('cell', { name: 'ci-deploy', exact: true }).waitFor();
+      await checkPage(page, 'token-created');
+      await page.reload();
+      await page.getByRole('cell', { name: 'ci-deploy', exact: true }).waitFor();
+      expect(await page.getByTestId('new-token').count()).toBe(0);
+      expect(await page.content()).not.toContain(secret);
+      // Revoked: the server refuses it from then on.
+      await page.getByRole('button', { name: 'Revoke ci-deploy' }).click();
+      await page.getByText(/^revoked/).waitFor();
+      expect(
+        (await fetch(`${url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).status,
+      ).toBe(401);
+
+      // Run now queues the job and opens its log.
+      await nav.getByRole('link', { name: 'Jobs', exact: true }).click();
+      await page.getByRole('button', { name: 'Run now: hello' }).click();
+      await page.waitForURL(/\/runs\/[0-9a-f-]+$/);
+      await page.getByTestId('run-log').getByText('hello-from-job').first().waitFor();
+      await page.context().close();
+    }, 180_000);
+
     it('a viewer sees no deploy button, and a deploy forged from the page is refused', async () => {
       const page = await newPage();
       await logIn(page, 'vera', VIEWER_PASSWORD);
@@ -231,6 +293,11 @@ resource "terraform_data" "slow" {
       await page.getByRole('heading', { name: 'This week' }).waitFor();
       expect(await page.getByRole('button', { name: 'Deploy' }).count()).toBe(0);
       expect(await page.getByRole('button', { name: 'Destroy' }).count()).toBe(0);
+      // Navigation offers what the role may use.
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      await nav.getByRole('link', { name: 'Jobs', exact: true }).waitFor();
+      for (const hidden of ['Users', 'Audit', 'Notifications'])
+        expect(await nav.getByRole('link', { name: hidden, exact: true }).count()).toBe(0);
       // The overrides in force are listed for everyone; adding or removing one is for operators.
       await page.getByRole('heading', { name: 'Overrides' }).waitFor();
       expect(await page.getByRole('button', { name: /\+1 h|Skip next|Add override|Remove/ }).count()).toBe(0);

@@ -214,3 +214,108 @@ export type EventMessage =
     }
   | { type: 'subscribed' }
   | { type: 'error'; error: { code: string; message: string } };
+
+export interface Template {
+  readonly name: string;
+  readonly url: string;
+  readonly ref: string;
+  readonly subdir: string;
+  readonly commit: string;
+  readonly description: string | null;
+  readonly refreshed_at: string | null;
+  readonly refreshed_by: string | null;
+  readonly created_at: string;
+  readonly created_by: string;
+  readonly used_by: string[];
+}
+
+export interface HealthCheck {
+  readonly address: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface EnvironmentSwitch {
+  readonly id: string;
+  readonly environment: string;
+  readonly from_workspace: string | null;
+  readonly to_workspace: string;
+  readonly actor: string;
+  readonly result: 'switched' | 'unchanged' | 'refused' | 'failed';
+  readonly reason: string | null;
+  readonly started_at: string;
+  readonly finished_at: string | null;
+  readonly checks: HealthCheck[];
+  readonly verification: HealthCheck[];
+  readonly actions: Array<{ argv: string[]; ok: boolean; exit_code: number | null; output: string }>;
+}
+
+export interface Environment {
+  readonly name: string;
+  readonly file: string;
+  readonly config_error: string | null;
+  readonly description: string | null;
+  readonly domain: string | null;
+  readonly reserved_ips: string[] | null;
+  readonly assigned_workspace: string | null;
+  readonly assignment_source: 'database' | 'file' | 'none' | null;
+  readonly assigned_at: string | null;
+  readonly assigned_by: string | null;
+  readonly switching_to: string | null;
+}
+
+export interface EnvironmentDetail extends Environment {
+  readonly switches: EnvironmentSwitch[];
+}
+
+export interface AuditEntry {
+  readonly id: string;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly result: 'success' | 'failure' | 'denied';
+  readonly source_ip: string | null;
+  readonly request_id: string | null;
+  readonly details: Record<string, unknown> | null;
+}
+
+export interface User {
+  readonly username: string;
+  readonly role: Role;
+  readonly workspaces: string[] | null;
+  readonly disabled: boolean;
+  readonly created_at: string;
+  readonly password_changed_at: string | null;
+  readonly locked_until: string | null;
+}
+
+export interface ApiToken {
+  readonly id: string;
+  readonly name: string;
+  readonly owner: string;
+  readonly role: Role;
+  readonly workspaces: string[] | null;
+  readonly created_at: string;
+  readonly expires_at: string | null;
+  readonly revoked_at: string | null;
+}
+
+/** The answer to a token's creation: the only time its secret is shown. */
+export interface CreatedToken extends ApiToken {
+  readonly token: string;
+}
+
+export interface Delivery {
+  readonly id: string;
+  readonly event: string;
+  readonly workspace: string | null;
+  readonly target: string;
+  readonly target_type: string;
+  readonly attempt: number;
+  readonly outcome: 'delivered' | 'retry' | 'failed';
+  readonly status_code: number | null;
+  readonly error: string | null;
+  readonly duration_ms: number | null;
+  readonly created_at: string;
+}

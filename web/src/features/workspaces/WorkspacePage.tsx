@@ -17,7 +17,7 @@ import { listRuns } from '../runs/api/list-runs';
 import { RunsTable } from '../runs/RunsTable';
 import { getSavings } from './api/get-savings';
 import { getStateVersions } from './api/get-state-versions';
-import { listJobs } from './api/list-jobs';
+import { listJobs } from '../jobs/api/list-jobs';
 import { DriftPanel } from './DriftPanel';
 import { OverridesPanel } from './OverridesPanel';
 import { VariablesSection } from './SensitiveVariables';
