@@ -8,6 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import openapiTS, { astToString } from 'openapi-typescript';
 import { afterAll, expect, it } from 'vitest';
+import { randomBytes } from 'node:crypto';
+import { createLogger } from '../../src/log/logger.ts';
+import { Notifications } from '../../src/notification/notifications.ts';
+import { makeKeyring } from '../../src/secrets/encryption-key.ts';
+import { GlobalSecrets } from '../../src/secrets/global-secrets.ts';
 import { openDatabase } from '../../src/store/database.ts';
 import { migrateToLatest } from '../../src/store/migrate.ts';
 import { apiFixture, fixtureConfigDir, loadEffectiveConfig } from '../helpers/api-fixture.ts';
@@ -29,7 +34,21 @@ it('web/src/api/schema.d.ts matches the OpenAPI document of the routes', async (
   const store = await openDatabase({ dataDir });
   try {
     await migrateToLatest(store);
-    const { app } = apiFixture(store.db, await loadEffectiveConfig(configDir.dir));
+    const config = await loadEffectiveConfig(configDir.dir);
+    const clock = { now: () => new Date() };
+    // The notification and secret routes are registered only with their services: real ones, so the
+    // document (and the dashboard's types) include them.
+    const globalSecrets = new GlobalSecrets({ db: store.db, keyring: makeKeyring(randomBytes(32)), clock });
+    const notifications = new Notifications({
+      db: store.db,
+      clock,
+      logger: createLogger('silent'),
+      config: () => config,
+      secrets: globalSecrets,
+      allowPrivate: false,
+      holder: 'api-types',
+    });
+    const { app } = apiFixture(store.db, config, { notifications, globalSecrets });
     const document = (await app.inject({ url: '/api/v1/openapi.json' })).json();
     // The version changes with every release; the types do not depend on it.
     document.info.version = '0.0.0';

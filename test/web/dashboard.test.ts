@@ -2,14 +2,17 @@
  * The dashboard in a real browser (Debian's Chromium through playwright-core) against a real `tide serve`
  * process with the real engine: log in, see the fleet and the week timeline, open a workspace, deploy it
  * and watch its log lines arrive live, cancel the run, log out; a viewer sees no deploy button and a
- * forged request from the page is refused; axe-core finds no serious violation on any page; the page
+ * forged request from the page is refused; an admin adds a keep-up override, sees its period on the week
+ * and removes it, while a viewer is offered no override button; an admin visits every page, runs a job,
+ * and sees a new API token's secret once; axe-core finds no serious violation on any page; the page
  * breaks no rule of its Content-Security-Policy. Every wait is on a selector or a file, never a sleep.
  *
- * `npm run screenshots` runs it with TIDE_SCREENSHOTS=1, which saves the pages to docs/images/.
+ * `npm run screenshots` runs it with TIDE_SCREENSHOTS=1, which adds the example configuration (examples/)
+ * to the test's workspaces and saves the pages to docs/images/.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
@@ -45,6 +48,13 @@ describe.skipIf(missing !== null)(
         labels: { team: 'web' },
       },
       'workspaces/office/main.tf': minimalTf,
+      'jobs/hello.json': {
+        name: 'hello',
+        type: 'command',
+        description: 'Says hello, by hand only',
+        enabled: true,
+        command: 'echo hello-from-job',
+      },
       // Says one line, waits for the test's file, says another, then waits for good: the test sees lines
       // arrive while the run is live, then cancels it.
       'workspaces/slow/config.json': { enabled: true, description: 'Takes its time' },
@@ -55,6 +65,9 @@ resource "terraform_data" "slow" {
   }
 }`,
     });
+    // Screenshots show the example configuration (`npm start`'s) around the test's own workspaces, so
+    // the fleet and its timeline in docs/images look like a real one.
+    if (SCREENSHOTS) cpSync(path.join(ROOT, 'examples'), config.dir, { recursive: true, force: false });
     let serve: ChildProcess | null = null;
     let url = '';
     let browser: Browser;
@@ -154,8 +167,11 @@ resource "terraform_data" "slow" {
 
       // Deploy, confirmed by typing the workspace's name; the run's log arrives line by line.
       await page.goto(`${url}/workspaces/slow`);
-      await page.getByRole('button', { name: 'Deploy' }).click();
+      // With a TTL: the dialog says when Tide will take it down again (docs/ttl.md).
+      await page.getByLabel('TTL (optional)').fill('4h');
+      await page.getByRole('button', { name: 'Deploy', exact: true }).click();
       const dialog = page.getByRole('dialog');
+      await dialog.getByText(/destroys it 4h after the deploy succeeds/).waitFor();
       const confirm = dialog.getByRole('button', { name: 'Deploy slow' });
       expect(await confirm.isDisabled()).toBe(true);
       await dialog.getByLabel('Type slow to confirm').fill('slow');
@@ -187,6 +203,93 @@ resource "terraform_data" "slow" {
       await page.context().close();
     }, 300_000);
 
+    it('an admin adds a keep up until override and sees it on the timeline, then removes it', async () => {
+      const page = await newPage();
+      const password = readFileSync(path.join(dataDir, 'initial-admin-password'), 'utf8').trim();
+      await logIn(page, 'admin', password);
+      await page.goto(`${url}/workspaces/office`);
+      await page.getByRole('heading', { name: 'Overrides' }).waitFor();
+      await page.getByText('No override in force').waitFor();
+      expect(await page.locator('svg .tl-override').count()).toBe(0);
+
+      await page.getByLabel('Reason (optional)').fill('client demo');
+      await page.getByRole('group', { name: 'Keep up until' }).getByRole('button', { name: '+3 h' }).click();
+      const row = page.getByRole('row', { name: /Keep up .* client demo admin/ });
+      await row.waitFor();
+      // The schedule is read again: the override's period is drawn on the week, named on hover.
+      const period = page.locator('svg .tl-override').first();
+      await period.waitFor({ state: 'attached' });
+      expect(await period.locator('title').textContent()).toMatch(
+        /^Override: Keep up until .* — client demo$/,
+      );
+      await checkPage(page, 'overrides');
+
+      await row.getByRole('button', { name: 'Remove Keep up override' }).click();
+      await page.getByText('No override in force').waitFor();
+      await page.locator('svg .tl-override').first().waitFor({ state: 'detached' });
+      const audit = await page.evaluate(async () => {
+        const response = await fetch('/api/v1/audit?target=workspace:office');
+        return ((await response.json()) as { items: Array<{ action: string }> }).items.map((e) => e.action);
+      });
+      expect(audit).toEqual(expect.arrayContaining(['override.add', 'override.remove']));
+      await page.context().close();
+    }, 120_000);
+
+    it('an admin visits every page (no serious axe violation), runs a job, and sees a new token once', async () => {
+      const page = await newPage();
+      const password = readFileSync(path.join(dataDir, 'initial-admin-password'), 'utf8').trim();
+      await logIn(page, 'admin', password);
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      const pages: Array<[link: string, heading: string, shot: string]> = [
+        ['Jobs', 'Jobs', 'jobs'],
+        ['Environments', 'Environments', 'environments'],
+        ['Templates', 'Templates', 'templates'],
+        ['Notifications', 'Notification deliveries', 'notifications'],
+        ['Users', 'Users', 'users'],
+        ['Audit', 'Audit log', 'audit'],
+        ['Tokens', 'API tokens', 'tokens'],
+      ];
+      for (const [link, heading, shot] of pages) {
+        await nav.getByRole('link', { name: link, exact: true }).click();
+        await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
+        await page.locator('.loading').first().waitFor({ state: 'detached' });
+        await checkPage(page, shot);
+      }
+
+      // The audit log lists this session's sign-in, and filters by action.
+      await nav.getByRole('link', { name: 'Audit', exact: true }).click();
+      await page.getByLabel('Action').fill('auth.login');
+      await page.getByRole('cell', { name: 'auth.login' }).first().waitFor();
+
+      // A token's secret is shown once: after a reload only its name is listed.
+      await nav.getByRole('link', { name: 'Tokens', exact: true }).click();
+      await page.getByLabel('Name').fill('ci-deploy');
+      await page.getByLabel('Role').selectOption('operator');
+      await page.getByRole('button', { name: 'Create token' }).click();
+      const secret = (await page.getByTestId('new-token').textContent()) ?? '';
+      expect(secret).toMatch(/^tide_/);
+      await page.getByRole('cell', { name: 'ci-deploy', exact: true }).waitFor();
+      // No screenshot here: the picture would hold a token's secret.
+      expect(await seriousA11yViolations(page), 'axe with a new token').toEqual([]);
+      await page.reload();
+      await page.getByRole('cell', { name: 'ci-deploy', exact: true }).waitFor();
+      expect(await page.getByTestId('new-token').count()).toBe(0);
+      expect(await page.content()).not.toContain(secret);
+      // Revoked: the server refuses it from then on.
+      await page.getByRole('button', { name: 'Revoke ci-deploy' }).click();
+      await page.getByText(/^revoked/).waitFor();
+      expect(
+        (await fetch(`${url}/api/v1/me`, { headers: { authorization: `Bearer ${secret}` } })).status,
+      ).toBe(401);
+
+      // Run now queues the job and opens its log.
+      await nav.getByRole('link', { name: 'Jobs', exact: true }).click();
+      await page.getByRole('button', { name: 'Run now: hello' }).click();
+      await page.waitForURL(/\/runs\/[0-9a-f-]+$/);
+      await page.getByTestId('run-log').getByText('hello-from-job').first().waitFor();
+      await page.context().close();
+    }, 180_000);
+
     it('a viewer sees no deploy button, and a deploy forged from the page is refused', async () => {
       const page = await newPage();
       await logIn(page, 'vera', VIEWER_PASSWORD);
@@ -195,6 +298,14 @@ resource "terraform_data" "slow" {
       await page.getByRole('heading', { name: 'This week' }).waitFor();
       expect(await page.getByRole('button', { name: 'Deploy' }).count()).toBe(0);
       expect(await page.getByRole('button', { name: 'Destroy' }).count()).toBe(0);
+      // Navigation offers what the role may use.
+      const nav = page.getByRole('navigation', { name: 'Main' });
+      await nav.getByRole('link', { name: 'Jobs', exact: true }).waitFor();
+      for (const hidden of ['Users', 'Audit', 'Notifications'])
+        expect(await nav.getByRole('link', { name: hidden, exact: true }).count()).toBe(0);
+      // The overrides in force are listed for everyone; adding or removing one is for operators.
+      await page.getByRole('heading', { name: 'Overrides' }).waitFor();
+      expect(await page.getByRole('button', { name: /\+1 h|Skip next|Add override|Remove/ }).count()).toBe(0);
       const forged = await page.evaluate(async () => {
         const { cookie } = (globalThis as unknown as { document: { cookie: string } }).document;
         const csrf = /tide_csrf=([^;]+)/.exec(cookie)?.[1] ?? '';

@@ -57,7 +57,47 @@ const runRoute = createRoute({
   component: lazyRouteComponent(() => import('./features/runs/RunPage'), 'RunPage'),
 });
 
-const routeTree = rootRoute.addChildren([fleetRoute, timelineRoute, workspaceRoute, runsRoute, runRoute]);
+/** The pages of phase 2, each loaded when first opened. */
+const lazyPage = <Path extends string>(
+  path: Path,
+  load: () => Promise<Record<string, unknown>>,
+  name: string,
+) => createRoute({ getParentRoute: () => rootRoute, path, component: lazyRouteComponent(load, name) });
+
+const jobsRoute = lazyPage('/jobs', () => import('./features/jobs/JobsPage'), 'JobsPage');
+const templatesRoute = lazyPage(
+  '/templates',
+  () => import('./features/templates/TemplatesPage'),
+  'TemplatesPage',
+);
+const environmentsRoute = lazyPage(
+  '/environments',
+  () => import('./features/environments/EnvironmentsPage'),
+  'EnvironmentsPage',
+);
+const auditRoute = lazyPage('/audit', () => import('./features/audit/AuditPage'), 'AuditPage');
+const usersRoute = lazyPage('/users', () => import('./features/admin/UsersPage'), 'UsersPage');
+const tokensRoute = lazyPage('/tokens', () => import('./features/admin/TokensPage'), 'TokensPage');
+const deliveriesRoute = lazyPage(
+  '/notifications',
+  () => import('./features/notifications/DeliveriesPage'),
+  'DeliveriesPage',
+);
+
+const routeTree = rootRoute.addChildren([
+  fleetRoute,
+  timelineRoute,
+  workspaceRoute,
+  runsRoute,
+  runRoute,
+  jobsRoute,
+  templatesRoute,
+  environmentsRoute,
+  auditRoute,
+  usersRoute,
+  tokensRoute,
+  deliveriesRoute,
+]);
 
 export const router = createRouter({ routeTree, defaultPreload: 'intent' });
 

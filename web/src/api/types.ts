@@ -1,7 +1,6 @@
 /**
  * What the API answers, as docs/api.md describes it. The generated schema.d.ts types requests (paths,
- * queries, bodies) only: the server's OpenAPI document has no response schemas yet. Fields other
- * engineers are adding (overrides, ttl) are optional so the page renders them when they arrive.
+ * queries, bodies) only: the server's OpenAPI document has no response schemas yet.
  */
 export type WorkspaceStatus =
   'destroyed' | 'deploying' | 'deployed' | 'destroying' | 'deploy_failed' | 'destroy_failed';
@@ -43,12 +42,28 @@ export interface Run {
   readonly cancel_requested_at: string | null;
 }
 
-/** An override that keeps a workspace up or down until an instant (issue 13: "keep up until…"). */
+export type OverrideKind = 'keep_up_until' | 'keep_down_until' | 'skip_next' | 'pause_until';
+
+/** A time-boxed exception to a workspace's schedule (docs/overrides.md). */
 export interface WorkspaceOverride {
-  readonly state?: string;
-  readonly until?: string;
-  readonly reason?: string | null;
-  readonly actor?: string | null;
+  readonly id: string;
+  readonly workspace: string;
+  readonly kind: OverrideKind;
+  readonly action: 'deploy' | 'destroy' | null;
+  readonly ends_at: string;
+  readonly reason: string | null;
+  readonly actor: string | null;
+  readonly created_at: string;
+  readonly state: 'active' | 'expired' | 'removed' | 'consumed';
+}
+
+/** What the last drift check found (docs/drift.md). */
+export interface Drift {
+  readonly checked_at: string;
+  readonly since: string | null;
+  readonly run_id: string | null;
+  readonly summary: { add: number; change: number; destroy: number } | null;
+  readonly addresses: string[] | null;
 }
 
 export interface Workspace {
@@ -56,7 +71,7 @@ export interface Workspace {
   readonly enabled: boolean;
   readonly status: WorkspaceStatus;
   readonly mode: string | null;
-  readonly drifted?: boolean;
+  readonly drifted: boolean;
   readonly description: string;
   readonly timezone: string | null;
   readonly template: string | null;
@@ -67,8 +82,8 @@ export interface Workspace {
   readonly current_run: Run | null;
   readonly last_run: Run | null;
   readonly config_error: string | null;
-  readonly overrides?: WorkspaceOverride[] | null;
-  readonly ttl?: { readonly expires_at?: string | null } | null;
+  readonly overrides: WorkspaceOverride[];
+  readonly drift: Drift | null;
 }
 
 export interface Me {
@@ -92,7 +107,8 @@ export interface ScheduleFiring {
   readonly job?: string;
   readonly scheduled_at: string;
   readonly local_time: string;
-  readonly skipped?: 'calendar';
+  readonly skipped?: 'calendar' | 'override';
+  readonly override_id?: string;
 }
 
 export interface TimelineSegment {
@@ -112,6 +128,19 @@ export interface Schedule {
   readonly until: string;
   readonly firings: ScheduleFiring[];
   readonly timeline: TimelineSegment[];
+  /** The periods of the overrides in force within the range. */
+  readonly overrides?: ScheduleOverride[];
+}
+
+export interface ScheduleOverride {
+  readonly id: string;
+  readonly kind: OverrideKind;
+  readonly action: 'deploy' | 'destroy' | null;
+  readonly start: string;
+  readonly end: string;
+  readonly local_start: string;
+  readonly local_end: string;
+  readonly reason: string | null;
 }
 
 export interface LedgerFiring {
@@ -185,3 +214,108 @@ export type EventMessage =
     }
   | { type: 'subscribed' }
   | { type: 'error'; error: { code: string; message: string } };
+
+export interface Template {
+  readonly name: string;
+  readonly url: string;
+  readonly ref: string;
+  readonly subdir: string;
+  readonly commit: string;
+  readonly description: string | null;
+  readonly refreshed_at: string | null;
+  readonly refreshed_by: string | null;
+  readonly created_at: string;
+  readonly created_by: string;
+  readonly used_by: string[];
+}
+
+export interface HealthCheck {
+  readonly address: string;
+  readonly ok: boolean;
+  readonly detail: string;
+}
+
+export interface EnvironmentSwitch {
+  readonly id: string;
+  readonly environment: string;
+  readonly from_workspace: string | null;
+  readonly to_workspace: string;
+  readonly actor: string;
+  readonly result: 'switched' | 'unchanged' | 'refused' | 'failed';
+  readonly reason: string | null;
+  readonly started_at: string;
+  readonly finished_at: string | null;
+  readonly checks: HealthCheck[];
+  readonly verification: HealthCheck[];
+  readonly actions: Array<{ argv: string[]; ok: boolean; exit_code: number | null; output: string }>;
+}
+
+export interface Environment {
+  readonly name: string;
+  readonly file: string;
+  readonly config_error: string | null;
+  readonly description: string | null;
+  readonly domain: string | null;
+  readonly reserved_ips: string[] | null;
+  readonly assigned_workspace: string | null;
+  readonly assignment_source: 'database' | 'file' | 'none' | null;
+  readonly assigned_at: string | null;
+  readonly assigned_by: string | null;
+  readonly switching_to: string | null;
+}
+
+export interface EnvironmentDetail extends Environment {
+  readonly switches: EnvironmentSwitch[];
+}
+
+export interface AuditEntry {
+  readonly id: string;
+  readonly at: string;
+  readonly actor: string;
+  readonly action: string;
+  readonly target: string | null;
+  readonly result: 'success' | 'failure' | 'denied';
+  readonly source_ip: string | null;
+  readonly request_id: string | null;
+  readonly details: Record<string, unknown> | null;
+}
+
+export interface User {
+  readonly username: string;
+  readonly role: Role;
+  readonly workspaces: string[] | null;
+  readonly disabled: boolean;
+  readonly created_at: string;
+  readonly password_changed_at: string | null;
+  readonly locked_until: string | null;
+}
+
+export interface ApiToken {
+  readonly id: string;
+  readonly name: string;
+  readonly owner: string;
+  readonly role: Role;
+  readonly workspaces: string[] | null;
+  readonly created_at: string;
+  readonly expires_at: string | null;
+  readonly revoked_at: string | null;
+}
+
+/** The answer to a token's creation: the only time its secret is shown. */
+export interface CreatedToken extends ApiToken {
+  readonly token: string;
+}
+
+export interface Delivery {
+  readonly id: string;
+  readonly event: string;
+  readonly workspace: string | null;
+  readonly target: string;
+  readonly target_type: string;
+  readonly attempt: number;
+  readonly outcome: 'delivered' | 'retry' | 'failed';
+  readonly status_code: number | null;
+  readonly error: string | null;
+  readonly duration_ms: number | null;
+  readonly created_at: string;
+}

@@ -3,8 +3,12 @@ import { Link, Outlet, useNavigate } from '@tanstack/react-router';
 import type { Me } from '../api/types';
 import { logout } from '../features/auth/api/logout';
 import type { StreamState } from '../lib/events';
+import { canAdminister, canOperate } from '../lib/permissions';
 
-/** The frame of every page after login: skip link, navigation, who is logged in, the stream's state. */
+/**
+ * The frame of every page after login: skip link, navigation (the pages a role may use), who is logged in,
+ * the stream's state.
+ */
 export function Layout({ me, stream }: { me: Me; stream: StreamState }) {
   const client = useQueryClient();
   const navigate = useNavigate();
@@ -30,6 +34,13 @@ export function Layout({ me, stream }: { me: Me; stream: StreamState }) {
           </Link>
           <Link to="/timeline">Timeline</Link>
           <Link to="/runs">Runs</Link>
+          <Link to="/jobs">Jobs</Link>
+          <Link to="/environments">Environments</Link>
+          <Link to="/templates">Templates</Link>
+          {canOperate(me.role) && <Link to="/notifications">Notifications</Link>}
+          <Link to="/tokens">Tokens</Link>
+          {canAdminister(me.role) && <Link to="/users">Users</Link>}
+          {canAdminister(me.role) && <Link to="/audit">Audit</Link>}
         </nav>
         <div className="who">
           <span className={`stream stream-${stream}`} role="status" title="Live updates over /api/v1/events">

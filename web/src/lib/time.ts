@@ -43,6 +43,22 @@ export function wallClock(instant: Date, timeZone: string): WallClock {
   };
 }
 
+/**
+ * The instant a wall clock (`YYYY-MM-DD`, `HH:MM`) shows in a zone: the UTC reading corrected by the
+ * zone's offset, twice, so an instant next to a DST change lands on the right side. A time skipped by a
+ * spring-forward lands an hour later, as clocks do.
+ */
+export function instantInZone(date: string, time: string, timeZone: string): Date {
+  const target = Date.parse(`${date}T${time}:00Z`);
+  let guess = target;
+  for (let i = 0; i < 2; i++) {
+    const wall = wallClock(new Date(guess), timeZone);
+    const shown = Date.parse(`${wall.date}T00:00:00Z`) + Math.round(wall.hours * 3_600_000);
+    guess += target - shown;
+  }
+  return new Date(guess);
+}
+
 /** `2027-03-15 07:00 CET`. */
 export function formatInZone(iso: string, timeZone: string): string {
   const instant = new Date(iso);

@@ -1,13 +1,15 @@
 /**
  * The week of one workspace as a picture (SVG): a row per day, 24 hours across, in the workspace's zone.
- * Upper band: the desired windows (up, with their mode; down left empty) and, hatched, overrides. Lower
+ * Upper band: the desired windows (up, with their mode; down left empty) and, dashed, the periods of
+ * the overrides in force (from the schedule, which already applies them). Lower
  * band: runs as bars colored by result. Markers: firings — fired ●, skipped ▲ (calendar days), missed ✕,
- * planned ◇ — each with its reason on hover; the TTL's end; the "now" line. Every mark has a <title>, and
+ * planned ◇ — each with its reason on hover; the "now" line. Every mark has a <title>, and
  * the legend names each color, so nothing depends on color alone.
  */
-import type { LedgerFiring, Run, Schedule, Workspace } from '../../api/types';
+import type { LedgerFiring, Run, Schedule } from '../../api/types';
 import { runToneOf } from '../../components/Status';
 import { addDays, formatInZone, formatUtc } from '../../lib/time';
+import { describeOverride } from './override-presets';
 import { DAYS, placeInstant, placeSpan, type Week } from './timeline-geometry';
 
 const LABEL = 92;
@@ -20,7 +22,7 @@ const x = (hours: number) => LABEL + hours * HOUR;
 const y = (day: number) => TOP + day * ROW;
 
 export interface WeekTimelineProps {
-  readonly workspace: Pick<Workspace, 'name' | 'overrides' | 'ttl'>;
+  readonly workspace: { readonly name: string };
   readonly week: Week;
   readonly now: number;
   readonly schedule: Schedule | undefined;
@@ -45,8 +47,6 @@ export function WeekTimeline({ workspace, week, now, schedule, firings, runs }: 
   const nowIso = new Date(now).toISOString();
   const nowAt = placeInstant(nowIso, week);
   const when = (iso: string) => `${formatInZone(iso, zone)} (${formatUtc(iso)})`;
-  const ttl = workspace.ttl?.expires_at ?? null;
-  const ttlAt = ttl ? placeInstant(ttl, week) : null;
   return (
     <figure className="timeline">
       <svg
@@ -92,23 +92,21 @@ export function WeekTimeline({ workspace, week, now, schedule, firings, runs }: 
               </rect>
             )),
           )}
-        {(workspace.overrides ?? []).flatMap((override, index) => {
-          const until = override.until;
-          return until
-            ? placeSpan(nowIso, until, week).map((piece) => (
-                <rect
-                  key={`o${index}-${piece.day}`}
-                  className="tl-override"
-                  x={x(piece.from)}
-                  y={y(piece.day) + 1}
-                  width={(piece.to - piece.from) * HOUR}
-                  height={ROW / 2}
-                >
-                  <title>{`Override${override.state ? `: keep ${override.state}` : ''} until ${when(until)}${override.reason ? ` — ${override.reason}` : ''}`}</title>
-                </rect>
-              ))
-            : [];
-        })}
+        {(schedule?.overrides ?? []).flatMap((override) =>
+          placeSpan(override.start, override.end, week).map((piece) => (
+            <rect
+              key={`o${override.id}-${piece.day}`}
+              className={`tl-override kind-${override.kind}`}
+              data-override={override.id}
+              x={x(piece.from)}
+              y={y(piece.day) + 1}
+              width={(piece.to - piece.from) * HOUR}
+              height={ROW / 2}
+            >
+              <title>{`Override: ${describeOverride(override)} until ${override.local_end}${override.reason ? ` — ${override.reason}` : ''}`}</title>
+            </rect>
+          )),
+        )}
         {runs.flatMap((run) =>
           placeSpan(run.started_at ?? run.created_at, runEnd(run, now), week).map((piece) => (
             <rect
@@ -159,17 +157,6 @@ export function WeekTimeline({ workspace, week, now, schedule, firings, runs }: 
             </path>
           );
         })}
-        {ttlAt && (
-          <line
-            className="tl-ttl"
-            x1={x(ttlAt.hours)}
-            x2={x(ttlAt.hours)}
-            y1={y(ttlAt.day)}
-            y2={y(ttlAt.day) + ROW - 2}
-          >
-            <title>{`TTL ends ${when(ttl!)}`}</title>
-          </line>
-        )}
         {nowAt && (
           <line
             className="tl-now"
@@ -194,6 +181,9 @@ export function WeekTimeline({ workspace, week, now, schedule, firings, runs }: 
         </span>
         <span>
           <i className="sw tone-busy" /> running
+        </span>
+        <span>
+          <i className="sw tl-override-sw" /> override
         </span>
         <span>● fired ▲ skipped ✕ missed ◇ planned</span>
         <span>

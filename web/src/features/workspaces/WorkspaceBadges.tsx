@@ -1,10 +1,10 @@
 import type { Workspace } from '../../api/types';
 import { Badge } from '../../components/Status';
 import { formatUtc } from '../../lib/time';
+import { describeOverride } from './override-presets';
 
-/** Drift, TTL, overrides, disabled, protected, broken config: shown only when they apply. */
+/** Drift, overrides, disabled, protected, broken config: shown only when they apply. */
 export function WorkspaceBadges({ workspace }: { workspace: Workspace }) {
-  const ttl = workspace.ttl?.expires_at ?? null;
   return (
     <span className="badges">
       {!workspace.enabled && <Badge tone="idle">Disabled</Badge>}
@@ -13,20 +13,13 @@ export function WorkspaceBadges({ workspace }: { workspace: Workspace }) {
           Drift
         </Badge>
       )}
-      {ttl && (
-        <Badge tone="info" title={`Destroyed at ${formatUtc(ttl)}`}>
-          TTL
-        </Badge>
-      )}
-      {(workspace.overrides ?? []).map((override, index) => (
+      {workspace.overrides.map((override) => (
         <Badge
-          key={index}
+          key={override.id}
           tone="info"
-          title={[override.reason, override.until && `until ${formatUtc(override.until)}`]
-            .filter(Boolean)
-            .join(' ')}
+          title={[override.reason, `until ${formatUtc(override.ends_at)}`].filter(Boolean).join(' ')}
         >
-          Override{override.state ? `: keep ${override.state}` : ''}
+          {describeOverride(override)}
         </Badge>
       ))}
       {workspace.protect && <Badge tone="idle">Protected</Badge>}

@@ -1,6 +1,7 @@
 /**
  * One workspace: status and badges, its week, the live log of its current run, its runs, last plan and
- * outputs, variables, jobs, state versions and savings; deploy/destroy/plan for operators.
+ * outputs, variables, jobs, state versions and savings; its overrides and drift; deploy/destroy/plan and
+ * overrides for operators.
  */
 import { useQuery } from '@tanstack/react-query';
 import { Link, useParams } from '@tanstack/react-router';
@@ -16,7 +17,9 @@ import { listRuns } from '../runs/api/list-runs';
 import { RunsTable } from '../runs/RunsTable';
 import { getSavings } from './api/get-savings';
 import { getStateVersions } from './api/get-state-versions';
-import { listJobs } from './api/list-jobs';
+import { listJobs } from '../jobs/api/list-jobs';
+import { DriftPanel } from './DriftPanel';
+import { OverridesPanel } from './OverridesPanel';
 import { VariablesSection } from './SensitiveVariables';
 import { useWeek } from './use-week';
 import { useWorkspace } from './use-workspaces';
@@ -128,8 +131,11 @@ export function WorkspacePage() {
         </Link>
       </p>
       {operator && <WorkspaceActions workspace={w} />}
+      <OverridesPanel workspace={w} zone={zone} canWrite={operator} />
       <h2>This week</h2>
       <Week workspace={w} />
+      <h2>Drift</h2>
+      <DriftPanel drift={w.drift} zone={zone} />
       {w.current_run && (
         <>
           <h2>
