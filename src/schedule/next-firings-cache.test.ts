@@ -11,7 +11,10 @@ describe('NextFiringsCache', () => {
     const holidays = calendarMap(calendarFixture('holidays', ['2027-03-16']));
     const definitions = [
       workspaceFixture({ deploy: '0 9 * * 1-5', destroy: '0 19 * * 1-5', plan: '*/7 * * * *' }),
-      workspaceFixture({ uptime: [{ days: 'mon-fri', from: '07:00', to: '19:00' }], calendars: ['holidays'] }),
+      workspaceFixture({
+        uptime: [{ days: 'mon-fri', from: '07:00', to: '19:00' }],
+        calendars: ['holidays'],
+      }),
       workspaceFixture({ deploy: '30 8 * * *', timezone: 'Europe/Paris', calendars: ['holidays'] }),
     ];
     const cache = new NextFiringsCache();

@@ -112,7 +112,13 @@ export function workspaceView(input: WorkspaceViewInput): WorkspaceView {
     // A disabled workspace fires nothing, so listing its schedule as "next" would mislead.
     next_firings:
       definition && enabled
-        ? upcoming(definition, input.calendars, input.now, input.overrides ?? [], input.nextFirings ?? nextFirings)
+        ? upcoming(
+            definition,
+            input.calendars,
+            input.now,
+            input.overrides ?? [],
+            input.nextFirings ?? nextFirings,
+          )
         : [],
     overrides: activeOverrides(input.overrides ?? [], input.now).map((o) => toOverrideView(o, input.now)),
     current_run: current ? toRunView(current) : null,
