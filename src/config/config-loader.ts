@@ -4,6 +4,10 @@ import { TideError } from '../errors/tide-error.ts';
 import { assembleSnapshot, type AssembleOptions } from './assemble-snapshot.ts';
 import type { ConfigProblem, ConfigSnapshot } from './config-model.ts';
 import { listUnits, loadUnit, type AnyUnit, type LoadOptions } from './config-units.ts';
+import { mapWithConcurrency } from './parallel-map.ts';
+
+/** Unit folders read at once: enough to keep the disk busy, few enough to stay far from the fd limit. */
+export const UNIT_READ_CONCURRENCY = 32;
 
 export type ConfigLoadOptions = LoadOptions & AssembleOptions;
 
@@ -18,11 +22,10 @@ export async function loadConfigDirectory(
   } catch {
     throw new TideError('not_found', `config directory ${root} does not exist`);
   }
-  const units: AnyUnit[] = [];
-  for (const { kind, id } of await listUnits(root)) {
-    const unit = await loadUnit(root, kind, id, options);
-    if (unit) units.push(unit);
-  }
+  const loaded = await mapWithConcurrency(await listUnits(root), UNIT_READ_CONCURRENCY, ({ kind, id }) =>
+    loadUnit(root, kind, id, options),
+  );
+  const units = loaded.filter((unit) => unit !== null);
   return { snapshot: assembleSnapshot(root, units, options), units };
 }
 

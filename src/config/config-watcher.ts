@@ -13,10 +13,11 @@ import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { watch, type FSWatcher } from 'chokidar';
 import { assembleSnapshot } from './assemble-snapshot.ts';
-import { loadConfigDirectory, type ConfigLoadOptions } from './config-loader.ts';
+import { loadConfigDirectory, UNIT_READ_CONCURRENCY, type ConfigLoadOptions } from './config-loader.ts';
 import type { ConfigProblem } from './config-model.ts';
 import { loadUnit, unitKey, unitOfPath, type AnyUnit } from './config-units.ts';
 import { applySnapshot, type ConfigChange, type EffectiveConfig } from './effective-config.ts';
+import { mapWithConcurrency } from './parallel-map.ts';
 
 export interface ReloadEvent {
   readonly changes: readonly ConfigChange[];
@@ -149,12 +150,15 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
   }
 
   async #reload(keys: string[]): Promise<void> {
-    for (const key of keys) {
+    const loaded = await mapWithConcurrency(keys, UNIT_READ_CONCURRENCY, (key) => {
       const [kind, ...rest] = key.split(':');
-      const unit = await loadUnit(this.directory, kind as AnyUnit['kind'], rest.join(':'), this.#options);
+      return loadUnit(this.directory, kind as AnyUnit['kind'], rest.join(':'), this.#options);
+    });
+    keys.forEach((key, index) => {
+      const unit = loaded[index];
       if (unit) this.#units.set(key, unit);
       else this.#units.delete(key);
-    }
+    });
     this.#publish();
   }
 

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { expect, it } from 'vitest';
 import { forEachDialect } from '../../test/helpers/databases.ts';
 import { isUniqueViolation } from '../store/store-errors.ts';
-import { getRun, insertRun, listRuns, updateRunState, type NewRun } from './run.repo.ts';
+import { getRun, insertRun, latestRunsOf, listRuns, updateRunState, type NewRun } from './run.repo.ts';
 
 const t0 = Date.parse('2025-03-03T07:00:00.000Z');
 const at = (seconds: number): Date => new Date(t0 + seconds * 1000);
@@ -44,6 +44,33 @@ forEachDialect('runs', (harness) => {
     const manual = await insertRun(harness.db, newRun({ trigger: 'manual' }));
     expect(job.lock_key).toBe('job:backup');
     expect(manual.priority).toBe(0);
+  });
+
+  it('give the newest run in the asked states of each listed workspace in one query, like listRuns', async () => {
+    const finish = (id: string, state: 'succeeded' | 'failed') =>
+      harness.db.updateTable('runs').set({ state }).where('id', '=', id).execute();
+    await insertRun(harness.db, newRun({ id: 'a-old', workspace: 'a' }));
+    await insertRun(harness.db, newRun({ id: 'a-new', workspace: 'a' }));
+    await insertRun(harness.db, newRun({ id: 'a-queued', workspace: 'a' }));
+    // Same created_at: the larger id is the newer, as in listRuns' order.
+    await insertRun(harness.db, newRun({ id: 'b-1', workspace: 'b', created_at: at(500) }));
+    await insertRun(harness.db, newRun({ id: 'b-2', workspace: 'b', created_at: at(500) }));
+    await insertRun(harness.db, newRun({ id: 'c-1', workspace: 'c' }));
+    await finish('a-old', 'succeeded');
+    await finish('a-new', 'failed');
+    await finish('b-1', 'succeeded');
+    await finish('b-2', 'succeeded');
+    await finish('c-1', 'succeeded');
+
+    const latest = await latestRunsOf(harness.db, ['a', 'b', 'none'], ['succeeded', 'failed']);
+    expect([...latest.keys()].sort()).toEqual(['a', 'b']);
+    expect(latest.get('a')).toEqual(await getRun(harness.db, 'a-new'));
+    expect(latest.get('b')).toEqual(
+      (await listRuns(harness.db, { workspace: 'b', state: ['succeeded'], limit: 1 })).items[0],
+    );
+    expect(latest.get('b')?.id).toBe('b-2');
+    expect((await latestRunsOf(harness.db, ['a'], ['queued'])).get('a')?.id).toBe('a-queued');
+    expect((await latestRunsOf(harness.db, [], ['succeeded'])).size).toBe(0);
   });
 
   it('cannot be created twice with one id', async () => {

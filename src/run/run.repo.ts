@@ -134,6 +134,38 @@ export async function listRuns(db: Db, query: ListRunsQuery = {}): Promise<Page<
   });
 }
 
+/**
+ * The newest run in `states` of each of `workspaces` (same order as listRuns: created_at, then id), in one
+ * query: a page of workspaces must not cost one round trip per workspace.
+ */
+export async function latestRunsOf(
+  db: Db,
+  workspaces: readonly string[],
+  states: readonly RunState[],
+): Promise<Map<string, Run>> {
+  if (workspaces.length === 0 || states.length === 0) return new Map();
+  return storeCall('latestRunsOf', async () => {
+    const ranked = db
+      .selectFrom('runs')
+      .selectAll()
+      .select((eb) =>
+        eb.fn
+          .agg<number>('row_number')
+          .over((ob) => ob.partitionBy('workspace').orderBy('created_at', 'desc').orderBy('id', 'desc'))
+          .as('newest'),
+      )
+      .where('workspace', 'in', workspaces)
+      .where('state', 'in', states);
+    const rows = await db.selectFrom(ranked.as('ranked')).selectAll().where('newest', '=', 1).execute();
+    return new Map(
+      rows.map(({ newest: _newest, ...row }) => {
+        const run = toRun(row);
+        return [run.workspace, run];
+      }),
+    );
+  });
+}
+
 export interface RunStateUpdate extends RunTransitionFields {
   /** Required when entering `running`: every running run holds a lease, so none is left running forever. */
   lease?: { owner: string; leaseMs: number };

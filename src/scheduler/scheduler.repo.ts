@@ -43,6 +43,27 @@ export async function advanceCheckpoint(db: Db, scope: string, until: Date): Pro
   });
 }
 
+/**
+ * advanceCheckpoint for many scopes in one statement: a pass over thousands of units with nothing due
+ * must not cost one write each.
+ */
+export async function advanceCheckpoints(db: Db, scopes: readonly string[], until: Date): Promise<void> {
+  if (scopes.length === 0) return;
+  await storeCall('advanceCheckpoints', async () => {
+    const value = toInstant(until);
+    await db
+      .insertInto('scheduler_checkpoints')
+      .values(scopes.map((scope) => ({ workspace: scope, evaluated_until: value })))
+      .onConflict((oc) =>
+        oc
+          .column('workspace')
+          .doUpdateSet({ evaluated_until: value })
+          .where('scheduler_checkpoints.evaluated_until', '<', value),
+      )
+      .execute();
+  });
+}
+
 /** Failed runs finished since `since` that have no retry yet: the retry sweep's candidates. */
 export async function failedRunsWithoutRetry(db: Db, since: Date): Promise<Run[]> {
   return storeCall('failedRunsWithoutRetry', async () => {

@@ -14,6 +14,12 @@ import { createMetrics } from '../observability/metrics.ts';
 import { sampleValue } from '../observability/test-scrape.ts';
 import { Supervisor } from '../supervisor/supervisor.ts';
 import { nextHealth, TestTimers } from '../supervisor/test-supervision.ts';
+import { writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { loadConfigDirectory } from '../config/config-loader.ts';
+import { applySnapshot } from '../config/effective-config.ts';
+import { readCheckpoints } from './scheduler.repo.ts';
+import { UNITS_PER_SLICE } from './scheduler.ts';
 
 const harnesses: SchedulerHarness[] = [];
 afterEach(() => harnesses.splice(0).forEach((h) => h.cleanup()));
@@ -47,6 +53,66 @@ async function runsOf(db: Db) {
 
 forEachDialect('scheduler', (harness) => {
   const db = () => harness.db;
+
+  it('after a reload that changes one workspace, evaluates and checkpoints only that one', async () => {
+    const quiet = { enabled: true, deploy_schedule: '0 7 * * *' };
+    const h = await setup(db(), quiet, '2027-06-01T05:00:00Z', {
+      ...workspaceFiles('api', quiet),
+      ...workspaceFiles('docs', quiet),
+    });
+    const scheduler = h.newScheduler();
+    await scheduler.start();
+    expect([...(await readCheckpoints(db())).values()].map((d) => d.toISOString())).toEqual(
+      Array(3).fill('2027-06-01T05:00:00.000Z'),
+    );
+
+    h.clock.set('2027-06-01T05:10:00Z');
+    writeFileSync(
+      path.join(h.dir, 'workspaces/api/config.json'),
+      JSON.stringify({ ...quiet, deploy_schedule: '0 8 * * *' }),
+    );
+    const { snapshot } = await loadConfigDirectory(h.dir, { defaultTimeZone: 'UTC' });
+    h.config = applySnapshot(h.config, snapshot).next;
+    await scheduler.scheduler.configChanged();
+
+    const checkpoints = await readCheckpoints(db());
+    expect(checkpoints.get('api')?.toISOString()).toBe('2027-06-01T05:10:00.000Z');
+    expect(checkpoints.get('web')?.toISOString()).toBe('2027-06-01T05:00:00.000Z');
+    expect(checkpoints.get('docs')?.toISOString()).toBe('2027-06-01T05:00:00.000Z');
+    // The changed schedule is the one in force; the kept ones still fire.
+    h.clock.set('2027-06-01T07:00:00Z');
+    await scheduler.tick();
+    expect((await runsOf(db())).map((run) => run.workspace).sort()).toEqual(['docs', 'web']);
+    h.clock.set('2027-06-01T08:00:00Z');
+    await scheduler.tick();
+    expect((await runsOf(db())).map((run) => run.workspace).sort()).toEqual(['api', 'docs', 'web']);
+    await scheduler.stop();
+  });
+
+  it('returns to the event loop between slices of units and writes their checkpoints in batches', async () => {
+    const count = UNITS_PER_SLICE * 2 + 1;
+    const files = Object.assign(
+      {},
+      ...Array.from({ length: count - 1 }, (_, i) =>
+        workspaceFiles(`ws-${i}`, { enabled: true, deploy_schedule: '0 7 * * *' }),
+      ),
+    ) as Record<string, object>;
+    const h = await setup(db(), { deploy_schedule: '0 7 * * *' }, '2027-06-01T05:00:00Z', files);
+    let turns = 0;
+    let passing = true;
+    const spin = () => {
+      turns += 1;
+      if (passing) setImmediate(spin);
+    };
+    setImmediate(spin);
+    const scheduler = h.newScheduler();
+    await scheduler.start();
+    passing = false;
+    // At least one return to the event loop per slice (PostgreSQL's I/O adds more).
+    expect(turns).toBeGreaterThanOrEqual(2);
+    expect((await readCheckpoints(db())).size).toBe(count);
+    await scheduler.stop();
+  });
   it('fires a deploy at its instant, exactly once, and sleeps until the next one', async () => {
     const h = await setup(
       db(),

@@ -28,8 +28,10 @@ import type { ChainPlan } from '../run/job-chain.repo.ts';
 import { decideFirings, type FiringDecision } from './firing-decisions.ts';
 import { observeUnit } from './observe.ts';
 import { retryFailedRun, type RetryContext } from './retry-failed-run.ts';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   advanceCheckpoint,
+  advanceCheckpoints,
   failedRunsWithoutRetry,
   latestStateFiring,
   readCheckpoints,
@@ -62,6 +64,10 @@ export interface SchedulerDeps {
 }
 
 const retrySweepWindowMs = 60 * 60_000;
+/** Units evaluated between two returns to the event loop, so a pass over 10,000 never freezes the API. */
+export const UNITS_PER_SLICE = 100;
+/** Checkpoints of units with nothing due, written together (one statement per batch). */
+export const CHECKPOINT_BATCH = 500;
 /** Overrides that ended this long before a (re)start still hand back (idempotent through the ledger). */
 const handbackLookBackMs = 24 * 60 * 60_000;
 
@@ -72,6 +78,9 @@ export class Scheduler implements Subsystem {
   readonly #random: () => number;
   readonly #preDestroyCheck: PreDestroyChecker;
   #units = new Map<string, ScheduleUnit>();
+  /** What each unit's schedule was built from (unitFingerprint), to tell which units a reload changed. */
+  #fingerprints = new Map<string, string>();
+  #calendarsFingerprint: string | null = null;
   #nextDue = new Map<string, Date | null>();
   #checkpoints = new Map<string, Date>();
   /** When the earliest running TTL ends; the scheduler wakes then. */
@@ -111,6 +120,8 @@ export class Scheduler implements Subsystem {
     this.#startedAt ??= this.#deps.clock.now();
     try {
       this.#checkpoints = await readCheckpoints(this.#deps.db);
+      // A (re)start evaluates every unit, whatever an earlier start had computed.
+      this.#calendarsFingerprint = null;
       this.#rebuildUnits();
       this.#deps.hub.on('run.updated', this.#onRun);
       await this.tick();
@@ -135,10 +146,15 @@ export class Scheduler implements Subsystem {
     await this.#queue;
   }
 
-  /** The configuration changed: units are rebuilt and evaluated at once. */
+  /**
+   * The configuration changed: units are rebuilt, and those whose definition changed are evaluated at
+   * once. In the pass queue, so a pass that yields never sees its units replaced halfway.
+   */
   configChanged(): Promise<void> {
-    this.#rebuildUnits();
-    return this.tick();
+    return this.#serialize(async () => {
+      this.#rebuildUnits();
+      await this.#tick();
+    });
   }
 
   /** Processes everything due at the clock's now, then sleeps until the next due instant. */
@@ -158,19 +174,32 @@ export class Scheduler implements Subsystem {
   }
 
   #rebuildUnits(): void {
-    const units = scheduleUnits(this.#deps.config());
+    const config = this.#deps.config();
+    const units = scheduleUnits(config);
+    const calendars = fingerprint(config.snapshot.calendars);
+    // A calendar can move any workspace's firings; otherwise only units whose definition changed.
+    if (calendars !== this.#calendarsFingerprint) this.#nextDue.clear();
+    this.#calendarsFingerprint = calendars;
+    const fingerprints = new Map(units.map((unit) => [unit.key, unitFingerprint(unit)]));
+    for (const key of this.#nextDue.keys()) {
+      if (fingerprints.get(key) !== this.#fingerprints.get(key)) this.#nextDue.delete(key);
+    }
+    this.#fingerprints = fingerprints;
     this.#units = new Map(units.map((unit) => [unit.key, unit]));
-    // Definitions may have changed: next due instants are recomputed at the next tick.
-    this.#nextDue.clear();
   }
 
   async #tick(): Promise<void> {
     if (this.#stopped) return;
     const now = this.#deps.clock.now();
+    const quiet: string[] = [];
+    let evaluated = 0;
     for (const unit of this.#units.values()) {
-      if (!this.#nextDue.has(unit.key) || (this.#nextDue.get(unit.key) ?? Infinity) <= now)
-        await this.#process(unit, now);
+      if (this.#nextDue.has(unit.key) && (this.#nextDue.get(unit.key) ?? Infinity) > now) continue;
+      await this.#process(unit, now, quiet);
+      if (quiet.length >= CHECKPOINT_BATCH) await this.#advanceQuiet(quiet, now);
+      if (++evaluated % UNITS_PER_SLICE === 0) await nextTurn();
     }
+    await this.#advanceQuiet(quiet, now);
     await this.#handBack(now);
     if (now.getTime() - this.#lastReconcile >= (this.#deps.reconcileIntervalMs ?? 60_000)) {
       this.#lastReconcile = now.getTime();
@@ -180,20 +209,32 @@ export class Scheduler implements Subsystem {
     this.#arm(now);
   }
 
-  async #process(unit: ScheduleUnit, now: Date): Promise<void> {
+  /**
+   * A unit that fired advances its checkpoint at once; one with nothing due joins `quiet`, written in
+   * batches: losing such a write (a crash) only makes the next start re-evaluate an empty interval.
+   */
+  async #process(unit: ScheduleUnit, now: Date, quiet: string[]): Promise<void> {
     const from = this.#checkpoints.get(unit.key) ?? now;
     if (from < now) {
       const due = unit.firings(from, now);
       // A disabled unit's firings are recorded as skipped (firing-decisions.ts), so enabling it later
       // does not count the time it was off as missed.
-      if (due.length > 0) await this.#fire(unit, due, now);
-      await advanceCheckpoint(this.#deps.db, unit.key, now);
+      if (due.length > 0) {
+        await this.#fire(unit, due, now);
+        await advanceCheckpoint(this.#deps.db, unit.key, now);
+      } else {
+        quiet.push(unit.key);
+      }
       this.#checkpoints.set(unit.key, now);
     } else if (!this.#checkpoints.has(unit.key)) {
-      await advanceCheckpoint(this.#deps.db, unit.key, now);
+      quiet.push(unit.key);
       this.#checkpoints.set(unit.key, now);
     }
     this.#nextDue.set(unit.key, unit.next(now));
+  }
+
+  async #advanceQuiet(quiet: string[], now: Date): Promise<void> {
+    await advanceCheckpoints(this.#deps.db, quiet.splice(0), now);
   }
 
   async #fire(unit: ScheduleUnit, due: readonly Firing[], now: Date, reason?: string): Promise<void> {
@@ -363,4 +404,15 @@ export class Scheduler implements Subsystem {
     const delay = Math.min(Math.max(next - now.getTime(), 0), MAX_DELAY_MS);
     this.#timer = this.#timers.set(() => void this.tick(), delay);
   }
+}
+
+/** What a unit's firings depend on besides the calendars: the workspace's files, or the job definition. */
+function unitFingerprint(unit: ScheduleUnit): string {
+  return unit.workspace ? `workspace:${unit.workspace.contentHash}` : `job:${fingerprint(unit.job)}`;
+}
+
+function fingerprint(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v instanceof Set ? [...v] : v instanceof Map ? [...v.entries()] : v,
+  );
 }

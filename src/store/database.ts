@@ -7,7 +7,7 @@ import { TideError } from '../errors/tide-error.ts';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../files/file-modes.ts';
 import type { DialectName } from './dialect.ts';
 import type { Database, Db } from './schema.ts';
-import { TideSqliteDialect } from './sqlite-dialect.ts';
+import { TideSqliteDialect, withStatementCache } from './sqlite-dialect.ts';
 
 export interface Store {
   db: Kysely<Database>;
@@ -72,7 +72,9 @@ function openSqlite(dataDir: string): Store {
       },
     );
   }
-  const db = new Kysely<Database>({ dialect: new TideSqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({
+    dialect: new TideSqliteDialect({ database: withStatementCache(sqlite) }),
+  });
   return { db, dialect: 'sqlite', location: file, close: once(() => db.destroy()) };
 }
 

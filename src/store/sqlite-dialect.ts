@@ -1,3 +1,4 @@
+import type BetterSqlite3 from 'better-sqlite3';
 import {
   CompiledQuery,
   SqliteAdapter,
@@ -6,8 +7,40 @@ import {
   type DatabaseConnection,
   type DialectAdapter,
   type Driver,
+  type SqliteDatabase,
   type SqliteDialectConfig,
 } from 'kysely';
+
+/** Distinct SQL texts whose prepared statements are kept (the least recently used one goes first). */
+export const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * better-sqlite3 as Kysely sees it, with prepared statements kept by SQL text: Kysely prepares every
+ * query anew, which was a large part of a cheap request. Safe because better-sqlite3 is synchronous (a
+ * statement is done before the next query starts; one still busy, iterating, is never handed out) and
+ * SQLite re-prepares a statement by itself when a migration changes the schema.
+ */
+export function withStatementCache(
+  sqlite: BetterSqlite3.Database,
+  size = STATEMENT_CACHE_SIZE,
+): SqliteDatabase {
+  const statements = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare(sql) {
+      const cached = statements.get(sql);
+      statements.delete(sql);
+      if (cached && !cached.busy) {
+        statements.set(sql, cached);
+        return cached;
+      }
+      const statement = sqlite.prepare(sql);
+      statements.set(sql, statement);
+      if (statements.size > size) statements.delete(statements.keys().next().value!);
+      return statement;
+    },
+  };
+}
 
 /**
  * Kysely's SQLite dialect with two changes that make one SQLite file safe to share between processes

@@ -5,7 +5,7 @@
 import type { WorkspaceDefinition } from '../config/config-model.ts';
 import type { Calendar } from '../schedule/schedule-model.ts';
 import type { Effective } from '../config/effective-config.ts';
-import { nextFirings } from '../schedule/firings.ts';
+import { nextFirings, type Firing } from '../schedule/firings.ts';
 import { toRunView, type RunView } from '../run/run-view.ts';
 import type { Run } from '../run/run.ts';
 import type { WorkspaceObservedStatus } from '../store/schema.ts';
@@ -81,7 +81,16 @@ export interface WorkspaceViewInput {
   readonly now: Date;
   /** Its overrides not removed or ended (older ones are left out anyway); none when absent. */
   readonly overrides?: readonly Override[];
+  /** nextFirings, or a cache of it (NextFiringsCache) that answers the same. */
+  readonly nextFirings?: UpcomingFirings;
 }
+
+export type UpcomingFirings = (
+  definition: WorkspaceDefinition,
+  calendars: ReadonlyMap<string, Calendar>,
+  now: Date,
+  count: number,
+) => readonly Firing[];
 
 export function workspaceView(input: WorkspaceViewInput): WorkspaceView {
   const { definition, configError } = input.effective;
@@ -102,7 +111,15 @@ export function workspaceView(input: WorkspaceViewInput): WorkspaceView {
     protect: definition?.protect ?? false,
     // A disabled workspace fires nothing, so listing its schedule as "next" would mislead.
     next_firings:
-      definition && enabled ? upcoming(definition, input.calendars, input.now, input.overrides ?? []) : [],
+      definition && enabled
+        ? upcoming(
+            definition,
+            input.calendars,
+            input.now,
+            input.overrides ?? [],
+            input.nextFirings ?? nextFirings,
+          )
+        : [],
     overrides: activeOverrides(input.overrides ?? [], input.now).map((o) => toOverrideView(o, input.now)),
     current_run: current ? toRunView(current) : null,
     last_run: input.lastRun ? toRunView(input.lastRun) : null,
@@ -149,9 +166,10 @@ function upcoming(
   calendars: ReadonlyMap<string, Calendar>,
   now: Date,
   overrides: readonly Override[],
+  next: UpcomingFirings,
 ): NextFiringView[] {
   // Calendar- and override-skipped firings will not run; ask for spares so skips still leave five.
-  const scheduled = nextFirings(definition, calendars, now, NEXT_FIRINGS_SHOWN * 4).filter(
+  const scheduled = next(definition, calendars, now, NEXT_FIRINGS_SHOWN * 4).filter(
     (firing) => firing.skip === undefined,
   );
   return withOverrides(scheduled, overrides, now)

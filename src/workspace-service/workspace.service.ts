@@ -14,11 +14,12 @@ import {
   protectionReason,
 } from '../environment/environment-protection.ts';
 import type { EventHub } from '../events/event-hub.ts';
-import { listRuns } from '../run/run.repo.ts';
+import { latestRunsOf, listRuns } from '../run/run.repo.ts';
 import type { RunService } from '../run/run.service.ts';
 import type { Run } from '../run/run.ts';
 import { isActive, runStates } from '../run/run-state.ts';
 import { listFirings, type Firing } from '../schedule/firing.repo.ts';
+import { NextFiringsCache } from '../schedule/next-firings-cache.ts';
 import { schedulePreviewSteps, type SchedulePreview } from '../schedule/preview.ts';
 import { runStepsInSlices } from '../schedule/steps.ts';
 import { decodeCursor, encodeCursor, type Page } from '../store/page.ts';
@@ -35,6 +36,7 @@ import { chainOptions, dependencyGraph } from '../workspace-dependency/dependenc
 import { queueWithChain, type QueuedChain } from '../workspace-dependency/dependency-queue.ts';
 import { overridesEndingAfter } from '../workspace/override.repo.ts';
 import { previewWithOverrides } from '../workspace/override-preview.ts';
+import type { Override } from '../workspace/override.ts';
 import { isEnabled, workspaceView, type WorkspaceView } from './workspace-view.ts';
 
 export interface WorkspaceServiceDeps {
@@ -76,6 +78,7 @@ const CURSOR_TAG = 'workspace';
 
 export class WorkspaceService {
   readonly #deps: WorkspaceServiceDeps;
+  readonly #nextFirings = new NextFiringsCache();
 
   constructor(deps: WorkspaceServiceDeps) {
     this.#deps = deps;
@@ -95,14 +98,13 @@ export class WorkspaceService {
       return query.enabled === undefined || isEnabled(config.workspaces.get(name)!, status) === query.enabled;
     });
     const pageNames = names.slice(0, query.limit);
-    const active = await this.#activeRuns();
-    const items = await Promise.all(
-      pageNames.map((name) =>
-        this.#view(name, config.workspaces.get(name)!, config.snapshot.calendars, {
-          status: statuses.get(name) ?? null,
-          activeRuns: active.filter((run) => run.workspace === name),
-        }),
-      ),
+    // One query each for the page's active runs, last runs and overrides, however long the page.
+    const observed = await this.#observed(pageNames);
+    const items = pageNames.map((name) =>
+      this.#view(name, config.workspaces.get(name)!, config.snapshot.calendars, {
+        status: statuses.get(name) ?? null,
+        ...observed(name),
+      }),
     );
     const last = pageNames.at(-1);
     const more = names.length > query.limit && last !== undefined;
@@ -112,9 +114,11 @@ export class WorkspaceService {
   async get(name: string): Promise<WorkspaceView> {
     const config = this.#deps.config();
     const effective = lookup(config, name);
-    const activeRuns = await this.#activeRuns(name);
-    const status = await getWorkspaceStatus(this.#deps.db, name);
-    return this.#view(name, effective, config.snapshot.calendars, { status, activeRuns });
+    const [status, observed] = await Promise.all([
+      getWorkspaceStatus(this.#deps.db, name),
+      this.#observed([name]),
+    ]);
+    return this.#view(name, effective, config.snapshot.calendars, { status, ...observed(name) });
   }
 
   /** Queues a deploy, destroy or plan asked for through the API (trigger `api`) by `actor`. */
@@ -262,25 +266,38 @@ export class WorkspaceService {
     lookup(this.#deps.config(), name);
   }
 
-  async #view(
+  #view(
     name: string,
     effective: Effective<WorkspaceDefinition>,
     calendars: ReadonlyMap<string, Calendar>,
-    observed: Pick<Parameters<typeof workspaceView>[0], 'status' | 'activeRuns'>,
-  ): Promise<WorkspaceView> {
-    const now = this.#deps.clock.now();
-    const [{ items }, overrides] = await Promise.all([
-      listRuns(this.#deps.db, { workspace: name, state: finishedStates, limit: 1 }),
-      overridesEndingAfter(this.#deps.db, now, name),
-    ]);
+    observed: Pick<Parameters<typeof workspaceView>[0], 'status' | 'activeRuns' | 'lastRun' | 'overrides'>,
+  ): WorkspaceView {
     return workspaceView({
       name,
       effective,
       ...observed,
-      lastRun: items[0] ?? null,
       calendars,
-      now,
-      overrides,
+      now: this.#deps.clock.now(),
+      nextFirings: (definition, cals, now, count) => this.#nextFirings.next(definition, cals, now, count),
+    });
+  }
+
+  /** What the store knows of `names` beyond their status, in one query per kind. */
+  async #observed(
+    names: readonly string[],
+  ): Promise<(name: string) => { activeRuns: Run[]; lastRun: Run | null; overrides: Override[] }> {
+    const now = this.#deps.clock.now();
+    const [active, last, overrides] = await Promise.all([
+      this.#activeRuns(names.length === 1 ? names[0] : undefined),
+      latestRunsOf(this.#deps.db, names, finishedStates),
+      overridesEndingAfter(this.#deps.db, now, names),
+    ]);
+    const activeOf = byWorkspace(active);
+    const overridesOf = byWorkspace(overrides);
+    return (name) => ({
+      activeRuns: activeOf.get(name) ?? [],
+      lastRun: last.get(name) ?? null,
+      overrides: overridesOf.get(name) ?? [],
     });
   }
 
@@ -316,6 +333,16 @@ function validDefinition(config: EffectiveConfig, name: string): WorkspaceDefini
     );
   }
   return definition;
+}
+
+function byWorkspace<T extends { readonly workspace: string }>(items: readonly T[]): Map<string, T[]> {
+  const groups = new Map<string, T[]>();
+  for (const item of items) {
+    const group = groups.get(item.workspace);
+    if (group) group.push(item);
+    else groups.set(item.workspace, [item]);
+  }
+  return groups;
 }
 
 function decodeWorkspaceCursor(cursor: string): string {

@@ -58,17 +58,24 @@ export async function getOverride(db: Db, workspace: string, id: string): Promis
 }
 
 /**
- * Overrides not removed that end after `since`, oldest first; `workspace` narrows to one. The scheduler
- * reads them with `since` a little in the past, so those that just ended can hand back (override.ts).
+ * Overrides not removed that end after `since`, oldest first; `workspace` narrows to one workspace or to
+ * a list (a page of them, in one query). The scheduler reads them with `since` a little in the past, so
+ * those that just ended can hand back (override.ts).
  */
-export async function overridesEndingAfter(db: Db, since: Date, workspace?: string): Promise<Override[]> {
+export async function overridesEndingAfter(
+  db: Db,
+  since: Date,
+  workspace?: string | readonly string[],
+): Promise<Override[]> {
+  if (workspace !== undefined && typeof workspace !== 'string' && workspace.length === 0) return [];
   const rows = await storeCall('overridesEndingAfter', () => {
     let query = db
       .selectFrom('overrides')
       .selectAll()
       .where('removed_at', 'is', null)
       .where('ends_at', '>', toInstant(since));
-    if (workspace !== undefined) query = query.where('workspace', '=', workspace);
+    if (typeof workspace === 'string') query = query.where('workspace', '=', workspace);
+    else if (workspace !== undefined) query = query.where('workspace', 'in', workspace);
     return query.orderBy('created_at').orderBy('id').execute();
   });
   return rows.map(toOverride);

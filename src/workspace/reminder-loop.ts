@@ -5,6 +5,7 @@
  * to the next pass and a second replica or a restart never sends it again. One replica at a time; it wakes
  * at the next reminder instant, when told a run ended (a deploy may have set a TTL), and on an interval.
  */
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import type { EffectiveConfig } from '../config/effective-config.ts';
 import type { Logger } from '../log/logger.ts';
 import { upcomingFirings } from '../schedule/firings.ts';
@@ -51,6 +52,7 @@ export interface ReminderLoopDeps {
   readonly timers?: Timers;
 }
 
+const WORKSPACES_PER_SLICE = 100;
 const endedStates = new Set(['succeeded', 'failed', 'canceled', 'timed_out', 'skipped']);
 
 export class ReminderLoop implements Subsystem {
@@ -126,9 +128,12 @@ export class ReminderLoop implements Subsystem {
     const destroys: UpcomingDestroy[] = (await listTtls(this.#deps.db))
       .filter((ttl) => ttl.destroyAt > now)
       .map((ttl) => ({ workspace: ttl.workspace, destroyAt: ttl.destroyAt, kind: 'ttl' }));
+    let looked = 0;
     for (const { definition } of config.workspaces.values()) {
       // A destroy the scheduler would skip (disabled in config, protected) is not announced.
       if (!definition || !definition.enabled || definition.protect) continue;
+      // 10,000 workspaces' schedules in one go would hold up the API (decision 039).
+      if (++looked % WORKSPACES_PER_SLICE === 0) await nextTurn();
       const horizon = Math.max(0, ...reminderLeads(definition.notifications, globalLeads));
       const until = new Date(now.getTime() + horizon);
       const destroy = upcomingFirings(definition, config.snapshot.calendars, {

@@ -36,7 +36,10 @@ export interface SchedulerHarness {
   hub: EventHub;
   runs: RunService;
   timers: ManualTimers;
+  /** What the schedulers read; a test may replace it (then call configChanged). */
   config: EffectiveConfig;
+  /** The config directory, for tests that rewrite files and reload. */
+  readonly dir: string;
   /** `timers` defaults to the harness's ManualTimers. */
   newScheduler(timers?: Timers): StartedScheduler;
   cleanup(): void;
@@ -76,19 +79,21 @@ export async function schedulerHarness(
   const timers = new ManualTimers();
   const logger = createLogger('silent');
   let counter = 0;
-  return {
+  const harness: SchedulerHarness = {
     clock,
     hub,
     runs,
     timers,
     config,
+    dir: dir.dir,
     newScheduler: (own = timers) =>
       startedScheduler(
         new Scheduler({
           db,
           hub,
           clock,
-          config: () => config,
+          // Read through the harness, so a test can swap the configuration and call configChanged().
+          config: () => harness.config,
           runs,
           logger,
           timers: own,
@@ -97,4 +102,5 @@ export async function schedulerHarness(
       ),
     cleanup: dir.cleanup,
   };
+  return harness;
 }

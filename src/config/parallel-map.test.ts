@@ -1,0 +1,35 @@
+import { expect, it } from 'vitest';
+import { mapWithConcurrency } from './parallel-map.ts';
+
+it('keeps the items order and never has more than `limit` calls in flight', async () => {
+  let inFlight = 0;
+  let most = 0;
+  const release: (() => void)[] = [];
+  const work = async (item: number) => {
+    inFlight += 1;
+    most = Math.max(most, inFlight);
+    await new Promise<void>((resolve) => release.push(resolve));
+    inFlight -= 1;
+    return item * 2;
+  };
+  const done = mapWithConcurrency([1, 2, 3, 4, 5, 6, 7], 3, work);
+  // Finish the calls in reverse order of their start: the results still follow the items.
+  while (release.length > 0 || inFlight > 0) {
+    await new Promise((resolve) => setImmediate(resolve));
+    release
+      .splice(0)
+      .reverse()
+      .forEach((resolve) => resolve());
+  }
+  expect(await done).toEqual([2, 4, 6, 8, 10, 12, 14]);
+  expect(most).toBe(3);
+});
+
+it('answers an empty list without calling work, and rejects with the first failure', async () => {
+  expect(await mapWithConcurrency([], 4, () => Promise.reject(new Error('never')))).toEqual([]);
+  await expect(
+    mapWithConcurrency([1, 2], 4, (item) =>
+      item === 2 ? Promise.reject(new Error('bad 2')) : Promise.resolve(item),
+    ),
+  ).rejects.toThrow('bad 2');
+});

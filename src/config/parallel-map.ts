@@ -1,0 +1,21 @@
+/**
+ * `items.map(work)` with at most `limit` calls in flight, results in the items' order. The loader reads
+ * thousands of unit folders: one by one it waits on every read in turn, all at once it opens thousands of
+ * files together.
+ */
+export async function mapWithConcurrency<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, limit), items.length) }, worker));
+  return results;
+}
