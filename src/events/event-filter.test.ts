@@ -4,6 +4,7 @@ import { STANDALONE_WORKSPACE } from '../run/run.ts';
 import {
   EventFilter,
   everything,
+  firingMessage,
   runLogMessage,
   subscribeMessageSchema,
   workspaceStatusMessage,
@@ -60,5 +61,47 @@ describe('event filter', () => {
     expect(accepts({ workspaces: ['a%'] })).toBe(false);
     expect(accepts({ types: ['run.deleted'] })).toBe(false);
     expect(accepts({ everything: true })).toBe(false);
+  });
+
+  it('adds drifted to a status message only when the hub knew it', () => {
+    expect(
+      workspaceStatusMessage({ workspace: 'web', status: 'deployed', mode: 'full', drifted: true }),
+    ).toEqual({
+      type: 'workspace.status',
+      workspace: 'web',
+      status: 'deployed',
+      mode: 'full',
+      drifted: true,
+    });
+    expect(status('web')).not.toHaveProperty('drifted');
+  });
+
+  it('filters a firing by its workspace', () => {
+    const firing = firingMessage({
+      workspace: 'team-a-web',
+      schedule_key: 'destroy_schedule:0 18 * * *',
+      action: 'destroy',
+      scheduled_at: '2027-03-01T18:00:00.000Z',
+      outcome: 'started',
+      reason: null,
+      run_id: 'run-1',
+    });
+    expect(firing).toMatchObject({ type: 'firing.recorded', workspace: 'team-a-web', run_id: 'run-1' });
+    expect(new EventFilter(everything).admits(teamA, firing)).toBe(true);
+    expect(new EventFilter(everything).admits(WorkspaceScope.of(['team-b-*']), firing)).toBe(false);
+  });
+
+  it('reads a subscribe message: each list it names narrows, each it omits does not', () => {
+    const fromMessage = (subscribe: object) =>
+      EventFilter.fromMessage(subscribeMessageSchema.parse({ subscribe }));
+    expect(fromMessage({}).subscription).toEqual(everything);
+    const byType = fromMessage({ types: ['run.log'] });
+    expect(byType.subscription).toEqual({ workspaces: null, types: ['run.log'] });
+    expect(byType.admits(all, log('web'))).toBe(true);
+    expect(byType.admits(all, status('web'))).toBe(false);
+    const byWorkspace = fromMessage({ workspaces: ['web'] });
+    expect(byWorkspace.subscription).toEqual({ workspaces: ['web'], types: null });
+    expect(byWorkspace.admits(all, status('web'))).toBe(true);
+    expect(byWorkspace.admits(all, status('shop'))).toBe(false);
   });
 });
