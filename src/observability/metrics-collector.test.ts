@@ -264,4 +264,52 @@ forEachDialect('metrics collector', (harness) => {
     });
     expect(sampleValue(await scrape(), 'tide_firings_total', { outcome: 'fired' })).toBe(0);
   });
+
+  it('counts drift checks: a failed plan as failed, a status change by its finding, not a relayed one', async () => {
+    start();
+    const drift = async (outcome: string) =>
+      sampleValue(await scrape(), 'tide_drift_checks_total', { outcome });
+    const failedPlan = await runs.enqueue({ workspace: 'web', action: 'plan', trigger: 'schedule' });
+    await execute(failedPlan.id, 'failed', 3);
+    const cleanPlan = await runs.enqueue({ workspace: 'web', action: 'plan', trigger: 'schedule' });
+    await execute(cleanPlan.id, 'succeeded', 3);
+    expect(await drift('failed')).toBe(1);
+    hub.emit('workspace.status', {
+      workspace: 'web',
+      status: 'deployed',
+      mode: null,
+      drift_check: 'drifted',
+    });
+    hub.emit('workspace.status', { workspace: 'web', status: 'deployed', mode: null });
+    const relayed = { workspace: 'web', status: 'deployed', mode: null, drift_check: 'clean' as const };
+    hub.markFromOtherReplica(relayed);
+    hub.emit('workspace.status', relayed);
+    expect([await drift('drifted'), await drift('clean'), await drift('failed')]).toEqual([1, 0, 1]);
+  });
+
+  it('leaves a run whose firing is no longer in the ledger out of the schedule lag, and survives a ledger it cannot read', async () => {
+    let failing = false;
+    const flaky = new Proxy(harness.db, {
+      get(target, key) {
+        if (key === 'selectFrom' && failing)
+          return () => {
+            throw new Error('database is down');
+          };
+        const value: unknown = Reflect.get(target, key);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    start(flaky);
+    const run = await runs.enqueue({ workspace: 'web', action: 'deploy', trigger: 'api' });
+    const running = await updateRunState(harness.db, run.id, 'running', clock.now(), {
+      lease: { owner: 'test', leaseMs: 60_000 },
+    });
+    // As if retention pruned the firing between the run's start and the lookup.
+    hub.emit('run.updated', { ...running, firing_id: 987_654 });
+    await collector.settled();
+    failing = true;
+    hub.emit('run.updated', { ...running, id: 'other-run', firing_id: 987_655 });
+    await collector.settled();
+    expect(sampleValue(await scrape(), 'tide_schedule_lag_seconds_count')).toBe(0);
+  });
 });

@@ -301,4 +301,18 @@ describe('parse cache', () => {
     expect(utc).not.toBe(paris);
     expect(utc.ok && utc.cron.timeZone).toBe('UTC');
   });
+
+  it('keeps answering correctly once more distinct expressions were parsed than it holds (the cache starts over)', () => {
+    const first = parseCron('0 7 * * 1-5', 'Europe/Paris');
+    // 20,000 is the cache's bound: one more distinct expression than that empties it.
+    let rejected = 0;
+    for (let i = 0; i <= 20_000; i++) {
+      const source = `${i % 60} ${Math.floor(i / 60) % 60} ${Math.floor(i / 3600)} * * *`;
+      if (!parseCron(source, 'UTC').ok) rejected++;
+    }
+    expect(rejected).toBe(0);
+    const again = parseCron('0 7 * * 1-5', 'Europe/Paris');
+    expect(again).not.toBe(first);
+    expect(again.ok && again.cron.next(at('2027-03-05T12:00:00Z'))).toEqual(at('2027-03-08T06:00:00Z'));
+  });
 });

@@ -183,3 +183,76 @@ describe('local time labels', () => {
     expect(formatLocalTime(at(iso), zone)).toBe(expected);
   });
 });
+
+describe('schedule preview as text', () => {
+  const base = {
+    workspace: 'web',
+    timezone: 'UTC',
+    from: '2027-03-15T00:00:00.000Z',
+    until: '2027-03-16T00:00:00.000Z',
+  };
+
+  it('lists the overrides in force, with their action and reason, and names the override that skips a firing', () => {
+    const text = formatPreviewText({
+      ...base,
+      firings: [
+        {
+          schedule_key: 'destroy_schedule:0 19 * * *',
+          action: 'destroy',
+          scheduled_at: '2027-03-15T19:00:00.000Z',
+          local_time: '2027-03-15 19:00:00 UTC',
+          skipped: 'override',
+          override_id: 'ov-1',
+        },
+      ],
+      timeline: [
+        {
+          start: '2027-03-15T00:00:00.000Z',
+          end: '2027-03-16T00:00:00.000Z',
+          local_start: '2027-03-15 00:00:00 UTC',
+          local_end: '2027-03-16 00:00:00 UTC',
+          state: 'up',
+          mode: 'large',
+          reason: 'override ov-1',
+        },
+      ],
+      overrides: [
+        {
+          id: 'ov-1',
+          kind: 'keep_up_until',
+          action: null,
+          start: '2027-03-15T00:00:00.000Z',
+          end: '2027-03-16T00:00:00.000Z',
+          local_start: '2027-03-15 00:00:00 UTC',
+          local_end: '2027-03-16 00:00:00 UTC',
+          reason: 'demo',
+        },
+        {
+          id: 'ov-2',
+          kind: 'skip',
+          action: 'deploy',
+          start: '2027-03-15T06:00:00.000Z',
+          end: '2027-03-15T07:00:00.000Z',
+          local_start: '2027-03-15 06:00:00 UTC',
+          local_end: '2027-03-15 07:00:00 UTC',
+          reason: null,
+        },
+      ],
+    });
+    expect(text).toContain('destroy            destroy_schedule:0 19 * * *  skipped (override ov-1)');
+    expect(text).toContain('up     large  override ov-1');
+    const overrides = text.slice(text.indexOf('Overrides'));
+    expect(overrides.split('\n').slice(1, 4)).toEqual([
+      '  FROM                     UNTIL                    KIND           ID    REASON',
+      '  2027-03-15 00:00:00 UTC  2027-03-16 00:00:00 UTC  keep_up_until  ov-1  demo',
+      '  2027-03-15 06:00:00 UTC  2027-03-15 07:00:00 UTC  skip deploy    ov-2',
+    ]);
+  });
+
+  it('says when there are no firings and the range is empty, and shows no overrides section without any', () => {
+    const text = formatPreviewText({ ...base, until: base.from, firings: [], timeline: [], overrides: [] });
+    expect(text).toContain('Firings\n  (none)\n');
+    expect(text).toContain('Desired state\n  (empty range)\n');
+    expect(text).not.toContain('Overrides');
+  });
+});

@@ -46,6 +46,11 @@ function sweep(timeZone: string, fromIso: string, hours: number, stepMs: number)
 }
 
 describe('cached zone offsets', () => {
+  it('stay right past the bound of quarter-hours cached per zone (the cache starts over)', () => {
+    // 50,000 quarter-hours (about 520 days) fill the cache; one day more makes it start over.
+    expect(sweep('America/New_York', '2030-01-01T00:00:00Z', 12_600, 900_000)).toBe(0);
+  });
+
   it('agree with Intl at every second around the 2026 Paris transitions, cached or not', () => {
     expect(sweep('Europe/Paris', '2026-03-29T00:30:00Z', 1, 1000)).toBe(0);
     expect(sweep('Europe/Paris', '2026-10-25T00:30:00Z', 1, 1000)).toBe(0);

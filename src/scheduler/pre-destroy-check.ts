@@ -34,8 +34,9 @@ async function checkCommand(
 ): Promise<PreDestroyCheckResult> {
   const result = await runCommand(argv, { env, timeoutMs: check.timeoutMs });
   if (result.ok) return { ok: true, detail: `${argv[0]} → exit 0` };
-  const last = result.output.trim().split('\n').at(-1) ?? '';
-  const status = result.exit_code === null ? last || 'did not finish' : `exit ${result.exit_code}`;
+  const last = result.output.trim().replace(/^[\s\S]*\n/, '');
+  // Without an exit code, runCommand's output always ends with why (timed out, killed, not found).
+  const status = result.exit_code === null ? last : `exit ${result.exit_code}`;
   return {
     ok: false,
     detail: `${argv[0]} → ${status}${result.exit_code !== null && last ? `: ${last}` : ''}`,
@@ -57,7 +58,7 @@ async function checkHttp(check: PreDestroyCheck, url: string): Promise<PreDestro
     const cause =
       (error as Error).name === 'TimeoutError'
         ? `no answer within ${check.timeoutMs} ms`
-        : (((error as { cause?: Error }).cause ?? (error as Error)).message ?? 'failed');
+        : ((error as { cause?: Error }).cause ?? (error as Error)).message;
     return { ok: false, detail: `GET ${shown} → ${cause}` };
   }
 }

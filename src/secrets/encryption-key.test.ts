@@ -109,6 +109,18 @@ describe('loadKeyring', () => {
     expect(ring.byId.has(keyId(old))).toBe(true);
   });
 
+  it('treats a key file holding the configured key as that key, not as a previous one', async () => {
+    const dir = dataDir();
+    const { logger, warnings } = recordingLogger();
+    const generated = await loadKeyring({ key: undefined, dataDir: dir, production: false, logger });
+    const key = Buffer.from(readFileSync(path.join(dir, KEY_FILE_NAME), 'utf8').trim(), 'base64');
+    warnings.length = 0;
+    const ring = await loadKeyring({ key, dataDir: dir, production: true, logger });
+    expect(ring.current.id).toBe(generated.current.id);
+    expect([...ring.byId.keys()]).toEqual([generated.current.id]);
+    expect(warnings).toEqual([]);
+  });
+
   it('fails naming the file when the key file is not a key', async () => {
     const dir = dataDir();
     writeFileSync(path.join(dir, KEY_FILE_NAME), 'not a key\n');

@@ -23,6 +23,8 @@ export interface DialectHarness {
 
 const TABLES_CHILD_FIRST = [
   'overrides',
+  'reminders_sent',
+  'workspace_ttl',
   'login_failures',
   'api_tokens',
   'refresh_tokens',
