@@ -5,7 +5,8 @@
  * environment is switched from its page (the confirmation names the target), which shows the health
  * check's result and the new assignment. The health check and the switch action are commands, so nothing
  * needs a network. axe-core finds no serious violation on the pages with data. Every wait is on a selector
- * or the API, never a sleep.
+ * or the API, never a sleep. With TIDE_SCREENSHOTS=1 (`npm run screenshots`) it saves the environments
+ * page after the switch to docs/images/dashboard-environments.png.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -23,6 +24,8 @@ import {
 import { makeConfigDir } from '../helpers/config-dir.ts';
 import { freePort, loginAsInitialAdmin, TIDE_BIN, waitFor } from '../helpers/serve-process.ts';
 
+const ROOT = path.resolve(import.meta.dirname, '../..');
+const SCREENSHOTS = process.env.TIDE_SCREENSHOTS === '1';
 const missing = browserMissing();
 const HOUR = 3_600_000;
 
@@ -179,6 +182,8 @@ describe.skipIf(missing !== null)(
         /^switched: blue → green by admin/,
       );
       expect(await seriousA11yViolations(page), 'axe on the environments page after a switch').toEqual([]);
+      if (SCREENSHOTS)
+        await page.screenshot({ path: path.join(ROOT, 'docs/images/dashboard-environments.png') });
 
       const shop = await api('GET', '/api/v1/environments/shop');
       expect(shop.json).toMatchObject({ assigned_workspace: 'green' });
