@@ -1,7 +1,9 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { forEachApiDialect, type ApiFixture } from '../../test/helpers/api-fixture.ts';
-import { updateRunState } from '../run/run.repo.ts';
+import { FIXTURE_NOW, forEachApiDialect, type ApiFixture } from '../../test/helpers/api-fixture.ts';
+import { finishRun } from '../run/run-outcome.repo.ts';
+import { claimNextQueued, updateRunState } from '../run/run.repo.ts';
 import { recordFiring } from '../schedule/firing.repo.ts';
+import { ttlPolicy } from '../workspace/ttl-policy.ts';
 import { upsertWorkspaceStatus } from '../workspace/workspace-status.repo.ts';
 
 forEachApiDialect('workspace routes', (fixture) => {
@@ -142,6 +144,43 @@ forEachApiDialect('workspace routes', (fixture) => {
       expect(web.current_run).toMatchObject({ id: queued.id, state: 'queued' });
       expect(web.last_run).toMatchObject({ id: done.id, state: 'canceled' });
       expect(web.current_run).not.toHaveProperty('lease_owner');
+    });
+
+    it('shows the running TTL: set by a deploy with a ttl, postponed by keep_up_until, gone after a destroy', async () => {
+      // The worker's part without an engine: claim the queued run and record its success with the TTL rule.
+      const succeed = async (action: 'deploy' | 'destroy', body?: object) => {
+        const queued = await post(`/api/v1/workspaces/web/${action}`, body);
+        expect(queued.statusCode).toBe(202);
+        await claimNextQueued(f.db, { owner: 'test', leaseMs: 60_000, clock: f.clock });
+        const policy = ttlPolicy(() => f.config);
+        await finishRun(f.db, queued.json().id, 'succeeded', f.clock.now(), {}, () => null, {
+          ttlOf: (run) => policy(run, f.clock.now()),
+        });
+      };
+      // 06:00 UTC on a Monday: before web's 08:00 Paris deploy, so a manual deploy gets a TTL.
+      await succeed('deploy', { ttl: '4h' });
+      const ttl = {
+        destroy_at: '2027-03-15T10:00:00.000Z',
+        ends_at: '2027-03-15T10:00:00.000Z',
+        extended_until: null,
+        run_id: expect.any(String),
+        set_at: FIXTURE_NOW,
+      };
+      expect((await get('/api/v1/workspaces/web')).json().ttl).toEqual(ttl);
+      const list = (await get('/api/v1/workspaces')).json().items;
+      expect(list.find((w: { name: string }) => w.name === 'web').ttl).toEqual(ttl);
+      expect(list.find((w: { name: string }) => w.name !== 'web').ttl).toBeNull();
+
+      const extend = { kind: 'keep_up_until', until: '2027-03-15T11:00:00Z' };
+      expect((await post('/api/v1/workspaces/web/overrides', extend)).statusCode).toBe(201);
+      expect((await get('/api/v1/workspaces/web')).json().ttl).toMatchObject({
+        destroy_at: '2027-03-15T11:00:00.000Z',
+        ends_at: '2027-03-15T10:00:00.000Z',
+        extended_until: '2027-03-15T11:00:00.000Z',
+      });
+
+      await succeed('destroy');
+      expect((await get('/api/v1/workspaces/web')).json().ttl).toBeNull();
     });
 
     it('answers 404 for an unknown workspace and 400 for a name that is not a name', async () => {

@@ -119,6 +119,55 @@ describe('workspaceView', () => {
   });
 });
 
+describe('workspaceView ttl', () => {
+  const ttl = {
+    workspace: 'web',
+    destroyAt: new Date('2027-03-15T10:00:00Z'),
+    runId: 'r1',
+    setAt: new Date(FIXTURE_NOW),
+  };
+  const keepUp = (id: string, endsAt: string, extra: object = {}) => ({
+    id,
+    workspace: 'web',
+    kind: 'keep_up_until' as const,
+    action: null,
+    ends_at: new Date(endsAt),
+    reason: null,
+    actor: 'alice',
+    created_at: new Date(FIXTURE_NOW),
+    removed_at: null,
+    consumed_at: null,
+    ...extra,
+  });
+
+  it('is null without a running TTL', () => {
+    expect(view('web').ttl).toBeNull();
+  });
+
+  it('destroys at the TTL end when no keep_up_until outlasts it', () => {
+    expect(view('web', { ttl, overrides: [keepUp('k', '2027-03-15T09:00:00Z')] }).ttl).toEqual({
+      destroy_at: '2027-03-15T10:00:00.000Z',
+      ends_at: '2027-03-15T10:00:00.000Z',
+      extended_until: null,
+      run_id: 'r1',
+      set_at: FIXTURE_NOW,
+    });
+  });
+
+  it('destroys at the end of the latest active keep_up_until, as the scheduler does; a removed one is ignored', () => {
+    const overrides = [
+      keepUp('a', '2027-03-15T11:00:00Z'),
+      keepUp('b', '2027-03-15T12:00:00Z'),
+      keepUp('c', '2027-03-15T13:00:00Z', { removed_at: new Date(FIXTURE_NOW) }),
+    ];
+    expect(view('web', { ttl, overrides }).ttl).toMatchObject({
+      destroy_at: '2027-03-15T12:00:00.000Z',
+      ends_at: '2027-03-15T10:00:00.000Z',
+      extended_until: '2027-03-15T12:00:00.000Z',
+    });
+  });
+});
+
 describe('currentRun', () => {
   it('is the running run if there is one', () => {
     const runs = [run({ id: 'q' }), run({ id: 'r', state: 'running' })];

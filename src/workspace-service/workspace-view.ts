@@ -10,7 +10,10 @@ import { toRunView, type RunView } from '../run/run-view.ts';
 import type { Run } from '../run/run.ts';
 import type { WorkspaceObservedStatus } from '../store/schema.ts';
 import type { DriftSummary, WorkspaceStatus } from '../workspace/workspace-status.repo.ts';
+import { ttlDestroyAt } from '../workspace/ttl.ts';
+import type { WorkspaceTtl } from '../workspace/ttl.repo.ts';
 import {
+  activeKeepUpUntil,
   activeOverrides,
   toOverrideView,
   withOverrides,
@@ -51,6 +54,8 @@ export interface WorkspaceView {
   readonly next_firings: readonly NextFiringView[];
   /** The overrides in force (docs/overrides.md). */
   readonly overrides: readonly OverrideView[];
+  /** The running TTL (docs/ttl.md); null when none. */
+  readonly ttl: TtlView | null;
   readonly current_run: RunView | null;
   readonly last_run: RunView | null;
   readonly config_error: string | null;
@@ -69,6 +74,18 @@ export interface DriftView {
   readonly addresses: readonly string[];
 }
 
+export interface TtlView {
+  /** When the scheduler destroys the workspace: the TTL's end, postponed by an active keep_up_until. */
+  readonly destroy_at: string;
+  /** The end the deploy set, before any extension. */
+  readonly ends_at: string;
+  /** The end of the keep_up_until override that postpones it; null when not extended. */
+  readonly extended_until: string | null;
+  /** The manual deploy whose success set it, and when. */
+  readonly run_id: string;
+  readonly set_at: string;
+}
+
 export interface WorkspaceViewInput {
   readonly name: string;
   readonly effective: Effective<WorkspaceDefinition>;
@@ -81,6 +98,8 @@ export interface WorkspaceViewInput {
   readonly now: Date;
   /** Its overrides not removed or ended (older ones are left out anyway); none when absent. */
   readonly overrides?: readonly Override[];
+  /** Its running TTL, if any. */
+  readonly ttl?: WorkspaceTtl | null;
   /** nextFirings, or a cache of it (NextFiringsCache) that answers the same. */
   readonly nextFirings?: UpcomingFirings;
 }
@@ -121,9 +140,23 @@ export function workspaceView(input: WorkspaceViewInput): WorkspaceView {
           )
         : [],
     overrides: activeOverrides(input.overrides ?? [], input.now).map((o) => toOverrideView(o, input.now)),
+    ttl: input.ttl ? ttlView(input.ttl, input.overrides ?? [], input.now) : null,
     current_run: current ? toRunView(current) : null,
     last_run: input.lastRun ? toRunView(input.lastRun) : null,
     config_error: configError,
+  };
+}
+
+function ttlView(ttl: WorkspaceTtl, overrides: readonly Override[], now: Date): TtlView {
+  // The same rule the scheduler applies (src/scheduler/ttl-firings.ts), so the dashboard shows its end.
+  const keepUpUntil = activeKeepUpUntil(overrides, now);
+  const destroyAt = ttlDestroyAt(ttl.destroyAt, keepUpUntil);
+  return {
+    destroy_at: destroyAt.toISOString(),
+    ends_at: ttl.destroyAt.toISOString(),
+    extended_until: destroyAt > ttl.destroyAt ? destroyAt.toISOString() : null,
+    run_id: ttl.runId,
+    set_at: ttl.setAt.toISOString(),
   };
 }
 

@@ -37,6 +37,7 @@ import { queueWithChain, type QueuedChain } from '../workspace-dependency/depend
 import { overridesEndingAfter } from '../workspace/override.repo.ts';
 import { previewWithOverrides } from '../workspace/override-preview.ts';
 import type { Override } from '../workspace/override.ts';
+import { listTtls, type WorkspaceTtl } from '../workspace/ttl.repo.ts';
 import { isEnabled, workspaceView, type WorkspaceView } from './workspace-view.ts';
 
 export interface WorkspaceServiceDeps {
@@ -270,7 +271,10 @@ export class WorkspaceService {
     name: string,
     effective: Effective<WorkspaceDefinition>,
     calendars: ReadonlyMap<string, Calendar>,
-    observed: Pick<Parameters<typeof workspaceView>[0], 'status' | 'activeRuns' | 'lastRun' | 'overrides'>,
+    observed: Pick<
+      Parameters<typeof workspaceView>[0],
+      'status' | 'activeRuns' | 'lastRun' | 'overrides' | 'ttl'
+    >,
   ): WorkspaceView {
     return workspaceView({
       name,
@@ -283,21 +287,29 @@ export class WorkspaceService {
   }
 
   /** What the store knows of `names` beyond their status, in one query per kind. */
-  async #observed(
-    names: readonly string[],
-  ): Promise<(name: string) => { activeRuns: Run[]; lastRun: Run | null; overrides: Override[] }> {
+  async #observed(names: readonly string[]): Promise<
+    (name: string) => {
+      activeRuns: Run[];
+      lastRun: Run | null;
+      overrides: Override[];
+      ttl: WorkspaceTtl | null;
+    }
+  > {
     const now = this.#deps.clock.now();
-    const [active, last, overrides] = await Promise.all([
+    const [active, last, overrides, ttls] = await Promise.all([
       this.#activeRuns(names.length === 1 ? names[0] : undefined),
       latestRunsOf(this.#deps.db, names, finishedStates),
       overridesEndingAfter(this.#deps.db, now, names),
+      listTtls(this.#deps.db, names),
     ]);
     const activeOf = byWorkspace(active);
     const overridesOf = byWorkspace(overrides);
+    const ttlOf = new Map(ttls.map((ttl) => [ttl.workspace, ttl]));
     return (name) => ({
       activeRuns: activeOf.get(name) ?? [],
       lastRun: last.get(name) ?? null,
       overrides: overridesOf.get(name) ?? [],
+      ttl: ttlOf.get(name) ?? null,
     });
   }
 

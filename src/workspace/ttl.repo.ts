@@ -13,6 +13,7 @@ export interface WorkspaceTtl {
   readonly destroyAt: Date;
   /** The manual deploy whose success set it. */
   readonly runId: string;
+  readonly setAt: Date;
 }
 
 /** Writes what a finished run does to its workspace's TTL, in the transaction that records the run. */
@@ -35,19 +36,24 @@ export async function applyTtlEffect(
     .execute();
 }
 
-export async function listTtls(db: Db): Promise<WorkspaceTtl[]> {
+/** The running TTLs, earliest first; only those of `workspaces` when given (one query for a page). */
+export async function listTtls(db: Db, workspaces?: readonly string[]): Promise<WorkspaceTtl[]> {
+  if (workspaces?.length === 0) return [];
   return storeCall('listTtls', async () => {
-    const rows = await db.selectFrom('workspace_ttl').selectAll().orderBy('destroy_at').execute();
+    let query = db.selectFrom('workspace_ttl').selectAll().orderBy('destroy_at');
+    if (workspaces) query = query.where('workspace', 'in', workspaces);
+    const rows = await query.execute();
     return rows.map((row) => ({
       workspace: row.workspace,
       destroyAt: new Date(row.destroy_at),
       runId: row.run_id,
+      setAt: new Date(row.set_at),
     }));
   });
 }
 
 export async function getTtl(db: Db, workspace: string): Promise<WorkspaceTtl | null> {
-  return (await listTtls(db)).find((ttl) => ttl.workspace === workspace) ?? null;
+  return (await listTtls(db, [workspace]))[0] ?? null;
 }
 
 /**

@@ -240,9 +240,10 @@ resource "terraform_data" "slow" {
       const password = readFileSync(path.join(dataDir, 'initial-admin-password'), 'utf8').trim();
       await logIn(page, 'admin', password);
       const nav = page.getByRole('navigation', { name: 'Main' });
-      const pages: Array<[link: string, heading: string, shot: string]> = [
+      // The environments picture comes from ttl-environments.test.ts, where an environment has switches.
+      const pages: Array<[link: string, heading: string, shot: string | null]> = [
         ['Jobs', 'Jobs', 'jobs'],
-        ['Environments', 'Environments', 'environments'],
+        ['Environments', 'Environments', null],
         ['Templates', 'Templates', 'templates'],
         ['Notifications', 'Notification deliveries', 'notifications'],
         ['Users', 'Users', 'users'],
@@ -253,7 +254,8 @@ resource "terraform_data" "slow" {
         await nav.getByRole('link', { name: link, exact: true }).click();
         await page.getByRole('heading', { name: heading, level: 1 }).waitFor();
         await page.locator('.loading').first().waitFor({ state: 'detached' });
-        await checkPage(page, shot);
+        if (shot) await checkPage(page, shot);
+        else expect(await seriousA11yViolations(page), `axe on ${link}`).toEqual([]);
       }
 
       // The audit log lists this session's sign-in, and filters by action.

@@ -41,6 +41,7 @@ export function workspaceDetails(ws: WorkspaceView, now: Date): string {
     ['Labels', labels.length > 0 ? labels.join(', ') : null],
     ['Modes', ws.modes.length > 0 ? ws.modes.join(', ') : null],
     ['Protected', ws.protect ? 'yes (destroy refused)' : null],
+    ['TTL', ttlText(ws, now)],
     ['Drift', driftText(ws, now)],
     [
       'Drifted resources',
@@ -117,6 +118,13 @@ function runTime(run: RunView): string {
 function notes(ws: WorkspaceView): string {
   const notes = [ws.config_error ? 'config error' : '', ws.protect ? 'protected' : ''];
   return notes.filter(Boolean).join(', ');
+}
+
+/** `destroy 2027-… (in 4h)`, with the TTL's own end when a keep_up_until postpones it. */
+function ttlText(ws: WorkspaceView, now: Date): string | null {
+  if (!ws.ttl) return null;
+  const extended = ws.ttl.extended_until ? ` (extended; TTL end ${formatWhen(ws.ttl.ends_at, now)})` : '';
+  return `destroy ${formatWhen(ws.ttl.destroy_at, now)}${extended}`;
 }
 
 /** `drifted since …: 0 to add, 1 to change, 0 to destroy (checked …)`, or when the last check found none. */

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { fakeExecutor, startApiServer, type ApiServer } from '../../../test/helpers/api-server.ts';
 import { runTideInProcess } from '../../../test/helpers/run-cli.ts';
 import { listRuns } from '../../run/run.repo.ts';
+import { applyTtlEffect } from '../../workspace/ttl.repo.ts';
 import { upsertWorkspaceStatus } from '../../workspace/workspace-status.repo.ts';
 
 let server: ApiServer;
@@ -75,6 +76,13 @@ describe('tide workspace (a client of a live API)', () => {
       /Drift: +drifted since .+: 0 to add, 1 to change, 0 to destroy \(checked .+, run run-42\)\n/,
     );
     expect(show).toContain('terraform_data.watched, terraform_data.other\n');
+  });
+
+  it('shows when the running TTL destroys the workspace', async () => {
+    const { db, clock } = server.fixture;
+    const destroyAt = new Date(clock.now().getTime() + 4 * 3_600_000);
+    await applyTtlEffect(db, { id: 'run-7', workspace: 'web' }, { kind: 'set', destroyAt }, clock.now());
+    expect((await tide('workspace', 'show', 'web')).stdout).toMatch(/TTL: +destroy .+ \d\d:\d\d \(.+\)\n/);
   });
 
   it('fails with one line and exit 3 for an unknown workspace', async () => {

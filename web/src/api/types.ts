@@ -66,6 +66,15 @@ export interface Drift {
   readonly addresses: string[] | null;
 }
 
+/** The running TTL (docs/ttl.md): `destroy_at` already postponed by an active keep_up_until. */
+export interface WorkspaceTtl {
+  readonly destroy_at: string;
+  readonly ends_at: string;
+  readonly extended_until: string | null;
+  readonly run_id: string;
+  readonly set_at: string;
+}
+
 export interface Workspace {
   readonly name: string;
   readonly enabled: boolean;
@@ -84,6 +93,7 @@ export interface Workspace {
   readonly config_error: string | null;
   readonly overrides: WorkspaceOverride[];
   readonly drift: Drift | null;
+  readonly ttl: WorkspaceTtl | null;
 }
 
 export interface Me {

@@ -39,6 +39,7 @@ const workspace = (name: string): Workspace => ({
   modes: [],
   protect: false,
   next_firings: [],
+  ttl: null,
   current_run: null,
   last_run: null,
   config_error: null,

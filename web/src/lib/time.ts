@@ -68,6 +68,11 @@ export function formatInZone(iso: string, timeZone: string): string {
   return `${wall.date} ${String(hh).padStart(2, '0')}:${String(mm).padStart(2, '0')} ${wall.zone}`;
 }
 
+/** `07:00`: the wall-clock time only, for badges where the day is plain from context. */
+export function formatTimeInZone(iso: string, timeZone: string): string {
+  return formatInZone(iso, timeZone).slice(11, 16);
+}
+
 export function formatUtc(iso: string): string {
   return `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
 }

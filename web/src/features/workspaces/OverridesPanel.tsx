@@ -142,9 +142,12 @@ export function OverridesPanel({
               <button
                 type="button"
                 disabled={busy}
-                title="Keeps it up an hour past the latest keep-up in force (docs/ttl.md)"
+                title="Keeps it up an hour past the TTL's end or the latest keep-up in force (docs/ttl.md)"
                 onClick={() =>
-                  add.mutate({ kind: 'keep_up_until', until: extendedKeepUp(now, workspace.overrides) })
+                  add.mutate({
+                    kind: 'keep_up_until',
+                    until: extendedKeepUp(now, workspace.overrides, workspace.ttl?.ends_at),
+                  })
                 }
               >
                 Extend TTL by 1 h

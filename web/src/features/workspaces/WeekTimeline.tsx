@@ -3,10 +3,10 @@
  * Upper band: the desired windows (up, with their mode; down left empty) and, dashed, the periods of
  * the overrides in force (from the schedule, which already applies them). Lower
  * band: runs as bars colored by result. Markers: firings — fired ●, skipped ▲ (calendar days), missed ✕,
- * planned ◇ — each with its reason on hover; the "now" line. Every mark has a <title>, and
+ * planned ◇ — each with its reason on hover; the "now" line; the TTL's end (dashed), when one runs. Every mark has a <title>, and
  * the legend names each color, so nothing depends on color alone.
  */
-import type { LedgerFiring, Run, Schedule } from '../../api/types';
+import type { LedgerFiring, Run, Schedule, WorkspaceTtl } from '../../api/types';
 import { runToneOf } from '../../components/Status';
 import { addDays, formatInZone, formatUtc } from '../../lib/time';
 import { describeOverride } from './override-presets';
@@ -22,7 +22,7 @@ const x = (hours: number) => LABEL + hours * HOUR;
 const y = (day: number) => TOP + day * ROW;
 
 export interface WeekTimelineProps {
-  readonly workspace: { readonly name: string };
+  readonly workspace: { readonly name: string; readonly ttl?: WorkspaceTtl | null };
   readonly week: Week;
   readonly now: number;
   readonly schedule: Schedule | undefined;
@@ -46,6 +46,8 @@ export function WeekTimeline({ workspace, week, now, schedule, firings, runs }: 
   const zone = week.zone;
   const nowIso = new Date(now).toISOString();
   const nowAt = placeInstant(nowIso, week);
+  const ttlEnd = workspace.ttl?.destroy_at;
+  const ttlAt = ttlEnd ? placeInstant(ttlEnd, week) : null;
   const when = (iso: string) => `${formatInZone(iso, zone)} (${formatUtc(iso)})`;
   return (
     <figure className="timeline">
@@ -157,6 +159,18 @@ export function WeekTimeline({ workspace, week, now, schedule, firings, runs }: 
             </path>
           );
         })}
+        {ttlEnd && ttlAt && (
+          <line
+            className="tl-ttl"
+            data-ttl-end={ttlEnd}
+            x1={x(ttlAt.hours)}
+            x2={x(ttlAt.hours)}
+            y1={y(ttlAt.day) - 2}
+            y2={y(ttlAt.day) + ROW}
+          >
+            <title>{`TTL end: destroyed at ${when(ttlEnd)}${workspace.ttl?.extended_until ? ' (extended)' : ''}`}</title>
+          </line>
+        )}
         {nowAt && (
           <line
             className="tl-now"
@@ -189,6 +203,11 @@ export function WeekTimeline({ workspace, week, now, schedule, firings, runs }: 
         <span>
           <i className="sw tl-now-sw" /> now
         </span>
+        {ttlEnd && (
+          <span>
+            <i className="sw tl-ttl-sw" /> TTL end
+          </span>
+        )}
         <span className="muted">Times in {zone}</span>
       </figcaption>
     </figure>

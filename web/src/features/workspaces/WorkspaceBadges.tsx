@@ -1,6 +1,6 @@
 import type { Workspace } from '../../api/types';
 import { Badge } from '../../components/Status';
-import { formatUtc } from '../../lib/time';
+import { formatTimeInZone, formatUtc } from '../../lib/time';
 import { describeOverride } from './override-presets';
 
 /** Drift, overrides, disabled, protected, broken config: shown only when they apply. */
@@ -11,6 +11,18 @@ export function WorkspaceBadges({ workspace }: { workspace: Workspace }) {
       {workspace.drifted && (
         <Badge tone="warn" title="The last plan found changes made outside Tide">
           Drift
+        </Badge>
+      )}
+      {workspace.ttl && (
+        <Badge
+          tone="warn"
+          title={`TTL: destroyed at ${formatUtc(workspace.ttl.destroy_at)}${workspace.ttl.extended_until ? ' (extended)' : ''}`}
+        >
+          TTL{' '}
+          {formatTimeInZone(
+            workspace.ttl.destroy_at,
+            workspace.timezone ?? Intl.DateTimeFormat().resolvedOptions().timeZone,
+          )}
         </Badge>
       )}
       {workspace.overrides.map((override) => (

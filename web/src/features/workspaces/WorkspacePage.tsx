@@ -130,6 +130,17 @@ export function WorkspacePage() {
           all runs
         </Link>
       </p>
+      {w.ttl && (
+        <p className="ttl-line">
+          TTL: destroyed at <Time iso={w.ttl.destroy_at} zone={zone} /> (<Relative iso={w.ttl.destroy_at} />)
+          {w.ttl.extended_until && (
+            <span className="muted">
+              {' '}
+              · extended; the deploy's TTL ended at <Time iso={w.ttl.ends_at} zone={zone} />
+            </span>
+          )}
+        </p>
+      )}
       {operator && <WorkspaceActions workspace={w} />}
       <OverridesPanel workspace={w} zone={zone} canWrite={operator} />
       <h2>This week</h2>

@@ -47,6 +47,10 @@ describe('override ends in the workspace zone', () => {
     expect(extendedKeepUp(now, [keepUp('2027-03-15T18:00:00Z'), keepUp('2027-03-15T12:00:00Z')])).toBe(
       '2027-03-15T19:00:00.000Z',
     );
+    // A TTL ending after every keep-up: an hour past the TTL's end.
+    expect(extendedKeepUp(now, [keepUp('2027-03-15T12:00:00Z')], '2027-03-15T14:00:00.000Z')).toBe(
+      '2027-03-15T15:00:00.000Z',
+    );
   });
 
   it('reads a datetime-local input as wall clock in the workspace zone', () => {

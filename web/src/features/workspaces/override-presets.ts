@@ -14,13 +14,19 @@ export function tonightAt21(now: number, zone: string): { until: string; tomorro
 }
 
 /**
- * Extending a TTL is keeping the workspace up longer (docs/ttl.md): an hour past the latest keep-up in
- * force, or past now without one, so each click adds an hour.
+ * Extending a TTL is keeping the workspace up longer (docs/ttl.md): an hour past the latest of the TTL's
+ * end, the keep-ups in force and now, so each click adds an hour.
  */
-export function extendedKeepUp(now: number, overrides: readonly WorkspaceOverride[], hours = 1): string {
+export function extendedKeepUp(
+  now: number,
+  overrides: readonly WorkspaceOverride[],
+  ttlEnd?: string,
+  hours = 1,
+): string {
   const ends = overrides
     .filter((override) => override.kind === 'keep_up_until')
     .map((override) => Date.parse(override.ends_at));
+  if (ttlEnd) ends.push(Date.parse(ttlEnd));
   return new Date(Math.max(now, ...ends) + hours * 3_600_000).toISOString();
 }
 
