@@ -26,15 +26,29 @@ const configDir = makeConfigDir({
   // Deployed by hand outside any up period: its TTL decides.
   ...workspaceFiles('lab', { enabled: true, ttl: '2h' }),
 });
+/** More workspaces than one slice of a pass (the loop yields to the event loop between slices). */
+const manyDir = makeConfigDir(
+  Object.assign(
+    {},
+    ...Array.from({ length: 150 }, (_, i) =>
+      workspaceFiles(`w${i}`, { enabled: true, destroy_schedule: '0 18 * * *' }),
+    ),
+  ) as Record<string, string | object>,
+);
 let config: EffectiveConfig;
+let many: EffectiveConfig;
 beforeAll(async () => {
   config = await loadEffectiveConfig(configDir.dir);
+  many = await loadEffectiveConfig(manyDir.dir);
 });
-afterAll(() => configDir.cleanup());
+afterAll(() => {
+  configDir.cleanup();
+  manyDir.cleanup();
+});
 
 forEachDialect('the reminder loop', (harness) => {
   const at = (iso: string) => new Date(iso);
-  const setup = (start: string, sink?: (reminder: Reminder) => void) => {
+  const setup = (start: string, sink?: (reminder: Reminder) => void, loaded = () => config) => {
     const clock = new ManualClock(start);
     const sent: Reminder[] = [];
     const hub = new EventHub();
@@ -42,7 +56,7 @@ forEachDialect('the reminder loop', (harness) => {
     const loop = new ReminderLoop({
       db: harness.db,
       clock,
-      config: () => config,
+      config: loaded,
       logger: pino({ level: 'silent' }),
       sink: async (_trx, reminder) => {
         sink?.(reminder);
@@ -58,6 +72,15 @@ forEachDialect('the reminder loop', (harness) => {
   };
   const summary = (reminders: Reminder[]) =>
     reminders.map((r) => `${r.workspace} ${r.kind} ${r.destroyAt.toISOString()} -${r.leadMs / minute}m`);
+
+  it('announces the destroys of a fleet larger than one slice of a pass, every one once', async () => {
+    const { clock, sent, loop } = setup('2027-03-01T17:30:00Z', undefined, () => many);
+    await loop.pass();
+    expect(new Set(sent.map((r) => r.workspace)).size).toBe(150);
+    clock.set('2027-03-01T17:40:00Z');
+    await loop.pass();
+    expect(sent).toHaveLength(150);
+  });
 
   it("announces an enabled workspace's scheduled destroy at its own leads, once each, and skips disabled or protected ones", async () => {
     // Further than its longest lead: not looked at yet.
