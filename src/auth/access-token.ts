@@ -4,10 +4,25 @@
  * `iss`, `aud`, `typ` and `exp` are checked. Each token names its login session (`sid`): revoking the
  * session (logout, refresh-token reuse, password change) ends the access token too, at the next request.
  */
-import { randomUUID } from 'node:crypto';
+import { randomUUID, webcrypto } from 'node:crypto';
 import { jwtVerify, SignJWT } from 'jose';
 import type { Role } from './permissions.ts';
 import { roles } from './permissions.ts';
+
+// jose turns raw key bytes into a WebCrypto key on every sign and verify, which costs more than the
+// HMAC itself: the key is imported once per signing secret.
+const cryptoKeys = new WeakMap<Uint8Array, Promise<webcrypto.CryptoKey>>();
+function cryptoKey(key: Uint8Array): Promise<webcrypto.CryptoKey> {
+  let imported = cryptoKeys.get(key);
+  if (!imported) {
+    imported = webcrypto.subtle.importKey('raw', key, { name: 'HMAC', hash: 'SHA-256' }, false, [
+      'sign',
+      'verify',
+    ]);
+    cryptoKeys.set(key, imported);
+  }
+  return imported;
+}
 
 export const ACCESS_TOKEN_ALGORITHM = 'HS256';
 export const ACCESS_TOKEN_AUDIENCE = 'tide-api';
@@ -53,7 +68,7 @@ export async function issueAccessToken(
     .setJti(randomUUID())
     .setIssuedAt(issuedAt)
     .setExpirationTime(issuedAt + expiresIn)
-    .sign(settings.key);
+    .sign(await cryptoKey(settings.key));
   return { token, expiresIn };
 }
 
@@ -65,7 +80,7 @@ export async function verifyAccessToken(
 ): Promise<AccessClaims | null> {
   let payload: Record<string, unknown>;
   try {
-    ({ payload } = await jwtVerify(token, settings.key, {
+    ({ payload } = await jwtVerify(token, await cryptoKey(settings.key), {
       algorithms: [ACCESS_TOKEN_ALGORITHM],
       issuer: settings.issuer,
       audience: ACCESS_TOKEN_AUDIENCE,
