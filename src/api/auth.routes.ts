@@ -21,6 +21,7 @@ import { UserService } from '../auth/user.service.ts';
 import { TideError } from '../errors/tide-error.ts';
 import { parseRequest } from './api-schemas.ts';
 import { routeConfig } from './route-config.ts';
+import { meResponse } from './api-responses.ts';
 
 /**
  * Answers carrying tokens (login, refresh, token creation) and who-am-I must never be kept by a browser
@@ -112,6 +113,7 @@ export const authRoutes: FastifyPluginAsync<{ auth: AuthDeps }> = async (app, { 
   const meConfig = routeConfig({
     permission: 'self',
     summary: 'Who the credentials stand for: user or token, role, scope',
+    schemas: { response: { status: 200, schema: meResponse } },
   });
   app.get('/me', { config: meConfig }, async (request) => {
     const principal = principalOf(request);

@@ -20,6 +20,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { tideVersion } from '../version/version.ts';
 import { notFoundError } from './error-handler.ts';
 import { routeConfig } from './route-config.ts';
+import { uiConfigResponse } from './api-responses.ts';
 
 /** Where `npm run build` puts the dashboard (scripts/build.mjs); the same path from src/ and dist/. */
 export const DEFAULT_DASHBOARD_DIR = fileURLToPath(new URL('../../dist/web/', import.meta.url));
@@ -119,6 +120,7 @@ export const dashboardRoutes: FastifyPluginAsync<DashboardOptions> = async (app,
       config: routeConfig({
         permission: 'public',
         summary: 'What the dashboard needs from the server at run time: version, public URL, SSO on or off',
+        schemas: { response: { status: 200, schema: uiConfigResponse } },
       }),
     },
     async (_request, reply) => {

@@ -63,10 +63,11 @@ export const openApiRoutes: FastifyPluginAsync<{
 
 export function openApiDocument(routes: readonly RecordedRoute[], version: string): JsonSchema {
   const paths: Record<string, Record<string, JsonSchema>> = {};
+  const components: Record<string, JsonSchema> = {};
   const sorted = [...routes].sort((a, b) => a.url.localeCompare(b.url) || a.method.localeCompare(b.method));
   for (const route of sorted) {
     const path = route.url.replace(/:([A-Za-z0-9_]+)/g, '{$1}');
-    (paths[path] ??= {})[route.method.toLowerCase()] = operation(route, path);
+    (paths[path] ??= {})[route.method.toLowerCase()] = operation(route, path, components);
   }
   return {
     openapi: '3.1.0',
@@ -93,7 +94,7 @@ export function openApiDocument(routes: readonly RecordedRoute[], version: strin
             "A run's state credential (TF_HTTP_USERNAME / TF_HTTP_PASSWORD in the engine's environment), valid while the run holds its lease.",
         },
       },
-      schemas: { Error: errorSchema },
+      schemas: { Error: errorSchema, ...sortedByKey(components) },
       responses: {
         Error: {
           description: 'The request failed; `code` is stable (docs/errors.md).',
@@ -116,8 +117,8 @@ const errorSchema: JsonSchema = {
   },
 };
 
-function operation(route: RecordedRoute, path: string): JsonSchema {
-  const { params, querystring, body } = route.schemas;
+function operation(route: RecordedRoute, path: string, components: Record<string, JsonSchema>): JsonSchema {
+  const { params, querystring, body, response } = route.schemas;
   const parameters = [...parametersOf(params, 'path'), ...parametersOf(querystring, 'query')];
   return {
     operationId: operationId(route.method, path),
@@ -128,7 +129,9 @@ function operation(route: RecordedRoute, path: string): JsonSchema {
       ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchemaOf(body) } } } }
       : {}),
     responses: {
-      '2XX': { description: 'Success' },
+      ...(response
+        ? { [String(response.status)]: successResponse(response.status, response.schema, components) }
+        : { '2XX': { description: 'Success' } }),
       '4XX': { $ref: '#/components/responses/Error' },
       '5XX': { $ref: '#/components/responses/Error' },
     },
@@ -143,6 +146,44 @@ function operation(route: RecordedRoute, path: string): JsonSchema {
 function jsonSchemaOf(schema: z.ZodType): JsonSchema {
   const { $schema: _dialect, ...rest } = z.toJSONSchema(schema, { io: 'input', unrepresentable: 'any' });
   return rest;
+}
+
+/**
+ * Output shape (`io: 'output'`): what the server answers. Named schemas (`.meta({ id })`) move from the
+ * schema's `$defs` to the document's components, shared by every operation that answers them.
+ */
+function successResponse(
+  status: number,
+  schema: z.ZodType,
+  components: Record<string, JsonSchema>,
+): JsonSchema {
+  if (status === 204) return { description: 'No content' };
+  const converted = z.toJSONSchema(schema, { io: 'output', unrepresentable: 'any' });
+  const {
+    $schema: _dialect,
+    $defs,
+    ...rest
+  } = toComponentRefs(converted) as JsonSchema & {
+    $defs?: Record<string, JsonSchema>;
+  };
+  Object.assign(components, $defs);
+  return { description: 'Success', content: { 'application/json': { schema: rest } } };
+}
+
+function toComponentRefs(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(toComponentRefs);
+  if (typeof node !== 'object' || node === null) return node;
+  return Object.fromEntries(
+    Object.entries(node).map(([key, value]) =>
+      key === '$ref' && typeof value === 'string'
+        ? [key, value.replace(/^#\/\$defs\//, '#/components/schemas/')]
+        : [key, toComponentRefs(value)],
+    ),
+  );
+}
+
+function sortedByKey(record: Record<string, JsonSchema>): Record<string, JsonSchema> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
 }
 
 function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query'): JsonSchema[] {

@@ -16,6 +16,8 @@ import {
 } from './api-schemas.ts';
 import { audited } from './request-audit.ts';
 import { routeConfig } from './route-config.ts';
+import { itemsOf } from './api-responses.ts';
+import { overrideViewSchema } from '../workspace/override-view.schema.ts';
 
 type OverrideDeps = Pick<ApiDeps, 'db' | 'clock' | 'config' | 'audit' | 'overrideMaxMs'>;
 
@@ -34,7 +36,11 @@ export const overrideRoutes: FastifyPluginAsync<{ deps: OverrideDeps }> = async 
         permission: 'read',
         workspaceParam: 'name',
         summary: "A workspace's overrides in force (with history=true, also the ended ones)",
-        schemas: { params: workspaceParams, querystring: overrideListQuery },
+        schemas: {
+          params: workspaceParams,
+          querystring: overrideListQuery,
+          response: { status: 200, schema: itemsOf(overrideViewSchema) },
+        },
       }),
     },
     async (request) => {

@@ -12,6 +12,16 @@ export interface RouteSchemas {
   readonly params?: z.ZodType;
   readonly querystring?: z.ZodType;
   readonly body?: z.ZodType;
+  /**
+   * What a success answers: the status and the body's schema (`io: 'output'` in the document). Schemas
+   * carrying `.meta({ id })` become named components, so the dashboard's generated types have names.
+   */
+  readonly response?: RouteResponse;
+}
+
+export interface RouteResponse {
+  readonly status: 200 | 201 | 202 | 204;
+  readonly schema: z.ZodType;
 }
 
 export interface RouteDocs {

@@ -12,6 +12,8 @@ import { emptyBody, logQuery, parseRequest, runListQuery, runParams } from './ap
 import { streamRunLog, toLogChunkView, type StreamFormat } from './log-stream.ts';
 import { audited } from './request-audit.ts';
 import { routeConfig } from './route-config.ts';
+import { pageOf } from './api-responses.ts';
+import { runViewSchema } from '../run/run-view.schema.ts';
 
 function runId(request: FastifyRequest): string {
   return parseRequest(runParams, request.params, 'params').id;
@@ -34,7 +36,7 @@ export const runRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { de
   const listConfig = routeConfig({
     permission: 'read',
     summary: 'List runs, newest first, by workspace, state and trigger',
-    schemas: { querystring: runListQuery },
+    schemas: { querystring: runListQuery, response: { status: 200, schema: pageOf(runViewSchema) } },
   });
   app.get('/runs', { config: listConfig }, async (request) => {
     const query = parseRequest(runListQuery, request.query, 'query');
@@ -44,7 +46,11 @@ export const runRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { de
     return { items: page.items.map(toRunView), next_cursor: page.next_cursor };
   });
 
-  const getConfig = routeConfig({ permission: 'read', summary: 'One run', schemas: { params: runParams } });
+  const getConfig = routeConfig({
+    permission: 'read',
+    summary: 'One run',
+    schemas: { params: runParams, response: { status: 200, schema: runViewSchema } },
+  });
   app.get('/runs/:id', { config: getConfig }, async (request) =>
     toRunView(await requireVisibleRun(deps.runs, request)),
   );

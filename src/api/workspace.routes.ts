@@ -21,6 +21,8 @@ import {
 } from './api-schemas.ts';
 import { audited } from './request-audit.ts';
 import { routeConfig } from './route-config.ts';
+import { pageOf } from './api-responses.ts';
+import { workspaceViewSchema } from '../workspace-service/workspace-view.schema.ts';
 import { durationOr } from '../time/duration.ts';
 
 const runActions: readonly RunRequestAction[] = ['deploy', 'destroy', 'plan'];
@@ -59,7 +61,10 @@ export const workspaceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app
   const listConfig = routeConfig({
     permission: 'read',
     summary: 'List workspaces with status, mode and next firings',
-    schemas: { querystring: workspaceListQuery },
+    schemas: {
+      querystring: workspaceListQuery,
+      response: { status: 200, schema: pageOf(workspaceViewSchema) },
+    },
   });
   app.get('/workspaces', { config: listConfig }, async (request) => {
     const query = parseRequest(workspaceListQuery, request.query, 'query');
@@ -70,7 +75,7 @@ export const workspaceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app
     permission: 'read',
     workspaceParam: 'name',
     summary: 'One workspace',
-    schemas: { params },
+    schemas: { params, response: { status: 200, schema: workspaceViewSchema } },
   });
   app.get('/workspaces/:name', { config: getConfig }, async (request) =>
     workspaces.get(workspaceName(request)),

@@ -961,6 +961,118 @@ export interface components {
                 details?: unknown;
             };
         };
+        Drift: {
+            checked_at: string;
+            since: string | null;
+            run_id: string | null;
+            summary: components["schemas"]["PlanSummary"] | null;
+            addresses: string[];
+        };
+        Me: {
+            username: string;
+            /** @enum {string} */
+            role: "admin" | "operator" | "viewer";
+            workspaces: string[] | null;
+            /** @enum {string} */
+            kind: "user" | "api_token";
+            token: {
+                id: string;
+                name: string | null;
+            } | null;
+            /** @enum {string} */
+            via: "bearer" | "cookie";
+        };
+        NextFiring: {
+            /** @enum {string} */
+            action: "deploy" | "destroy" | "plan" | "job";
+            scheduled_at: string;
+            mode?: string;
+            job?: string;
+            schedule_key: string;
+        };
+        Override: {
+            id: string;
+            workspace: string;
+            /** @enum {string} */
+            kind: "keep_up_until" | "keep_down_until" | "skip_next" | "pause_until";
+            action: ("deploy" | "destroy") | null;
+            ends_at: string;
+            reason: string | null;
+            actor: string;
+            created_at: string;
+            /** @enum {string} */
+            state: "active" | "expired" | "removed" | "consumed";
+            removed_at: string | null;
+            consumed_at: string | null;
+        };
+        PlanSummary: {
+            add: number;
+            change: number;
+            destroy: number;
+        };
+        Run: {
+            id: string;
+            workspace: string;
+            job: string | null;
+            /** @enum {string} */
+            action: "deploy" | "destroy" | "plan" | "job" | "mode";
+            mode: string | null;
+            /** @enum {string} */
+            state: "queued" | "running" | "succeeded" | "failed" | "canceled" | "timed_out" | "skipped";
+            /** @enum {string} */
+            trigger: "schedule" | "window" | "manual" | "api" | "dependency" | "retry" | "ttl" | "event";
+            actor: string | null;
+            attempt: number;
+            retry_of: string | null;
+            firing_id: number | null;
+            created_at: string;
+            started_at: string | null;
+            finished_at: string | null;
+            exit_code: number | null;
+            reason: string | null;
+            plan_summary: components["schemas"]["PlanSummary"] | null;
+            outputs: {
+                [key: string]: unknown;
+            } | null;
+            not_before: string | null;
+            cancel_requested_at: string | null;
+            config_hash: string | null;
+        };
+        UiConfig: {
+            version: string;
+            public_url: string | null;
+            oidc_enabled: boolean;
+        };
+        Workspace: {
+            name: string;
+            enabled: boolean;
+            /** @enum {string} */
+            status: "destroyed" | "deploying" | "deployed" | "destroying" | "deploy_failed" | "destroy_failed";
+            mode: string | null;
+            drifted: boolean;
+            drift: components["schemas"]["Drift"] | null;
+            description: string;
+            timezone: string | null;
+            template: string | null;
+            labels: {
+                [key: string]: string;
+            };
+            modes: string[];
+            protect: boolean;
+            next_firings: components["schemas"]["NextFiring"][];
+            overrides: components["schemas"]["Override"][];
+            ttl: components["schemas"]["WorkspaceTtl"] | null;
+            current_run: components["schemas"]["Run"] | null;
+            last_run: components["schemas"]["Run"] | null;
+            config_error: string | null;
+        };
+        WorkspaceTtl: {
+            destroy_at: string;
+            ends_at: string;
+            extended_until: string | null;
+            run_id: string;
+            set_at: string;
+        };
     };
     responses: {
         /** @description The request failed; `code` is stable (docs/errors.md). */
@@ -1350,11 +1462,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -1477,11 +1591,16 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Run"][];
+                        next_cursor: string | null;
+                    };
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -1499,11 +1618,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Run"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -2028,11 +2149,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["UiConfig"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -2207,11 +2330,16 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Workspace"][];
+                        next_cursor: string | null;
+                    };
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -2229,11 +2357,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Workspace"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -2389,11 +2519,15 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Override"][];
+                    };
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];

@@ -1,7 +1,20 @@
 /**
- * What the API answers, as docs/api.md describes it. The generated schema.d.ts types requests (paths,
- * queries, bodies) only: the server's OpenAPI document has no response schemas yet.
+ * What the API answers. Workspace, Run, WorkspaceOverride, Drift, WorkspaceTtl, NextFiring, Me and
+ * UiConfig are the generated ones (schema.d.ts, from the routes' declared response schemas); the rest are
+ * still written by hand from docs/api.md until their routes declare a response schema.
  */
+import type { components } from './schema';
+
+type Schemas = components['schemas'];
+export type Workspace = Schemas['Workspace'];
+export type Run = Schemas['Run'];
+export type WorkspaceOverride = Schemas['Override'];
+export type Drift = Schemas['Drift'];
+export type WorkspaceTtl = Schemas['WorkspaceTtl'];
+export type NextFiring = Schemas['NextFiring'];
+export type Me = Schemas['Me'];
+export type UiConfig = Schemas['UiConfig'];
+
 export type WorkspaceStatus =
   'destroyed' | 'deploying' | 'deployed' | 'destroying' | 'deploy_failed' | 'destroy_failed';
 
@@ -14,101 +27,7 @@ export interface Page<T> {
   readonly next_cursor: string | null;
 }
 
-export interface NextFiring {
-  readonly action: string;
-  readonly scheduled_at: string;
-  readonly mode?: string;
-  readonly job?: string;
-  readonly schedule_key: string;
-}
-
-export interface Run {
-  readonly id: string;
-  readonly workspace: string;
-  readonly job: string | null;
-  readonly action: 'deploy' | 'destroy' | 'plan' | 'job' | 'mode';
-  readonly mode: string | null;
-  readonly state: RunState;
-  readonly trigger: string;
-  readonly actor: string | null;
-  readonly attempt: number;
-  readonly created_at: string;
-  readonly started_at: string | null;
-  readonly finished_at: string | null;
-  readonly exit_code: number | null;
-  readonly reason: string | null;
-  readonly plan_summary: { add: number; change: number; destroy: number } | null;
-  readonly outputs: Record<string, unknown> | null;
-  readonly cancel_requested_at: string | null;
-}
-
 export type OverrideKind = 'keep_up_until' | 'keep_down_until' | 'skip_next' | 'pause_until';
-
-/** A time-boxed exception to a workspace's schedule (docs/overrides.md). */
-export interface WorkspaceOverride {
-  readonly id: string;
-  readonly workspace: string;
-  readonly kind: OverrideKind;
-  readonly action: 'deploy' | 'destroy' | null;
-  readonly ends_at: string;
-  readonly reason: string | null;
-  readonly actor: string | null;
-  readonly created_at: string;
-  readonly state: 'active' | 'expired' | 'removed' | 'consumed';
-}
-
-/** What the last drift check found (docs/drift.md). */
-export interface Drift {
-  readonly checked_at: string;
-  readonly since: string | null;
-  readonly run_id: string | null;
-  readonly summary: { add: number; change: number; destroy: number } | null;
-  readonly addresses: string[] | null;
-}
-
-/** The running TTL (docs/ttl.md): `destroy_at` already postponed by an active keep_up_until. */
-export interface WorkspaceTtl {
-  readonly destroy_at: string;
-  readonly ends_at: string;
-  readonly extended_until: string | null;
-  readonly run_id: string;
-  readonly set_at: string;
-}
-
-export interface Workspace {
-  readonly name: string;
-  readonly enabled: boolean;
-  readonly status: WorkspaceStatus;
-  readonly mode: string | null;
-  readonly drifted: boolean;
-  readonly description: string;
-  readonly timezone: string | null;
-  readonly template: string | null;
-  readonly labels: Record<string, string>;
-  readonly modes: string[];
-  readonly protect: boolean;
-  readonly next_firings: NextFiring[];
-  readonly current_run: Run | null;
-  readonly last_run: Run | null;
-  readonly config_error: string | null;
-  readonly overrides: WorkspaceOverride[];
-  readonly drift: Drift | null;
-  readonly ttl: WorkspaceTtl | null;
-}
-
-export interface Me {
-  readonly username: string;
-  readonly role: Role;
-  readonly workspaces: string[] | null;
-  readonly kind: 'user' | 'api_token';
-  readonly via: 'bearer' | 'cookie';
-}
-
-export interface UiConfig {
-  readonly version: string;
-  readonly public_url: string | null;
-  readonly oidc_enabled: boolean;
-}
 
 export interface ScheduleFiring {
   readonly schedule_key: string;

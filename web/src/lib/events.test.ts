@@ -13,6 +13,8 @@ const run = (patch: Partial<Run>): Run => ({
   trigger: 'api',
   actor: 'alice',
   attempt: 1,
+  retry_of: null,
+  firing_id: null,
   created_at: '2027-03-15T07:00:00.000Z',
   started_at: '2027-03-15T07:00:01.000Z',
   finished_at: null,
@@ -20,7 +22,9 @@ const run = (patch: Partial<Run>): Run => ({
   reason: null,
   plan_summary: null,
   outputs: null,
+  not_before: null,
   cancel_requested_at: null,
+  config_hash: null,
   ...patch,
 });
 

@@ -13,6 +13,8 @@ const keepUp = (ends_at: string): WorkspaceOverride => ({
   actor: 'admin',
   created_at: '2027-03-15T08:00:00Z',
   state: 'active',
+  removed_at: null,
+  consumed_at: null,
 });
 
 describe('override ends in the workspace zone', () => {

@@ -1,0 +1,85 @@
+/**
+ * The declared response schemas (route-config.ts `schemas.response`) against what the routes really
+ * answer: each covered route is called on a real app and database, and its body must parse with the
+ * schema the OpenAPI document publishes and come out unchanged (zod drops undeclared fields, so an
+ * answer with a field the schema lacks fails too).
+ */
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import type { z } from 'zod';
+import { apiFixture, loadEffectiveConfig, type ApiFixture } from '../../test/helpers/api-fixture.ts';
+import { makeConfigDir, workspaceFiles } from '../../test/helpers/config-dir.ts';
+import { forEachDialect } from '../../test/helpers/databases.ts';
+import type { EffectiveConfig } from '../config/effective-config.ts';
+import { routeDocsOf } from './route-config.ts';
+
+describe('declared response schemas', () => {
+  const configDir = makeConfigDir({
+    ...workspaceFiles('app', { enabled: true, deploy_schedule: '0 7 * * *', destroy_schedule: '0 19 * * *' }),
+  });
+  let config: EffectiveConfig;
+  beforeAll(async () => {
+    config = await loadEffectiveConfig(configDir.dir);
+  });
+  afterAll(() => configDir.cleanup());
+
+  forEachDialect('declared response schemas', (harness) => {
+    let f: ApiFixture;
+    const declared = new Map<string, { status: number; schema: z.ZodType }>();
+    // The dialect harness empties the database before each test, so each test builds its own app.
+    beforeEach(async () => {
+      declared.clear();
+      f = apiFixture(harness.db, config);
+      f.app.addHook('onRoute', (route) => {
+        const response = routeDocsOf(route.config).schemas?.response;
+        if (response && [route.method].flat().includes('GET')) declared.set(route.url, response);
+      });
+      await f.app.ready();
+      // A queued deploy and an override, so runs and the workspace's nested parts are not empty.
+      const deploy = await f.app.inject({
+        method: 'POST',
+        url: '/api/v1/workspaces/app/deploy',
+        payload: {},
+      });
+      expect(deploy.statusCode, deploy.body).toBe(202);
+      const override = await f.app.inject({
+        method: 'POST',
+        url: '/api/v1/workspaces/app/overrides',
+        payload: { kind: 'keep_up_until', for: '3h', reason: 'demo' },
+      });
+      expect(override.statusCode, override.body).toBe(201);
+    });
+
+    async function check(route: string, url: string) {
+      const response = declared.get(route);
+      expect(response, `${route} declares a response`).toBeDefined();
+      const answer = await f.app.inject({ url });
+      expect(answer.statusCode, answer.body).toBe(response!.status);
+      const body = answer.json();
+      const parsed = response!.schema.safeParse(body);
+      expect(parsed.error, `${url}: ${parsed.error?.message}`).toBeUndefined();
+      expect(parsed.data, `${url}: fields the schema does not declare`).toEqual(body);
+      return body;
+    }
+
+    it('GET /workspaces and /workspaces/{name} answer the Workspace schema, runs and overrides included', async () => {
+      const list = await check('/api/v1/workspaces', '/api/v1/workspaces');
+      expect(list.items).toHaveLength(1);
+      const workspace = await check('/api/v1/workspaces/:name', '/api/v1/workspaces/app');
+      expect(workspace.current_run).not.toBeNull();
+      expect(workspace.overrides).toHaveLength(1);
+      expect(workspace.next_firings.length).toBeGreaterThan(0);
+    });
+
+    it('GET /runs and /runs/{id} answer the Run schema', async () => {
+      const list = await check('/api/v1/runs', '/api/v1/runs');
+      expect(list.items).toHaveLength(1);
+      await check('/api/v1/runs/:id', `/api/v1/runs/${list.items[0].id}`);
+    });
+
+    it('GET /workspaces/{name}/overrides and /me answer their schemas', async () => {
+      const overrides = await check('/api/v1/workspaces/:name/overrides', '/api/v1/workspaces/app/overrides');
+      expect(overrides.items).toHaveLength(1);
+      await check('/api/v1/me', '/api/v1/me');
+    });
+  });
+});
