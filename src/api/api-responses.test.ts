@@ -10,6 +10,7 @@ import { apiFixture, loadEffectiveConfig, type ApiFixture } from '../../test/hel
 import { makeConfigDir, workspaceFiles } from '../../test/helpers/config-dir.ts';
 import { forEachDialect } from '../../test/helpers/databases.ts';
 import type { EffectiveConfig } from '../config/effective-config.ts';
+import { recordFiring } from '../schedule/firing.repo.ts';
 import { routeDocsOf } from './route-config.ts';
 
 describe('declared response schemas', () => {
@@ -80,6 +81,39 @@ describe('declared response schemas', () => {
       const overrides = await check('/api/v1/workspaces/:name/overrides', '/api/v1/workspaces/app/overrides');
       expect(overrides.items).toHaveLength(1);
       await check('/api/v1/me', '/api/v1/me');
+    });
+
+    it('GET /workspaces/{name}/schedule answers the Schedule schema, firings, timeline and overrides included', async () => {
+      const schedule = await check(
+        '/api/v1/workspaces/:name/schedule',
+        '/api/v1/workspaces/app/schedule?days=2',
+      );
+      expect(schedule.firings.length).toBeGreaterThan(0);
+      expect(schedule.timeline.length).toBeGreaterThan(0);
+      expect(schedule.overrides).toHaveLength(1);
+    });
+
+    it('GET /workspaces/{name}/firings answers a page of the LedgerFiring schema', async () => {
+      // The scheduler writes the ledger; recorded here directly, one firing that ran and one skipped.
+      const runs = await f.app.inject({ url: '/api/v1/runs' });
+      const run = runs.json().items[0];
+      for (const [outcome, runId, at] of [
+        ['fired', run.id, '2026-01-05T07:00:00.000Z'],
+        ['skipped', null, '2026-01-06T07:00:00.000Z'],
+      ] as const) {
+        await recordFiring(harness.db, {
+          workspace: 'app',
+          schedule_key: 'deploy_schedule[0]',
+          action: 'deploy',
+          scheduled_at: at,
+          outcome,
+          reason: outcome === 'skipped' ? 'calendar' : null,
+          run_id: runId,
+          recorded_at: f.clock.now(),
+        });
+      }
+      const page = await check('/api/v1/workspaces/:name/firings', '/api/v1/workspaces/app/firings');
+      expect(page.items.map((firing: { outcome: string }) => firing.outcome)).toEqual(['skipped', 'fired']);
     });
   });
 });

@@ -23,6 +23,7 @@ import { audited } from './request-audit.ts';
 import { routeConfig } from './route-config.ts';
 import { pageOf } from './api-responses.ts';
 import { workspaceViewSchema } from '../workspace-service/workspace-view.schema.ts';
+import { ledgerFiringSchema, scheduleViewSchema } from '../workspace-service/schedule-view.schema.ts';
 import { durationOr } from '../time/duration.ts';
 
 const runActions: readonly RunRequestAction[] = ['deploy', 'destroy', 'plan'];
@@ -148,7 +149,11 @@ export const workspaceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app
     permission: 'read',
     workspaceParam: 'name',
     summary: 'Next firings and the timeline of windows, firings and runs',
-    schemas: { params, querystring: scheduleQuery },
+    schemas: {
+      params,
+      querystring: scheduleQuery,
+      response: { status: 200, schema: scheduleViewSchema },
+    },
     rateLimit: EXPENSIVE_READ_RATE_LIMIT,
   });
   app.get('/workspaces/:name/schedule', { config: scheduleConfig }, async (request) => {
@@ -161,7 +166,11 @@ export const workspaceRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app
     permission: 'read',
     workspaceParam: 'name',
     summary: "The workspace's firing ledger, newest first",
-    schemas: { params, querystring: pageQuery },
+    schemas: {
+      params,
+      querystring: pageQuery,
+      response: { status: 200, schema: pageOf(ledgerFiringSchema) },
+    },
   });
   app.get('/workspaces/:name/firings', { config: firingsConfig }, async (request) => {
     const name = workspaceName(request);

@@ -229,7 +229,7 @@ describe('schedule preview as text', () => {
         },
         {
           id: 'ov-2',
-          kind: 'skip',
+          kind: 'skip_next',
           action: 'deploy',
           start: '2027-03-15T06:00:00.000Z',
           end: '2027-03-15T07:00:00.000Z',
@@ -243,9 +243,9 @@ describe('schedule preview as text', () => {
     expect(text).toContain('up     large  override ov-1');
     const overrides = text.slice(text.indexOf('Overrides'));
     expect(overrides.split('\n').slice(1, 4)).toEqual([
-      '  FROM                     UNTIL                    KIND           ID    REASON',
-      '  2027-03-15 00:00:00 UTC  2027-03-16 00:00:00 UTC  keep_up_until  ov-1  demo',
-      '  2027-03-15 06:00:00 UTC  2027-03-15 07:00:00 UTC  skip deploy    ov-2',
+      '  FROM                     UNTIL                    KIND              ID    REASON',
+      '  2027-03-15 00:00:00 UTC  2027-03-16 00:00:00 UTC  keep_up_until     ov-1  demo',
+      '  2027-03-15 06:00:00 UTC  2027-03-15 07:00:00 UTC  skip_next deploy  ov-2',
     ]);
   });
 

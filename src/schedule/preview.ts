@@ -14,6 +14,7 @@ import { firingStream } from './firings.ts';
 import { runSteps, type Steps } from './steps.ts';
 import { defaultTimelineLimits, timelineSteps, type TimelineSegment } from './timeline.ts';
 import { offsetAt, toWallClock } from './zoned-time.ts';
+import type { OverrideKind, OverridesTable } from '../store/schema.ts';
 
 export interface PreviewFiring {
   readonly schedule_key: string;
@@ -32,8 +33,8 @@ export interface PreviewFiring {
 /** An override's period as the preview shows it (src/workspace/override-preview.ts). */
 export interface PreviewOverride {
   readonly id: string;
-  readonly kind: string;
-  readonly action: string | null;
+  readonly kind: OverrideKind;
+  readonly action: OverridesTable['action'];
   readonly start: string;
   readonly end: string;
   readonly local_start: string;

@@ -961,12 +961,29 @@ export interface components {
                 details?: unknown;
             };
         };
+        DeclaredChain: {
+            deploy: string[];
+            destroy: string[];
+        };
         Drift: {
             checked_at: string;
             since: string | null;
             run_id: string | null;
             summary: components["schemas"]["PlanSummary"] | null;
             addresses: string[];
+        };
+        LedgerFiring: {
+            id: number;
+            workspace: string;
+            schedule_key: string;
+            action: string;
+            mode: string | null;
+            scheduled_at: string;
+            /** @enum {string} */
+            outcome: "fired" | "skipped" | "missed" | "superseded";
+            reason: string | null;
+            run_id: string | null;
+            recorded_at: string;
         };
         Me: {
             username: string;
@@ -1037,6 +1054,53 @@ export interface components {
             not_before: string | null;
             cancel_requested_at: string | null;
             config_hash: string | null;
+        };
+        Schedule: {
+            workspace: string;
+            timezone: string;
+            from: string;
+            until: string;
+            firings: components["schemas"]["ScheduleFiring"][];
+            /** @constant */
+            firings_truncated?: true;
+            timeline: components["schemas"]["TimelineSegment"][];
+            /** @constant */
+            timeline_truncated?: true;
+            overrides?: components["schemas"]["ScheduleOverride"][];
+            dependencies: components["schemas"]["DeclaredChain"];
+        };
+        ScheduleFiring: {
+            schedule_key: string;
+            /** @enum {string} */
+            action: "deploy" | "destroy" | "plan" | "job";
+            mode?: string;
+            job?: string;
+            scheduled_at: string;
+            local_time: string;
+            /** @enum {string} */
+            skipped?: "calendar" | "override";
+            override_id?: string;
+        };
+        ScheduleOverride: {
+            id: string;
+            /** @enum {string} */
+            kind: "keep_up_until" | "keep_down_until" | "skip_next" | "pause_until";
+            action: ("deploy" | "destroy") | null;
+            start: string;
+            end: string;
+            local_start: string;
+            local_end: string;
+            reason: string | null;
+        };
+        TimelineSegment: {
+            start: string;
+            end: string;
+            local_start: string;
+            local_end: string;
+            /** @enum {string} */
+            state: "up" | "down" | "none";
+            mode?: string;
+            reason: string;
         };
         UiConfig: {
             version: string;
@@ -2495,11 +2559,16 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["LedgerFiring"][];
+                        next_cursor: string | null;
+                    };
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -2641,11 +2710,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Schedule"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];

@@ -1,6 +1,6 @@
 /**
- * What the API answers. Workspace, Run, WorkspaceOverride, Drift, WorkspaceTtl, NextFiring, Me and
- * UiConfig are the generated ones (schema.d.ts, from the routes' declared response schemas); the rest are
+ * What the API answers. Workspace, Run, WorkspaceOverride, Drift, WorkspaceTtl, NextFiring, Me, UiConfig,
+ * Schedule (with ScheduleFiring, TimelineSegment, ScheduleOverride) and LedgerFiring are the generated ones (schema.d.ts, from the routes' declared response schemas); the rest are
  * still written by hand from docs/api.md until their routes declare a response schema.
  */
 import type { components } from './schema';
@@ -14,6 +14,11 @@ export type WorkspaceTtl = Schemas['WorkspaceTtl'];
 export type NextFiring = Schemas['NextFiring'];
 export type Me = Schemas['Me'];
 export type UiConfig = Schemas['UiConfig'];
+export type Schedule = Schemas['Schedule'];
+export type ScheduleFiring = Schemas['ScheduleFiring'];
+export type TimelineSegment = Schemas['TimelineSegment'];
+export type ScheduleOverride = Schemas['ScheduleOverride'];
+export type LedgerFiring = Schemas['LedgerFiring'];
 
 export type WorkspaceStatus =
   'destroyed' | 'deploying' | 'deployed' | 'destroying' | 'deploy_failed' | 'destroy_failed';
@@ -28,59 +33,6 @@ export interface Page<T> {
 }
 
 export type OverrideKind = 'keep_up_until' | 'keep_down_until' | 'skip_next' | 'pause_until';
-
-export interface ScheduleFiring {
-  readonly schedule_key: string;
-  readonly action: string;
-  readonly mode?: string;
-  readonly job?: string;
-  readonly scheduled_at: string;
-  readonly local_time: string;
-  readonly skipped?: 'calendar' | 'override';
-  readonly override_id?: string;
-}
-
-export interface TimelineSegment {
-  readonly start: string;
-  readonly end: string;
-  readonly local_start: string;
-  readonly local_end: string;
-  readonly state: 'up' | 'down';
-  readonly mode?: string;
-  readonly reason: string;
-}
-
-export interface Schedule {
-  readonly workspace: string;
-  readonly timezone: string;
-  readonly from: string;
-  readonly until: string;
-  readonly firings: ScheduleFiring[];
-  readonly timeline: TimelineSegment[];
-  /** The periods of the overrides in force within the range. */
-  readonly overrides?: ScheduleOverride[];
-}
-
-export interface ScheduleOverride {
-  readonly id: string;
-  readonly kind: OverrideKind;
-  readonly action: 'deploy' | 'destroy' | null;
-  readonly start: string;
-  readonly end: string;
-  readonly local_start: string;
-  readonly local_end: string;
-  readonly reason: string | null;
-}
-
-export interface LedgerFiring {
-  readonly id: string;
-  readonly schedule_key: string;
-  readonly action: string;
-  readonly scheduled_at: string;
-  readonly outcome: 'fired' | 'skipped' | 'missed' | 'superseded';
-  readonly reason: string | null;
-  readonly run_id: string | null;
-}
 
 export interface LogChunk {
   readonly seq: number;
