@@ -15,7 +15,13 @@ import { routeDocsOf } from './route-config.ts';
 
 describe('declared response schemas', () => {
   const configDir = makeConfigDir({
-    ...workspaceFiles('app', { enabled: true, deploy_schedule: '0 7 * * *', destroy_schedule: '0 19 * * *' }),
+    ...workspaceFiles('app', {
+      enabled: true,
+      deploy_schedule: '0 7 * * *',
+      destroy_schedule: '0 19 * * *',
+      jobs: [{ name: 'warm', type: 'script', script: 'echo warm', schedule: '@deployment', enabled: true }],
+    }),
+    'jobs/cleanup.json': { type: 'command', command: ['true'], schedule: '0 3 * * *', enabled: true },
   });
   let config: EffectiveConfig;
   beforeAll(async () => {
@@ -114,6 +120,15 @@ describe('declared response schemas', () => {
       }
       const page = await check('/api/v1/workspaces/:name/firings', '/api/v1/workspaces/app/firings');
       expect(page.items.map((firing: { outcome: string }) => firing.outcome)).toEqual(['skipped', 'fired']);
+    });
+
+    it('GET /jobs and /jobs/{id} answer the Job schema, a workspace job with its last run and a standalone one', async () => {
+      const run = await f.app.inject({ method: 'POST', url: '/api/v1/jobs/app.warm/run', payload: {} });
+      expect(run.statusCode, run.body).toBe(202);
+      const list = await check('/api/v1/jobs', '/api/v1/jobs');
+      expect(list.items.map((job: { id: string }) => job.id)).toEqual(['app.warm', 'cleanup']);
+      const job = await check('/api/v1/jobs/:id', '/api/v1/jobs/app.warm');
+      expect(job.last_run).not.toBeNull();
     });
   });
 });

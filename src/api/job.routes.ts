@@ -2,10 +2,12 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { assertWorkspaceAccess, principalOf, scopeOf } from '../http/auth.plugin.ts';
 import { accessWorkspaceOf, JobService } from '../job/job.service.ts';
+import { jobViewSchema } from '../job/job-view.schema.ts';
 import { toRunView } from '../run/run-view.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { emptyBody, jobParams, parseRequest } from './api-schemas.ts';
 import { audited } from './request-audit.ts';
+import { pageOf } from './api-responses.ts';
 import { routeConfig } from './route-config.ts';
 
 function jobIdOf(request: FastifyRequest): string {
@@ -26,13 +28,18 @@ export const jobRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (app, { de
   const listConfig = routeConfig({
     permission: 'read',
     summary: 'List jobs (workspace and standalone) with their triggers and last run',
+    schemas: { response: { status: 200, schema: pageOf(jobViewSchema) } },
   });
   app.get('/jobs', { config: listConfig }, async (request) => {
     const scope = scopeOf(request);
     return { items: await jobs.list((workspace) => scope.allows(workspace)), next_cursor: null };
   });
 
-  const getConfig = routeConfig({ permission: 'read', summary: 'One job', schemas: { params: jobParams } });
+  const getConfig = routeConfig({
+    permission: 'read',
+    summary: 'One job',
+    schemas: { params: jobParams, response: { status: 200, schema: jobViewSchema } },
+  });
   app.get('/jobs/:id', { config: getConfig }, async (request) => jobs.get(visibleJob(request)));
 
   // 202: the job is queued, with the jobs that depend on it; the run is at /api/v1/runs/{id}.

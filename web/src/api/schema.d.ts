@@ -972,6 +972,25 @@ export interface components {
             summary: components["schemas"]["PlanSummary"] | null;
             addresses: string[];
         };
+        Job: {
+            id: string;
+            name: string;
+            workspace: string | null;
+            standalone: boolean;
+            /** @enum {string} */
+            type: "script" | "command" | "template";
+            description: string;
+            enabled: boolean;
+            schedules: string[];
+            events: string[];
+            depends_on: string[];
+            template: string | null;
+            working_dir: string | null;
+            timeout_seconds: number;
+            retries: number;
+            file: string;
+            last_run: components["schemas"]["Run"] | null;
+        };
         LedgerFiring: {
             id: number;
             workspace: string;
@@ -1458,11 +1477,16 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Job"][];
+                        next_cursor: string | null;
+                    };
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -1480,11 +1504,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Job"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];

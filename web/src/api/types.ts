@@ -1,7 +1,7 @@
 /**
- * What the API answers. Workspace, Run, WorkspaceOverride, Drift, WorkspaceTtl, NextFiring, Me, UiConfig,
- * Schedule (with ScheduleFiring, TimelineSegment, ScheduleOverride) and LedgerFiring are the generated ones (schema.d.ts, from the routes' declared response schemas); the rest are
- * still written by hand from docs/api.md until their routes declare a response schema.
+ * What the API answers. The aliases of `Schemas[…]` are the generated ones (schema.d.ts, from the
+ * routes' declared response schemas); the rest are still written by hand from docs/api.md until their
+ * routes declare a response schema.
  */
 import type { components } from './schema';
 
@@ -19,6 +19,7 @@ export type ScheduleFiring = Schemas['ScheduleFiring'];
 export type TimelineSegment = Schemas['TimelineSegment'];
 export type ScheduleOverride = Schemas['ScheduleOverride'];
 export type LedgerFiring = Schemas['LedgerFiring'];
+export type Job = Schemas['Job'];
 
 export type WorkspaceStatus =
   'destroyed' | 'deploying' | 'deployed' | 'destroying' | 'deploy_failed' | 'destroy_failed';
@@ -57,18 +58,6 @@ export interface StateVersions {
     created_at: string;
   }>;
   readonly lock: { run_id: string; since: string } | null;
-}
-
-export interface Job {
-  readonly id: string;
-  readonly name: string;
-  readonly workspace: string | null;
-  readonly type: string;
-  readonly description: string;
-  readonly enabled: boolean;
-  readonly schedules: string[];
-  readonly events: string[];
-  readonly last_run: Run | null;
 }
 
 export interface Savings {
