@@ -10,24 +10,47 @@ import { apiFixture, loadEffectiveConfig, type ApiFixture } from '../../test/hel
 import { makeConfigDir, workspaceFiles } from '../../test/helpers/config-dir.ts';
 import { forEachDialect } from '../../test/helpers/databases.ts';
 import type { EffectiveConfig } from '../config/effective-config.ts';
+import {
+  markDeployed,
+  recordingAction,
+  startHealthServer,
+  type HealthServer,
+  type RecordingAction,
+} from '../environment/test-environment.ts';
 import { recordFiring } from '../schedule/firing.repo.ts';
 import { routeDocsOf } from './route-config.ts';
 
 describe('declared response schemas', () => {
-  const configDir = makeConfigDir({
-    ...workspaceFiles('app', {
-      enabled: true,
-      deploy_schedule: '0 7 * * *',
-      destroy_schedule: '0 19 * * *',
-      jobs: [{ name: 'warm', type: 'script', script: 'echo warm', schedule: '@deployment', enabled: true }],
-    }),
-    'jobs/cleanup.json': { type: 'command', command: ['true'], schedule: '0 3 * * *', enabled: true },
-  });
+  // A real HTTP health check and a real switch action, for the environment routes.
+  let server: HealthServer;
+  let action: RecordingAction;
+  let configDir: ReturnType<typeof makeConfigDir>;
   let config: EffectiveConfig;
   beforeAll(async () => {
+    server = await startHealthServer('127.0.0.1');
+    action = recordingAction();
+    configDir = makeConfigDir({
+      ...workspaceFiles('app', {
+        enabled: true,
+        deploy_schedule: '0 7 * * *',
+        destroy_schedule: '0 19 * * *',
+        jobs: [{ name: 'warm', type: 'script', script: 'echo warm', schedule: '@deployment', enabled: true }],
+      }),
+      'jobs/cleanup.json': { type: 'command', command: ['true'], schedule: '0 3 * * *', enabled: true },
+      'environments/prod.json': {
+        domain: 'shop.example.com',
+        reserved_ips: ['198.51.100.1'],
+        healthcheck: { type: 'http', port: server.port, timeout: '5s' },
+        action: { command: [action.script, action.log, '{reserved_ip}', '{resource}', '{workspace}'] },
+      },
+    });
     config = await loadEffectiveConfig(configDir.dir);
   });
-  afterAll(() => configDir.cleanup());
+  afterAll(async () => {
+    await server.close();
+    action.cleanup();
+    configDir.cleanup();
+  });
 
   forEachDialect('declared response schemas', (harness) => {
     let f: ApiFixture;
@@ -38,7 +61,10 @@ describe('declared response schemas', () => {
       f = apiFixture(harness.db, config);
       f.app.addHook('onRoute', (route) => {
         const response = routeDocsOf(route.config).schemas?.response;
-        if (response && [route.method].flat().includes('GET')) declared.set(route.url, response);
+        if (!response) return;
+        for (const method of [route.method].flat()) {
+          declared.set(method === 'GET' ? route.url : `${method} ${route.url}`, response);
+        }
       });
       await f.app.ready();
       // A queued deploy and an override, so runs and the workspace's nested parts are not empty.
@@ -56,10 +82,10 @@ describe('declared response schemas', () => {
       expect(override.statusCode, override.body).toBe(201);
     });
 
-    async function check(route: string, url: string) {
-      const response = declared.get(route);
+    async function check(route: string, url: string, post?: object) {
+      const response = declared.get(post ? `POST ${route}` : route);
       expect(response, `${route} declares a response`).toBeDefined();
-      const answer = await f.app.inject({ url });
+      const answer = await f.app.inject(post ? { method: 'POST', url, payload: post } : { url });
       expect(answer.statusCode, answer.body).toBe(response!.status);
       const body = answer.json();
       const parsed = response!.schema.safeParse(body);
@@ -129,6 +155,19 @@ describe('declared response schemas', () => {
       expect(list.items.map((job: { id: string }) => job.id)).toEqual(['app.warm', 'cleanup']);
       const job = await check('/api/v1/jobs/:id', '/api/v1/jobs/app.warm');
       expect(job.last_run).not.toBeNull();
+    });
+
+    it('GET /environments, /environments/{name} and POST …/switch answer the Environment schemas', async () => {
+      await markDeployed(f.db, 'app', { load_balancers: '127.0.0.1' }, f.clock.now());
+      const switched = await check('/api/v1/environments/:name/switch', '/api/v1/environments/prod/switch', {
+        workspace: 'app',
+      });
+      expect(switched.result).toBe('switched');
+      const list = await check('/api/v1/environments', '/api/v1/environments');
+      expect(list.items).toHaveLength(1);
+      const detail = await check('/api/v1/environments/:name', '/api/v1/environments/prod');
+      expect(detail.assigned_workspace).toBe('app');
+      expect(detail.switches).toHaveLength(1);
     });
   });
 });

@@ -11,12 +11,18 @@ import { z } from 'zod';
 import { nameSchema } from '../config/common.schema.ts';
 import { outputsFromState } from '../environment/environment-targets.ts';
 import { EnvironmentService } from '../environment/environment.service.ts';
+import {
+  environmentDetailSchema,
+  environmentViewSchema,
+  switchViewSchema,
+} from '../environment/environment-view.schema.ts';
 import { toTideError } from '../errors/tide-error.ts';
 import { assertWorkspaceAccess } from '../http/auth.plugin.ts';
 import { requestActor } from '../http/request-principal.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { parseRequest } from './api-schemas.ts';
 import { audited } from './request-audit.ts';
+import { pageOf } from './api-responses.ts';
 import { routeConfig } from './route-config.ts';
 
 const environmentParams = z.strictObject({ name: nameSchema });
@@ -55,7 +61,11 @@ export const environmentRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (a
   app.get(
     '/environments',
     {
-      config: routeConfig({ permission: 'read', summary: 'List environments with their assigned workspace' }),
+      config: routeConfig({
+        permission: 'read',
+        summary: 'List environments with their assigned workspace',
+        schemas: { response: { status: 200, schema: pageOf(environmentViewSchema) } },
+      }),
     },
     async () => ({ items: await environments.list(), next_cursor: null }),
   );
@@ -66,7 +76,11 @@ export const environmentRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (a
       config: routeConfig({
         permission: 'read',
         summary: 'One environment, its assignment and its latest switches',
-        schemas: { params: environmentParams, querystring: environmentQuery },
+        schemas: {
+          params: environmentParams,
+          querystring: environmentQuery,
+          response: { status: 200, schema: environmentDetailSchema },
+        },
       }),
     },
     async (request) => {
@@ -83,7 +97,11 @@ export const environmentRoutes: FastifyPluginAsync<{ deps: ApiDeps }> = async (a
         permission: 'operate',
         summary:
           'Point an environment at a deployed workspace: health check, switch action, restore on failure (audited)',
-        schemas: { params: environmentParams, body: switchBody },
+        schemas: {
+          params: environmentParams,
+          body: switchBody,
+          response: { status: 200, schema: switchViewSchema },
+        },
       }),
     },
     async (request) => {

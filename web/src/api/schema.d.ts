@@ -961,6 +961,12 @@ export interface components {
                 details?: unknown;
             };
         };
+        CommandResult: {
+            argv: string[];
+            ok: boolean;
+            exit_code: number | null;
+            output: string;
+        };
         DeclaredChain: {
             deploy: string[];
             destroy: string[];
@@ -971,6 +977,105 @@ export interface components {
             run_id: string | null;
             summary: components["schemas"]["PlanSummary"] | null;
             addresses: string[];
+        };
+        Environment: {
+            name: string;
+            file: string;
+            config_error: string | null;
+            layout: ("environments" | "provisioner") | null;
+            description: string | null;
+            domain: string | null;
+            reserved_ips: string[];
+            assigned_workspace: string | null;
+            /** @enum {string} */
+            assignment_source: "database" | "file" | "none";
+            assigned_at: string | null;
+            assigned_by: string | null;
+            switching_to: string | null;
+            health_check: {
+                type: string;
+                path?: string;
+                port?: number;
+                command?: string[];
+                timeout: string;
+            } | null;
+            action: {
+                command: string[];
+                template?: string;
+                variables?: string[];
+                timeout: string;
+                implicit: boolean;
+            } | null;
+            verify: boolean | null;
+            outputs: {
+                addresses: string;
+                address_map: string;
+            } | null;
+        };
+        EnvironmentDetail: {
+            name: string;
+            file: string;
+            config_error: string | null;
+            layout: ("environments" | "provisioner") | null;
+            description: string | null;
+            domain: string | null;
+            reserved_ips: string[];
+            assigned_workspace: string | null;
+            /** @enum {string} */
+            assignment_source: "database" | "file" | "none";
+            assigned_at: string | null;
+            assigned_by: string | null;
+            switching_to: string | null;
+            health_check: {
+                type: string;
+                path?: string;
+                port?: number;
+                command?: string[];
+                timeout: string;
+            } | null;
+            action: {
+                command: string[];
+                template?: string;
+                variables?: string[];
+                timeout: string;
+                implicit: boolean;
+            } | null;
+            verify: boolean | null;
+            outputs: {
+                addresses: string;
+                address_map: string;
+            } | null;
+            switches: components["schemas"]["EnvironmentSwitch"][];
+        };
+        EnvironmentSwitch: {
+            id: string;
+            environment: string;
+            from_workspace: string | null;
+            to_workspace: string;
+            actor: string;
+            /** @enum {string} */
+            result: "switched" | "unchanged" | "refused" | "failed";
+            reason: string | null;
+            started_at: string;
+            finished_at: string;
+            targets: {
+                resource: string;
+                server: string;
+            }[];
+            checks: components["schemas"]["HealthCheck"][];
+            actions: components["schemas"]["CommandResult"][];
+            verification: components["schemas"]["HealthCheck"][];
+            restore: {
+                workspace: string;
+                ok: boolean;
+                error?: string;
+                actions: components["schemas"]["CommandResult"][];
+            } | null;
+        };
+        HealthCheck: {
+            address: string;
+            ok: boolean;
+            detail: string;
         };
         Job: {
             id: string;
@@ -1383,11 +1488,16 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Environment"][];
+                        next_cursor: string | null;
+                    };
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -1408,11 +1518,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EnvironmentDetail"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -1437,11 +1549,13 @@ export interface operations {
         };
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["EnvironmentSwitch"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];

@@ -20,6 +20,10 @@ export type TimelineSegment = Schemas['TimelineSegment'];
 export type ScheduleOverride = Schemas['ScheduleOverride'];
 export type LedgerFiring = Schemas['LedgerFiring'];
 export type Job = Schemas['Job'];
+export type Environment = Schemas['Environment'];
+export type EnvironmentDetail = Schemas['EnvironmentDetail'];
+export type EnvironmentSwitch = Schemas['EnvironmentSwitch'];
+export type HealthCheck = Schemas['HealthCheck'];
 
 export type WorkspaceStatus =
   'destroyed' | 'deploying' | 'deployed' | 'destroying' | 'deploy_failed' | 'destroy_failed';
@@ -97,45 +101,6 @@ export interface Template {
   readonly created_at: string;
   readonly created_by: string;
   readonly used_by: string[];
-}
-
-export interface HealthCheck {
-  readonly address: string;
-  readonly ok: boolean;
-  readonly detail: string;
-}
-
-export interface EnvironmentSwitch {
-  readonly id: string;
-  readonly environment: string;
-  readonly from_workspace: string | null;
-  readonly to_workspace: string;
-  readonly actor: string;
-  readonly result: 'switched' | 'unchanged' | 'refused' | 'failed';
-  readonly reason: string | null;
-  readonly started_at: string;
-  readonly finished_at: string | null;
-  readonly checks: HealthCheck[];
-  readonly verification: HealthCheck[];
-  readonly actions: Array<{ argv: string[]; ok: boolean; exit_code: number | null; output: string }>;
-}
-
-export interface Environment {
-  readonly name: string;
-  readonly file: string;
-  readonly config_error: string | null;
-  readonly description: string | null;
-  readonly domain: string | null;
-  readonly reserved_ips: string[] | null;
-  readonly assigned_workspace: string | null;
-  readonly assignment_source: 'database' | 'file' | 'none' | null;
-  readonly assigned_at: string | null;
-  readonly assigned_by: string | null;
-  readonly switching_to: string | null;
-}
-
-export interface EnvironmentDetail extends Environment {
-  readonly switches: EnvironmentSwitch[];
 }
 
 export interface AuditEntry {
