@@ -18,6 +18,7 @@ import {
   type RecordingAction,
 } from '../environment/test-environment.ts';
 import { recordFiring } from '../schedule/firing.repo.ts';
+import { makeTestRepo } from '../template/test-git-repos.ts';
 import { routeDocsOf } from './route-config.ts';
 
 describe('declared response schemas', () => {
@@ -168,6 +169,24 @@ describe('declared response schemas', () => {
       const detail = await check('/api/v1/environments/:name', '/api/v1/environments/prod');
       expect(detail.assigned_workspace).toBe('app');
       expect(detail.switches).toHaveLength(1);
+    });
+
+    it('POST /templates, GET /templates and /templates/{name} answer the Template schema', async () => {
+      const repo = makeTestRepo('stacks');
+      try {
+        const commit = repo.commit({ 'app/main.tf': 'resource "terraform_data" "x" {}\n' });
+        const added = await check('/api/v1/templates', '/api/v1/templates', {
+          name: 'app',
+          url: repo.fileUrl,
+          subdir: 'app',
+        });
+        expect(added.commit).toBe(commit);
+        const list = await check('/api/v1/templates', '/api/v1/templates');
+        expect(list.items).toHaveLength(1);
+        await check('/api/v1/templates/:name', '/api/v1/templates/app');
+      } finally {
+        repo.cleanup();
+      }
     });
   });
 });

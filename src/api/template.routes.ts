@@ -6,9 +6,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { requestActor } from '../http/request-principal.ts';
 import type { TemplateService } from '../template/template.service.ts';
+import { templateViewSchema } from '../template/template-view.schema.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { addTemplateBody, emptyBody, parseRequest, templateParams } from './api-schemas.ts';
 import { audited } from './request-audit.ts';
+import { pageOf } from './api-responses.ts';
 import { routeConfig } from './route-config.ts';
 
 type TemplateDeps = Pick<ApiDeps, 'audit'> & {
@@ -21,7 +23,13 @@ export const templateRoutes: FastifyPluginAsync<{ deps: TemplateDeps }> = async 
 
   app.get(
     '/templates',
-    { config: routeConfig({ permission: 'read', summary: 'List templates from git, by name' }) },
+    {
+      config: routeConfig({
+        permission: 'read',
+        summary: 'List templates from git, by name',
+        schemas: { response: { status: 200, schema: pageOf(templateViewSchema) } },
+      }),
+    },
     async () => ({ items: await templates.list(), next_cursor: null }),
   );
 
@@ -31,7 +39,7 @@ export const templateRoutes: FastifyPluginAsync<{ deps: TemplateDeps }> = async 
       config: routeConfig({
         permission: 'admin',
         summary: 'Register a template from git, pinned to the commit its ref names now',
-        schemas: { body: addTemplateBody },
+        schemas: { body: addTemplateBody, response: { status: 201, schema: templateViewSchema } },
       }),
     },
     async (request, reply) => {
@@ -59,7 +67,7 @@ export const templateRoutes: FastifyPluginAsync<{ deps: TemplateDeps }> = async 
       config: routeConfig({
         permission: 'read',
         summary: 'One template: source, pinned commit, content hash, who uses it',
-        schemas: { params },
+        schemas: { params, response: { status: 200, schema: templateViewSchema } },
       }),
     },
     async (request) => templates.get(parseRequest(params, request.params, 'params').name),

@@ -1216,6 +1216,21 @@ export interface components {
             local_end: string;
             reason: string | null;
         };
+        Template: {
+            name: string;
+            url: string;
+            ref: string;
+            subdir: string;
+            commit: string;
+            content_hash: string;
+            description: string;
+            credential_secret: string | null;
+            created_at: string;
+            created_by: string;
+            refreshed_at: string;
+            refreshed_by: string;
+            used_by: string[];
+        };
         TimelineSegment: {
             start: string;
             end: string;
@@ -2154,11 +2169,16 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Template"][];
+                        next_cursor: string | null;
+                    };
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -2191,11 +2211,13 @@ export interface operations {
         };
         responses: {
             /** @description Success */
-            "2XX": {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -2213,11 +2235,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Template"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];

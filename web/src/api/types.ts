@@ -24,6 +24,7 @@ export type Environment = Schemas['Environment'];
 export type EnvironmentDetail = Schemas['EnvironmentDetail'];
 export type EnvironmentSwitch = Schemas['EnvironmentSwitch'];
 export type HealthCheck = Schemas['HealthCheck'];
+export type Template = Schemas['Template'];
 
 export type WorkspaceStatus =
   'destroyed' | 'deploying' | 'deployed' | 'destroying' | 'deploy_failed' | 'destroy_failed';
@@ -88,20 +89,6 @@ export type EventMessage =
     }
   | { type: 'subscribed' }
   | { type: 'error'; error: { code: string; message: string } };
-
-export interface Template {
-  readonly name: string;
-  readonly url: string;
-  readonly ref: string;
-  readonly subdir: string;
-  readonly commit: string;
-  readonly description: string | null;
-  readonly refreshed_at: string | null;
-  readonly refreshed_by: string | null;
-  readonly created_at: string;
-  readonly created_by: string;
-  readonly used_by: string[];
-}
 
 export interface AuditEntry {
   readonly id: string;
