@@ -188,5 +188,30 @@ describe('declared response schemas', () => {
         repo.cleanup();
       }
     });
+
+    it('GET /audit answers a page of the AuditEntry schema', async () => {
+      const page = await check('/api/v1/audit', '/api/v1/audit');
+      expect(page.items.map((entry: { action: string }) => entry.action)).toContain('workspace.deploy');
+    });
+
+    it('POST /users, GET /users and /users/{username} answer the User schema', async () => {
+      const created = await check('/api/v1/users', '/api/v1/users', {
+        username: 'bob',
+        password: 'correct horse battery staple',
+        role: 'operator',
+        workspaces: ['team-a-*'],
+      });
+      expect(created.locked_until).toBeNull();
+      const list = await check('/api/v1/users', '/api/v1/users');
+      expect(list.items.length).toBeGreaterThan(1);
+      await check('/api/v1/users/:username', '/api/v1/users/bob');
+    });
+
+    it('POST /tokens answers the CreatedToken schema, GET /tokens a page of ApiToken', async () => {
+      const created = await check('/api/v1/tokens', '/api/v1/tokens', { name: 'ci', role: 'viewer' });
+      expect(created.token).toEqual(expect.any(String));
+      const list = await check('/api/v1/tokens', '/api/v1/tokens');
+      expect(list.items.map((token: { id: string }) => token.id)).toContain(created.id);
+    });
   });
 });

@@ -8,8 +8,10 @@ import { ApiTokenService } from '../auth/api-token.service.ts';
 import { actingOf, principalOf } from '../http/auth.plugin.ts';
 import type { AuthDeps } from '../auth/auth-settings.ts';
 import { createTokenBody, tokenParams } from '../auth/auth.schemas.ts';
+import { apiTokenViewSchema, createdTokenSchema } from '../auth/auth-views.schema.ts';
 import { parseRequest } from './api-schemas.ts';
 import { noStore } from './auth.routes.ts';
+import { pageOf } from './api-responses.ts';
 import { routeConfig } from './route-config.ts';
 
 export const tokenRoutes: FastifyPluginAsync<{ auth: AuthDeps }> = async (app, { auth }) => {
@@ -19,6 +21,7 @@ export const tokenRoutes: FastifyPluginAsync<{ auth: AuthDeps }> = async (app, {
   const listConfig = routeConfig({
     permission: 'self',
     summary: 'Your API tokens (an admin: everyone’s), newest first',
+    schemas: { response: { status: 200, schema: pageOf(apiTokenViewSchema) } },
   });
   app.get('/tokens', { config: listConfig }, async (request) => ({
     items: await tokens.list(principalOf(request)),
@@ -28,7 +31,7 @@ export const tokenRoutes: FastifyPluginAsync<{ auth: AuthDeps }> = async (app, {
   const createConfig = routeConfig({
     permission: 'self',
     summary: 'Create an API token (role at most yours, patterns inside yours); the secret is shown once',
-    schemas: { body: createTokenBody },
+    schemas: { body: createTokenBody, response: { status: 201, schema: createdTokenSchema } },
   });
   app.post('/tokens', { config: createConfig }, async (request, reply) => {
     const body = parseRequest(createTokenBody, request.body, 'body');

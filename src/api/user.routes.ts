@@ -5,7 +5,9 @@ import type { AuthDeps } from '../auth/auth-settings.ts';
 import { createUserBody, resetPasswordBody, updateUserBody, userParams } from '../auth/auth.schemas.ts';
 import { toUserView, type User } from '../auth/user.ts';
 import { UserService } from '../auth/user.service.ts';
+import { userViewSchema } from '../auth/auth-views.schema.ts';
 import { parseRequest } from './api-schemas.ts';
+import { pageOf } from './api-responses.ts';
 import { routeConfig } from './route-config.ts';
 
 export const userRoutes: FastifyPluginAsync<{ auth: AuthDeps }> = async (app, { auth }) => {
@@ -17,7 +19,11 @@ export const userRoutes: FastifyPluginAsync<{ auth: AuthDeps }> = async (app, { 
   });
   const params = userParams;
 
-  const listConfig = routeConfig({ permission: 'admin', summary: 'List users by name' });
+  const listConfig = routeConfig({
+    permission: 'admin',
+    summary: 'List users by name',
+    schemas: { response: { status: 200, schema: pageOf(userViewSchema) } },
+  });
   app.get('/users', { config: listConfig }, async () => ({
     items: await Promise.all((await users.list()).map(view)),
     next_cursor: null,
@@ -26,7 +32,7 @@ export const userRoutes: FastifyPluginAsync<{ auth: AuthDeps }> = async (app, { 
   const createConfig = routeConfig({
     permission: 'admin',
     summary: 'Create a user (the password policy applies)',
-    schemas: { body: createUserBody },
+    schemas: { body: createUserBody, response: { status: 201, schema: userViewSchema } },
   });
   app.post('/users', { config: createConfig }, async (request, reply) => {
     const body = parseRequest(createUserBody, request.body, 'body');
@@ -34,7 +40,11 @@ export const userRoutes: FastifyPluginAsync<{ auth: AuthDeps }> = async (app, { 
     return reply.code(201).send(await view(user));
   });
 
-  const getConfig = routeConfig({ permission: 'admin', summary: 'One user', schemas: { params } });
+  const getConfig = routeConfig({
+    permission: 'admin',
+    summary: 'One user',
+    schemas: { params, response: { status: 200, schema: userViewSchema } },
+  });
   app.get('/users/:username', { config: getConfig }, async (request) =>
     view(await users.get(parseRequest(params, request.params, 'params').username)),
   );

@@ -961,11 +961,50 @@ export interface components {
                 details?: unknown;
             };
         };
+        ApiToken: {
+            id: string;
+            name: string;
+            owner: string;
+            /** @enum {string} */
+            role: "admin" | "operator" | "viewer";
+            workspaces: string[] | null;
+            created_at: string;
+            expires_at: string | null;
+            revoked_at: string | null;
+        };
+        AuditEntry: {
+            id: number;
+            at: string;
+            actor: string;
+            action: string;
+            target: string | null;
+            /** @enum {string} */
+            result: "success" | "failure" | "denied";
+            source_ip: string | null;
+            request_id: string | null;
+            details: {
+                [key: string]: unknown;
+            } | null;
+            prev_hash: string;
+            hash: string;
+        };
         CommandResult: {
             argv: string[];
             ok: boolean;
             exit_code: number | null;
             output: string;
+        };
+        CreatedToken: {
+            id: string;
+            name: string;
+            owner: string;
+            /** @enum {string} */
+            role: "admin" | "operator" | "viewer";
+            workspaces: string[] | null;
+            created_at: string;
+            expires_at: string | null;
+            revoked_at: string | null;
+            token: string;
         };
         DeclaredChain: {
             deploy: string[];
@@ -1246,6 +1285,16 @@ export interface components {
             public_url: string | null;
             oidc_enabled: boolean;
         };
+        User: {
+            username: string;
+            /** @enum {string} */
+            role: "admin" | "operator" | "viewer";
+            workspaces: string[] | null;
+            disabled: boolean;
+            created_at: string;
+            password_changed_at: string;
+            locked_until: string | null;
+        };
         Workspace: {
             name: string;
             enabled: boolean;
@@ -1354,11 +1403,16 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AuditEntry"][];
+                        next_cursor: string | null;
+                    };
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -2305,11 +2359,16 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ApiToken"][];
+                        next_cursor: string | null;
+                    };
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -2335,11 +2394,13 @@ export interface operations {
         };
         responses: {
             /** @description Success */
-            "2XX": {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["CreatedToken"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -2399,11 +2460,16 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["User"][];
+                        next_cursor: string | null;
+                    };
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -2429,11 +2495,13 @@ export interface operations {
         };
         responses: {
             /** @description Success */
-            "2XX": {
+            201: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -2451,11 +2519,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["User"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];

@@ -25,6 +25,10 @@ export type EnvironmentDetail = Schemas['EnvironmentDetail'];
 export type EnvironmentSwitch = Schemas['EnvironmentSwitch'];
 export type HealthCheck = Schemas['HealthCheck'];
 export type Template = Schemas['Template'];
+export type AuditEntry = Schemas['AuditEntry'];
+export type User = Schemas['User'];
+export type ApiToken = Schemas['ApiToken'];
+export type CreatedToken = Schemas['CreatedToken'];
 
 export type WorkspaceStatus =
   'destroyed' | 'deploying' | 'deployed' | 'destroying' | 'deploy_failed' | 'destroy_failed';
@@ -89,44 +93,6 @@ export type EventMessage =
     }
   | { type: 'subscribed' }
   | { type: 'error'; error: { code: string; message: string } };
-
-export interface AuditEntry {
-  readonly id: string;
-  readonly at: string;
-  readonly actor: string;
-  readonly action: string;
-  readonly target: string | null;
-  readonly result: 'success' | 'failure' | 'denied';
-  readonly source_ip: string | null;
-  readonly request_id: string | null;
-  readonly details: Record<string, unknown> | null;
-}
-
-export interface User {
-  readonly username: string;
-  readonly role: Role;
-  readonly workspaces: string[] | null;
-  readonly disabled: boolean;
-  readonly created_at: string;
-  readonly password_changed_at: string | null;
-  readonly locked_until: string | null;
-}
-
-export interface ApiToken {
-  readonly id: string;
-  readonly name: string;
-  readonly owner: string;
-  readonly role: Role;
-  readonly workspaces: string[] | null;
-  readonly created_at: string;
-  readonly expires_at: string | null;
-  readonly revoked_at: string | null;
-}
-
-/** The answer to a token's creation: the only time its secret is shown. */
-export interface CreatedToken extends ApiToken {
-  readonly token: string;
-}
 
 export interface Delivery {
   readonly id: string;
