@@ -35,6 +35,7 @@ describe('declared response schemas', () => {
         enabled: true,
         deploy_schedule: '0 7 * * *',
         destroy_schedule: '0 19 * * *',
+        hourly_cost: 2,
         jobs: [{ name: 'warm', type: 'script', script: 'echo warm', schedule: '@deployment', enabled: true }],
       }),
       'jobs/cleanup.json': { type: 'command', command: ['true'], schedule: '0 3 * * *', enabled: true },
@@ -212,6 +213,13 @@ describe('declared response schemas', () => {
       expect(created.token).toEqual(expect.any(String));
       const list = await check('/api/v1/tokens', '/api/v1/tokens');
       expect(list.items.map((token: { id: string }) => token.id)).toContain(created.id);
+    });
+
+    it('GET /savings answers the Savings schema', async () => {
+      const report = await check('/api/v1/savings', '/api/v1/savings');
+      expect(report.excluded).toEqual([]);
+      expect(report.workspaces).toHaveLength(1);
+      expect(report.total.buckets.length).toBeGreaterThan(0);
     });
   });
 });

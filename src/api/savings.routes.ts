@@ -9,6 +9,7 @@ import { nameSchema } from '../config/common.schema.ts';
 import { assertWorkspaceAccess, scopeOf } from '../http/auth.plugin.ts';
 import { SavingsService } from '../savings/savings.service.ts';
 import { savingsBuckets } from '../savings/savings.ts';
+import { savingsViewSchema } from '../savings/savings-view.schema.ts';
 import type { ApiDeps } from './api-deps.ts';
 import { parseRequest } from './api-schemas.ts';
 import { routeConfig } from './route-config.ts';
@@ -41,7 +42,7 @@ export const savingsRoutes: FastifyPluginAsync<{ deps: Pick<ApiDeps, 'db' | 'clo
       config: routeConfig({
         permission: 'read',
         summary: 'Hours down because of the schedule and money saved, per workspace and bucket',
-        schemas: { querystring: savingsQuery },
+        schemas: { querystring: savingsQuery, response: { status: 200, schema: savingsViewSchema } },
       }),
     },
     async (request) => {

@@ -1218,6 +1218,31 @@ export interface components {
             cancel_requested_at: string | null;
             config_hash: string | null;
         };
+        Savings: {
+            since: string;
+            until: string;
+            /** @enum {string} */
+            bucket: "day" | "week" | "month";
+            workspaces: {
+                workspace: string;
+                hourly_cost: number;
+                down_hours: number;
+                saved: number;
+                buckets: components["schemas"]["SavingsBucket"][];
+            }[];
+            total: {
+                down_hours: number;
+                saved: number;
+                buckets: components["schemas"]["SavingsBucket"][];
+            };
+            excluded: string[];
+        };
+        SavingsBucket: {
+            start: string;
+            end: string;
+            down_hours: number;
+            saved: number;
+        };
         Schedule: {
             workspace: string;
             timezone: string;
@@ -1997,11 +2022,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Savings"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];

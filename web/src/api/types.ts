@@ -29,6 +29,7 @@ export type AuditEntry = Schemas['AuditEntry'];
 export type User = Schemas['User'];
 export type ApiToken = Schemas['ApiToken'];
 export type CreatedToken = Schemas['CreatedToken'];
+export type Savings = Schemas['Savings'];
 
 export type WorkspaceStatus =
   'destroyed' | 'deploying' | 'deployed' | 'destroying' | 'deploy_failed' | 'destroy_failed';
@@ -67,12 +68,6 @@ export interface StateVersions {
     created_at: string;
   }>;
   readonly lock: { run_id: string; since: string } | null;
-}
-
-export interface Savings {
-  readonly workspaces: Array<{ workspace: string; hourly_cost: number; down_hours: number; saved: number }>;
-  readonly total: { down_hours: number; saved: number };
-  readonly excluded: string[];
 }
 
 /** Messages of the live event stream (docs/api.md#events). */
