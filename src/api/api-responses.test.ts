@@ -36,6 +36,8 @@ describe('declared response schemas', () => {
         deploy_schedule: '0 7 * * *',
         destroy_schedule: '0 19 * * *',
         hourly_cost: 2,
+        variables: { region: 'eu-west-3', replicas: 2 },
+        sensitive_variables: ['api_token'],
         jobs: [{ name: 'warm', type: 'script', script: 'echo warm', schedule: '@deployment', enabled: true }],
       }),
       'jobs/cleanup.json': { type: 'command', command: ['true'], schedule: '0 3 * * *', enabled: true },
@@ -84,10 +86,10 @@ describe('declared response schemas', () => {
       expect(override.statusCode, override.body).toBe(201);
     });
 
-    async function check(route: string, url: string, post?: object) {
-      const response = declared.get(post ? `POST ${route}` : route);
+    async function check(route: string, url: string, payload?: object, method: 'POST' | 'PUT' = 'POST') {
+      const response = declared.get(payload ? `${method} ${route}` : route);
       expect(response, `${route} declares a response`).toBeDefined();
-      const answer = await f.app.inject(post ? { method: 'POST', url, payload: post } : { url });
+      const answer = await f.app.inject(payload ? { method, url, payload } : { url });
       expect(answer.statusCode, answer.body).toBe(response!.status);
       const body = answer.json();
       const parsed = response!.schema.safeParse(body);
@@ -220,6 +222,18 @@ describe('declared response schemas', () => {
       expect(report.excluded).toEqual([]);
       expect(report.workspaces).toHaveLength(1);
       expect(report.total.buckets.length).toBeGreaterThan(0);
+    });
+
+    it('GET and PUT /workspaces/{name}/variables answer the Variables schema, sensitive values as set or not', async () => {
+      const before = await check('/api/v1/workspaces/:name/variables', '/api/v1/workspaces/app/variables');
+      expect(before.sensitive).toEqual([{ name: 'api_token', set: false, updated_at: null }]);
+      const after = await check(
+        '/api/v1/workspaces/:name/variables',
+        '/api/v1/workspaces/app/variables',
+        { sensitive: { api_token: 's3cret-value' } },
+        'PUT',
+      );
+      expect(after.sensitive[0].set).toBe(true);
     });
   });
 });

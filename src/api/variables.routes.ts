@@ -4,7 +4,8 @@
  * only whether it is set and since when.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import type { WorkspaceDefinition } from '../config/config-model.ts';
+import { z } from 'zod';
+import type { JsonValue, WorkspaceDefinition } from '../config/config-model.ts';
 import type { EffectiveConfig } from '../config/effective-config.ts';
 import { TideError } from '../errors/tide-error.ts';
 import type { SecretStore, SensitiveVariableView } from '../secrets/secret-store.ts';
@@ -12,12 +13,37 @@ import type { ApiDeps } from './api-deps.ts';
 import { parseRequest, variablesBody, workspaceParams } from './api-schemas.ts';
 import { audited } from './request-audit.ts';
 import { routeConfig } from './route-config.ts';
+import type { SameShape } from '../types/same-shape.d.ts';
 
 export interface VariablesView {
   /** From the workspace's config file; sensitive variables are never among them (the loader refuses that). */
   readonly variables: WorkspaceDefinition['variables'];
   readonly sensitive: readonly SensitiveVariableView[];
 }
+
+/** A configured variable's value: any JSON. */
+const jsonValueSchema: z.ZodType<JsonValue> = z
+  .union([
+    z.string(),
+    z.number(),
+    z.boolean(),
+    z.null(),
+    z.array(z.lazy(() => jsonValueSchema)),
+    z.record(
+      z.string(),
+      z.lazy(() => jsonValueSchema),
+    ),
+  ])
+  .meta({ id: 'JsonValue' });
+
+export const variablesViewSchema = z
+  .object({
+    variables: z.record(z.string(), jsonValueSchema),
+    sensitive: z.array(z.object({ name: z.string(), set: z.boolean(), updated_at: z.string().nullable() })),
+  })
+  .meta({ id: 'Variables' });
+
+const _variablesViewMatches: SameShape<VariablesView, z.output<typeof variablesViewSchema>> = true;
 
 type VariablesDeps = Pick<ApiDeps, 'config' | 'audit'> & {
   readonly secrets: Pick<SecretStore, 'describe' | 'update'>;
@@ -36,7 +62,7 @@ export const variablesRoutes: FastifyPluginAsync<{ deps: VariablesDeps }> = asyn
         permission: 'read',
         workspaceParam: 'name',
         summary: "A workspace's variables; sensitive ones only as set/unset",
-        schemas: { params: workspaceParams },
+        schemas: { params: workspaceParams, response: { status: 200, schema: variablesViewSchema } },
       }),
     },
     async (request) => {
@@ -52,7 +78,11 @@ export const variablesRoutes: FastifyPluginAsync<{ deps: VariablesDeps }> = asyn
         permission: 'operate',
         workspaceParam: 'name',
         summary: 'Set or delete sensitive variable values (write-only)',
-        schemas: { params: workspaceParams, body: variablesBody },
+        schemas: {
+          params: workspaceParams,
+          body: variablesBody,
+          response: { status: 200, schema: variablesViewSchema },
+        },
       }),
     },
     async (request) => {

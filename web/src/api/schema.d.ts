@@ -1135,6 +1135,9 @@ export interface components {
             file: string;
             last_run: components["schemas"]["Run"] | null;
         };
+        JsonValue: string | number | boolean | null | components["schemas"]["JsonValue"][] | {
+            [key: string]: components["schemas"]["JsonValue"];
+        };
         LedgerFiring: {
             id: number;
             workspace: string;
@@ -1319,6 +1322,16 @@ export interface components {
             created_at: string;
             password_changed_at: string;
             locked_until: string | null;
+        };
+        Variables: {
+            variables: {
+                [key: string]: components["schemas"]["JsonValue"];
+            };
+            sensitive: {
+                name: string;
+                set: boolean;
+                updated_at: string | null;
+            }[];
         };
         Workspace: {
             name: string;
@@ -3071,11 +3084,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Variables"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];
@@ -3102,11 +3117,13 @@ export interface operations {
         };
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["Variables"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];

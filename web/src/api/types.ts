@@ -30,6 +30,7 @@ export type User = Schemas['User'];
 export type ApiToken = Schemas['ApiToken'];
 export type CreatedToken = Schemas['CreatedToken'];
 export type Savings = Schemas['Savings'];
+export type Variables = Schemas['Variables'];
 
 export type WorkspaceStatus =
   'destroyed' | 'deploying' | 'deployed' | 'destroying' | 'deploy_failed' | 'destroy_failed';
@@ -50,11 +51,6 @@ export interface LogChunk {
   readonly stream: 'stdout' | 'stderr' | 'system';
   readonly created_at: string;
   readonly content: string;
-}
-
-export interface Variables {
-  readonly variables: Record<string, unknown>;
-  readonly sensitive: Array<{ name: string; set: boolean; updated_at: string | null }>;
 }
 
 export interface StateVersions {
