@@ -18,6 +18,7 @@ import {
   type RecordingAction,
 } from '../environment/test-environment.ts';
 import { recordFiring } from '../schedule/firing.repo.ts';
+import { claimNextQueued } from '../run/run.repo.ts';
 import { makeTestRepo } from '../template/test-git-repos.ts';
 import { routeDocsOf } from './route-config.ts';
 
@@ -215,6 +216,22 @@ describe('declared response schemas', () => {
       expect(created.token).toEqual(expect.any(String));
       const list = await check('/api/v1/tokens', '/api/v1/tokens');
       expect(list.items.map((token: { id: string }) => token.id)).toContain(created.id);
+    });
+
+    it('GET /workspaces/{name}/state answers the StateVersions schema, a version and the live lock included', async () => {
+      const run = await claimNextQueued(harness.db, { owner: 'runner-a', leaseMs: 60_000, clock: f.clock });
+      const caller = f.state.credentials.issue(run!);
+      const document = { version: 4, serial: 1, lineage: 'lin', resources: [] };
+      await f.state.backend.write('app', caller, Buffer.from(JSON.stringify(document)), undefined);
+      await f.state.backend.lock(
+        'app',
+        caller,
+        JSON.stringify({ ID: 'lock-1', Operation: 'OperationTypeApply' }),
+      );
+      const state = await check('/api/v1/workspaces/:name/state', '/api/v1/workspaces/app/state');
+      expect(state.total).toBe(1);
+      expect(state.versions[0]).toMatchObject({ serial: 1, lineage: 'lin', deleted: false });
+      expect(state.lock).toMatchObject({ run_id: run!.id });
     });
 
     it('GET /savings answers the Savings schema', async () => {

@@ -17,6 +17,7 @@ import {
 import { requestActor } from '../http/request-principal.ts';
 import { audited } from './request-audit.ts';
 import { routeConfig } from './route-config.ts';
+import { stateViewSchema } from '../state/state-view.schema.ts';
 
 export interface StateRoutesDeps {
   readonly state: Pick<StateService, 'describe' | 'pull' | 'rollback'>;
@@ -31,7 +32,11 @@ export const stateRoutes: FastifyPluginAsync<{ deps: StateRoutesDeps }> = async 
         permission: 'read',
         workspaceParam: 'name',
         summary: "A workspace's state versions, newest first, and its lock",
-        schemas: { params: workspaceParams, querystring: stateListQuery },
+        schemas: {
+          params: workspaceParams,
+          querystring: stateListQuery,
+          response: { status: 200, schema: stateViewSchema },
+        },
       }),
     },
     async (request) => {

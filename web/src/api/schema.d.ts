@@ -1283,6 +1283,29 @@ export interface components {
             local_end: string;
             reason: string | null;
         };
+        StateVersion: {
+            serial: number;
+            lineage: string;
+            /** @description SHA-256 of the content. */
+            checksum: string;
+            size: number;
+            /** @description The engine deleted the state here: no content. */
+            deleted: boolean;
+            run_id: string | null;
+            written_by: string;
+            created_at: string;
+        };
+        StateVersions: {
+            state_key: string;
+            total: number;
+            versions: components["schemas"]["StateVersion"][];
+            lock: {
+                run_id: string;
+                since: string;
+                /** @description The engine's lock info (operation, who), as the engine sent it. */
+                info: unknown;
+            } | null;
+        };
         Template: {
             name: string;
             url: string;
@@ -3010,11 +3033,13 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": components["schemas"]["StateVersions"];
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];

@@ -53,18 +53,7 @@ export interface LogChunk {
   readonly content: string;
 }
 
-export interface StateVersions {
-  readonly total: number;
-  readonly versions: Array<{
-    serial: number;
-    size: number;
-    deleted: boolean;
-    run_id: string | null;
-    written_by: string;
-    created_at: string;
-  }>;
-  readonly lock: { run_id: string; since: string } | null;
-}
+export type StateVersions = Schemas['StateVersions'];
 
 /** Messages of the live event stream (docs/api.md#events). */
 export type EventMessage =
