@@ -1,3 +1,5 @@
+import { pageOf } from './api-responses.ts';
+import { deliveryViewSchema } from '../notification/delivery-view.schema.ts';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, it } from 'vitest';
 import { apiFixture, loadEffectiveConfig, type ApiFixture } from '../../test/helpers/api-fixture.ts';
 import { createTestAccessToken } from '../../test/helpers/auth-fixture.ts';
@@ -81,6 +83,10 @@ forEachDialect('notification and secret routes', (harness) => {
     const all = await f.app.inject({ url: '/api/v1/notifications/deliveries' });
     expect(all.statusCode).toBe(200);
     expect(all.json().items.map((d: { id: string }) => d.id)).toEqual(['d3', 'd2', 'd1']);
+    // The answer is exactly what the route declares (the OpenAPI document and the dashboard's type).
+    const declared = pageOf(deliveryViewSchema).safeParse(all.json());
+    expect(declared.error).toBeUndefined();
+    expect(declared.data).toEqual(all.json());
     const failedRuns = await f.app.inject({
       url: '/api/v1/notifications/deliveries?event=run_failed&limit=1',
     });

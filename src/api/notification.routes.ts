@@ -19,6 +19,8 @@ import {
 } from './api-schemas.ts';
 import { audited } from './request-audit.ts';
 import { routeConfig } from './route-config.ts';
+import { pageOf } from './api-responses.ts';
+import { deliveryViewSchema } from '../notification/delivery-view.schema.ts';
 
 export type NotificationRouteDeps = Pick<ApiDeps, 'audit'> & {
   readonly notifications: Pick<Notifications, 'test' | 'deliveries'>;
@@ -35,7 +37,10 @@ export const notificationRoutes: FastifyPluginAsync<{ deps: NotificationRouteDep
       config: routeConfig({
         permission: 'operate',
         summary: 'The notification delivery log, newest first: one entry per attempt',
-        schemas: { querystring: deliveryListQuery },
+        schemas: {
+          querystring: deliveryListQuery,
+          response: { status: 200, schema: pageOf(deliveryViewSchema) },
+        },
       }),
     },
     async (request) => {

@@ -1010,6 +1010,21 @@ export interface components {
             deploy: string[];
             destroy: string[];
         };
+        Delivery: {
+            id: string;
+            outbox_id: string;
+            event: string;
+            workspace: string | null;
+            target: string;
+            target_type: string;
+            attempt: number;
+            /** @description `delivered`, `retry` (will be tried again) or `failed` (given up). */
+            outcome: string;
+            status_code: number | null;
+            error: string | null;
+            duration_ms: number;
+            created_at: string;
+        };
         Drift: {
             checked_at: string;
             since: string | null;
@@ -1852,11 +1867,16 @@ export interface operations {
         requestBody?: never;
         responses: {
             /** @description Success */
-            "2XX": {
+            200: {
                 headers: {
                     [name: string]: unknown;
                 };
-                content?: never;
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["Delivery"][];
+                        next_cursor: string | null;
+                    };
+                };
             };
             "4XX": components["responses"]["Error"];
             "5XX": components["responses"]["Error"];

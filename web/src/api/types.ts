@@ -74,16 +74,4 @@ export type EventMessage =
   | { type: 'subscribed' }
   | { type: 'error'; error: { code: string; message: string } };
 
-export interface Delivery {
-  readonly id: string;
-  readonly event: string;
-  readonly workspace: string | null;
-  readonly target: string;
-  readonly target_type: string;
-  readonly attempt: number;
-  readonly outcome: 'delivered' | 'retry' | 'failed';
-  readonly status_code: number | null;
-  readonly error: string | null;
-  readonly duration_ms: number | null;
-  readonly created_at: string;
-}
+export type Delivery = Schemas['Delivery'];
