@@ -45,6 +45,7 @@ export interface AccessTokenSubject {
 
 export interface AccessClaims extends AccessTokenSubject {
   readonly tokenId: string;
+  readonly expiresAt: Date;
 }
 
 export async function issueAccessToken(
@@ -90,10 +91,19 @@ export async function verifyAccessToken(
   } catch {
     return null;
   }
-  const { typ, sub, jti, name, role, ws, sid } = payload;
+  const { typ, sub, jti, name, role, ws, sid, exp } = payload;
   if (typ !== ACCESS_TOKEN_TYPE) return null;
   if (typeof sub !== 'string' || typeof jti !== 'string' || typeof sid !== 'string') return null;
   if (typeof name !== 'string' || !(roles as readonly unknown[]).includes(role)) return null;
+  if (typeof exp !== 'number') return null;
   const workspaces = Array.isArray(ws) && ws.every((p) => typeof p === 'string') ? (ws as string[]) : null;
-  return { userId: sub, username: name, role: role as Role, workspaces, sessionId: sid, tokenId: jti };
+  return {
+    userId: sub,
+    username: name,
+    role: role as Role,
+    workspaces,
+    sessionId: sid,
+    tokenId: jti,
+    expiresAt: new Date(exp * 1000),
+  };
 }

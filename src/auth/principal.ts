@@ -1,7 +1,8 @@
 /**
  * Who is calling (SPEC §7): a user holding an access token (Bearer or session cookie), or an API token.
- * Resolved from the store on every request, so a revoked token, a revoked session or a disabled user
- * stops working at the next request, and a role change applies at once.
+ * Resolved from the store on every request (or from a cache the store's change stamp keeps exact,
+ * principal-cache.ts), so a revoked token, a revoked session or a disabled user stops working at the next
+ * request, and a role change applies at once.
  */
 import type { Db } from '../store/schema.ts';
 import { verifyAccessToken, type AccessTokenSettings } from './access-token.ts';
@@ -51,6 +52,21 @@ export async function resolvePrincipal(
   via: Principal['via'],
   now: Date,
 ): Promise<Principal | null> {
+  return (await resolveCredential(deps, credential, via, now))?.principal ?? null;
+}
+
+/** A resolved credential: who it stands for, and until when at most (its expiry; null = no expiry). */
+export interface ResolvedCredential {
+  readonly principal: Principal;
+  readonly expiresAt: Date | null;
+}
+
+export async function resolveCredential(
+  deps: PrincipalDeps,
+  credential: string,
+  via: Principal['via'],
+  now: Date,
+): Promise<ResolvedCredential | null> {
   // API tokens only ever come as Bearer; a cookie holds an access token.
   if (via === 'bearer' && credential.startsWith(API_TOKEN_PREFIX))
     return fromApiToken(deps.db, credential, now);
@@ -62,7 +78,7 @@ async function fromAccessToken(
   token: string,
   via: Principal['via'],
   now: Date,
-): Promise<Principal | null> {
+): Promise<ResolvedCredential | null> {
   const claims = await verifyAccessToken(deps.accessToken, token, now);
   if (!claims) return null;
   const [session, user] = await Promise.all([
@@ -71,7 +87,7 @@ async function fromAccessToken(
   ]);
   if (!session || session.revoked || session.userId !== claims.userId) return null;
   if (!user || user.disabled) return null;
-  return {
+  const principal: Principal = {
     id: `user:${user.id}`,
     name: user.username,
     kind: 'user',
@@ -85,14 +101,15 @@ async function fromAccessToken(
     tokenName: null,
     via,
   };
+  return { principal, expiresAt: claims.expiresAt };
 }
 
-async function fromApiToken(db: Db, secret: string, now: Date): Promise<Principal | null> {
+async function fromApiToken(db: Db, secret: string, now: Date): Promise<ResolvedCredential | null> {
   const token = await findLiveApiToken(db, hashToken(secret), now);
   if (!token) return null;
   const owner = await getUserById(db, token.userId);
   if (!owner || owner.disabled) return null;
-  return {
+  const principal: Principal = {
     id: `token:${token.id}`,
     name: `token:${owner.username}/${token.name}`,
     kind: 'api_token',
@@ -106,4 +123,5 @@ async function fromApiToken(db: Db, secret: string, now: Date): Promise<Principa
     tokenName: token.name,
     via: 'bearer',
   };
+  return { principal, expiresAt: token.expiresAt === null ? null : new Date(token.expiresAt) };
 }

@@ -20,7 +20,9 @@ import { recordAuthEvent, type RequestContext } from '../auth/auth-audit.ts';
 import { forbidden, unauthenticated } from '../auth/auth-errors.ts';
 import type { AuthSettings } from '../auth/auth-settings.ts';
 import { roleAllows, type Permission, type RoutePermission } from '../auth/permissions.ts';
-import { resolvePrincipal, type Principal } from '../auth/principal.ts';
+import { resolveCredential, type Principal } from '../auth/principal.ts';
+import { PrincipalCache } from '../auth/principal-cache.ts';
+import { changeStampOf } from '../store/change-stamp.ts';
 import { ACCESS_COOKIE, csrfTokenValid, isUnsafeMethod, originTrusted } from './session-cookies.ts';
 import { TideError } from '../errors/tide-error.ts';
 import type { WorkspaceScope } from '../auth/workspace-scope.ts';
@@ -81,6 +83,7 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app: FastifyInstanc
       );
   });
 
+  const principals = new PrincipalCache(changeStampOf(options.db));
   app.addHook('onRequest', async (request) => {
     // Unknown routes answer 404 whoever asks: there is nothing behind them to protect.
     if (request.is404) return;
@@ -91,11 +94,14 @@ const plugin: FastifyPluginAsync<AuthPluginOptions> = async (app: FastifyInstanc
     if (route.permission === 'public' || route.permission === 'run') return;
     const credential = credentialOf(request);
     if (!credential) throw unauthenticated();
-    const principal = await resolvePrincipal(
-      { db: options.db, accessToken: options.settings.accessToken },
-      credential.value,
-      credential.via,
-      options.clock.now(),
+    const now = options.clock.now();
+    const principal = await principals.resolve(credential.value, credential.via, now, () =>
+      resolveCredential(
+        { db: options.db, accessToken: options.settings.accessToken },
+        credential.value,
+        credential.via,
+        now,
+      ),
     );
     if (!principal) throw unauthenticated('the token is invalid, expired or revoked');
     request.principal = principal;

@@ -7,7 +7,8 @@ import { TideError } from '../errors/tide-error.ts';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../files/file-modes.ts';
 import type { DialectName } from './dialect.ts';
 import type { Database, Db } from './schema.ts';
-import { TideSqliteDialect, withStatementCache } from './sqlite-dialect.ts';
+import { registerChangeStamp, sqliteChangeCounter } from './change-stamp.ts';
+import { STATEMENT_CACHE_SIZE, TideSqliteDialect, withStatementCache } from './sqlite-dialect.ts';
 
 export interface Store {
   db: Kysely<Database>;
@@ -72,9 +73,13 @@ function openSqlite(dataDir: string): Store {
       },
     );
   }
+  const changes = sqliteChangeCounter(sqlite);
   const db = new Kysely<Database>({
-    dialect: new TideSqliteDialect({ database: withStatementCache(sqlite) }),
+    dialect: new TideSqliteDialect({
+      database: withStatementCache(sqlite, STATEMENT_CACHE_SIZE, changes.wrote),
+    }),
   });
+  registerChangeStamp(db, changes.stamp);
   return { db, dialect: 'sqlite', location: file, close: once(() => db.destroy()) };
 }
 

@@ -23,8 +23,14 @@ export const STATEMENT_CACHE_SIZE = 500;
 export function withStatementCache(
   sqlite: BetterSqlite3.Database,
   size = STATEMENT_CACHE_SIZE,
+  onWrite: () => void = () => {},
 ): SqliteDatabase {
   const statements = new Map<string, BetterSqlite3.Statement>();
+  // Kysely prepares every statement right before it runs it, once: preparing a writing one is writing.
+  const prepared = (statement: BetterSqlite3.Statement) => {
+    if (!statement.readonly) onWrite();
+    return statement;
+  };
   return {
     close: () => sqlite.close(),
     prepare(sql) {
@@ -32,12 +38,12 @@ export function withStatementCache(
       statements.delete(sql);
       if (cached && !cached.busy) {
         statements.set(sql, cached);
-        return cached;
+        return prepared(cached);
       }
       const statement = sqlite.prepare(sql);
       statements.set(sql, statement);
       if (statements.size > size) statements.delete(statements.keys().next().value!);
-      return statement;
+      return prepared(statement);
     },
   };
 }

@@ -38,7 +38,9 @@ import { overridesEndingAfter } from '../workspace/override.repo.ts';
 import { previewWithOverrides } from '../workspace/override-preview.ts';
 import type { Override } from '../workspace/override.ts';
 import { listTtls, type WorkspaceTtl } from '../workspace/ttl.repo.ts';
+import { changeStampOf } from '../store/change-stamp.ts';
 import { isEnabled, workspaceView, type WorkspaceView } from './workspace-view.ts';
+import { WorkspaceViewCache, type BuiltView } from './workspace-view-cache.ts';
 
 export interface WorkspaceServiceDeps {
   readonly db: Db;
@@ -80,9 +82,11 @@ const CURSOR_TAG = 'workspace';
 export class WorkspaceService {
   readonly #deps: WorkspaceServiceDeps;
   readonly #nextFirings = new NextFiringsCache();
+  readonly #views: WorkspaceViewCache;
 
   constructor(deps: WorkspaceServiceDeps) {
     this.#deps = deps;
+    this.#views = new WorkspaceViewCache(changeStampOf(deps.db));
   }
 
   /** Workspaces by name. Filters apply before paging, so every page is full until the last. */
@@ -115,11 +119,13 @@ export class WorkspaceService {
   async get(name: string): Promise<WorkspaceView> {
     const config = this.#deps.config();
     const effective = lookup(config, name);
-    const [status, observed] = await Promise.all([
-      getWorkspaceStatus(this.#deps.db, name),
-      this.#observed([name]),
-    ]);
-    return this.#view(name, effective, config.snapshot.calendars, { status, ...observed(name) });
+    return this.#views.get(name, config, this.#deps.clock.now(), async () => {
+      const [status, observed] = await Promise.all([
+        getWorkspaceStatus(this.#deps.db, name),
+        this.#observed([name]),
+      ]);
+      return this.#builtView(name, effective, config.snapshot.calendars, { status, ...observed(name) });
+    });
   }
 
   /** Queues a deploy, destroy or plan asked for through the API (trigger `api`) by `actor`. */
@@ -276,14 +282,39 @@ export class WorkspaceService {
       'status' | 'activeRuns' | 'lastRun' | 'overrides' | 'ttl'
     >,
   ): WorkspaceView {
-    return workspaceView({
+    return this.#builtView(name, effective, calendars, observed).view;
+  }
+
+  /** The view, and when time alone may change it: the first firing to pass, an override's end. */
+  #builtView(
+    name: string,
+    effective: Effective<WorkspaceDefinition>,
+    calendars: ReadonlyMap<string, Calendar>,
+    observed: Pick<
+      Parameters<typeof workspaceView>[0],
+      'status' | 'activeRuns' | 'lastRun' | 'overrides' | 'ttl'
+    >,
+  ): BuiltView {
+    const now = this.#deps.clock.now();
+    const boundaries: Date[] = [
+      ...(observed.overrides ?? []).map((override) => override.ends_at),
+      ...(observed.ttl ? [observed.ttl.destroyAt] : []),
+    ];
+    const view = workspaceView({
       name,
       effective,
       ...observed,
       calendars,
-      now: this.#deps.clock.now(),
-      nextFirings: (definition, cals, now, count) => this.#nextFirings.next(definition, cals, now, count),
+      now,
+      nextFirings: (definition, cals, at, count) => {
+        const firings = this.#nextFirings.next(definition, cals, at, count);
+        if (firings[0]) boundaries.push(firings[0].scheduled_at);
+        return firings;
+      },
     });
+    const later = boundaries.filter((instant) => instant > now);
+    const changesAt = later.length === 0 ? null : new Date(Math.min(...later.map((d) => d.getTime())));
+    return { view, changesAt };
   }
 
   /** What the store knows of `names` beyond their status, in one query per kind. */
