@@ -1,10 +1,10 @@
 /**
  * A Tide deploy against the same `init` + `plan -out` + `apply <plan>` by hand, with the real engine, on a
  * trivial `terraform_data` workspace. Tide's run goes through the API (queue, claim, fresh working
- * directory, the same commands plus `show -json` and `output -json`, log storage, status updates) and is
- * timed from the request to the run's end. One by-hand run and one Tide deploy alternate, so both see the
- * same machine; a destroy run (not timed) between two deploys takes the workspace down again. Every run
- * must succeed.
+ * directory, the same commands against Tide's state backend, outputs read from the stored state, log
+ * storage, status updates) and is timed from the request to the run's end. One by-hand run and one Tide
+ * deploy alternate, so both see the same machine; a destroy run (not timed) between two deploys takes the
+ * workspace down again. Every run must succeed.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';

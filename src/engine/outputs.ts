@@ -24,10 +24,26 @@ export function maskOutputValues<T>(value: T, mask: (text: string) => string): T
  * and the jobs' TIDE_OUTPUT_* variables all see `(sensitive)`. An empty state prints `{}`.
  */
 export function parseOutputs(outputJson: string): Record<string, unknown> {
-  const parsed = parseJson<OutputJson | null>(outputJson.trim() === '' ? '{}' : outputJson, 'output -json');
+  return outputsOf(
+    parseJson<OutputJson | null>(outputJson.trim() === '' ? '{}' : outputJson, 'output -json'),
+  );
+}
+
+function outputsOf(parsed: OutputJson | null): Record<string, unknown> {
   const outputs: Record<string, unknown> = {};
   for (const [name, output] of Object.entries(parsed ?? {})) {
     outputs[name] = output.sensitive ? SENSITIVE_OUTPUT : (output.value ?? null);
   }
   return outputs;
+}
+
+/**
+ * `{name: value}` from a state document's `outputs` (what the engine stored at the end of its apply), as
+ * parseOutputs reads `output -json`: the state keeps the same `{value, type, sensitive}` per output.
+ * No state (null) has no outputs.
+ */
+export function parseStateOutputs(state: string | null): Record<string, unknown> {
+  if (state === null) return {};
+  const document = parseJson<{ outputs?: OutputJson } | null>(state, 'the state');
+  return outputsOf(document?.outputs ?? null);
 }

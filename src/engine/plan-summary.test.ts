@@ -1,9 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { parseOutputs } from './outputs.ts';
-import { changedAddresses, parsePlanSummary } from './plan-summary.ts';
+import { parseOutputs, parseStateOutputs } from './outputs.ts';
+import { changedAddresses, parsePlanSummary, planSummaryLine } from './plan-summary.ts';
 import { engineCommand } from './test-engine.ts';
 
 const mainTf = `
@@ -28,6 +28,8 @@ output "password" {
 `;
 
 let dir: string;
+/** The summaries the engine's human plan output states, one per summary line. */
+const summaryLines = (human: string) => human.split('\n').flatMap((line) => planSummaryLine(line) ?? []);
 const vars = (values: Record<string, string | number>) =>
   Object.entries(values).map(([name, value]) => `-var=${name}=${value}`);
 const first = vars({
@@ -59,17 +61,71 @@ describe('plan summary and outputs from the real engine', () => {
     expect(parseOutputs(await engineCommand(dir, ['output', '-json']))).toEqual({});
   });
 
-  it('counts creates of a first plan as adds', async () => {
-    await engineCommand(dir, ['plan', '-input=false', '-no-color', '-out=first.tfplan', ...first]);
+  it("counts creates of a first plan as adds, as the engine's own Plan line does", async () => {
+    const human = await engineCommand(dir, [
+      'plan',
+      '-input=false',
+      '-no-color',
+      '-out=first.tfplan',
+      ...first,
+    ]);
     const summary = parsePlanSummary(await engineCommand(dir, ['show', '-json', 'first.tfplan']));
     expect(summary).toEqual({ add: 3, change: 0, destroy: 0 });
+    expect(summaryLines(human)).toEqual([summary]);
   });
 
   it('counts a replacement as one add and one destroy, next to an update, a removal and an addition', async () => {
     await engineCommand(dir, ['apply', '-input=false', '-no-color', 'first.tfplan']);
-    await engineCommand(dir, ['plan', '-input=false', '-no-color', '-out=second.tfplan', ...second]);
+    const human = await engineCommand(dir, [
+      'plan',
+      '-input=false',
+      '-no-color',
+      '-out=second.tfplan',
+      ...second,
+    ]);
     const summary = parsePlanSummary(await engineCommand(dir, ['show', '-json', 'second.tfplan']));
     expect(summary).toEqual({ add: 2, change: 1, destroy: 2 });
+    expect(summaryLines(human)).toEqual([summary]);
+  });
+
+  it("reads an empty plan and a destroy plan from the engine's human output as show -json counts them", async () => {
+    const empty = await engineCommand(dir, [
+      'plan',
+      '-input=false',
+      '-no-color',
+      '-out=empty.tfplan',
+      ...first,
+    ]);
+    expect(summaryLines(empty)).toEqual([{ add: 0, change: 0, destroy: 0 }]);
+    expect(parsePlanSummary(await engineCommand(dir, ['show', '-json', 'empty.tfplan']))).toEqual({
+      add: 0,
+      change: 0,
+      destroy: 0,
+    });
+    const destroy = await engineCommand(dir, [
+      'plan',
+      '-destroy',
+      '-input=false',
+      '-no-color',
+      '-out=d.tfplan',
+      ...first,
+    ]);
+    const summary = parsePlanSummary(await engineCommand(dir, ['show', '-json', 'd.tfplan']));
+    expect(summary).toEqual({ add: 0, change: 0, destroy: 3 });
+    expect(summaryLines(destroy)).toEqual([summary]);
+  });
+
+  it('finds no summary line in a plan that only changes outputs (the run then asks show -json)', async () => {
+    const human = await engineCommand(dir, [
+      'plan',
+      '-input=false',
+      '-no-color',
+      '-out=o.tfplan',
+      ...first,
+      '-var=password=other',
+    ]);
+    expect(human).toContain('Changes to Outputs:');
+    expect(summaryLines(human)).toEqual([]);
   });
 
   it('lists the addresses of the resources a plan changes, in the engine’s order', async () => {
@@ -86,6 +142,18 @@ describe('plan summary and outputs from the real engine', () => {
     const outputs = parseOutputs(await engineCommand(dir, ['output', '-json']));
     expect(outputs).toEqual({ label: 'one', tags: { team: 'platform', size: 2 }, password: '(sensitive)' });
     expect(JSON.stringify(outputs)).not.toContain('hunter2-secret');
+  });
+
+  it('reads the same outputs from the state the engine stored as from output -json', async () => {
+    const state = await readFile(path.join(dir, 'terraform.tfstate'), 'utf8');
+    expect(parseStateOutputs(state)).toEqual(parseOutputs(await engineCommand(dir, ['output', '-json'])));
+    expect(parseStateOutputs(state).password).toBe('(sensitive)');
+    expect(parseStateOutputs(null)).toEqual({});
+  });
+
+  it('reads no summary from any other line', () => {
+    expect(planSummaryLine('  # terraform_data.a will be created')).toBeNull();
+    expect(planSummaryLine('Changes to Outputs:')).toBeNull();
   });
 
   it('ignores no-op and read actions', () => {

@@ -44,6 +44,19 @@ export function changedAddresses(showJson: string): string[] {
   });
 }
 
+/**
+ * The plan summary from one line of the engine's human plan output: `Plan: 1 to add, 0 to change, 0 to
+ * destroy.` (OpenTofu and Terraform, with `, N to import` or `, N to forget` after it on some versions) or
+ * `No changes.` (an empty plan, a destroy of nothing). Counted as the engine counts, the same figures as
+ * parsePlanSummary. Null for any other line.
+ */
+export function planSummaryLine(line: string): PlanSummary | null {
+  if (/^No changes\./.test(line)) return { add: 0, change: 0, destroy: 0 };
+  const match = /^Plan: (\d+) to add, (\d+) to change, (\d+) to destroy\b/.exec(line);
+  if (!match) return null;
+  return { add: Number(match[1]), change: Number(match[2]), destroy: Number(match[3]) };
+}
+
 export function parseJson<T>(text: string, what: string): T {
   try {
     return JSON.parse(text) as T;

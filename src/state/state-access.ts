@@ -30,3 +30,21 @@ export function stateAccessFor(
     credential: endpoint.credentials.issue(run),
   };
 }
+
+/**
+ * The run's latest state as the engine's http backend reads it (GET with the run's credential); null when
+ * there is none (204). Throws when the backend cannot be reached or answers otherwise.
+ */
+export async function readRunState(access: RunStateAccess, signal?: AbortSignal): Promise<string | null> {
+  const { username, password } = access.credential;
+  const response = await fetch(access.address, {
+    headers: { authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
+    signal: signal ?? null,
+  });
+  if (response.status === 204) return null;
+  if (!response.ok) {
+    await response.body?.cancel();
+    throw new Error(`the state backend answered ${response.status}`);
+  }
+  return response.text();
+}

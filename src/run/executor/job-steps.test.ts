@@ -39,6 +39,8 @@ function stepContext(def: RunDefinition): StepContext & { commands: StepCommand[
     engine: { bin: '/usr/bin/tofu', name: 'tofu', version: '1.8.3' },
     workDir: path.join(runDir, 'work'),
     env: { PATH: '/usr/bin' },
+    stateInTide: true,
+    signal: new AbortController().signal,
     results: { planSummary: null, outputs: null, drifted: null, changedAddresses: null },
     commands,
     exec: async (command) => {

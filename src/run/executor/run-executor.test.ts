@@ -200,6 +200,11 @@ forEachDialect('executing a run with the real engine', (harness) => {
     for (const step of ['prepare', 'init', 'plan', 'summarize', 'apply', 'outputs'])
       expect(log).toContain(`==> ${step}\n`);
     expect(log).toContain('Apply complete! Resources: 1 added');
+    // The plan summary is the engine's own line, the outputs the state Tide stored: no extra engine call.
+    expect(log).toContain('Plan: 1 to add, 0 to change, 0 to destroy.\n');
+    expect(log).toContain('plan: 1 to add, 0 to change, 0 to destroy\n');
+    expect(log).not.toContain(' show -json');
+    expect(log).not.toContain(' output -json');
     expect(log).toContain('using token ***');
     expect(log).not.toContain(TOKEN);
     // What was deployed, so the scheduler can skip a repeat deploy of the same config.
@@ -222,6 +227,7 @@ forEachDialect('executing a run with the real engine', (harness) => {
       outputs: {},
     });
     expect(await exists(path.join(markers, 'marker-app'))).toBe(false);
+    expect(await logOf(final.id)).not.toContain(' show -json');
     expect(statuses).toEqual(['destroying', 'destroyed']);
     expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({
       status: 'destroyed',
@@ -381,6 +387,8 @@ forEachDialect('executing a run with the real engine', (harness) => {
     await run({ workspace: 'app', action: 'deploy' });
     const clean = await run({ workspace: 'app', action: 'plan' });
     expect(clean).toMatchObject({ state: 'succeeded', plan_summary: { add: 0, change: 0, destroy: 0 } });
+    // "No changes." says it all; only a plan with changes is shown for its changed addresses.
+    expect(await logOf(clean.id)).not.toContain(' show -json');
     expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({ status: 'deployed', drifted: false });
     workspaces.set('app', {
       ...workspace,
@@ -388,6 +396,7 @@ forEachDialect('executing a run with the real engine', (harness) => {
     });
     const drifted = await run({ workspace: 'app', action: 'plan' });
     expect(drifted).toMatchObject({ state: 'succeeded', exit_code: 0 });
+    expect(await logOf(drifted.id)).toContain(' show -json tide.tfplan\n');
     expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({ status: 'deployed', drifted: true });
   });
 
@@ -478,6 +487,22 @@ resource "terraform_data" "steady" { input = "steady" }
     const final = await run({ workspace: 'custom', action: 'deploy' });
     expect(final.state).toBe('succeeded');
     expect(await logOf(final.id)).toContain('custom-init for custom\n');
+  });
+
+  it('asks show -json for the summary of a custom plan command, and output -json for a backend the code configures', async () => {
+    const local = 'terraform {\n  backend "local" {}\n}\n';
+    await addWorkspace('own', `${local}${stack()}`, {
+      customDeploy: { plan_command: '"$TIDE_ENGINE" plan -input=false -no-color -out=tide.tfplan' },
+    });
+    const final = await run({ workspace: 'own', action: 'deploy' });
+    expect(final).toMatchObject({
+      state: 'succeeded',
+      plan_summary: { add: 1, change: 0, destroy: 0 },
+      outputs: { marker: path.join(markers, 'marker-own'), token: '(sensitive)' },
+    });
+    const log = await logOf(final.id);
+    expect(log).toContain(' show -json tide.tfplan\n');
+    expect(log).toContain(' output -json\n');
   });
 
   it('stores the errored.tfstate an apply left when the state could not be saved', async () => {

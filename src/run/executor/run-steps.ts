@@ -6,19 +6,29 @@
  *   destroy        prepare → init → plan (-destroy) → summarize → apply → outputs (cleared)
  *                  (custom destroy_command: prepare → init → destroy → outputs)
  *   plan (drift)   prepare → init → drift (plan -detailed-exitcode) → summarize
+ *
+ * No engine call beyond what a person would type (decision 040): summarize takes the engine's own
+ * "Plan: …" line from the plan's log and outputs read the state the apply just stored in Tide; each falls
+ * back to `show -json` / `output -json` when that cannot tell.
  *   job            prepare → job          (template jobs: the deploy steps on the template)
  *   destroy + job  the destroy steps on a template job's template (its sub-stack, own state)
  */
 import { access } from 'node:fs/promises';
 import path from 'node:path';
 import { DEFAULT_MODE, type CustomCommands } from '../../config/config-model.ts';
-import { maskOutputValues, parseOutputs } from '../../engine/outputs.ts';
-import { changedAddresses, parsePlanSummary } from '../../engine/plan-summary.ts';
+import { maskOutputValues, parseOutputs, parseStateOutputs } from '../../engine/outputs.ts';
+import {
+  changedAddresses,
+  parsePlanSummary,
+  planSummaryLine,
+  type PlanSummary,
+} from '../../engine/plan-summary.ts';
+import { readRunState } from '../../state/state-access.ts';
 import { prepareWorkdir, type WorkdirSource } from '../../engine/workdir.ts';
 import { rescuingErroredState } from './errored-state.ts';
 import { jobSteps, jobEnvironment } from './job-steps.ts';
 import { TideError } from '../../errors/tide-error.ts';
-import type { RunDefinition, RunStep } from './step-context.ts';
+import { StepInterrupted, type RunDefinition, type RunStep, type StepContext } from './step-context.ts';
 
 export const PLAN_FILE = 'tide.tfplan';
 const ENGINE_FLAGS = ['-input=false', '-no-color'];
@@ -46,8 +56,7 @@ export function stepsFor(definition: RunDefinition): RunStep[] {
       return [
         prepare,
         initStep(workspace.customDeploy?.init_command),
-        driftStep(workspace.customDeploy?.plan_command),
-        summarizeStep(),
+        ...driftSteps(workspace.customDeploy?.plan_command),
       ];
   }
 }
@@ -55,8 +64,7 @@ export function stepsFor(definition: RunDefinition): RunStep[] {
 function applySteps(custom: CustomCommands | undefined): RunStep[] {
   return [
     initStep(custom?.init_command),
-    engineStep('plan', ['plan', ...ENGINE_FLAGS, `-out=${PLAN_FILE}`], custom?.plan_command),
-    summarizeStep(),
+    ...planSteps(['plan', ...ENGINE_FLAGS, `-out=${PLAN_FILE}`], custom?.plan_command),
     applyStep(custom?.apply_command),
     outputsStep(),
   ];
@@ -66,8 +74,7 @@ function destroySteps(custom: CustomCommands | undefined): RunStep[] {
   const destroy = custom?.destroy_command
     ? [rescuingErroredState(shellStep('destroy', custom.destroy_command))]
     : [
-        engineStep('plan', ['plan', '-destroy', ...ENGINE_FLAGS, `-out=${PLAN_FILE}`], custom?.plan_command),
-        summarizeStep(),
+        ...planSteps(['plan', '-destroy', ...ENGINE_FLAGS, `-out=${PLAN_FILE}`], custom?.plan_command),
         applyStep(custom?.apply_command),
       ];
   return [initStep(custom?.init_command), ...destroy, clearOutputsStep()];
@@ -88,6 +95,7 @@ function prepareStep(source: WorkdirSource): RunStep {
         secrets: definition.secrets,
       });
       ctx.addSecrets(prepared.secretValues);
+      ctx.stateInTide = prepared.tideBackend;
       ctx.env = {
         ...ctx.env,
         TF_IN_AUTOMATION: '1',
@@ -142,9 +150,25 @@ function applyStep(custom: string | undefined): RunStep {
   });
 }
 
+/**
+ * The plan, then its summary. The engine's own summary line is taken from the plan's log as it streams
+ * by; a custom plan command's output is not the engine's to read, so its plan file is shown instead.
+ */
+function planSteps(args: readonly string[], custom: string | undefined): RunStep[] {
+  const seen = summaryLines();
+  const plan: RunStep = custom
+    ? shellStep('plan', custom)
+    : {
+        name: 'plan',
+        run: async (ctx) => void (await ctx.exec({ command: ctx.engine.bin, args, onLine: seen.onLine })),
+      };
+  return [plan, summarizeStep(seen)];
+}
+
 /** Drift check: exit 0 = no changes, 2 = changes (drift), anything else = the check failed. */
-function driftStep(custom: string | undefined): RunStep {
-  return {
+function driftSteps(custom: string | undefined): RunStep[] {
+  const seen = summaryLines();
+  const drift: RunStep = {
     name: 'drift',
     async run(ctx) {
       const { exitCode } = custom
@@ -153,15 +177,38 @@ function driftStep(custom: string | undefined): RunStep {
             command: ctx.engine.bin,
             args: ['plan', '-detailed-exitcode', ...ENGINE_FLAGS, `-out=${PLAN_FILE}`],
             okExitCodes: [0, 2],
+            onLine: seen.onLine,
           });
       ctx.results.drifted = exitCode === 2;
       ctx.system(exitCode === 2 ? 'drift detected: the plan has changes' : 'no drift: the plan is empty');
     },
   };
+  return [drift, summarizeStep(seen)];
 }
 
-/** The plan summary; `show -json` stays out of the log (it holds every variable value). */
-function summarizeStep(): RunStep {
+interface SummaryLines {
+  readonly onLine: (stream: 'stdout' | 'stderr', line: string) => void;
+  /** The summary, when the plan printed exactly one summary line. */
+  summary(): PlanSummary | null;
+}
+
+function summaryLines(): SummaryLines {
+  const found: PlanSummary[] = [];
+  return {
+    onLine(stream, line) {
+      const summary = stream === 'stdout' ? planSummaryLine(line) : null;
+      if (summary) found.push(summary);
+    },
+    summary: () => (found.length === 1 ? found[0]! : null),
+  };
+}
+
+/**
+ * The plan summary: the engine's line when the plan printed one; else `show -json` of the plan file, which
+ * stays out of the log (it holds every variable value). A drift check with changes needs the changed
+ * addresses, which only `show -json` lists.
+ */
+function summarizeStep(seen: SummaryLines): RunStep {
   return {
     name: 'summarize',
     async run(ctx) {
@@ -169,14 +216,22 @@ function summarizeStep(): RunStep {
         ctx.system(`no ${PLAN_FILE} (custom plan command): no plan summary`);
         return;
       }
-      const { stdout } = await ctx.exec({
-        command: ctx.engine.bin,
-        args: ['show', '-json', PLAN_FILE],
-        captureStdout: true,
-      });
-      const summary = parsePlanSummary(stdout);
+      const fromLog = seen.summary();
+      const drifted = ctx.results.drifted === true;
+      let summary: PlanSummary;
+      if (fromLog && !drifted) {
+        summary = fromLog;
+        if (ctx.results.drifted === false) ctx.results.changedAddresses = [];
+      } else {
+        const { stdout } = await ctx.exec({
+          command: ctx.engine.bin,
+          args: ['show', '-json', PLAN_FILE],
+          captureStdout: true,
+        });
+        summary = parsePlanSummary(stdout);
+        ctx.results.changedAddresses = changedAddresses(stdout);
+      }
       ctx.results.planSummary = summary;
-      ctx.results.changedAddresses = changedAddresses(stdout);
       ctx.system(`plan: ${summary.add} to add, ${summary.change} to change, ${summary.destroy} to destroy`);
     },
   };
@@ -187,15 +242,33 @@ function outputsStep(): RunStep {
   return {
     name: 'outputs',
     async run(ctx) {
-      const { stdout } = await ctx.exec({
-        command: ctx.engine.bin,
-        args: ['output', '-json'],
-        captureStdout: true,
-      });
-      ctx.results.outputs = maskOutputValues(parseOutputs(stdout), (text) => ctx.mask(text));
+      const outputs = (ctx.stateInTide ? await outputsInTide(ctx) : null) ?? (await outputsFromEngine(ctx));
+      ctx.results.outputs = maskOutputValues(outputs, (text) => ctx.mask(text));
       ctx.system(`outputs: ${Object.keys(ctx.results.outputs).join(', ') || '(none)'}`);
     },
   };
+}
+
+/** The outputs in the state the apply just stored in Tide; null (and why, in the log) when unreadable. */
+async function outputsInTide(ctx: StepContext): Promise<Record<string, unknown> | null> {
+  try {
+    return parseStateOutputs(await readRunState(ctx.definition.state, ctx.signal));
+  } catch (error) {
+    if (ctx.signal.aborted) throw new StepInterrupted(null);
+    ctx.system(
+      `cannot read the outputs from the state in Tide (${(error as Error).message}): asking ${ctx.engine.name}`,
+    );
+    return null;
+  }
+}
+
+async function outputsFromEngine(ctx: StepContext): Promise<Record<string, unknown>> {
+  const { stdout } = await ctx.exec({
+    command: ctx.engine.bin,
+    args: ['output', '-json'],
+    captureStdout: true,
+  });
+  return parseOutputs(stdout);
 }
 
 function clearOutputsStep(): RunStep {

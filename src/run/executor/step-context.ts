@@ -57,6 +57,8 @@ export interface StepCommand {
   readonly captureStdout?: boolean;
   /** Exit codes that mean success. Default: only 0. */
   readonly okExitCodes?: readonly number[];
+  /** Sees every line as the log stores it (masked), after it is written. */
+  readonly onLine?: (stream: 'stdout' | 'stderr', line: string) => void;
 }
 
 export interface StepContext {
@@ -67,6 +69,10 @@ export interface StepContext {
   readonly workDir: string;
   /** The environment of the run's processes; the first step completes it. */
   env: NodeJS.ProcessEnv;
+  /** Set by the first step: the state is in Tide's backend (definition.state), not one the code configures. */
+  stateInTide: boolean;
+  /** Aborted when the run must stop. */
+  readonly signal: AbortSignal;
   readonly results: StepResults;
   /**
    * Runs a process in its own group, its output streamed (masked) to the log. Throws StepFailure when the

@@ -97,6 +97,8 @@ class ProcessStepContext implements StepContext {
   readonly workDir: string;
   readonly results: StepResults = { planSummary: null, outputs: null, drifted: null, changedAddresses: null };
   env: NodeJS.ProcessEnv;
+  stateInTide = false;
+  readonly signal: AbortSignal;
   /** The last non-empty stderr line of the current step, masked. */
   lastStderr: string | null = null;
   /** The engine's last `Error: <summary>` line of the current step: its detail may be wrapped over lines. */
@@ -109,6 +111,7 @@ class ProcessStepContext implements StepContext {
     this.definition = options.definition;
     this.dirs = options.dirs;
     this.engine = options.engine;
+    this.signal = options.signal;
     // The steps add the run's own TIDE_* variables; none of the server's may come along with the base.
     this.env = withoutTideVariables(options.env);
     this.workDir = dataDirLayout.workDir(options.dirs.runDir);
@@ -126,7 +129,9 @@ class ProcessStepContext implements StepContext {
       graceMs,
       captureStdout: command.captureStdout ?? false,
       onLine: (stream, line) => {
-        const masked = sink.write(stream, line).trim();
+        const written = sink.write(stream, line);
+        command.onLine?.(stream, written);
+        const masked = written.trim();
         if (stream !== 'stderr' || masked === '') return;
         this.lastStderr = masked;
         if (/^(│\s*)?Error: /.test(masked)) this.lastError = masked.replace(/^│\s*/, '');
