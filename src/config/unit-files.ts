@@ -16,18 +16,27 @@ export interface UnitFiles {
   readonly contentHash: string;
 }
 
-export async function readUnitFiles(directory: string): Promise<UnitFiles> {
+/**
+ * Lists and hashes a unit's folder. `texts` names files whose content the caller reads too (a workspace's
+ * config file): they come back as text from the same read, so no file is opened twice.
+ */
+export async function readUnitFiles(
+  directory: string,
+  texts: readonly string[] = [],
+): Promise<UnitFiles & { readonly texts: ReadonlyMap<string, string> }> {
   const files: string[] = [];
   const skippedLinks: string[] = [];
   await walk(directory, '', files, skippedLinks);
   files.sort();
+  const read = new Map<string, string>();
   const entries = await Promise.all(
     files.map(async (file) => {
       const content = await readFile(path.join(directory, file));
+      if (texts.includes(file)) read.set(file, content.toString('utf8'));
       return `${file}:${createHash('sha256').update(content).digest('hex')}`;
     }),
   );
-  return { files, skippedLinks, contentHash: hashStrings(entries.sort()) };
+  return { files, skippedLinks, contentHash: hashStrings(entries.sort()), texts: read };
 }
 
 export function hashStrings(parts: readonly string[]): string {
