@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
-import type { Dirent } from 'node:fs';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { readdir as readdirCallback, readFile as readFileCallback, type Dirent } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
+
+// The callback forms, promisified: fs/promises opens a FileHandle and awaits each open, stat, read and
+// close on its own; reading a start's 20,000 small files took 2 to 3 times as long that way.
+const readFile = promisify(readFileCallback);
+const readdir = promisify(readdirCallback);
 
 /** Directories and files that are engine or VCS output, never part of a workspace's source. */
 const ignoredDirectories = new Set(['.terraform', '.git']);
