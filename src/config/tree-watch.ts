@@ -9,9 +9,10 @@
  * `workspaces` link), except a link back to one of its own ancestors, which would never end.
  */
 import { watch, type FSWatcher } from 'node:fs';
-import { readdir, realpath, stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { mapWithConcurrency } from './parallel-map.ts';
+import { readdir } from './unit-files.ts';
 
 /** Directories listed at once while the tree is walked; the same bound as the loader's unit reads. */
 const WALK_CONCURRENCY = 32;
