@@ -77,7 +77,22 @@ function parseUncached(source: string, timeZone: string): CronParseResult {
   } catch (error) {
     return { ok: false, error: describeLibraryError(error) };
   }
+  shareYearTable(matcher);
   return { ok: true, cron: new ZonedCron(trimmed, timeZone, matcher) };
+}
+
+const everyYear: readonly number[] = Object.freeze(new Array<number>(10_000).fill(1));
+
+/**
+ * The library gives every pattern its own table of 10,000 years (80 KB), although in Tide's dialect (no
+ * year field) every year always matches, and a pattern only reads it: 1,000 distinct schedules held 80 MB.
+ * Patterns share one table instead. Should the library's internals change, this does nothing.
+ */
+function shareYearTable(matcher: Cron): void {
+  const pattern = (matcher as unknown as { _states?: { pattern?: { year?: unknown } } })._states?.pattern;
+  const year = pattern?.year;
+  if (Array.isArray(year) && year.length === everyYear.length && year.every((matches) => matches === 1))
+    pattern!.year = everyYear;
 }
 
 function describeLibraryError(error: unknown): string {
