@@ -104,4 +104,45 @@ describe('tree watch', () => {
     // The root, workspaces, web and the linked shared folder; the loop is not walked.
     expect(tree.size).toBe(4);
   });
+
+  it('walks no link to a file or to nothing, reports nothing ignored, and nothing once closed', async () => {
+    const { config, tree, changes, reported } = await watchTree({
+      'workspaces/web/main.tf': '',
+      '.git/HEAD': 'ref',
+    });
+    symlinkSync(
+      path.join(config.dir, 'workspaces/web/main.tf'),
+      path.join(config.dir, 'workspaces/file-link'),
+    );
+    symlinkSync(path.join(config.dir, 'nowhere'), path.join(config.dir, 'workspaces/dangling'));
+    await reported('workspaces/dangling');
+    const seenByAgain: string[] = [];
+    let afterClose: () => void = () => {};
+    const again = await TreeWatch.start(config.dir, {
+      ignored: (target) => /[\\/]\.git([\\/]|$)/.test(target),
+      onChange: (target) => {
+        seenByAgain.push(target);
+        if (target.endsWith('main.tf')) afterClose();
+      },
+      onError: (error) => {
+        throw error;
+      },
+    });
+    cleanups.push(() => again.close());
+    // The root, workspaces and web; neither link nor .git.
+    expect(again.size).toBe(3);
+    writeFileSync(path.join(config.dir, '.git/HEAD'), 'other');
+    const edited = reported('workspaces/web/main.tf');
+    writeFileSync(path.join(config.dir, 'workspaces/web/main.tf'), '# edited');
+    await edited;
+    expect(changes.filter((target) => target.includes('.git'))).toEqual([]);
+    tree.close();
+    expect(tree.size).toBe(0);
+    const count = changes.length;
+    // The other watch sees the next write; the closed one reports nothing of it.
+    const seen = new Promise<void>((resolve) => (afterClose = resolve));
+    writeFileSync(path.join(config.dir, 'workspaces/web/main.tf'), '# after close');
+    await seen;
+    expect(changes.length).toBe(count);
+  });
 });
