@@ -1,3 +1,5 @@
+import { symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { makeConfigDir, minimalTf, workspaceFiles } from '../../test/helpers/config-dir.ts';
 import { formatProblem, loadConfigDirectory } from './config-loader.ts';
@@ -247,6 +249,36 @@ describe('loading a configuration directory', () => {
     ).snapshot.workspaces.get('w')!.contentHash;
     expect(new Set([first, tfvars, template]).size).toBe(3);
     expect((await load(base)).snapshot.workspaces.get('w')!.contentHash).toBe(first);
+  });
+
+  it('reads a config file that is a link, warns that the link is not hashed, and skips a linked folder', async () => {
+    const config = makeConfigDir({
+      'shared/web.json': { description: 'through a link' },
+      'workspaces/web/main.tf': minimalTf,
+      ...workspaceFiles('real', {}),
+    });
+    cleanups.push(config.cleanup);
+    symlinkSync(
+      path.join(config.dir, 'shared/web.json'),
+      path.join(config.dir, 'workspaces/web/config.json'),
+    );
+    symlinkSync(path.join(config.dir, 'workspaces/real'), path.join(config.dir, 'workspaces/alias'));
+    const { snapshot } = await loadConfigDirectory(config.dir, options);
+    expect(snapshot.workspaces.get('web')?.description).toBe('through a link');
+    expect(snapshot.problems.map(formatProblem)).toEqual([
+      'warning: workspaces/web/config.json: symbolic link not followed: a workspace is the files inside its folder',
+    ]);
+    expect([...snapshot.workspaces.keys()].sort()).toEqual(['real', 'web']);
+  });
+
+  it('hashes the same bytes it parses: a changed config file changes the hash and the value', async () => {
+    const config = makeConfigDir(workspaceFiles('w', { description: 'one' }));
+    cleanups.push(config.cleanup);
+    const first = (await loadConfigDirectory(config.dir, options)).snapshot.workspaces.get('w')!;
+    writeFileSync(path.join(config.dir, 'workspaces/w/config.json'), JSON.stringify({ description: 'two' }));
+    const second = (await loadConfigDirectory(config.dir, options)).snapshot.workspaces.get('w')!;
+    expect([first.description, second.description]).toEqual(['one', 'two']);
+    expect(second.contentHash).not.toBe(first.contentHash);
   });
 
   it('fails clearly when the directory does not exist', async () => {

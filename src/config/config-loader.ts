@@ -23,7 +23,7 @@ export async function loadConfigDirectory(
     throw new TideError('not_found', `config directory ${root} does not exist`);
   }
   const loaded = await mapWithConcurrency(await listUnits(root), UNIT_READ_CONCURRENCY, ({ kind, id }) =>
-    loadUnit(root, kind, id, options),
+    loadUnit(root, kind, id, options, true),
   );
   const units = loaded.filter((unit) => unit !== null);
   return { snapshot: assembleSnapshot(root, units, options), units };

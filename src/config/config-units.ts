@@ -124,16 +124,20 @@ export interface LoadOptions {
   readonly defaultTimeZone: string;
 }
 
-/** Loads one unit; null when it no longer exists. */
+/**
+ * Loads one unit; null when it no longer exists. `listed`: the caller has just seen the unit's folder as a
+ * directory (not a link) in its parent's listing, so it is not checked again.
+ */
 export async function loadUnit(
   directory: string,
   kind: UnitKind,
   id: string,
   options: LoadOptions,
+  listed = false,
 ): Promise<AnyUnit | null> {
   switch (kind) {
     case 'workspace':
-      return loadWorkspaceUnit(directory, id, options);
+      return loadWorkspaceUnit(directory, id, options, listed);
     case 'job':
       return loadJobUnit(directory, id, options);
     case 'calendar':
@@ -174,9 +178,10 @@ async function loadWorkspaceUnit(
   directory: string,
   name: string,
   options: LoadOptions,
+  listed: boolean,
 ): Promise<Unit<'workspace'> | null> {
   const folder = path.join(directory, 'workspaces', name);
-  if (!(await isDirectory(folder))) return null;
+  if (!listed && !(await isDirectory(folder))) return null;
   const folderFile = `workspaces/${name}`;
   if (!isValidName(name))
     return {
@@ -185,10 +190,20 @@ async function loadWorkspaceUnit(
       file: folderFile,
       problems: [nameProblem('workspace', name, folderFile)],
     };
+  // One listing and one read per file: the config file's text comes from the read that hashes it.
+  const unitFiles = await readUnitFiles(folder, configFileNames).catch((error: unknown) => {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT' || code === 'ENOTDIR') return null;
+    throw error;
+  });
+  if (unitFiles === null) return null;
   const present = [];
   for (const candidate of configFileNames) {
-    const text = await readIfExists(path.join(folder, candidate));
-    if (text !== null) present.push({ file: `${folderFile}/${candidate}`, text });
+    // A config file that is a link is not part of the hash, but it is still the workspace's config.
+    const text =
+      unitFiles.texts.get(candidate) ??
+      (unitFiles.skippedLinks.includes(candidate) ? await readIfExists(path.join(folder, candidate)) : null);
+    if (text !== null && text !== undefined) present.push({ file: `${folderFile}/${candidate}`, text });
   }
   const fail = (file: string, pathText: string, message: string): Unit<'workspace'> => ({
     kind: 'workspace',
@@ -208,7 +223,6 @@ async function loadWorkspaceUnit(
   const parsed = parseConfigText(file, text);
   if (!parsed.ok) return fail(file, '', parsed.message);
   const raw = provisionerWorkspaceValue(parsed.value);
-  const unitFiles = await readUnitFiles(folder);
   const result = workspaceConfigSchema.safeParse(raw);
   if (!result.success) {
     const rest = checkRest(raw, result.error.issues, unitFiles.files, name);

@@ -1,5 +1,5 @@
 /**
- * Hot reload: file-system events (chokidar) tell which units changed; only those are re-read, then the
+ * Hot reload: file-system events (one watch per directory, tree-watch.ts) tell which units changed; only those are re-read, then the
  * snapshot is re-assembled and merged. Content hashes decide whether anything really changed, so a touch
  * or an editor's rewrite of identical bytes emits nothing. Typical latency: the debounce (50 ms) plus the
  * read of the changed units.
@@ -9,15 +9,16 @@
  * swaps replace many units at once, and the watch must follow the link to its new target.
  */
 import { EventEmitter } from 'node:events';
+import { watch, type FSWatcher } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import { assembleSnapshot } from './assemble-snapshot.ts';
 import { loadConfigDirectory, UNIT_READ_CONCURRENCY, type ConfigLoadOptions } from './config-loader.ts';
 import type { ConfigProblem } from './config-model.ts';
 import { loadUnit, unitKey, unitOfPath, type AnyUnit } from './config-units.ts';
 import { applySnapshot, type ConfigChange, type EffectiveConfig } from './effective-config.ts';
 import { mapWithConcurrency } from './parallel-map.ts';
+import { TreeWatch } from './tree-watch.ts';
 
 export interface ReloadEvent {
   readonly changes: readonly ConfigChange[];
@@ -40,7 +41,8 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
   readonly #options: ConfigWatcherOptions;
   #units = new Map<string, AnyUnit>();
   #config: EffectiveConfig | null = null;
-  #watcher: FSWatcher | null = null;
+  #watcher: TreeWatch | null = null;
+  #generation = 0;
   /** Watches the directory's own name when it is a symlink, to see it swapped. */
   #linkWatcher: FSWatcher | null = null;
   #pending = new Set<string>();
@@ -57,40 +59,36 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
 
   /** Loads everything and starts watching; resolves once events will be seen. */
   async start(): Promise<EffectiveConfig> {
-    const { units } = await loadConfigDirectory(this.directory, this.#options);
+    const { snapshot, units } = await loadConfigDirectory(this.directory, this.#options);
     this.#units = new Map(units.map((unit) => [unitKey(unit.kind, unit.id), unit]));
-    this.#config = applySnapshot(null, assembleSnapshot(this.directory, units, this.#options)).next;
+    this.#config = applySnapshot(null, snapshot).next;
     await this.#watch();
     if ((await lstat(this.directory)).isSymbolicLink()) {
       const name = path.basename(this.directory);
-      // Not following links: a followed link's replacement by a rename goes unreported.
-      this.#linkWatcher = watch(path.dirname(this.directory), {
-        ignoreInitial: true,
-        depth: 0,
-        followSymlinks: false,
+      // The parent's own watch, not following the link: a followed link's replacement goes unreported.
+      this.#linkWatcher = watch(path.dirname(this.directory), (_event, changed) => {
+        if (changed === name) this.#schedule(this.directory);
       });
-      this.#linkWatcher.on('all', (_event, target) => {
-        if (path.basename(target) === name) this.#schedule(this.directory);
-      });
-      this.#linkWatcher.on('error', (error) => this.emit('error', error as Error));
-      await ready(this.#linkWatcher);
+      this.#linkWatcher.on('error', (error) => this.emit('error', error));
     }
     return this.#config;
   }
 
   /** (Re)starts the watch of the directory, following its symlinks to where they point now. */
   async #watch(): Promise<void> {
-    await this.#watcher?.close();
-    const watcher = watch(this.directory, {
-      ignoreInitial: true,
+    this.#watcher?.close();
+    this.#watcher = null;
+    // Events seen while the new watch walks the tree count too; those of an older watch do not.
+    const generation = ++this.#generation;
+    const watcher = await TreeWatch.start(this.directory, {
       ignored: (target) => /[\\/](\.terraform|\.git)([\\/]|$)/.test(target),
+      onChange: (target) => {
+        if (this.#generation === generation) this.#schedule(target);
+      },
+      onError: (error) => this.emit('error', error),
     });
-    this.#watcher = watcher;
-    watcher.on('all', (_event, target) => {
-      if (this.#watcher === watcher) this.#schedule(target);
-    });
-    watcher.on('error', (error) => this.emit('error', error as Error));
-    await ready(watcher);
+    if (this.#closed) watcher.close();
+    else this.#watcher = watcher;
   }
 
   current(): EffectiveConfig {
@@ -102,8 +100,8 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
     this.#closed = true;
     if (this.#timer) clearTimeout(this.#timer);
     await this.#reloading;
-    await this.#watcher?.close();
-    await this.#linkWatcher?.close();
+    this.#watcher?.close();
+    this.#linkWatcher?.close();
   }
 
   /**
@@ -168,8 +166,4 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
     this.#config = next;
     if (changes.length > 0) this.emit('reload', { changes, problems: snapshot.problems, config: next });
   }
-}
-
-function ready(watcher: FSWatcher): Promise<void> {
-  return new Promise((resolve) => watcher.once('ready', () => resolve()));
 }

@@ -1,7 +1,14 @@
 import { createHash } from 'node:crypto';
-import type { Dirent } from 'node:fs';
-import { lstat, readdir, readFile } from 'node:fs/promises';
+import { readdir as readdirCallback, readFile as readFileCallback, type Dirent } from 'node:fs';
+import { lstat } from 'node:fs/promises';
 import path from 'node:path';
+import { promisify } from 'node:util';
+
+// The callback forms, promisified: fs/promises opens a FileHandle and awaits each open, stat, read and
+// close on its own; reading a start's 20,000 small files took 2 to 3 times as long that way. The config
+// watcher lists every directory with this readdir too.
+const readFile = promisify(readFileCallback);
+export const readdir = promisify(readdirCallback);
 
 /** Directories and files that are engine or VCS output, never part of a workspace's source. */
 const ignoredDirectories = new Set(['.terraform', '.git']);
@@ -16,18 +23,27 @@ export interface UnitFiles {
   readonly contentHash: string;
 }
 
-export async function readUnitFiles(directory: string): Promise<UnitFiles> {
+/**
+ * Lists and hashes a unit's folder. `texts` names files whose content the caller reads too (a workspace's
+ * config file): they come back as text from the same read, so no file is opened twice.
+ */
+export async function readUnitFiles(
+  directory: string,
+  texts: readonly string[] = [],
+): Promise<UnitFiles & { readonly texts: ReadonlyMap<string, string> }> {
   const files: string[] = [];
   const skippedLinks: string[] = [];
   await walk(directory, '', files, skippedLinks);
   files.sort();
+  const read = new Map<string, string>();
   const entries = await Promise.all(
     files.map(async (file) => {
       const content = await readFile(path.join(directory, file));
+      if (texts.includes(file)) read.set(file, content.toString('utf8'));
       return `${file}:${createHash('sha256').update(content).digest('hex')}`;
     }),
   );
-  return { files, skippedLinks, contentHash: hashStrings(entries.sort()) };
+  return { files, skippedLinks, contentHash: hashStrings(entries.sort()), texts: read };
 }
 
 export function hashStrings(parts: readonly string[]): string {

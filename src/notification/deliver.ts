@@ -3,7 +3,6 @@
  * errors, timeouts, 5xx and 429 are (the receiver may be back later); any other 4xx, a 3xx (redirects are
  * not followed), a refused address or a missing secret are not (nothing changes by waiting).
  */
-import nodemailer from 'nodemailer';
 import { randomUUID } from 'node:crypto';
 import type { NotificationSmtp, NotificationTarget } from '../config/config-model.ts';
 import { TideError } from '../errors/tide-error.ts';
@@ -88,6 +87,8 @@ async function sendEmail(
     return { ok: false, retryable: false, statusCode: null, error: 'no SMTP server in notifications.yaml' };
   const { address } = await resolveSafely(smtp.host, deps.http);
   const password = smtp.passwordSecret ? await deps.secret(smtp.passwordSecret) : undefined;
+  // Loaded with the first email: most servers never send one, and it costs start-up time and memory.
+  const { default: nodemailer } = await import('nodemailer');
   const transport = nodemailer.createTransport({
     // The checked address, so the name cannot resolve elsewhere at connect time; TLS checks the name.
     host: address,

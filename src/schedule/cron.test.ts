@@ -316,3 +316,20 @@ describe('parse cache', () => {
     expect(again.ok && again.cron.next(at('2027-03-05T12:00:00Z'))).toEqual(at('2027-03-08T06:00:00Z'));
   });
 });
+
+describe('one expression shared by many workspaces', () => {
+  it('answers a repeated question alike, with a Date of its own each time, and a new question anew', () => {
+    const shared = cron('0 9 * * *', 'Europe/Paris');
+    const now = at('2027-03-15T10:00:00Z');
+    const first = shared.next(now)!;
+    const second = shared.next(new Date(now.getTime()))!;
+    expect(second).toEqual(at('2027-03-16T08:00:00Z'));
+    expect(second).toEqual(first);
+    expect(second).not.toBe(first);
+    first.setTime(0);
+    expect(shared.next(now)).toEqual(at('2027-03-16T08:00:00Z'));
+    expect(shared.next(at('2027-03-16T08:00:00Z'))).toEqual(at('2027-03-17T08:00:00Z'));
+    expect(cron('0 0 30 2 *').next(now)).toBeNull();
+    expect(cron('0 0 30 2 *').next(now)).toBeNull();
+  });
+});

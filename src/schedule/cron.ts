@@ -77,7 +77,22 @@ function parseUncached(source: string, timeZone: string): CronParseResult {
   } catch (error) {
     return { ok: false, error: describeLibraryError(error) };
   }
+  shareYearTable(matcher);
   return { ok: true, cron: new ZonedCron(trimmed, timeZone, matcher) };
+}
+
+const everyYear: readonly number[] = Object.freeze(new Array<number>(10_000).fill(1));
+
+/**
+ * The library gives every pattern its own table of 10,000 years (80 KB), although in Tide's dialect (no
+ * year field) every year always matches, and a pattern only reads it: 1,000 distinct schedules held 80 MB.
+ * Patterns share one table instead. Should the library's internals change, this does nothing.
+ */
+function shareYearTable(matcher: Cron): void {
+  const pattern = (matcher as unknown as { _states?: { pattern?: { year?: unknown } } })._states?.pattern;
+  const year = pattern?.year;
+  if (Array.isArray(year) && year.length === everyYear.length && year.every((matches) => matches === 1))
+    pattern!.year = everyYear;
 }
 
 function describeLibraryError(error: unknown): string {
@@ -89,6 +104,14 @@ class ZonedCron implements CronExpression {
   readonly source: string;
   readonly timeZone: string;
   readonly #matcher: Cron;
+  /**
+   * The last question and its answer (epoch ms, or null for never). A pass of the scheduler or of the
+   * reminder loop asks every workspace for its next firing after the same instant, and workspaces share
+   * expressions (one parse serves them all, see `parsed`): with 10,000 workspaces on a few hundred
+   * schedules, most questions are the one just answered.
+   */
+  #lastAfter = Number.NaN;
+  #lastNext: number | null = null;
 
   constructor(source: string, timeZone: string, matcher: Cron) {
     this.source = source;
@@ -97,6 +120,15 @@ class ZonedCron implements CronExpression {
   }
 
   next(after: Date): Date | null {
+    if (after.getTime() !== this.#lastAfter) {
+      this.#lastNext = this.#search(after)?.getTime() ?? null;
+      this.#lastAfter = after.getTime();
+    }
+    // A fresh Date each time: callers own what they are given.
+    return this.#lastNext === null ? null : new Date(this.#lastNext);
+  }
+
+  #search(after: Date): Date | null {
     // Every wall time up to wall(after) maps to an instant <= after, so the search starts there; in the
     // second pass of an overlap the matches map to first occurrences (already past) and are skipped.
     let wall = toWallClock(after, this.timeZone);

@@ -2,13 +2,15 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import SqliteDatabase from 'better-sqlite3';
 import { Kysely, PostgresDialect, sql } from 'kysely';
-import pg from 'pg';
+import type pg from 'pg';
 import { TideError } from '../errors/tide-error.ts';
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from '../files/file-modes.ts';
 import type { DialectName } from './dialect.ts';
 import type { Database, Db } from './schema.ts';
 import { registerChangeStamp, sqliteChangeCounter } from './change-stamp.ts';
 import { STATEMENT_CACHE_SIZE, TideSqliteDialect, withStatementCache } from './sqlite-dialect.ts';
+
+type PgModule = typeof pg;
 
 export interface Store {
   db: Kysely<Database>;
@@ -97,9 +99,11 @@ function makePrivate(file: string): void {
 
 async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<Store> {
   const target = describePostgresUrl(url);
+  // Loaded only here: a SQLite server never needs the driver (decision 041, start-up and memory).
+  const { default: pg } = await import('pg');
   const pool = new pg.Pool({
     connectionString: url,
-    types: postgresTypes(),
+    types: postgresTypes(pg),
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
   });
   pool.on('error', (error) => options.onPoolError?.(error));
@@ -127,7 +131,7 @@ async function openPostgres(url: string, options: OpenDatabaseOptions): Promise<
  * timestamptz comes back in the same ISO-8601 UTC form SQLite stores, and int8 (bigserial ids, counts)
  * as a number rather than a string.
  */
-function postgresTypes(): pg.CustomTypesConfig {
+function postgresTypes(pg: PgModule): pg.CustomTypesConfig {
   const types = new pg.TypeOverrides();
   const parseTimestamptz = pg.types.getTypeParser(pg.types.builtins.TIMESTAMPTZ) as (value: string) => Date;
   types.setTypeParser(pg.types.builtins.TIMESTAMPTZ, (value: string) => {

@@ -3,7 +3,7 @@
  * (pg-notify.ts) or a session advisory lock (advisory-lock.ts). A pooled connection would be handed to
  * other queries and recycled, taking the LISTEN or the lock with it.
  */
-import pg from 'pg';
+import type pg from 'pg';
 
 export interface DedicatedConnectionOptions {
   /** Shown in pg_stat_activity, so an operator can tell Tide's long-lived sessions apart. */
@@ -25,7 +25,9 @@ export async function openDedicatedConnection(
   url: string,
   options: DedicatedConnectionOptions,
 ): Promise<pg.Client> {
-  const client = new pg.Client({
+  // Loaded on first use: only PostgreSQL replicas get here, and a SQLite server never loads the driver.
+  const { default: pgDriver } = await import('pg');
+  const client = new pgDriver.Client({
     connectionString: url,
     application_name: options.applicationName,
     connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,

@@ -1,0 +1,159 @@
+/**
+ * The config watcher's view of the file system: one `fs.watch` per directory of the tree and none per
+ * file. A directory's watch already reports every file created, removed, renamed or written inside it, so
+ * watching files too (what chokidar does) only doubled the watches and kept a Stats object, closures and
+ * path strings per file: at 10,000 workspaces that was 80 MB of heap and 6 s before the first event could
+ * be seen (docs/decisions/041-startup-and-memory.md).
+ *
+ * Symbolic links to directories are followed like chokidar followed them (a ConfigMap's `..data`, a
+ * `workspaces` link), except a link back to one of its own ancestors, which would never end.
+ */
+import { watch, type FSWatcher } from 'node:fs';
+import { realpath, stat } from 'node:fs/promises';
+import path from 'node:path';
+import { mapWithConcurrency } from './parallel-map.ts';
+import { readdir } from './unit-files.ts';
+
+/** Directories listed at once while the tree is walked; the same bound as the loader's unit reads. */
+const WALK_CONCURRENCY = 32;
+
+export interface TreeWatchOptions {
+  /** Paths never watched nor reported (engine and VCS output). */
+  readonly ignored: (target: string) => boolean;
+  /** Something at `target` changed: created, removed, renamed or written. */
+  readonly onChange: (target: string) => void;
+  readonly onError: (error: Error) => void;
+}
+
+export class TreeWatch {
+  readonly #options: TreeWatchOptions;
+  /** Directory path (as reached from the root, through links) → its watch. */
+  readonly #watchers = new Map<string, FSWatcher>();
+  #closed = false;
+
+  private constructor(options: TreeWatchOptions) {
+    this.#options = options;
+  }
+
+  /** Resolves once every directory under `root` is watched: from then on no change goes unseen. */
+  static async start(root: string, options: TreeWatchOptions): Promise<TreeWatch> {
+    const tree = new TreeWatch(options);
+    await tree.#walk(root);
+    return tree;
+  }
+
+  /** How many directories are watched (one inotify watch each on Linux). */
+  get size(): number {
+    return this.#watchers.size;
+  }
+
+  close(): void {
+    this.#closed = true;
+    for (const watcher of this.#watchers.values()) watcher.close();
+    this.#watchers.clear();
+  }
+
+  /** Watches `top` and every directory under it, one level at a time. */
+  async #walk(top: string): Promise<void> {
+    let level = [top];
+    while (level.length > 0 && !this.#closed) {
+      const below = await mapWithConcurrency(level, WALK_CONCURRENCY, (dir) => this.#watchDirectory(dir));
+      level = below.flat();
+    }
+  }
+
+  /** Watches one directory; returns its subdirectories still to watch. */
+  async #watchDirectory(dir: string): Promise<string[]> {
+    if (this.#closed || this.#watchers.has(dir)) return [];
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(dir, { persistent: true }, (event, name) => this.#event(dir, event, name));
+    } catch (error) {
+      // Removed between its listing and now: its parent's watch reports the removal.
+      if (gone(error)) return [];
+      throw error;
+    }
+    watcher.on('error', (error) => this.#failed(dir, error));
+    this.#watchers.set(dir, watcher);
+    const entries = await readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
+      if (gone(error)) return [];
+      throw error;
+    });
+    const subdirectories: string[] = [];
+    for (const entry of entries) {
+      const child = path.join(dir, entry.name);
+      if (this.#options.ignored(child)) continue;
+      if (entry.isDirectory()) subdirectories.push(child);
+      else if (entry.isSymbolicLink() && (await linkedDirectory(dir, child))) subdirectories.push(child);
+    }
+    return subdirectories;
+  }
+
+  #event(dir: string, event: string, name: string | null): void {
+    if (this.#closed) return;
+    const target = name ? path.join(dir, name) : dir;
+    if (this.#options.ignored(target)) return;
+    this.#options.onChange(target);
+    // A rename is also what a created or removed entry looks like: a new directory needs its watch.
+    if (event === 'rename' && name) void this.#renamed(target);
+  }
+
+  async #renamed(target: string): Promise<void> {
+    try {
+      const found = await stat(target).catch((error: unknown) => {
+        if (gone(error)) return null;
+        throw error;
+      });
+      if (found === null) {
+        this.#forget(target);
+        return;
+      }
+      if (!found.isDirectory() || this.#watchers.has(target)) return;
+      const parent = path.dirname(target);
+      if (!(await linkedDirectory(parent, target))) return;
+      await this.#walk(target);
+      // Files written into the new directory before its watch existed: report it again now it is watched.
+      if (!this.#closed) this.#options.onChange(target);
+    } catch (error) {
+      if (!this.#closed) this.#options.onError(error as Error);
+    }
+  }
+
+  /** Closes the watches of `target` and of every directory under it. */
+  #forget(target: string): void {
+    const prefix = target + path.sep;
+    for (const [dir, watcher] of this.#watchers) {
+      if (dir === target || dir.startsWith(prefix)) {
+        watcher.close();
+        this.#watchers.delete(dir);
+      }
+    }
+  }
+
+  #failed(dir: string, error: Error): void {
+    this.#watchers.get(dir)?.close();
+    this.#watchers.delete(dir);
+    // A directory removed under its watch is a change its parent reports, not a failure.
+    if (!this.#closed && !gone(error)) this.#options.onError(error);
+  }
+}
+
+const gone = (error: unknown): boolean => {
+  const code = (error as NodeJS.ErrnoException).code;
+  return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EPERM';
+};
+
+/**
+ * `child` of `dir` is a directory (following a link) that is not `dir` itself or one of its ancestors: a
+ * link to an ancestor would be walked forever.
+ */
+async function linkedDirectory(dir: string, child: string): Promise<boolean> {
+  try {
+    if (!(await stat(child)).isDirectory()) return false;
+    const [real, realDir] = await Promise.all([realpath(child), realpath(dir)]);
+    return !(realDir === real || realDir.startsWith(real + path.sep));
+  } catch (error) {
+    if (gone(error)) return false;
+    throw error;
+  }
+}
