@@ -11,6 +11,7 @@ import { lockKeyFor } from '../run/run.ts';
 import { parseCron } from '../schedule/cron.ts';
 import { nextFirings, upcomingFirings, type Firing } from '../schedule/firings.ts';
 import type { DecisionInput } from './firing-decisions.ts';
+import { eachStep, runAtOnce, type Steps } from '../time/slices.ts';
 
 export interface ScheduleUnit {
   /** Checkpoint key: the workspace name, or `job:<name>` for a standalone job. */
@@ -79,12 +80,17 @@ function standaloneJobUnit(job: JobDefinition): ScheduleUnit {
 
 /** Every unit of the configuration in force (last good definitions included). */
 export function scheduleUnits(config: EffectiveConfig): ScheduleUnit[] {
+  return runAtOnce(scheduleUnitSteps(config));
+}
+
+/** scheduleUnits with pause points, for the scheduler's rebuild after a reload (decision 042). */
+export function* scheduleUnitSteps(config: EffectiveConfig): Steps<ScheduleUnit[]> {
   const units: ScheduleUnit[] = [];
-  for (const { definition } of config.workspaces.values()) {
+  yield* eachStep(config.workspaces.values(), ({ definition }) => {
     if (definition) units.push(workspaceUnit(definition, config.snapshot.calendars));
-  }
-  for (const { definition } of config.jobs.values()) {
+  });
+  yield* eachStep(config.jobs.values(), ({ definition }) => {
     if (definition && definition.schedules.length > 0) units.push(standaloneJobUnit(definition));
-  }
+  });
   return units;
 }
