@@ -109,7 +109,12 @@ function* merge<T>(
     const old = previous?.get(name);
     const definition = current.get(name);
     if (definition !== undefined) {
-      merged.set(name, { definition, configError: null });
+      // The same definition object (an unchanged unit) keeps its entry: a reload then leaves garbage
+      // only for what changed, and at 10,000 workspaces the collector's pauses were longer than a slice.
+      merged.set(
+        name,
+        old?.definition === definition && old.configError === null ? old : { definition, configError: null },
+      );
       if (!old) changes.push({ kind, name, change: 'added' });
       else if (old.configError !== null) changes.push({ kind, name, change: 'recovered' });
       else if (old.definition === null || fingerprint(old.definition) !== fingerprint(definition))

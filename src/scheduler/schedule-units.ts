@@ -83,14 +83,25 @@ export function scheduleUnits(config: EffectiveConfig): ScheduleUnit[] {
   return runAtOnce(scheduleUnitSteps(config));
 }
 
-/** scheduleUnits with pause points, for the scheduler's rebuild after a reload (decision 042). */
-export function* scheduleUnitSteps(config: EffectiveConfig): Steps<ScheduleUnit[]> {
+/**
+ * scheduleUnits with pause points, for the scheduler's rebuild after a reload (decision 042). A unit of
+ * `previous` built from the very same definition object is kept rather than rebuilt: a reload then leaves
+ * garbage only for what changed. The caller passes `previous` only while the calendars are unchanged.
+ */
+export function* scheduleUnitSteps(
+  config: EffectiveConfig,
+  previous?: ReadonlyMap<string, ScheduleUnit>,
+): Steps<ScheduleUnit[]> {
   const units: ScheduleUnit[] = [];
   yield* eachStep(config.workspaces.values(), ({ definition }) => {
-    if (definition) units.push(workspaceUnit(definition, config.snapshot.calendars));
+    if (!definition) return;
+    const kept = previous?.get(definition.name);
+    units.push(kept?.workspace === definition ? kept : workspaceUnit(definition, config.snapshot.calendars));
   });
   yield* eachStep(config.jobs.values(), ({ definition }) => {
-    if (definition && definition.schedules.length > 0) units.push(standaloneJobUnit(definition));
+    if (!definition || definition.schedules.length === 0) return;
+    const kept = previous?.get(`job:${definition.name}`);
+    units.push(kept?.job === definition ? kept : standaloneJobUnit(definition));
   });
   return units;
 }

@@ -179,14 +179,16 @@ export class Scheduler implements Subsystem {
 
   async #rebuildUnits(): Promise<void> {
     const config = this.#deps.config();
-    const { units, fingerprints } = await runInSlices(rebuildSteps(config), this.#deps.slices);
     const calendars = fingerprint(config.snapshot.calendars);
+    const sameCalendars = calendars === this.#calendarsFingerprint;
+    const { units, fingerprints, changed } = await runInSlices(
+      rebuildSteps(config, this.#fingerprints, sameCalendars ? this.#units : undefined),
+      this.#deps.slices,
+    );
     // A calendar can move any workspace's firings; otherwise only units whose definition changed.
-    if (calendars !== this.#calendarsFingerprint) this.#nextDue.clear();
+    if (!sameCalendars) this.#nextDue.clear();
     this.#calendarsFingerprint = calendars;
-    for (const key of this.#nextDue.keys()) {
-      if (fingerprints.get(key) !== this.#fingerprints.get(key)) this.#nextDue.delete(key);
-    }
+    for (const key of changed) this.#nextDue.delete(key);
     this.#fingerprints = fingerprints;
     this.#units = units;
   }
@@ -409,16 +411,31 @@ export class Scheduler implements Subsystem {
   }
 }
 
+interface Rebuilt {
+  readonly units: Map<string, ScheduleUnit>;
+  readonly fingerprints: Map<string, string>;
+  /** Keys of units added, removed or whose fingerprint changed: their next due instant is stale. */
+  readonly changed: string[];
+}
+
 function* rebuildSteps(
   config: EffectiveConfig,
-): Steps<{ units: Map<string, ScheduleUnit>; fingerprints: Map<string, string> }> {
+  previous: ReadonlyMap<string, string>,
+  reusable: ReadonlyMap<string, ScheduleUnit> | undefined,
+): Steps<Rebuilt> {
   const units = new Map<string, ScheduleUnit>();
   const fingerprints = new Map<string, string>();
-  yield* eachStep(yield* scheduleUnitSteps(config), (unit) => {
+  const changed: string[] = [];
+  yield* eachStep(yield* scheduleUnitSteps(config, reusable), (unit) => {
+    const print = unitFingerprint(unit);
     units.set(unit.key, unit);
-    fingerprints.set(unit.key, unitFingerprint(unit));
+    fingerprints.set(unit.key, print);
+    if (previous.get(unit.key) !== print) changed.push(unit.key);
   });
-  return { units, fingerprints };
+  yield* eachStep(previous.keys(), (key) => {
+    if (!fingerprints.has(key)) changed.push(key);
+  });
+  return { units, fingerprints, changed };
 }
 
 /** What a unit's firings depend on besides the calendars: the workspace's files, or the job definition. */
