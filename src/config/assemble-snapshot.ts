@@ -14,8 +14,16 @@ import type {
 } from './config-model.ts';
 import type { Calendar } from '../schedule/schedule-model.ts';
 import type { AnyUnit } from './config-units.ts';
-import { checkDependencies } from './dependency-graph.ts';
+import { dependencyCycleSteps } from './dependency-graph.ts';
 import { hashStrings } from './unit-files.ts';
+import {
+  eachStep,
+  runAtOnce,
+  runInSlices,
+  sortSteps,
+  type SliceOptions,
+  type Steps,
+} from '../time/slices.ts';
 
 export interface AssembleOptions {
   /** Templates known besides the local `templates/` folders (e.g. registered from git). */
@@ -32,6 +40,24 @@ export function assembleSnapshot(
   units: Iterable<AnyUnit>,
   options: AssembleOptions = {},
 ): ConfigSnapshot {
+  return runAtOnce(assembleSteps(directory, units, options));
+}
+
+/** assembleSnapshot in slices that give the event loop its turns (a reload: decision 042). */
+export function assembleSnapshotInSlices(
+  directory: string,
+  units: Iterable<AnyUnit>,
+  options: AssembleOptions = {},
+  slices?: SliceOptions,
+): Promise<ConfigSnapshot> {
+  return runInSlices(assembleSteps(directory, units, options), slices);
+}
+
+function* assembleSteps(
+  directory: string,
+  units: Iterable<AnyUnit>,
+  options: AssembleOptions,
+): Steps<ConfigSnapshot> {
   const problems: ConfigProblem[] = [];
   const templates = new Map<string, LocalTemplate>();
   const calendars = new Map<string, Calendar>();
@@ -42,11 +68,12 @@ export function assembleSnapshot(
   // Workspaces with errors of their own, checked against the other units too, never loaded.
   const partials: WorkspaceDefinition[] = [];
   const workspaceIds = new Set<string>();
-  for (const unit of [...units].sort((a, b) => a.file.localeCompare(b.file))) {
+  const sorted = yield* sortSteps(units, (a, b) => a.file.localeCompare(b.file));
+  yield* eachStep(sorted, (unit) => {
     problems.push(...unit.problems);
     if (unit.kind === 'workspace') workspaceIds.add(unit.id);
     if (unit.kind === 'workspace' && unit.partial) partials.push(unit.partial);
-    if (!unit.value) continue;
+    if (!unit.value) return;
     if (unit.kind === 'template') templates.set(unit.value.name, unit.value);
     if (unit.kind === 'workspace') candidates.push(unit.value);
     if (unit.kind === 'calendar') addUnique(calendars, unit.value, 'calendar', problems);
@@ -63,7 +90,7 @@ export function assembleSnapshot(
         });
       else notifications = unit.value;
     }
-  }
+  });
   const registered = options.registeredTemplates?.() ?? new Map<string, string>();
   const templateExists = (name: string) =>
     templates.has(name) || registered.has(name) || (options.knownTemplates?.has(name) ?? false);
@@ -98,11 +125,13 @@ export function assembleSnapshot(
   };
   candidates.forEach(ignoreMissingTemplate);
   partials.forEach(ignoreMissingTemplate);
-  for (const workspace of [...candidates, ...partials])
-    checkReferences(workspace, { templateExists, calendars, workspaceIds }, reject, warn);
-  for (const workspace of candidates) checkNotificationReferences(workspace, notifications, warn);
+  yield;
+  yield* eachStep([...candidates, ...partials], (workspace) =>
+    checkReferences(workspace, { templateExists, calendars, workspaceIds }, reject, warn),
+  );
+  yield* eachStep(candidates, (workspace) => checkNotificationReferences(workspace, notifications, warn));
   const graph = new Map(candidates.map((w) => [w.name, w.dependsOn]));
-  for (const cycle of checkDependencies(graph).cycles) {
+  for (const cycle of yield* dependencyCycleSteps(graph)) {
     for (const name of new Set(cycle)) {
       reject(
         candidates.find((w) => w.name === name)!,
@@ -162,8 +191,8 @@ export function assembleSnapshot(
     }
   }
   const workspaces = new Map<string, WorkspaceDefinition>();
-  for (const workspace of candidates) {
-    if (rejected.has(workspace.name)) continue;
+  yield* eachStep(candidates, (workspace) => {
+    if (rejected.has(workspace.name)) return;
     const templateHash = workspace.template
       ? (templates.get(workspace.template)?.contentHash ?? registered.get(workspace.template))
       : undefined;
@@ -175,7 +204,7 @@ export function assembleSnapshot(
         ? Object.freeze({ ...workspace, contentHash: hashStrings([workspace.contentHash, templateHash]) })
         : workspace,
     );
-  }
+  });
   return Object.freeze({
     directory,
     workspaces,

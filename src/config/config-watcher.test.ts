@@ -175,3 +175,35 @@ describe('hot reload of a directory swapped in place', () => {
     }
   });
 });
+
+describe('a reload in slices (decision 042)', () => {
+  it('gives the event loop turns during a reload of many units, readers seeing the old configuration until the swap', async () => {
+    const files: Record<string, string | object> = {};
+    for (let i = 0; i < 150; i++) Object.assign(files, workspaceFiles(`ws-${i}`, { description: 'old' }));
+    const config = makeConfigDir(files);
+    cleanups.push(config.cleanup);
+    const seenDuringPauses = new Set<unknown>();
+    let pauses = 0;
+    const watcher: ConfigWatcher = new ConfigWatcher(config.dir, {
+      defaultTimeZone: 'UTC',
+      slices: {
+        budgetMs: 0,
+        pause: () => {
+          pauses++;
+          seenDuringPauses.add(watcher.current());
+          return new Promise((resolve) => setImmediate(resolve));
+        },
+      },
+    });
+    watchers.push(watcher);
+    const before = await watcher.start();
+    const reload = nextReload(watcher);
+    config.write('workspaces/ws-7/config.json', { description: 'new' });
+    const event = await reload;
+    expect(event.changes).toEqual([{ kind: 'workspace', name: 'ws-7', change: 'updated' }]);
+    expect(pauses).toBeGreaterThan(10);
+    expect([...seenDuringPauses]).toEqual([before]);
+    expect(watcher.current()).toBe(event.config);
+    expect(watcher.current().workspaces.get('ws-7')?.definition?.description).toBe('new');
+  });
+});

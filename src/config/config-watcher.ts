@@ -12,13 +12,19 @@ import { EventEmitter } from 'node:events';
 import { watch, type FSWatcher } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
-import { assembleSnapshot } from './assemble-snapshot.ts';
+import { assembleSnapshotInSlices } from './assemble-snapshot.ts';
 import { loadConfigDirectory, UNIT_READ_CONCURRENCY, type ConfigLoadOptions } from './config-loader.ts';
 import type { ConfigProblem } from './config-model.ts';
 import { loadUnit, unitKey, unitOfPath, type AnyUnit } from './config-units.ts';
-import { applySnapshot, type ConfigChange, type EffectiveConfig } from './effective-config.ts';
+import {
+  applySnapshot,
+  applySnapshotInSlices,
+  type ConfigChange,
+  type EffectiveConfig,
+} from './effective-config.ts';
 import { mapWithConcurrency } from './parallel-map.ts';
 import { TreeWatch } from './tree-watch.ts';
+import type { SliceOptions } from '../time/slices.ts';
 
 export interface ReloadEvent {
   readonly changes: readonly ConfigChange[];
@@ -34,6 +40,8 @@ interface WatcherEvents {
 export interface ConfigWatcherOptions extends ConfigLoadOptions {
   /** Quiet period after the last file event before reloading (default 50 ms). */
   readonly debounceMs?: number;
+  /** How a reload gives the event loop its turns (default: src/time/slices.ts); tests watch the pauses. */
+  readonly slices?: SliceOptions;
 }
 
 export class ConfigWatcher extends EventEmitter<WatcherEvents> {
@@ -144,7 +152,7 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
     await this.#watch();
     const { units } = await loadConfigDirectory(this.directory, this.#options);
     this.#units = new Map(units.map((unit) => [unitKey(unit.kind, unit.id), unit]));
-    this.#publish();
+    await this.#publish();
   }
 
   async #reload(keys: string[]): Promise<void> {
@@ -157,12 +165,22 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
       if (unit) this.#units.set(key, unit);
       else this.#units.delete(key);
     });
-    this.#publish();
+    await this.#publish();
   }
 
-  #publish(): void {
-    const snapshot = assembleSnapshot(this.directory, this.#units.values(), this.#options);
-    const { next, changes } = applySnapshot(this.#config, snapshot);
+  /**
+   * Assembles and merges in slices, so requests are answered meanwhile (decision 042); they read the
+   * previous configuration until the new one replaces it in one assignment.
+   */
+  async #publish(): Promise<void> {
+    const { slices } = this.#options;
+    const snapshot = await assembleSnapshotInSlices(
+      this.directory,
+      this.#units.values(),
+      this.#options,
+      slices,
+    );
+    const { next, changes } = await applySnapshotInSlices(this.#config, snapshot, slices);
     this.#config = next;
     if (changes.length > 0) this.emit('reload', { changes, problems: snapshot.problems, config: next });
   }

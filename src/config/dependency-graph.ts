@@ -2,6 +2,8 @@
  * Dependency checks shared by workspace `depends_on` and job `depends_on`: edges to unknown nodes and
  * cycles, each cycle reported once as the path that closes it (`a → b → a`).
  */
+import { runAtOnce, ITEMS_PER_STEP, type Steps } from '../time/slices.ts';
+
 export interface GraphProblems {
   missing: { from: string; to: string }[];
   cycles: string[][];
@@ -12,10 +14,11 @@ export function checkDependencies(graph: ReadonlyMap<string, readonly string[]>)
   for (const [from, targets] of graph) {
     for (const to of targets) if (!graph.has(to)) missing.push({ from, to });
   }
-  return { missing, cycles: findCycles(graph) };
+  return { missing, cycles: runAtOnce(dependencyCycleSteps(graph)) };
 }
 
-function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
+/** The cycles of `graph`, with a pause point every few nodes started from (a reload at 10,000 units). */
+export function* dependencyCycleSteps(graph: ReadonlyMap<string, readonly string[]>): Steps<string[][]> {
   const state = new Map<string, 'visiting' | 'done'>();
   const stack: string[] = [];
   const cycles: string[][] = [];
@@ -41,7 +44,11 @@ function findCycles(graph: ReadonlyMap<string, readonly string[]>): string[][] {
     state.set(node, 'done');
   };
 
-  for (const node of [...graph.keys()].sort()) if (!state.has(node)) visit(node);
+  let roots = 0;
+  for (const node of [...graph.keys()].sort()) {
+    if (!state.has(node)) visit(node);
+    if (++roots % ITEMS_PER_STEP === 0) yield;
+  }
   return cycles;
 }
 

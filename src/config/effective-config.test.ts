@@ -70,3 +70,19 @@ describe('applying a reloaded snapshot', () => {
     });
   });
 });
+
+describe('a reload that leaves a definition unchanged', () => {
+  it('keeps its entry object, and builds a new one for a changed or recovered definition', () => {
+    const web = workspace('web', 'h1');
+    const db = workspace('db', 'h1');
+    const first = applySnapshot(null, snapshot([web, db]));
+    const edited = workspace('db', 'h2');
+    const second = applySnapshot(first.next, snapshot([web, edited]));
+    expect(second.next.workspaces.get('web')).toBe(first.next.workspaces.get('web'));
+    expect(second.next.workspaces.get('db')).toEqual({ definition: edited, configError: null });
+    const broken = applySnapshot(second.next, snapshot([edited], [brokenWeb]));
+    const recovered = applySnapshot(broken.next, snapshot([web, edited]));
+    expect(recovered.next.workspaces.get('web')).toEqual({ definition: web, configError: null });
+    expect(recovered.next.workspaces.get('web')).not.toBe(broken.next.workspaces.get('web'));
+  });
+});

@@ -5,6 +5,7 @@
  */
 import type { ConfigProblem, ConfigSnapshot, JobDefinition, WorkspaceDefinition } from './config-model.ts';
 import { formatProblem } from './config-loader.ts';
+import { eachStep, runAtOnce, runInSlices, type SliceOptions, type Steps } from '../time/slices.ts';
 
 export interface Effective<T> {
   /** The definition in force: the current one, or the last good one while the files are invalid. */
@@ -27,12 +28,27 @@ export interface ConfigChange {
   readonly change: ChangeKind;
 }
 
-export function applySnapshot(
+export interface Applied {
+  readonly next: EffectiveConfig;
+  readonly changes: ConfigChange[];
+}
+
+export function applySnapshot(previous: EffectiveConfig | null, snapshot: ConfigSnapshot): Applied {
+  return runAtOnce(applySteps(previous, snapshot));
+}
+
+/** applySnapshot in slices that give the event loop its turns (a reload: decision 042). */
+export function applySnapshotInSlices(
   previous: EffectiveConfig | null,
   snapshot: ConfigSnapshot,
-): { next: EffectiveConfig; changes: ConfigChange[] } {
+  slices?: SliceOptions,
+): Promise<Applied> {
+  return runInSlices(applySteps(previous, snapshot), slices);
+}
+
+function* applySteps(previous: EffectiveConfig | null, snapshot: ConfigSnapshot): Steps<Applied> {
   const changes: ConfigChange[] = [];
-  const workspaces = merge(
+  const workspaces = yield* merge(
     'workspace',
     previous?.workspaces,
     snapshot.workspaces,
@@ -40,7 +56,7 @@ export function applySnapshot(
     (d) => d.contentHash,
     changes,
   );
-  const jobs = merge(
+  const jobs = yield* merge(
     'job',
     previous?.jobs,
     snapshot.jobs,
@@ -73,25 +89,32 @@ export function applySnapshot(
   return { next: Object.freeze({ snapshot, workspaces, jobs }), changes };
 }
 
-function merge<T>(
+function* merge<T>(
   kind: 'workspace' | 'job',
   previous: ReadonlyMap<string, Effective<T>> | undefined,
   current: ReadonlyMap<string, T>,
   problems: readonly ConfigProblem[],
   fingerprint: (definition: T) => string,
   changes: ConfigChange[],
-): Map<string, Effective<T>> {
+): Steps<Map<string, Effective<T>>> {
   const errors = new Map<string, string[]>();
   for (const problem of problems) {
     if (problem.severity !== 'error' || problem.unit.kind !== kind) continue;
     errors.set(problem.unit.name, [...(errors.get(problem.unit.name) ?? []), formatProblem(problem)]);
   }
   const merged = new Map<string, Effective<T>>();
-  for (const name of [...new Set([...current.keys(), ...errors.keys()])].sort()) {
+  const names = [...new Set([...current.keys(), ...errors.keys()])].sort();
+  yield;
+  yield* eachStep(names, (name) => {
     const old = previous?.get(name);
     const definition = current.get(name);
     if (definition !== undefined) {
-      merged.set(name, { definition, configError: null });
+      // The same definition object (an unchanged unit) keeps its entry: a reload then leaves garbage
+      // only for what changed, and at 10,000 workspaces the collector's pauses were longer than a slice.
+      merged.set(
+        name,
+        old?.definition === definition && old.configError === null ? old : { definition, configError: null },
+      );
       if (!old) changes.push({ kind, name, change: 'added' });
       else if (old.configError !== null) changes.push({ kind, name, change: 'recovered' });
       else if (old.definition === null || fingerprint(old.definition) !== fingerprint(definition))
@@ -101,7 +124,7 @@ function merge<T>(
       merged.set(name, { definition: old?.definition ?? null, configError });
       if (old?.configError !== configError) changes.push({ kind, name, change: 'rejected' });
     }
-  }
+  });
   for (const name of previous?.keys() ?? [])
     if (!merged.has(name)) changes.push({ kind, name, change: 'removed' });
   return merged;

@@ -11,6 +11,7 @@ import { lockKeyFor } from '../run/run.ts';
 import { parseCron } from '../schedule/cron.ts';
 import { nextFirings, upcomingFirings, type Firing } from '../schedule/firings.ts';
 import type { DecisionInput } from './firing-decisions.ts';
+import { eachStep, runAtOnce, type Steps } from '../time/slices.ts';
 
 export interface ScheduleUnit {
   /** Checkpoint key: the workspace name, or `job:<name>` for a standalone job. */
@@ -79,12 +80,28 @@ function standaloneJobUnit(job: JobDefinition): ScheduleUnit {
 
 /** Every unit of the configuration in force (last good definitions included). */
 export function scheduleUnits(config: EffectiveConfig): ScheduleUnit[] {
+  return runAtOnce(scheduleUnitSteps(config));
+}
+
+/**
+ * scheduleUnits with pause points, for the scheduler's rebuild after a reload (decision 042). A unit of
+ * `previous` built from the very same definition object is kept rather than rebuilt: a reload then leaves
+ * garbage only for what changed. The caller passes `previous` only while the calendars are unchanged.
+ */
+export function* scheduleUnitSteps(
+  config: EffectiveConfig,
+  previous?: ReadonlyMap<string, ScheduleUnit>,
+): Steps<ScheduleUnit[]> {
   const units: ScheduleUnit[] = [];
-  for (const { definition } of config.workspaces.values()) {
-    if (definition) units.push(workspaceUnit(definition, config.snapshot.calendars));
-  }
-  for (const { definition } of config.jobs.values()) {
-    if (definition && definition.schedules.length > 0) units.push(standaloneJobUnit(definition));
-  }
+  yield* eachStep(config.workspaces.values(), ({ definition }) => {
+    if (!definition) return;
+    const kept = previous?.get(definition.name);
+    units.push(kept?.workspace === definition ? kept : workspaceUnit(definition, config.snapshot.calendars));
+  });
+  yield* eachStep(config.jobs.values(), ({ definition }) => {
+    if (!definition || definition.schedules.length === 0) return;
+    const kept = previous?.get(`job:${definition.name}`);
+    units.push(kept?.job === definition ? kept : standaloneJobUnit(definition));
+  });
   return units;
 }

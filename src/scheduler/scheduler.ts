@@ -39,7 +39,8 @@ import {
 import type { Firing } from '../schedule/firings.ts';
 import { handbackAction, nextOverrideEnd, type Override } from '../workspace/override.ts';
 import { overridesEndingAfter } from '../workspace/override.repo.ts';
-import { scheduleUnits, type ScheduleUnit } from './schedule-units.ts';
+import { scheduleUnitSteps, type ScheduleUnit } from './schedule-units.ts';
+import { eachStep, runInSlices, type SliceOptions, type Steps } from '../time/slices.ts';
 import { reconcileUnit, remediateDrift, type ReconcileContext } from './reconcile-unit.ts';
 import { fireDueTtls } from './ttl-firings.ts';
 import { heldReason, preDestroyChecker, type PreDestroyChecker } from './pre-destroy-check.ts';
@@ -57,6 +58,8 @@ export interface SchedulerDeps {
   readonly reconcileIntervalMs?: number;
   /** Default: the real setTimeout; tests pass a fake that never fires and call tick() themselves. */
   readonly timers?: Timers;
+  /** How the rebuild after a reload gives the event loop its turns (default: src/time/slices.ts). */
+  readonly slices?: SliceOptions;
   /** Asks a workspace's pre_destroy_check. Default: in the allowlisted environment of this process. */
   readonly preDestroyCheck?: PreDestroyChecker;
   /** Notifications of firings recorded missed or skipped (apply-decision.ts). Default: none. */
@@ -122,7 +125,7 @@ export class Scheduler implements Subsystem {
       this.#checkpoints = await readCheckpoints(this.#deps.db);
       // A (re)start evaluates every unit, whatever an earlier start had computed.
       this.#calendarsFingerprint = null;
-      this.#rebuildUnits();
+      await this.#rebuildUnits();
       this.#deps.hub.on('run.updated', this.#onRun);
       await this.tick();
       this.#throwIfFailed();
@@ -148,11 +151,12 @@ export class Scheduler implements Subsystem {
 
   /**
    * The configuration changed: units are rebuilt, and those whose definition changed are evaluated at
-   * once. In the pass queue, so a pass that yields never sees its units replaced halfway.
+   * once. In the pass queue, so a pass that yields never sees its units replaced halfway; the rebuild
+   * itself yields (10,000 units take longer than a slice) and replaces the units at once when done.
    */
   configChanged(): Promise<void> {
     return this.#serialize(async () => {
-      this.#rebuildUnits();
+      await this.#rebuildUnits();
       await this.#tick();
     });
   }
@@ -173,19 +177,20 @@ export class Scheduler implements Subsystem {
     return next;
   }
 
-  #rebuildUnits(): void {
+  async #rebuildUnits(): Promise<void> {
     const config = this.#deps.config();
-    const units = scheduleUnits(config);
     const calendars = fingerprint(config.snapshot.calendars);
+    const sameCalendars = calendars === this.#calendarsFingerprint;
+    const { units, fingerprints, changed } = await runInSlices(
+      rebuildSteps(config, this.#fingerprints, sameCalendars ? this.#units : undefined),
+      this.#deps.slices,
+    );
     // A calendar can move any workspace's firings; otherwise only units whose definition changed.
-    if (calendars !== this.#calendarsFingerprint) this.#nextDue.clear();
+    if (!sameCalendars) this.#nextDue.clear();
     this.#calendarsFingerprint = calendars;
-    const fingerprints = new Map(units.map((unit) => [unit.key, unitFingerprint(unit)]));
-    for (const key of this.#nextDue.keys()) {
-      if (fingerprints.get(key) !== this.#fingerprints.get(key)) this.#nextDue.delete(key);
-    }
+    for (const key of changed) this.#nextDue.delete(key);
     this.#fingerprints = fingerprints;
-    this.#units = new Map(units.map((unit) => [unit.key, unit]));
+    this.#units = units;
   }
 
   async #tick(): Promise<void> {
@@ -404,6 +409,33 @@ export class Scheduler implements Subsystem {
     const delay = Math.min(Math.max(next - now.getTime(), 0), MAX_DELAY_MS);
     this.#timer = this.#timers.set(() => void this.tick(), delay);
   }
+}
+
+interface Rebuilt {
+  readonly units: Map<string, ScheduleUnit>;
+  readonly fingerprints: Map<string, string>;
+  /** Keys of units added, removed or whose fingerprint changed: their next due instant is stale. */
+  readonly changed: string[];
+}
+
+function* rebuildSteps(
+  config: EffectiveConfig,
+  previous: ReadonlyMap<string, string>,
+  reusable: ReadonlyMap<string, ScheduleUnit> | undefined,
+): Steps<Rebuilt> {
+  const units = new Map<string, ScheduleUnit>();
+  const fingerprints = new Map<string, string>();
+  const changed: string[] = [];
+  yield* eachStep(yield* scheduleUnitSteps(config, reusable), (unit) => {
+    const print = unitFingerprint(unit);
+    units.set(unit.key, unit);
+    fingerprints.set(unit.key, print);
+    if (previous.get(unit.key) !== print) changed.push(unit.key);
+  });
+  yield* eachStep(previous.keys(), (key) => {
+    if (!fingerprints.has(key)) changed.push(key);
+  });
+  return { units, fingerprints, changed };
 }
 
 /** What a unit's firings depend on besides the calendars: the workspace's files, or the job definition. */

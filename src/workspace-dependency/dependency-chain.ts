@@ -86,10 +86,19 @@ export function reachableInOrder(edges: DependencyGraph, start: string): string[
 }
 
 /** The chain of runs a deploy or destroy of `target` needs before it can run. */
+/** For a deploy, a step waits for what it depends on; for a destroy, for what depends on it. */
+function chainEdges(graph: DependencyGraph, direction: ChainDirection): DependencyGraph {
+  return direction === 'deploy' ? graph : dependentsGraph(graph);
+}
+
+/** The workspaces a chain to `target` may include: the only ones planChain asks a status or active run of. */
+export function chainCandidates(graph: DependencyGraph, target: string, direction: ChainDirection): string[] {
+  return reachableInOrder(chainEdges(graph, direction), target);
+}
+
 export function planChain(input: ChainInput): Chain {
   const { target, direction } = input;
-  // For a deploy, a step waits for what it depends on; for a destroy, for what depends on it.
-  const edges: DependencyGraph = direction === 'deploy' ? input.graph : dependentsGraph(input.graph);
+  const edges = chainEdges(input.graph, direction);
   const candidates = reachableInOrder(edges, target);
   const steps: ChainStep[] = [];
   const inChain = new Set<string>();

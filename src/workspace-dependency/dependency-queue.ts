@@ -11,8 +11,9 @@ import { getRun, insertRun, listRuns, type NewRun } from '../run/run.repo.ts';
 import { priorityFor, type Run } from '../run/run.ts';
 import { inTransaction } from '../store/dialect.ts';
 import type { Db } from '../store/schema.ts';
-import { listWorkspaceStatuses } from '../workspace/workspace-status.repo.ts';
+import { listWorkspaceStatuses, type WorkspaceStatus } from '../workspace/workspace-status.repo.ts';
 import {
+  chainCandidates,
   describeChain,
   directionOf,
   planChain,
@@ -78,8 +79,13 @@ export async function planRunChain(
 ): Promise<ChainPlan> {
   const direction = directionOf(target.action);
   if (direction === null || target.job) return { chain: null, blocked: null };
-  const statuses = new Map((await listWorkspaceStatuses(db)).map((s) => [s.workspace, s.status]));
-  const active = lastActiveRuns(await activeRuns(db));
+  // Most workspaces have no chain: then nothing is read, so a burst of firings does not read every
+  // workspace's status and active run once per firing (decision 042).
+  const chained = chainCandidates(options.graph, target.workspace, direction).length > 0;
+  const statuses = chained
+    ? new Map((await listWorkspaceStatuses(db)).map((s) => [s.workspace, s.status]))
+    : new Map<string, WorkspaceStatus['status']>();
+  const active = chained ? lastActiveRuns(await activeRuns(db)) : new Map<string, ActiveRun>();
   const chain = planChain({
     target: target.workspace,
     direction,
