@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -10,6 +10,21 @@ const dir = mkdtempSync(path.join(tmpdir(), 'tide-watchdog-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const processGroupModule = path.resolve(import.meta.dirname, 'process-group.ts');
+
+/** Whether `parent` has started a `tide-watchdog` shell (Linux /proc). */
+function watchdogStarted(parent: number): boolean {
+  return readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .some((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+        return ppid === parent && readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes('tide-watchdog');
+      } catch {
+        return false;
+      }
+    });
+}
 
 describe('group watchdog', () => {
   it('says why when it cannot start, so the run log shows the step is unprotected', async () => {
@@ -39,6 +54,9 @@ describe('group watchdog', () => {
     await waitFor('the step to write its pid', () => existsSync(pidFile));
     const stepPid = Number(readFileSync(pidFile, 'utf8'));
     expect(processExists(stepPid)).toBe(true);
+    // The step starts a moment before its watchdog: a kill in between, which only a loaded machine makes
+    // likely, is not what this test is about.
+    await waitFor('the watchdog to start', () => watchdogStarted(parent.pid!));
 
     parent.kill('SIGKILL');
     await waitFor('the step to be gone', () => !processExists(stepPid));

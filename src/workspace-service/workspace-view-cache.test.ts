@@ -113,6 +113,19 @@ describe('WorkspaceViewCache', () => {
     expect(calls).toHaveLength(2);
   });
 
+  it('keeps the workspaces asked for most recently, up to its size', async () => {
+    const cache = new WorkspaceViewCache(() => '1:1', 1);
+    const config = {};
+    const now = at('2027-03-15T06:00:00Z');
+    const { calls, build } = built();
+    await cache.get('web', config, now, build);
+    await cache.get('vault', config, now, build);
+    await cache.get('vault', config, now, build);
+    expect(calls).toHaveLength(2);
+    await cache.get('web', config, now, build);
+    expect(calls).toHaveLength(3);
+  });
+
   it('keeps nothing when the store has no stamp (PostgreSQL)', async () => {
     const cache = new WorkspaceViewCache(() => null);
     const { calls, build } = built();
