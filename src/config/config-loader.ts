@@ -3,7 +3,7 @@ import path from 'node:path';
 import { TideError } from '../errors/tide-error.ts';
 import { assembleSnapshot, type AssembleOptions } from './assemble-snapshot.ts';
 import type { ConfigProblem, ConfigSnapshot } from './config-model.ts';
-import { listUnits, loadUnit, type AnyUnit, type LoadOptions } from './config-units.ts';
+import { listUnits, loadUnit, type AnyUnit, type LoadOptions, type UnitKind } from './config-units.ts';
 import { mapWithConcurrency } from './parallel-map.ts';
 
 /** Unit folders read at once: enough to keep the disk busy, few enough to stay far from the fd limit. */
@@ -11,10 +11,14 @@ export const UNIT_READ_CONCURRENCY = 32;
 
 export type ConfigLoadOptions = LoadOptions & AssembleOptions;
 
-/** Loads and validates a whole config directory. Problems are collected, never thrown. */
+/**
+ * Loads and validates a whole config directory. Problems are collected, never thrown. `reading` is told
+ * of each unit just before its files are read (the config watcher's start, config-watcher.ts).
+ */
 export async function loadConfigDirectory(
   directory: string,
   options: ConfigLoadOptions,
+  reading?: (unit: { kind: UnitKind; id: string }) => void,
 ): Promise<{ snapshot: ConfigSnapshot; units: AnyUnit[] }> {
   const root = path.resolve(directory);
   try {
@@ -22,9 +26,10 @@ export async function loadConfigDirectory(
   } catch {
     throw new TideError('not_found', `config directory ${root} does not exist`);
   }
-  const loaded = await mapWithConcurrency(await listUnits(root), UNIT_READ_CONCURRENCY, ({ kind, id }) =>
-    loadUnit(root, kind, id, options, true),
-  );
+  const loaded = await mapWithConcurrency(await listUnits(root), UNIT_READ_CONCURRENCY, (unit) => {
+    reading?.(unit);
+    return loadUnit(root, unit.kind, unit.id, options, true);
+  });
   const units = loaded.filter((unit) => unit !== null);
   return { snapshot: assembleSnapshot(root, units, options), units };
 }

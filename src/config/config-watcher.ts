@@ -65,12 +65,36 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
     this.#options = options;
   }
 
-  /** Loads everything and starts watching; resolves once events will be seen. */
+  /**
+   * Loads everything and starts watching; resolves once events will be seen. The units are read while
+   * the watches are set up (at 10,000 workspaces each takes about a second): they are listed once the
+   * directory and its folders are watched, so a unit created from then on is reported; a unit whose
+   * folder is watched only after its read began is read again once started, since an edit between the
+   * two went unreported. Changes reported during the start are reloaded once it is done.
+   */
   async start(): Promise<EffectiveConfig> {
-    const { snapshot, units } = await loadConfigDirectory(this.directory, this.#options);
-    this.#units = new Map(units.map((unit) => [unitKey(unit.kind, unit.id), unit]));
-    this.#config = applySnapshot(null, snapshot).next;
-    await this.#watch();
+    let started!: () => void;
+    this.#reloading = new Promise((resolve) => (started = resolve));
+    const read = new Set<string>();
+    try {
+      const watching = this.#watch((dir) => {
+        const unit = unitOfPath(path.relative(this.directory, dir));
+        if (unit && read.has(unitKey(unit.kind, unit.id))) this.#schedule(dir);
+      });
+      await watching.topWatched;
+      const [{ snapshot, units }] = await Promise.all([
+        loadConfigDirectory(this.directory, this.#options, ({ kind, id }) => read.add(unitKey(kind, id))),
+        watching.complete,
+      ]);
+      this.#units = new Map(units.map((unit) => [unitKey(unit.kind, unit.id), unit]));
+      this.#config = applySnapshot(null, snapshot).next;
+    } catch (error) {
+      started();
+      await this.close();
+      throw error;
+    }
+    read.clear();
+    started();
     if ((await lstat(this.directory)).isSymbolicLink()) {
       const name = path.basename(this.directory);
       // The parent's own watch, not following the link: a followed link's replacement goes unreported.
@@ -82,21 +106,26 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
     return this.#config;
   }
 
-  /** (Re)starts the watch of the directory, following its symlinks to where they point now. */
-  async #watch(): Promise<void> {
+  /**
+   * (Re)starts the watch of the directory, following its symlinks to where they point now. `complete`
+   * resolves once every directory is watched.
+   */
+  #watch(watched?: (dir: string) => void): { topWatched: Promise<void>; complete: Promise<void> } {
     this.#watcher?.close();
-    this.#watcher = null;
     // Events seen while the new watch walks the tree count too; those of an older watch do not.
     const generation = ++this.#generation;
-    const watcher = await TreeWatch.start(this.directory, {
+    const { tree, topWatched, complete } = TreeWatch.begin(this.directory, {
       ignored: (target) => /[\\/](\.terraform|\.git)([\\/]|$)/.test(target),
       onChange: (target) => {
         if (this.#generation === generation) this.#schedule(target);
       },
       onError: (error) => this.emit('error', error),
+      ...(watched ? { watched } : {}),
     });
-    if (this.#closed) watcher.close();
-    else this.#watcher = watcher;
+    // Held at once, so a close() during the walk closes it too.
+    this.#watcher = tree;
+    if (this.#closed) tree.close();
+    return { topWatched, complete };
   }
 
   current(): EffectiveConfig {
@@ -149,7 +178,7 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
   /** Re-reads every unit, after the watch is re-established, so nothing changed in between is missed. */
   async #reloadAll(): Promise<void> {
     if (this.#closed) return;
-    await this.#watch();
+    await this.#watch().complete;
     const { units } = await loadConfigDirectory(this.directory, this.#options);
     this.#units = new Map(units.map((unit) => [unitKey(unit.kind, unit.id), unit]));
     await this.#publish();

@@ -23,6 +23,17 @@ export interface TreeWatchOptions {
   /** Something at `target` changed: created, removed, renamed or written. */
   readonly onChange: (target: string) => void;
   readonly onError: (error: Error) => void;
+  /** `dir` is watched from now on: a change in it is reported (the config watcher's start, below). */
+  readonly watched?: (dir: string) => void;
+}
+
+/** A watch being set up: `tree` can be closed at once; the promises say how far the walk has come. */
+export interface StartingTreeWatch {
+  readonly tree: TreeWatch;
+  /** `root` and the directories directly in it are watched: what is created in them is reported. */
+  readonly topWatched: Promise<void>;
+  /** Every directory is watched (as `TreeWatch.start`). */
+  readonly complete: Promise<void>;
 }
 
 export class TreeWatch {
@@ -37,9 +48,25 @@ export class TreeWatch {
 
   /** Resolves once every directory under `root` is watched: from then on no change goes unseen. */
   static async start(root: string, options: TreeWatchOptions): Promise<TreeWatch> {
-    const tree = new TreeWatch(options);
-    await tree.#walk(root);
+    const { tree, complete } = TreeWatch.begin(root, options);
+    await complete;
     return tree;
+  }
+
+  /**
+   * Starts the walk and returns at once, so a caller can work while the watches are set up: the config
+   * watcher lists its units once the top is watched and reads them while the rest is.
+   */
+  static begin(root: string, options: TreeWatchOptions): StartingTreeWatch {
+    const tree = new TreeWatch(options);
+    let topDone!: () => void;
+    const topWatched = new Promise<void>((resolve) => (topDone = resolve));
+    const complete = tree.#walk(root, (depth) => {
+      if (depth === 1) topDone();
+    });
+    // A walk that fails or ends early (closed, no subdirectories) settles `topWatched` too.
+    void complete.then(topDone, topDone);
+    return { tree, topWatched, complete };
   }
 
   /** How many directories are watched (one inotify watch each on Linux). */
@@ -53,11 +80,12 @@ export class TreeWatch {
     this.#watchers.clear();
   }
 
-  /** Watches `top` and every directory under it, one level at a time. */
-  async #walk(top: string): Promise<void> {
+  /** Watches `top` and every directory under it, one level at a time; `levelDone(0)` after `top`. */
+  async #walk(top: string, levelDone?: (depth: number) => void): Promise<void> {
     let level = [top];
-    while (level.length > 0 && !this.#closed) {
+    for (let depth = 0; level.length > 0 && !this.#closed; depth++) {
       const below = await mapWithConcurrency(level, WALK_CONCURRENCY, (dir) => this.#watchDirectory(dir));
+      levelDone?.(depth);
       level = below.flat();
     }
   }
@@ -75,6 +103,7 @@ export class TreeWatch {
     }
     watcher.on('error', (error) => this.#failed(dir, error));
     this.#watchers.set(dir, watcher);
+    this.#options.watched?.(dir);
     const entries = await readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
       if (gone(error)) return [];
       throw error;

@@ -1,4 +1,6 @@
-import { describe, it, expect } from 'vitest';
+import { describe, it, expect, vi } from 'vitest';
+// eslint-disable-next-line no-restricted-imports -- the test counts the library's searches behind an expression
+import { Cron } from 'croner';
 import { parseCron } from './cron.ts';
 import type { CronExpression } from './cron.ts';
 import { upcomingFirings } from './firings.ts';
@@ -331,5 +333,23 @@ describe('one expression shared by many workspaces', () => {
     expect(shared.next(at('2027-03-16T08:00:00Z'))).toEqual(at('2027-03-17T08:00:00Z'));
     expect(cron('0 0 30 2 *').next(now)).toBeNull();
     expect(cron('0 0 30 2 *').next(now)).toBeNull();
+  });
+
+  it('searches once each for two questions asked in turn by many workspaces (a firing, then the one after it)', () => {
+    const shared = cron('17 6 * * 2', 'America/New_York');
+    const now = at('2027-03-15T10:00:00Z');
+    const searches = vi.spyOn(Cron.prototype, 'nextRun');
+    try {
+      for (let workspace = 0; workspace < 100; workspace++) {
+        const first = shared.next(now)!;
+        expect(first).toEqual(at('2027-03-16T10:17:00Z'));
+        expect(shared.next(first)).toEqual(at('2027-03-23T10:17:00Z'));
+      }
+      expect(searches).toHaveBeenCalledTimes(2);
+      expect(shared.next(at('2027-03-23T10:17:00Z'))).toEqual(at('2027-03-30T10:17:00Z'));
+      expect(searches).toHaveBeenCalledTimes(3);
+    } finally {
+      searches.mockRestore();
+    }
   });
 });

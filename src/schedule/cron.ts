@@ -108,10 +108,14 @@ class ZonedCron implements CronExpression {
    * The last question and its answer (epoch ms, or null for never). A pass of the scheduler or of the
    * reminder loop asks every workspace for its next firing after the same instant, and workspaces share
    * expressions (one parse serves them all, see `parsed`): with 10,000 workspaces on a few hundred
-   * schedules, most questions are the one just answered.
+   * schedules, most questions are the one just answered. The one before is kept too: a workspace that
+   * takes a firing asks again from it (the reminder loop's look-ahead), and with one answer kept the two
+   * questions evicted each other for every workspace on that expression.
    */
   #lastAfter = Number.NaN;
   #lastNext: number | null = null;
+  #priorAfter = Number.NaN;
+  #priorNext: number | null = null;
 
   constructor(source: string, timeZone: string, matcher: Cron) {
     this.source = source;
@@ -120,9 +124,13 @@ class ZonedCron implements CronExpression {
   }
 
   next(after: Date): Date | null {
-    if (after.getTime() !== this.#lastAfter) {
-      this.#lastNext = this.#search(after)?.getTime() ?? null;
-      this.#lastAfter = after.getTime();
+    const afterMs = after.getTime();
+    if (afterMs !== this.#lastAfter) {
+      const next = afterMs === this.#priorAfter ? this.#priorNext : (this.#search(after)?.getTime() ?? null);
+      this.#priorAfter = this.#lastAfter;
+      this.#priorNext = this.#lastNext;
+      this.#lastAfter = afterMs;
+      this.#lastNext = next;
     }
     // A fresh Date each time: callers own what they are given.
     return this.#lastNext === null ? null : new Date(this.#lastNext);

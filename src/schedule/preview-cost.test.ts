@@ -5,7 +5,7 @@
  */
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import type * as CronModule from './cron.ts';
-import { upcomingFirings } from './firings.ts';
+import { nextFirings, upcomingFirings } from './firings.ts';
 import { MAX_PREVIEW_DAYS, schedulePreview } from './preview.ts';
 import { desiredTimeline } from './timeline.ts';
 import { at, calendarMap, workspaceFixture } from './test-fixtures.ts';
@@ -76,7 +76,13 @@ describe('cost of a schedule preview', () => {
     const busy = workspaceFixture({ jobs });
     const until = new Date(from.getTime() + 86_400_000);
     const cost = stepsOf(() => upcomingFirings(busy, noCalendars, { after: from, until, limit: 50 }));
-    // One step per firing taken, plus one look-ahead per schedule.
-    expect(cost).toBe(50 + 10);
+    // One step per firing taken, plus one look-ahead per schedule except the one the last firing came from.
+    expect(cost).toBe(50 + 10 - 1);
+  });
+
+  it('asks each schedule once for the next firing, and asks none again after the last one taken', () => {
+    const daily = workspaceFixture({ deploy: '0 8 * * *', destroy: '0 18 * * *' });
+    expect(stepsOf(() => nextFirings(daily, noCalendars, from, 1))).toBe(2);
+    expect(stepsOf(() => nextFirings(daily, noCalendars, from, 2))).toBe(3);
   });
 });
