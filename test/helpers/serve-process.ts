@@ -2,6 +2,8 @@
  * For tests that need a real `tide serve` process (or any real process): the executable, a free port,
  * waiting on a condition instead of a clock, whether a process is gone, and logging in as the first admin.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
@@ -56,4 +58,41 @@ export async function loginAsInitialAdmin(url: string, dataDir: string): Promise
     body: JSON.stringify({ username: 'admin', password }),
   });
   return ((await response.json()) as { access_token: string }).access_token;
+}
+
+export interface ServedTide {
+  /** `http://127.0.0.1:<port>`. */
+  readonly url: string;
+  /** SIGTERM, then waits for the process to exit. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `tide serve` as users run it (the compiled bin/tide.js) on `configDir` and `dataDir`, on a free port,
+ * resolved once `/api/health/ready` answers 200. Its stderr goes to the test's, for failures to show.
+ */
+export async function startServe(configDir: string, dataDir: string): Promise<ServedTide> {
+  const port = await freePort();
+  const serve = spawn(
+    process.execPath,
+    [TIDE_BIN, 'serve', '--config-dir', configDir, '--data-dir', dataDir],
+    {
+      env: { ...process.env, TIDE_PORT: String(port), TIDE_HOST: '127.0.0.1', TIDE_LOG_LEVEL: 'warn' },
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const stop = async (): Promise<void> => {
+    if (serve.exitCode !== null || serve.signalCode !== null) return;
+    const exited = once(serve, 'exit');
+    serve.kill('SIGTERM');
+    await exited;
+  };
+  try {
+    await waitFor('tide serve to answer', async () => (await fetch(`${url}/api/health/ready`)).ok);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { url, stop };
 }

@@ -10,8 +10,6 @@
  * `npm run screenshots` runs it with TIDE_SCREENSHOTS=1, which adds the example configuration (examples/)
  * to the test's workspaces and saves the pages to docs/images/.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -25,7 +23,7 @@ import {
   seriousA11yViolations,
 } from '../helpers/chromium.ts';
 import { makeConfigDir, minimalTf } from '../helpers/config-dir.ts';
-import { freePort, loginAsInitialAdmin, TIDE_BIN, waitFor } from '../helpers/serve-process.ts';
+import { loginAsInitialAdmin, startServe, type ServedTide } from '../helpers/serve-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SCREENSHOTS = process.env.TIDE_SCREENSHOTS === '1';
@@ -68,23 +66,14 @@ resource "terraform_data" "slow" {
     // Screenshots show the example configuration (`npm start`'s) around the test's own workspaces, so
     // the fleet and its timeline in docs/images look like a real one.
     if (SCREENSHOTS) cpSync(path.join(ROOT, 'examples'), config.dir, { recursive: true, force: false });
-    let serve: ChildProcess | null = null;
+    let serve: ServedTide | null = null;
     let url = '';
     let browser: Browser;
     const cspViolations: string[] = [];
 
     beforeAll(async () => {
-      const port = await freePort();
-      serve = spawn(
-        process.execPath,
-        [TIDE_BIN, 'serve', '--config-dir', config.dir, '--data-dir', dataDir],
-        {
-          env: { ...process.env, TIDE_PORT: String(port), TIDE_HOST: '127.0.0.1', TIDE_LOG_LEVEL: 'warn' },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        },
-      );
-      url = `http://127.0.0.1:${port}`;
-      await waitFor('tide serve to answer', async () => (await fetch(`${url}/api/health/ready`)).ok);
+      serve = await startServe(config.dir, dataDir);
+      url = serve.url;
       const admin = await loginAsInitialAdmin(url, dataDir);
       const created = await fetch(`${url}/api/v1/users`, {
         method: 'POST',
@@ -97,11 +86,7 @@ resource "terraform_data" "slow" {
 
     afterAll(async () => {
       await browser?.close();
-      if (serve && serve.exitCode === null) {
-        const exited = once(serve, 'exit');
-        serve.kill('SIGTERM');
-        await exited;
-      }
+      await serve?.stop();
       config.cleanup();
       rmSync(effects, { recursive: true, force: true });
       rmSync(dataDir, { recursive: true, force: true });

@@ -2,8 +2,6 @@
  * The fleet at the size issue 13 names: 1,000 workspaces loaded by a real `tide serve`, shown in Chromium.
  * Only the rows on screen exist in the DOM, and keyboard navigation and search still reach every one.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -11,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { browserMissing, launchChromium, newTestContext } from '../helpers/chromium.ts';
 import { makeConfigDir, minimalTf } from '../helpers/config-dir.ts';
-import { freePort, TIDE_BIN, waitFor } from '../helpers/serve-process.ts';
+import { startServe, type ServedTide } from '../helpers/serve-process.ts';
 
 const WORKSPACES = 1000;
 const missing = browserMissing();
@@ -32,32 +30,19 @@ describe.skipIf(missing !== null)(
     }
     const config = makeConfigDir(files);
     const dataDir = mkdtempSync(path.join(tmpdir(), 'tide-web-scale-'));
-    let serve: ChildProcess | null = null;
+    let serve: ServedTide | null = null;
     let url = '';
     let browser: Browser;
 
     beforeAll(async () => {
-      const port = await freePort();
-      serve = spawn(
-        process.execPath,
-        [TIDE_BIN, 'serve', '--config-dir', config.dir, '--data-dir', dataDir],
-        {
-          env: { ...process.env, TIDE_PORT: String(port), TIDE_HOST: '127.0.0.1', TIDE_LOG_LEVEL: 'warn' },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        },
-      );
-      url = `http://127.0.0.1:${port}`;
-      await waitFor('tide serve to answer', async () => (await fetch(`${url}/api/health/ready`)).ok);
+      serve = await startServe(config.dir, dataDir);
+      url = serve.url;
       browser = await launchChromium();
     }, 300_000);
 
     afterAll(async () => {
       await browser?.close();
-      if (serve && serve.exitCode === null) {
-        const exited = once(serve, 'exit');
-        serve.kill('SIGTERM');
-        await exited;
-      }
+      await serve?.stop();
       config.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     });

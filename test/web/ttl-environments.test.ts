@@ -8,8 +8,6 @@
  * or the API, never a sleep. With TIDE_SCREENSHOTS=1 (`npm run screenshots`) it saves the environments
  * page after the switch to docs/images/dashboard-environments.png.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -22,7 +20,7 @@ import {
   seriousA11yViolations,
 } from '../helpers/chromium.ts';
 import { makeConfigDir } from '../helpers/config-dir.ts';
-import { freePort, loginAsInitialAdmin, TIDE_BIN, waitFor } from '../helpers/serve-process.ts';
+import { loginAsInitialAdmin, startServe, waitFor, type ServedTide } from '../helpers/serve-process.ts';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 const SCREENSHOTS = process.env.TIDE_SCREENSHOTS === '1';
@@ -54,7 +52,7 @@ describe.skipIf(missing !== null)(
         action: { command: ['/usr/bin/true', '{reserved_ip}', '{resource}'] },
       },
     });
-    let serve: ChildProcess | null = null;
+    let serve: ServedTide | null = null;
     let url = '';
     let admin = '';
     let browser: Browser;
@@ -83,17 +81,8 @@ describe.skipIf(missing !== null)(
     }
 
     beforeAll(async () => {
-      const port = await freePort();
-      serve = spawn(
-        process.execPath,
-        [TIDE_BIN, 'serve', '--config-dir', config.dir, '--data-dir', dataDir],
-        {
-          env: { ...process.env, TIDE_PORT: String(port), TIDE_HOST: '127.0.0.1', TIDE_LOG_LEVEL: 'warn' },
-          stdio: ['ignore', 'ignore', 'inherit'],
-        },
-      );
-      url = `http://127.0.0.1:${port}`;
-      await waitFor('tide serve to answer', async () => (await fetch(`${url}/api/health/ready`)).ok);
+      serve = await startServe(config.dir, dataDir);
+      url = serve.url;
       admin = await loginAsInitialAdmin(url, dataDir);
       // No schedule: a manual deploy with a ttl starts a TTL (docs/ttl.md).
       await deploy('blue', { ttl: '4h' });
@@ -103,11 +92,7 @@ describe.skipIf(missing !== null)(
 
     afterAll(async () => {
       await browser?.close();
-      if (serve && serve.exitCode === null) {
-        const exited = once(serve, 'exit');
-        serve.kill('SIGTERM');
-        await exited;
-      }
+      await serve?.stop();
       config.cleanup();
       rmSync(dataDir, { recursive: true, force: true });
     });
