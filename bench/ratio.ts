@@ -4,9 +4,12 @@
  * directory, the same commands against Tide's state backend, outputs read from the stored state, log
  * storage, status updates) and is timed from the request to the run's end. One by-hand run and one Tide
  * deploy alternate, so both see the same machine; a destroy run (not timed) between two deploys takes the
- * workspace down again. Every run must succeed.
+ * workspace down again. Every run must succeed. A third side, the same by hand but with its state in Tide's
+ * http backend (a run claimed by the bench lends its credential), shows what the backend itself costs.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
@@ -22,6 +25,12 @@ import {
   type CheckedHttp,
   type Sizes,
 } from './common.ts';
+import type { Daemon } from '../src/daemon/daemon.ts';
+import { claimNextQueued, insertRun } from '../src/run/run.repo.ts';
+import { StateCredentials } from '../src/state/state-credential.ts';
+import { stateBackendPath, stateKeyOf } from '../src/state/state-key.ts';
+import { inTransaction } from '../src/store/dialect.ts';
+import { systemClock } from '../src/time/clock.ts';
 
 export function engineBinary(): string {
   const found = spawnSync('sh', ['-c', 'command -v tofu || command -v terraform'], { encoding: 'utf8' });
@@ -30,17 +39,37 @@ export function engineBinary(): string {
   return engine;
 }
 
+const execFileAsync = promisify(execFile);
+
+/** Where by-hand runs keep their state: a local file, or Tide's http backend with a run's credential. */
+interface HttpState {
+  readonly address: string;
+  readonly username: string;
+  readonly password: string;
+}
+
 /** `init + plan + apply` by hand; throws if a step fails. */
-function byHand(engine: string): number {
+async function byHand(engine: string, state?: HttpState): Promise<number> {
   const dir = scratch('hand');
   writeFileSync(path.join(dir, 'main.tf'), trivialTf);
+  const env: NodeJS.ProcessEnv = { ...process.env, TF_IN_AUTOMATION: '1' };
+  if (state) {
+    // The block Tide writes (src/engine/workdir.ts), so both sides differ only in who starts the engine.
+    const address = JSON.stringify(state.address);
+    writeFileSync(
+      path.join(dir, 'backend.tf'),
+      `terraform {\n  backend "http" {\n    address = ${address}\n    lock_address = ${address}\n    unlock_address = ${address}\n    retry_max = 5\n  }\n}\n`,
+    );
+    Object.assign(env, { TF_HTTP_USERNAME: state.username, TF_HTTP_PASSWORD: state.password });
+  }
   const started = performance.now();
   for (const args of [
     ['init', '-input=false', '-no-color'],
     ['plan', '-input=false', '-no-color', '-out=p'],
     ['apply', '-input=false', '-no-color', 'p'],
   ]) {
-    execFileSync(engine, args, { cwd: dir, stdio: 'ignore', env: { ...process.env, TF_IN_AUTOMATION: '1' } });
+    // Not execFileSync: the state backend answering the engine is this process's daemon.
+    await execFileAsync(engine, args, { cwd: dir, env });
   }
   const elapsed = performance.now() - started;
   removeAll(dir);
@@ -62,20 +91,54 @@ async function tideRun(api: CheckedHttp, action: 'deploy' | 'destroy'): Promise<
   return performance.now() - started;
 }
 
+/**
+ * Tide's state backend for a by-hand run of workspace `workspace`: a run of it, claimed by the bench (in
+ * the transaction that queues it, so the runner never sees it queued), and that claim's credential.
+ */
+async function claimedState(
+  daemon: Daemon,
+  credentials: StateCredentials,
+  workspace: string,
+): Promise<HttpState> {
+  const claim = await inTransaction(daemon.store.db, async (trx) => {
+    await insertRun(trx, {
+      id: randomUUID(),
+      workspace,
+      action: 'deploy',
+      trigger: 'manual',
+      created_at: new Date(),
+    });
+    return claimNextQueued(trx, { owner: 'bench-by-hand', leaseMs: 60 * 60_000, clock: systemClock });
+  });
+  if (claim?.workspace !== workspace) throw new Error(`bench: ratio: could not claim a run of ${workspace}`);
+  const { username, password } = credentials.issue(claim);
+  return { address: `${daemon.url!}${stateBackendPath(stateKeyOf(claim))}`, username, password };
+}
+
 export async function ratio(sizes: Sizes): Promise<CaseResult> {
   const engine = engineBinary();
-  const configDir = writeConfigDir(1, () => ({ enabled: true, deploy_schedule: '0 0 1 1 *' }));
+  // ws-0 for Tide's deploys; ws-1… one per by-hand run against Tide's state backend, each from no state.
+  const configDir = writeConfigDir(1 + sizes.repeats, () => ({
+    enabled: true,
+    deploy_schedule: '0 0 1 1 *',
+  }));
+  const jwtSecret = randomBytes(48).toString('base64url');
   const { daemon, dataDir } = await benchDaemon(configDir, {
     tofuBin: engine,
     maxConcurrentRuns: 1,
     roles: new Set(['api', 'runner']),
+    jwtSecret,
   });
+  // The daemon's own credential key (src/state/state-services.ts), as a runner of this cluster holds it.
+  const credentials = new StateCredentials(new TextEncoder().encode(jwtSecret));
   const api = await adminHttp(daemon.url!, dataDir);
   const hand: number[] = [];
+  const handHttp: number[] = [];
   const tide: number[] = [];
   try {
     for (let i = 0; i < sizes.repeats; i++) {
-      hand.push(byHand(engine));
+      hand.push(await byHand(engine));
+      handHttp.push(await byHand(engine, await claimedState(daemon, credentials, `ws-${i + 1}`)));
       tide.push(await tideRun(api, 'deploy'));
       await tideRun(api, 'destroy');
     }
@@ -90,14 +153,16 @@ export async function ratio(sizes: Sizes): Promise<CaseResult> {
       engine,
       repeats: sizes.repeats,
       by_hand_median_ms: Math.round(median(hand)),
+      by_hand_tide_state_median_ms: Math.round(median(handHttp)),
       tide_deploy_median_ms: Math.round(median(tide)),
       ratio: Number(value.toFixed(2)),
+      ratio_to_by_hand_tide_state: Number((median(tide) / median(handHttp)).toFixed(2)),
     },
     rows: [
       {
         row: `a Tide deploy / the same init+plan+apply by hand, real engine (median of ${sizes.repeats})`,
         goal: '≤ 1.10',
-        measured: `${value.toFixed(2)} (${ms(median(tide))} vs ${ms(median(hand))})`,
+        measured: `${value.toFixed(2)} (${ms(median(tide))} vs ${ms(median(hand))}; by hand with Tide's state backend ${ms(median(handHttp))})`,
         pass: value <= 1.1,
       },
     ],

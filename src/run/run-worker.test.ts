@@ -98,6 +98,22 @@ forEachDialect('the run worker', (harness) => {
 
   const finished = (id: string) => nextRunUpdate(hub, (run) => run.id === id && isDone(run.state));
 
+  it("removes a finished run's directory after freeing its slot, and stop() waits for the removals", async () => {
+    addJob('alpha', 'tick', 'echo alpha');
+    addJob('beta', 'tick', 'echo beta');
+    const dataDir = await mkdtemp(path.join(root, 'data-'));
+    const runs = await Promise.all(
+      ['alpha', 'beta'].map((workspace) =>
+        service.enqueue({ workspace, job: 'tick', action: 'job', trigger: 'manual' }),
+      ),
+    );
+    const done = Promise.all(runs.map((run) => finished(run.id)));
+    const started = await startWorker({ dataDir, maxConcurrentRuns: 1 });
+    expect((await done).map((run) => run.state)).toEqual(['succeeded', 'succeeded']);
+    await started.stop({ graceMs: 0 });
+    expect(readdirSync(path.join(dataDir, 'runs'))).toEqual([]);
+  });
+
   it('respects the concurrency limit: with a limit of 1 the second workspace starts after the first ends', async () => {
     addJob('alpha', 'tick', 'sleep 0.3; echo alpha');
     addJob('beta', 'tick', 'sleep 0.3; echo beta');

@@ -48,6 +48,8 @@ export class RunWorker {
   readonly #leases: LeaseKeeper;
   readonly #timers: Timers;
   readonly #running = new Map<string, Promise<void>>();
+  /** Directories of finished runs being removed; stop() waits for them (the sweep catches a crash). */
+  readonly #removals = new Set<Promise<void>>();
   readonly #shutdown = new AbortController();
   #stopping = false;
   /** The claim pass in progress, if any. */
@@ -96,6 +98,7 @@ export class RunWorker {
     clearTimeout(graceTimer);
     if (this.#running.size > 0) this.#shutdown.abort();
     await allDone;
+    await Promise.all(this.#removals);
   }
 
   /** Claims on every wake and poll until `signal` aborts; a failed claim fails the subsystem. */
@@ -166,8 +169,9 @@ export class RunWorker {
   async #execute(run: Run): Promise<void> {
     const { logger } = this.#options;
     const ctx: ExecutorContext = { ...this.#options, leaseMs: this.#leaseMs, leases: this.#leases };
+    let remove: (() => Promise<void>) | undefined;
     try {
-      await executeRun(run, ctx, { signal: this.#shutdown.signal });
+      await executeRun(run, ctx, { signal: this.#shutdown.signal, removeLater: (later) => (remove = later) });
     } catch (error) {
       // The executor records failures itself; this is the store failing too. The lease then runs out
       // and the reaper marks the run orphaned.
@@ -175,6 +179,10 @@ export class RunWorker {
     } finally {
       this.#running.delete(run.id);
       this.#wake();
+      if (remove) {
+        const removal = remove().finally(() => this.#removals.delete(removal));
+        this.#removals.add(removal);
+      }
     }
   }
 

@@ -113,6 +113,30 @@ forEachDialect('scheduler', (harness) => {
     expect((await readCheckpoints(db())).size).toBe(count);
     await scheduler.stop();
   });
+  it('gives the event loop a turn after every unit that fired, so a run queued early in a burst starts before the pass ends', async () => {
+    const count = 4;
+    const files = Object.assign(
+      {},
+      ...Array.from({ length: count - 1 }, (_, i) =>
+        workspaceFiles(`ws-${i}`, { enabled: true, deploy_schedule: '0 7 * * *' }),
+      ),
+    ) as Record<string, object>;
+    const h = await setup(db(), { deploy_schedule: '0 7 * * *' }, '2027-06-01T06:59:00Z', files);
+    const scheduler = h.newScheduler();
+    await scheduler.start();
+    let queued = 0;
+    // How many runs were queued when the turn after each queued run came: the runner's I/O runs in it.
+    const queuedAtTurn: number[] = [];
+    h.hub.on('run.updated', (run) => {
+      if (run.state !== 'queued') return;
+      queued += 1;
+      setImmediate(() => queuedAtTurn.push(queued));
+    });
+    h.clock.set('2027-06-01T07:00:00Z');
+    await scheduler.tick();
+    expect(queuedAtTurn).toEqual([1, 2, 3, 4]);
+    await scheduler.stop();
+  });
   it('fires a deploy at its instant, exactly once, and sleeps until the next one', async () => {
     const h = await setup(
       db(),

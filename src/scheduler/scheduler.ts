@@ -200,9 +200,12 @@ export class Scheduler implements Subsystem {
     let evaluated = 0;
     for (const unit of this.#units.values()) {
       if (this.#nextDue.has(unit.key) && (this.#nextDue.get(unit.key) ?? Infinity) > now) continue;
-      await this.#process(unit, now, quiet);
+      const fired = await this.#process(unit, now, quiet);
       if (quiet.length >= CHECKPOINT_BATCH) await this.#advanceQuiet(quiet, now);
-      if (++evaluated % UNITS_PER_SLICE === 0) await nextTurn();
+      // A run just queued is claimed at once, but its preparation (file I/O) and spawn need turns of the
+      // event loop; on SQLite a firing's transactions never yield, so without a turn per firing a burst
+      // of 500 due at one instant would start its first engine only after the whole pass (decision 045).
+      if (++evaluated % UNITS_PER_SLICE === 0 || fired) await nextTurn();
     }
     await this.#advanceQuiet(quiet, now);
     await this.#handBack(now);
@@ -218,8 +221,9 @@ export class Scheduler implements Subsystem {
    * A unit that fired advances its checkpoint at once; one with nothing due joins `quiet`, written in
    * batches: losing such a write (a crash) only makes the next start re-evaluate an empty interval.
    */
-  async #process(unit: ScheduleUnit, now: Date, quiet: string[]): Promise<void> {
+  async #process(unit: ScheduleUnit, now: Date, quiet: string[]): Promise<boolean> {
     const from = this.#checkpoints.get(unit.key) ?? now;
+    let fired = false;
     if (from < now) {
       const due = unit.firings(from, now);
       // A disabled unit's firings are recorded as skipped (firing-decisions.ts), so enabling it later
@@ -227,6 +231,7 @@ export class Scheduler implements Subsystem {
       if (due.length > 0) {
         await this.#fire(unit, due, now);
         await advanceCheckpoint(this.#deps.db, unit.key, now);
+        fired = true;
       } else {
         quiet.push(unit.key);
       }
@@ -236,6 +241,7 @@ export class Scheduler implements Subsystem {
       this.#checkpoints.set(unit.key, now);
     }
     this.#nextDue.set(unit.key, unit.next(now));
+    return fired;
   }
 
   async #advanceQuiet(quiet: string[], now: Date): Promise<void> {

@@ -297,6 +297,29 @@ forEachDialect('executing a run with the real engine', (harness) => {
     expect(await getWorkspaceStatus(harness.db, 'app')).toMatchObject({ status: 'deployed' });
   });
 
+  it('hands the removal of the run directory to removeLater when given: the directory stays until it is called', async () => {
+    jobs.set('_standalone_/tick', jobDefinition({ name: 'tick', command: 'true' }));
+    const queued = await service.enqueue({
+      trigger: 'manual',
+      workspace: '_standalone_',
+      job: 'tick',
+      action: 'job',
+    });
+    const ctx = context();
+    const claimed = await claimNextQueued(harness.db, {
+      owner: 'runner-test',
+      leaseMs: ctx.leaseMs,
+      clock: systemClock,
+    });
+    let remove: (() => Promise<void>) | undefined;
+    const final = await executeRun(claimed!, ctx, { removeLater: (later) => (remove = later) });
+    expect(final.id).toBe(queued.id);
+    expect(final.state).toBe('succeeded');
+    expect(await readdir(path.join(dataDir, 'runs'))).toEqual([final.id]);
+    await remove!();
+    expect(await readdir(path.join(dataDir, 'runs'))).toEqual([]);
+  });
+
   it('runs a script job with bash when it has no #! line, and an argv command without a shell', async () => {
     jobs.set(
       '_standalone_/script',

@@ -80,6 +80,11 @@ export interface ExecutorContext {
 export interface ExecuteRunOptions {
   /** Aborting cancels the run as the runner shuts down. */
   readonly signal?: AbortSignal;
+  /**
+   * Given, the removal of the run's directory is handed to it instead of awaited: a runner frees the
+   * run's slot first, because removing a working directory took longer than claiming the next run.
+   */
+  readonly removeLater?: (remove: () => Promise<void>) => void;
 }
 
 export async function executeRun(
@@ -116,7 +121,9 @@ export async function executeRun(
   } finally {
     lease.close();
     stopper.dispose();
-    await rm(dirs.runDir, { recursive: true, force: true }).catch(() => {});
+    const remove = (): Promise<void> => rm(dirs.runDir, { recursive: true, force: true }).catch(() => {});
+    if (options.removeLater) options.removeLater(remove);
+    else await remove();
   }
 }
 
