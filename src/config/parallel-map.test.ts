@@ -33,3 +33,18 @@ it('answers an empty list without calling work, and rejects with the first failu
     ),
   ).rejects.toThrow('bad 2');
 });
+
+it('gives the event loop a turn while work that finishes at once goes on', async () => {
+  let turned = false;
+  setImmediate(() => (turned = true));
+  const seenTurn: boolean[] = [];
+  await mapWithConcurrency(Array.from({ length: 20 }, (_, i) => i), 4, async (item) => {
+    // At least a millisecond of synchronous work each: 20 of them outlast any slice budget.
+    const until = performance.now() + 1;
+    while (performance.now() < until);
+    seenTurn.push(turned);
+    return item;
+  });
+  expect(seenTurn[0]).toBe(false);
+  expect(seenTurn.at(-1)).toBe(true);
+});

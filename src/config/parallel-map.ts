@@ -1,3 +1,6 @@
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import { SLICE_BUDGET_MS } from '../time/slices.ts';
+
 /**
  * `items.map(work)` with at most `limit` calls in flight, results in the items' order. The loader reads
  * thousands of unit folders: one by one it waits on every read in turn, all at once it opens thousands of
@@ -10,8 +13,16 @@ export async function mapWithConcurrency<T, R>(
 ): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
+  // Work that finishes at once (a read done synchronously) would otherwise chain through microtasks and
+  // keep the event loop for the whole list: every SLICE_BUDGET_MS the workers let it have a turn.
+  let sliceStart = performance.now();
   const worker = async () => {
     while (next < items.length) {
+      if (performance.now() - sliceStart >= SLICE_BUDGET_MS) {
+        await nextTurn();
+        sliceStart = performance.now();
+        continue;
+      }
       const index = next++;
       results[index] = await work(items[index]!);
     }

@@ -1,13 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readdir as readdirCallback, readFile as readFileCallback, type Dirent } from 'node:fs';
-import { lstat } from 'node:fs/promises';
+import { lstatSync, readdir as readdirCallback, readdirSync, readFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-// The callback forms, promisified: fs/promises opens a FileHandle and awaits each open, stat, read and
-// close on its own; reading a start's 20,000 small files took 2 to 3 times as long that way. The config
-// watcher lists every directory with this readdir too.
-const readFile = promisify(readFileCallback);
+// The config watcher lists every directory with the callback form (fs/promises opens a FileHandle and
+// awaits each step on its own, 2 to 3 times the cost for small files).
 export const readdir = promisify(readdirCallback);
 
 /** Directories and files that are engine or VCS output, never part of a workspace's source. */
@@ -26,6 +23,10 @@ export interface UnitFiles {
 /**
  * Lists and hashes a unit's folder. `texts` names files whose content the caller reads too (a workspace's
  * config file): they come back as text from the same read, so no file is opened twice.
+ *
+ * Synchronous inside (decision 041): a unit is a few small local files, and a read through the thread
+ * pool costs a round trip per file, which at 10,000 units was most of the start. The callers pass units
+ * through mapWithConcurrency, which gives the event loop a turn every few milliseconds.
  */
 export async function readUnitFiles(
   directory: string,
@@ -33,16 +34,14 @@ export async function readUnitFiles(
 ): Promise<UnitFiles & { readonly texts: ReadonlyMap<string, string> }> {
   const files: string[] = [];
   const skippedLinks: string[] = [];
-  await walk(directory, '', files, skippedLinks);
+  walk(directory, '', files, skippedLinks);
   files.sort();
   const read = new Map<string, string>();
-  const entries = await Promise.all(
-    files.map(async (file) => {
-      const content = await readFile(path.join(directory, file));
-      if (texts.includes(file)) read.set(file, content.toString('utf8'));
-      return `${file}:${createHash('sha256').update(content).digest('hex')}`;
-    }),
-  );
+  const entries = files.map((file) => {
+    const content = readFileSync(path.join(directory, file));
+    if (texts.includes(file)) read.set(file, content.toString('utf8'));
+    return `${file}:${createHash('sha256').update(content).digest('hex')}`;
+  });
   return { files, skippedLinks, contentHash: hashStrings(entries.sort()), texts: read };
 }
 
@@ -50,24 +49,25 @@ export function hashStrings(parts: readonly string[]): string {
   return createHash('sha256').update(parts.join('')).digest('hex');
 }
 
-async function walk(root: string, relative: string, files: string[], skippedLinks: string[]): Promise<void> {
-  const entries = await readdir(path.join(root, relative), { withFileTypes: true });
+function walk(root: string, relative: string, files: string[], skippedLinks: string[]): void {
+  const entries = readdirSync(path.join(root, relative), { withFileTypes: true });
   for (const entry of entries) {
     const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
     // Links could point anywhere on the host; a workspace is exactly the files inside its folder.
     if (entry.isSymbolicLink()) {
       skippedLinks.push(child);
     } else if (entry.isDirectory()) {
-      if (!ignoredDirectories.has(entry.name)) await walk(root, child, files, skippedLinks);
+      if (!ignoredDirectories.has(entry.name)) walk(root, child, files, skippedLinks);
     } else if (entry.isFile() && !ignoredFile.test(entry.name)) {
       files.push(child);
     }
   }
 }
 
+/** Synchronous like readUnitFiles, for the same reason; async for the callers' sake. */
 export async function isDirectory(target: string): Promise<boolean> {
   try {
-    return (await lstat(target)).isDirectory();
+    return lstatSync(target).isDirectory();
   } catch {
     return false;
   }
