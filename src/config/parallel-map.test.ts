@@ -38,13 +38,41 @@ it('gives the event loop a turn while work that finishes at once goes on', async
   let turned = false;
   setImmediate(() => (turned = true));
   const seenTurn: boolean[] = [];
-  await mapWithConcurrency(Array.from({ length: 20 }, (_, i) => i), 4, async (item) => {
-    // At least a millisecond of synchronous work each: 20 of them outlast any slice budget.
-    const until = performance.now() + 1;
-    while (performance.now() < until);
-    seenTurn.push(turned);
-    return item;
-  });
+  await mapWithConcurrency(
+    Array.from({ length: 20 }, (_, i) => i),
+    4,
+    async (item) => {
+      // At least a millisecond of synchronous work each: 20 of them outlast any slice budget.
+      const until = performance.now() + 1;
+      while (performance.now() < until);
+      seenTurn.push(turned);
+      return item;
+    },
+  );
   expect(seenTurn[0]).toBe(false);
   expect(seenTurn.at(-1)).toBe(true);
+});
+
+it('shares one turn between its workers, so the event loop waits one budget, not one per worker', async () => {
+  let sinceTurn = 0;
+  let most = 0;
+  let running = true;
+  const tick = () => {
+    sinceTurn = 0;
+    if (running) setImmediate(tick);
+  };
+  setImmediate(tick);
+  await mapWithConcurrency(
+    Array.from({ length: 60 }, (_, i) => i),
+    8,
+    async (item) => {
+      const until = performance.now() + 1;
+      while (performance.now() < until);
+      most = Math.max(most, ++sinceTurn);
+      return item;
+    },
+  );
+  running = false;
+  // Each item takes at least 1 ms: a 5 ms budget fits 5 of them, plus the one that overruns it.
+  expect(most).toBeLessThanOrEqual(6);
 });

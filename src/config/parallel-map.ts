@@ -14,13 +14,18 @@ export async function mapWithConcurrency<T, R>(
   const results = new Array<R>(items.length);
   let next = 0;
   // Work that finishes at once (a read done synchronously) would otherwise chain through microtasks and
-  // keep the event loop for the whole list: every SLICE_BUDGET_MS the workers let it have a turn.
+  // keep the event loop for the whole list: every SLICE_BUDGET_MS the workers let it have a turn. One turn
+  // for all of them: each awaiting its own would give each a fresh budget in the same macrotask.
   let sliceStart = performance.now();
+  let turn: Promise<void> | null = null;
   const worker = async () => {
     while (next < items.length) {
       if (performance.now() - sliceStart >= SLICE_BUDGET_MS) {
-        await nextTurn();
-        sliceStart = performance.now();
+        turn ??= nextTurn().then(() => {
+          sliceStart = performance.now();
+          turn = null;
+        });
+        await turn;
         continue;
       }
       const index = next++;
