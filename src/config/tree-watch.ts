@@ -8,11 +8,10 @@
  * Symbolic links to directories are followed like chokidar followed them (a ConfigMap's `..data`, a
  * `workspaces` link), except a link back to one of its own ancestors, which would never end.
  */
-import { watch, type FSWatcher } from 'node:fs';
+import { readdirSync, watch, type Dirent, type FSWatcher } from 'node:fs';
 import { realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { mapWithConcurrency } from './parallel-map.ts';
-import { readdir } from './unit-files.ts';
 
 /** Directories listed at once while the tree is walked; the same bound as the loader's unit reads. */
 const WALK_CONCURRENCY = 32;
@@ -104,10 +103,15 @@ export class TreeWatch {
     watcher.on('error', (error) => this.#failed(dir, error));
     this.#watchers.set(dir, watcher);
     this.#options.watched?.(dir);
-    const entries = await readdir(dir, { withFileTypes: true }).catch((error: unknown) => {
-      if (gone(error)) return [];
-      throw error;
-    });
+    // Listed synchronously, like the loader's reads (decision 041): the walk's turns come from
+    // mapWithConcurrency, and a watch that keeps ahead of the reads spares re-reading units at start.
+    let entries: Dirent[];
+    try {
+      entries = readdirSync(dir, { withFileTypes: true });
+    } catch (error) {
+      if (!gone(error)) throw error;
+      entries = [];
+    }
     const subdirectories: string[] = [];
     for (const entry of entries) {
       const child = path.join(dir, entry.name);

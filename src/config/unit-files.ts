@@ -3,9 +3,8 @@ import { lstatSync, readdir as readdirCallback, readdirSync, readFileSync, type 
 import path from 'node:path';
 import { promisify } from 'node:util';
 
-// The config watcher lists every directory with the callback form (fs/promises opens a FileHandle and
-// awaits each step on its own, 2 to 3 times the cost for small files).
-export const readdir = promisify(readdirCallback);
+// The callback form: fs/promises awaits each step on its own, 2 to 3 times the cost for small reads.
+const readdir = promisify(readdirCallback);
 
 /** Directories and files that are engine or VCS output, never part of a workspace's source. */
 const ignoredDirectories = new Set(['.terraform', '.git']);
