@@ -11,6 +11,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { Worker } from 'node:worker_threads';
 import { startDaemon, type Daemon, type DaemonSettings } from '../src/daemon/daemon.ts';
 import { createLogger } from '../src/log/logger.ts';
 import { systemClock } from '../src/time/clock.ts';
@@ -83,6 +84,32 @@ export function writeWorkspace(configDir: string, i: number, config: WorkspaceCo
   mkdirSync(ws, { recursive: true });
   writeFileSync(path.join(ws, 'config.json'), JSON.stringify(config));
   writeFileSync(path.join(ws, 'main.tf'), trivialTf);
+}
+
+/**
+ * writeWorkspace for many workspaces at once, in a worker thread: writing a burst synchronously here would
+ * block this process's event loop, and with it the client that measures how long the server does not
+ * answer meanwhile (the memory case).
+ */
+export async function writeWorkspacesAside(
+  configDir: string,
+  workspaces: readonly { i: number; config: WorkspaceConfig }[],
+): Promise<void> {
+  const worker = new Worker(
+    `const { mkdirSync, writeFileSync } = require('node:fs');
+     const path = require('node:path');
+     const { configDir, workspaces, tf } = require('node:worker_threads').workerData;
+     for (const { i, config } of workspaces) {
+       const ws = path.join(configDir, 'workspaces', 'ws-' + i);
+       mkdirSync(ws, { recursive: true });
+       writeFileSync(path.join(ws, 'config.json'), JSON.stringify(config));
+       writeFileSync(path.join(ws, 'main.tf'), tf);
+     }`,
+    { eval: true, workerData: { configDir, workspaces, tf: trivialTf } },
+  );
+  const [code] = (await once(worker, 'exit')) as [number];
+  if (code !== 0)
+    throw new Error(`bench: writing ${workspaces.length} workspaces failed (worker exit ${code})`);
 }
 
 /**

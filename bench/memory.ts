@@ -14,7 +14,7 @@ import {
   removeAll,
   spawnServe,
   writeConfigDir,
-  writeWorkspace,
+  writeWorkspacesAside,
   type CaseResult,
   type Sizes,
 } from './common.ts';
@@ -35,7 +35,10 @@ export async function memory(sizes: Sizes): Promise<CaseResult> {
     // From another process, the longest time the server did not answer while it reloaded the burst.
     const probe = longestAnswer(api.agent, `${serve.url}/api/health/live`, finished);
     const started = performance.now();
-    for (let i = 0; i < edited; i++) writeWorkspace(configDir, i, { ...quietWorkspace(i, now), description });
+    await writeWorkspacesAside(
+      configDir,
+      Array.from({ length: edited }, (_, i) => ({ i, config: { ...quietWorkspace(i, now), description } })),
+    );
     await pollUntil('the reload burst in the API', () => shows(edited - 1), 20);
     for (let i = 0; i < edited; i++) {
       await pollUntil(`ws-${i}'s reloaded description`, () => shows(i), 20);
