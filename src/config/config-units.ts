@@ -27,7 +27,7 @@ import { isValidName, nameRule, standaloneScope } from './names.ts';
 import { normalizeJob } from './normalize-job.ts';
 import { normalizeWorkspace } from './normalize-workspace.ts';
 import { parseConfigText } from './parse-config-file.ts';
-import { isDirectory, listDirectory, readUnitFiles } from './unit-files.ts';
+import { isDirectory, listDirectory, readUnitFiles, type Listing } from './unit-files.ts';
 import { provisionerJobValue, provisionerWorkspaceValue } from './provisioner-compat.ts';
 import { checkWorkspace, type Finding } from './workspace-checks.ts';
 import { workspaceConfigSchema, type WorkspaceConfig } from './workspace-config.schema.ts';
@@ -122,6 +122,11 @@ export async function listUnits(directory: string): Promise<{ kind: UnitKind; id
 export interface LoadOptions {
   /** Zone for workspaces without `timezone` (TIDE_TIMEZONE, default UTC). */
   readonly defaultTimeZone: string;
+  /**
+   * A directory's entries as the config watch listed them moments ago, if it did (the watcher's start):
+   * each directory is then listed once, not twice. Absent: the loader lists it.
+   */
+  readonly listing?: Listing;
 }
 
 /**
@@ -191,7 +196,7 @@ async function loadWorkspaceUnit(
       problems: [nameProblem('workspace', name, folderFile)],
     };
   // One listing and one read per file: the config file's text comes from the read that hashes it.
-  const unitFiles = await readUnitFiles(folder, configFileNames).catch((error: unknown) => {
+  const unitFiles = await readUnitFiles(folder, configFileNames, options.listing).catch((error: unknown) => {
     const code = (error as NodeJS.ErrnoException).code;
     if (code === 'ENOENT' || code === 'ENOTDIR') return null;
     throw error;

@@ -9,7 +9,7 @@
  * swaps replace many units at once, and the watch must follow the link to its new target.
  */
 import { EventEmitter } from 'node:events';
-import { watch, type FSWatcher } from 'node:fs';
+import { watch, type Dirent, type FSWatcher } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import path from 'node:path';
 import { assembleSnapshotInSlices } from './assemble-snapshot.ts';
@@ -76,14 +76,26 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
     let started!: () => void;
     this.#reloading = new Promise((resolve) => (started = resolve));
     const read = new Set<string>();
+    // What the watch listed, for the loader: each directory listed once. An entry is used at most once.
+    const listings = new Map<string, readonly Dirent[]>();
+    const listing = (dir: string) => {
+      const entries = listings.get(dir);
+      listings.delete(dir);
+      return entries;
+    };
     try {
-      const watching = this.#watch((dir) => {
-        const unit = unitOfPath(path.relative(this.directory, dir));
-        if (unit && read.has(unitKey(unit.kind, unit.id))) this.#schedule(dir);
-      });
+      const watching = this.#watch(
+        (dir) => {
+          const unit = unitOfPath(path.relative(this.directory, dir));
+          if (unit && read.has(unitKey(unit.kind, unit.id))) this.#schedule(dir);
+        },
+        (dir, entries) => listings.set(dir, entries),
+      );
       await watching.topWatched;
       const [{ snapshot, units }] = await Promise.all([
-        loadConfigDirectory(this.directory, this.#options, ({ kind, id }) => read.add(unitKey(kind, id))),
+        loadConfigDirectory(this.directory, { ...this.#options, listing }, ({ kind, id }) =>
+          read.add(unitKey(kind, id)),
+        ),
         watching.complete,
       ]);
       this.#units = new Map(units.map((unit) => [unitKey(unit.kind, unit.id), unit]));
@@ -94,6 +106,7 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
       throw error;
     }
     read.clear();
+    listings.clear();
     started();
     if ((await lstat(this.directory)).isSymbolicLink()) {
       const name = path.basename(this.directory);
@@ -110,7 +123,10 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
    * (Re)starts the watch of the directory, following its symlinks to where they point now. `complete`
    * resolves once every directory is watched.
    */
-  #watch(watched?: (dir: string) => void): { topWatched: Promise<void>; complete: Promise<void> } {
+  #watch(
+    watched?: (dir: string) => void,
+    listed?: (dir: string, entries: readonly Dirent[]) => void,
+  ): { topWatched: Promise<void>; complete: Promise<void> } {
     this.#watcher?.close();
     // Events seen while the new watch walks the tree count too; those of an older watch do not.
     const generation = ++this.#generation;
@@ -121,6 +137,7 @@ export class ConfigWatcher extends EventEmitter<WatcherEvents> {
       },
       onError: (error) => this.emit('error', error),
       ...(watched ? { watched } : {}),
+      ...(listed ? { listed } : {}),
     });
     // Held at once, so a close() during the walk closes it too.
     this.#watcher = tree;

@@ -24,6 +24,8 @@ export interface TreeWatchOptions {
   readonly onError: (error: Error) => void;
   /** `dir` is watched from now on: a change in it is reported (the config watcher's start, below). */
   readonly watched?: (dir: string) => void;
+  /** `dir`, watched, listed these entries: the config watcher's start reads its units with them. */
+  readonly listed?: (dir: string, entries: readonly Dirent[]) => void;
 }
 
 /** A watch being set up: `tree` can be closed at once; the promises say how far the walk has come. */
@@ -112,6 +114,7 @@ export class TreeWatch {
       if (!gone(error)) throw error;
       entries = [];
     }
+    this.#options.listed?.(dir, entries);
     const subdirectories: string[] = [];
     for (const entry of entries) {
       const child = path.join(dir, entry.name);

@@ -30,10 +30,11 @@ export interface UnitFiles {
 export async function readUnitFiles(
   directory: string,
   texts: readonly string[] = [],
+  listing?: Listing,
 ): Promise<UnitFiles & { readonly texts: ReadonlyMap<string, string> }> {
   const files: string[] = [];
   const skippedLinks: string[] = [];
-  walk(directory, '', files, skippedLinks);
+  walk(directory, '', files, skippedLinks, listing);
   files.sort();
   const read = new Map<string, string>();
   const entries = files.map((file) => {
@@ -48,15 +49,25 @@ export function hashStrings(parts: readonly string[]): string {
   return createHash('sha256').update(parts.join('')).digest('hex');
 }
 
-function walk(root: string, relative: string, files: string[], skippedLinks: string[]): void {
-  const entries = readdirSync(path.join(root, relative), { withFileTypes: true });
+/** A directory's entries listed elsewhere a moment ago, or undefined: see LoadOptions.listing. */
+export type Listing = (dir: string) => readonly Dirent[] | undefined;
+
+function walk(
+  root: string,
+  relative: string,
+  files: string[],
+  skippedLinks: string[],
+  listing: Listing | undefined,
+): void {
+  const dir = path.join(root, relative);
+  const entries = listing?.(dir) ?? readdirSync(dir, { withFileTypes: true });
   for (const entry of entries) {
     const child = relative === '' ? entry.name : `${relative}/${entry.name}`;
     // Links could point anywhere on the host; a workspace is exactly the files inside its folder.
     if (entry.isSymbolicLink()) {
       skippedLinks.push(child);
     } else if (entry.isDirectory()) {
-      if (!ignoredDirectories.has(entry.name)) walk(root, child, files, skippedLinks);
+      if (!ignoredDirectories.has(entry.name)) walk(root, child, files, skippedLinks, listing);
     } else if (entry.isFile() && !ignoredFile.test(entry.name)) {
       files.push(child);
     }
