@@ -387,7 +387,6 @@ export async function spawnServe(configDir: string, env: Record<string, string> 
 export interface LoadedTide {
   readonly daemon: Daemon;
   readonly configDir: string;
-  readonly dataDir: string;
   readonly api: CheckedHttp;
   readonly workspaces: number;
   close(): Promise<void>;
@@ -408,7 +407,6 @@ export async function loadedTide(workspaces: number): Promise<LoadedTide> {
   return {
     daemon,
     configDir,
-    dataDir,
     api,
     workspaces,
     async close() {

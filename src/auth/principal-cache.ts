@@ -7,6 +7,7 @@
  * resolved are kept, so unknown tokens cannot fill the cache.
  */
 import type { ChangeStamp } from '../store/change-stamp.ts';
+import { LruMap } from '../store/lru-map.ts';
 import type { Principal } from './principal.ts';
 import type { ResolvedCredential } from './principal.ts';
 
@@ -20,12 +21,11 @@ interface Entry {
 
 export class PrincipalCache {
   readonly #stamp: ChangeStamp;
-  readonly #size: number;
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: LruMap<string, Entry>;
 
   constructor(stamp: ChangeStamp, size = PRINCIPAL_CACHE_SIZE) {
     this.#stamp = stamp;
-    this.#size = size;
+    this.#entries = new LruMap(size);
   }
 
   async resolve(
@@ -38,15 +38,10 @@ export class PrincipalCache {
     if (stamp === null) return (await resolveFresh())?.principal ?? null;
     const key = `${via} ${credential}`;
     const entry = this.#entries.get(key);
-    this.#entries.delete(key);
-    if (entry && entry.stamp === stamp && !expired(entry.resolved, now)) {
-      this.#entries.set(key, entry);
-      return entry.resolved.principal;
-    }
+    if (entry && entry.stamp === stamp && !expired(entry.resolved, now)) return entry.resolved.principal;
     const resolved = await resolveFresh();
     if (!resolved) return null;
     this.#entries.set(key, { resolved, stamp });
-    if (this.#entries.size > this.#size) this.#entries.delete(this.#entries.keys().next().value!);
     return resolved.principal;
   }
 }

@@ -10,6 +10,7 @@ import {
   type SqliteDatabase,
   type SqliteDialectConfig,
 } from 'kysely';
+import { LruMap } from './lru-map.ts';
 
 /** Distinct SQL texts whose prepared statements are kept (the least recently used one goes first). */
 export const STATEMENT_CACHE_SIZE = 500;
@@ -25,7 +26,7 @@ export function withStatementCache(
   size = STATEMENT_CACHE_SIZE,
   onWrite: () => void = () => {},
 ): SqliteDatabase {
-  const statements = new Map<string, BetterSqlite3.Statement>();
+  const statements = new LruMap<string, BetterSqlite3.Statement>(size);
   // Kysely prepares every statement right before it runs it, once: preparing a writing one is writing.
   const prepared = (statement: BetterSqlite3.Statement) => {
     if (!statement.readonly) onWrite();
@@ -35,14 +36,9 @@ export function withStatementCache(
     close: () => sqlite.close(),
     prepare(sql) {
       const cached = statements.get(sql);
-      statements.delete(sql);
-      if (cached && !cached.busy) {
-        statements.set(sql, cached);
-        return prepared(cached);
-      }
+      if (cached && !cached.busy) return prepared(cached);
       const statement = sqlite.prepare(sql);
       statements.set(sql, statement);
-      if (statements.size > size) statements.delete(statements.keys().next().value!);
       return prepared(statement);
     },
   };

@@ -8,6 +8,7 @@
  * stamp (PostgreSQL) is never cached.
  */
 import type { ChangeStamp } from '../store/change-stamp.ts';
+import { LruMap } from '../store/lru-map.ts';
 import type { WorkspaceView } from './workspace-view.ts';
 
 /** The longest an entry serves, whatever else holds. */
@@ -31,12 +32,11 @@ export interface BuiltView {
 
 export class WorkspaceViewCache {
   readonly #stamp: ChangeStamp;
-  readonly #size: number;
-  readonly #entries = new Map<string, Entry>();
+  readonly #entries: LruMap<string, Entry>;
 
   constructor(stamp: ChangeStamp, size = VIEW_CACHE_SIZE) {
     this.#stamp = stamp;
-    this.#size = size;
+    this.#entries = new LruMap(size);
   }
 
   /** The view of `name` under `config` at `now`: the kept one if still exact, else `build`'s. */
@@ -51,7 +51,6 @@ export class WorkspaceViewCache {
     if (stamp === null) return (await build()).view;
     const time = now.getTime();
     const entry = this.#entries.get(name);
-    this.#entries.delete(name);
     if (
       entry &&
       entry.config === config &&
@@ -59,13 +58,11 @@ export class WorkspaceViewCache {
       entry.builtAt <= time &&
       time < entry.validUntil
     ) {
-      this.#entries.set(name, entry);
       return entry.view;
     }
     const { view, changesAt } = await build();
     const validUntil = Math.min(time + VIEW_MAX_AGE_MS, changesAt?.getTime() ?? Infinity);
     this.#entries.set(name, { config, stamp, builtAt: time, validUntil, view });
-    if (this.#entries.size > this.#size) this.#entries.delete(this.#entries.keys().next().value!);
     return view;
   }
 }

@@ -105,11 +105,12 @@ export class WorkspaceService {
     const pageNames = names.slice(0, query.limit);
     // One query each for the page's active runs, last runs and overrides, however long the page.
     const observed = await this.#observed(pageNames);
-    const items = pageNames.map((name) =>
-      this.#view(name, config.workspaces.get(name)!, config.snapshot.calendars, {
-        status: statuses.get(name) ?? null,
-        ...observed(name),
-      }),
+    const items = pageNames.map(
+      (name) =>
+        this.#builtView(name, config.workspaces.get(name)!, config.snapshot.calendars, {
+          status: statuses.get(name) ?? null,
+          ...observed(name),
+        }).view,
     );
     const last = pageNames.at(-1);
     const more = names.length > query.limit && last !== undefined;
@@ -271,18 +272,6 @@ export class WorkspaceService {
   /** Throws not_found unless the configuration knows the workspace (valid or not). */
   assertKnown(name: string): void {
     lookup(this.#deps.config(), name);
-  }
-
-  #view(
-    name: string,
-    effective: Effective<WorkspaceDefinition>,
-    calendars: ReadonlyMap<string, Calendar>,
-    observed: Pick<
-      Parameters<typeof workspaceView>[0],
-      'status' | 'activeRuns' | 'lastRun' | 'overrides' | 'ttl'
-    >,
-  ): WorkspaceView {
-    return this.#builtView(name, effective, calendars, observed).view;
   }
 
   /** The view, and when time alone may change it: the first firing to pass, an override's end. */

@@ -1,0 +1,27 @@
+/**
+ * A Map bounded to `size` entries that drops the least recently used one: the read caches keyed on the
+ * store (prepared statements, principals, workspace views) all keep their entries this way.
+ */
+export class LruMap<K, V> {
+  readonly #size: number;
+  readonly #entries = new Map<K, V>();
+
+  constructor(size: number) {
+    this.#size = size;
+  }
+
+  /** The entry, now the most recently used one. */
+  get(key: K): V | undefined {
+    const value = this.#entries.get(key);
+    if (value === undefined) return undefined;
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    return value;
+  }
+
+  set(key: K, value: V): void {
+    this.#entries.delete(key);
+    this.#entries.set(key, value);
+    if (this.#entries.size > this.#size) this.#entries.delete(this.#entries.keys().next().value!);
+  }
+}
