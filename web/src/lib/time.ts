@@ -25,8 +25,10 @@ function formatter(timeZone: string): Intl.DateTimeFormat {
 export interface WallClock {
   /** `YYYY-MM-DD` in the zone. */
   readonly date: string;
-  /** Hours since the zone's midnight, with minutes as a fraction (0 ≤ hours < 24). */
+  /** Hours since the zone's midnight, with minutes as a fraction (0 ≤ hours < 24): a position, not a label. */
   readonly hours: number;
+  /** `HH:MM`, from the formatter's own digits: a label rebuilt from `hours` can lose a minute to rounding. */
+  readonly time: string;
   readonly zone: string;
 }
 
@@ -39,6 +41,7 @@ export function wallClock(instant: Date, timeZone: string): WallClock {
   return {
     date: `${parts.year}-${parts.month}-${parts.day}`,
     hours: Number(parts.hour) + Number(parts.minute) / 60 + Number(parts.second) / 3600,
+    time: `${parts.hour}:${parts.minute}`,
     zone: parts.timeZoneName ?? timeZone,
   };
 }
@@ -61,11 +64,8 @@ export function instantInZone(date: string, time: string, timeZone: string): Dat
 
 /** `2027-03-15 07:00 CET`. */
 export function formatInZone(iso: string, timeZone: string): string {
-  const instant = new Date(iso);
-  const wall = wallClock(instant, timeZone);
-  const hh = Math.floor(wall.hours);
-  const mm = Math.floor((wall.hours - hh) * 60);
-  return `${wall.date} ${String(hh).padStart(2, '0')}:${String(mm).padStart(2, '0')} ${wall.zone}`;
+  const wall = wallClock(new Date(iso), timeZone);
+  return `${wall.date} ${wall.time} ${wall.zone}`;
 }
 
 /** `07:00`: the wall-clock time only, for badges where the day is plain from context. */
