@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { eachStep, ITEMS_PER_STEP, runAtOnce, runInSlices, sortSteps, type Steps } from './slices.ts';
+import {
+  eachStep,
+  ITEMS_PER_STEP,
+  mapSteps,
+  runAtOnce,
+  runInSlices,
+  sortSteps,
+  type Steps,
+} from './slices.ts';
 
 function* countTo(n: number): Steps<number> {
   let sum = 0;
@@ -23,6 +31,16 @@ describe('slices', () => {
     });
     expect(result).toBe(runAtOnce(countTo(10 * ITEMS_PER_STEP)));
     expect(pauses).toBe(10);
+  });
+
+  it('maps every item in order, with a pause point after each (items that cost a slice each)', async () => {
+    let pauses = 0;
+    const doubled = await runInSlices(
+      mapSteps([1, 2, 3], (n) => n * 2),
+      { budgetMs: 0, pause: () => Promise.resolve(pauses++) },
+    );
+    expect(doubled).toEqual([2, 4, 6]);
+    expect(pauses).toBe(3);
   });
 
   it('lets other callbacks run between two slices', async () => {
