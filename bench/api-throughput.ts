@@ -1,12 +1,25 @@
 /**
- * Requests a second of `GET /api/v1/workspaces/{name}` (authenticated, over keep-alive HTTP) against a bare
- * Fastify route in the same process answering the identical JSON body: the ratio is what Tide's request
- * path (authentication, rate-limit rules, audit hooks, the workspace view) costs over Fastify itself.
- * Rounds alternate Tide and the baseline so load from elsewhere on the machine weighs on both.
+ * Requests `GET /api/v1/workspaces/{name}` (authenticated, over keep-alive HTTP) from `tide serve` and from a
+ * bare Fastify route answering the identical JSON body (bench/bare-fastify.ts), each a process of its own,
+ * the load generator being this one: the ratio is what Tide's request path (authentication, rate-limit
+ * rules, audit hooks, the workspace view) costs over Fastify itself. Rounds alternate Tide and the
+ * baseline so load from elsewhere on the machine weighs on both.
  */
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { writeFileSync } from 'node:fs';
 import http from 'node:http';
-import Fastify from 'fastify';
-import { expect2xx, httpRequest, loopDelay, type CaseResult, type LoadedTide, type Sizes } from './common.ts';
+import path from 'node:path';
+import {
+  expect2xx,
+  httpRequest,
+  removeAll,
+  root,
+  scratch,
+  type CaseResult,
+  type LoadedTide,
+  type Sizes,
+} from './common.ts';
 
 interface Load {
   readonly requests: number;
@@ -41,9 +54,20 @@ export async function apiThroughput(tide: LoadedTide, sizes: Sizes): Promise<Cas
   const name = `ws-${Math.floor(tide.workspaces / 2)}`;
   const tideUrl = `${tide.api.baseUrl}/api/v1/workspaces/${name}`;
   const answer = await tide.api.request(`/api/v1/workspaces/${name}`);
-  const bare = Fastify();
-  bare.get('/api/v1/workspaces/:name', (_request, reply) => reply.type(answer.contentType).send(answer.body));
-  const bareUrl = `${await bare.listen({ host: '127.0.0.1', port: 0 })}/api/v1/workspaces/${name}`;
+  const dir = scratch('bare');
+  const bodyFile = path.join(dir, 'body.json');
+  writeFileSync(bodyFile, answer.body);
+  // This process's loader flags (tsx) run the baseline's TypeScript as they run the bench.
+  const bare = spawn(
+    process.execPath,
+    [...process.execArgv, path.join(root, 'bench/bare-fastify.ts'), bodyFile, answer.contentType],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  const listening = await new Promise<string>((resolve, reject) => {
+    bare.stdout!.once('data', (line: Buffer) => resolve(line.toString('utf8').trim()));
+    bare.once('exit', (code) => reject(new Error(`bench: api-throughput: the baseline exited ${code}`)));
+  });
+  const bareUrl = `${listening}/api/v1/workspaces/${name}`;
   const bareAnswer = await httpRequest(new http.Agent(), bareUrl);
   if (bareAnswer.body !== answer.body) throw new Error('bench: api-throughput: the baseline body differs');
   const auth = { authorization: `Bearer ${tide.api.token}` };
@@ -55,16 +79,18 @@ export async function apiThroughput(tide: LoadedTide, sizes: Sizes): Promise<Cas
   const totals = { tide: { requests: 0, seconds: 0 }, bare: { requests: 0, seconds: 0 } };
   let eldMax = 0;
   for (let round = 0; round < rounds; round++) {
-    const delay = loopDelay();
+    const delay = await tide.loopDelay();
     const onTide = await load(tideUrl, auth, sizes.connections, roundMs);
-    eldMax = Math.max(eldMax, delay.stop().eld_max_ms);
+    eldMax = Math.max(eldMax, (await delay.stop()).eld_max_ms);
     const onBare = await load(bareUrl, auth, sizes.connections, roundMs);
     totals.tide.requests += onTide.requests;
     totals.tide.seconds += onTide.seconds;
     totals.bare.requests += onBare.requests;
     totals.bare.seconds += onBare.seconds;
   }
-  await bare.close();
+  bare.kill('SIGTERM');
+  await once(bare, 'exit');
+  removeAll(dir);
   const tideRps = totals.tide.requests / totals.tide.seconds;
   const bareRps = totals.bare.requests / totals.bare.seconds;
   const ratio = tideRps / bareRps;

@@ -3,16 +3,14 @@
  * concurrent runs (TIDE_MAX_CONCURRENT_RUNS) and the fake engine. Every firing must become a run that
  * succeeds (none lost); measured are instant → first engine spawn and instant → last run finished.
  */
-import { sql } from 'kysely';
+import http from 'node:http';
 import {
-  benchDaemon,
   expectRunsSucceeded,
-  fakeEngine,
-  loopDelay,
   ms,
   pollUntil,
   readSpawns,
-  removeAll,
+  serveWithFakeEngine,
+  serverLoopDelay,
   writeConfigDir,
   type CaseResult,
   type Sizes,
@@ -26,38 +24,33 @@ function cronAt(at: Date): string {
 export async function burst(sizes: Sizes, leadMs = 5000): Promise<CaseResult> {
   const instant = new Date(Math.ceil((Date.now() + leadMs) / 1000) * 1000);
   const configDir = writeConfigDir(sizes.burst, () => ({ enabled: true, deploy_schedule: cronAt(instant) }));
-  const engine = fakeEngine();
-  process.env.BENCH_SPAWNS_LOG = engine.spawnsLog;
-  const { daemon, dataDir } = await benchDaemon(configDir, {
-    tofuBin: engine.bin,
-    runEnvPassthrough: ['BENCH_SPAWNS_LOG'],
-    maxConcurrentRuns: sizes.slots,
-    roles: new Set(['api', 'scheduler', 'runner']),
-  });
+  const tide = await serveWithFakeEngine(configDir, sizes.slots);
   if (Date.now() > instant.getTime() - 500) {
     // Started too late to see the instant come: again, with twice the lead (no figure comes from this try).
-    await daemon.close(1000);
-    removeAll(configDir, dataDir, engine.dir);
+    await tide.close();
     return burst(sizes, leadMs * 2);
   }
-  const delay = loopDelay();
+  const agent = new http.Agent({ keepAlive: true });
+  const delay = await serverLoopDelay(agent, tide.serve.url);
   type Row = { id: string | null; state: string | null; outcome: string; finished_at: string | null };
+  const recorded = tide.store.prepare<[], Row>(
+    `select r.id, r.state, f.outcome, r.finished_at from firings f left join runs r on f.run_id = r.id`,
+  );
   let rows: Row[] = [];
   await pollUntil(
     `${sizes.burst} burst runs to finish`,
-    async () => {
-      rows = (
-        await sql<Row>`select r.id, r.state, f.outcome, r.finished_at from firings f
-          left join runs r on f.run_id = r.id`.execute(daemon.store.db)
-      ).rows;
+    () => {
+      rows = recorded.all();
       return (
         rows.length === sizes.burst && rows.every((row) => row.state !== 'queued' && row.state !== 'running')
       );
     },
     50,
   );
-  const { eld_max_ms: eldMax } = delay.stop();
-  await daemon.close(1000);
+  const { eld_max_ms: eldMax } = await delay.stop();
+  agent.destroy();
+  const spawns = readSpawns(tide.engine.spawnsLog);
+  await tide.close();
   const lost = rows.filter((row) => row.outcome !== 'fired' || row.id === null);
   if (lost.length > 0) {
     throw new Error(
@@ -65,12 +58,10 @@ export async function burst(sizes: Sizes, leadMs = 5000): Promise<CaseResult> {
     );
   }
   expectRunsSucceeded(new Map(rows.map((row) => [row.id!, row.state!])), 'burst');
-  const spawns = readSpawns(engine.spawnsLog);
   if (spawns.size !== sizes.burst)
     throw new Error(`bench: burst: ${spawns.size} of ${sizes.burst} runs spawned`);
   const firstSpawnMs = Math.min(...spawns.values()) - instant.getTime();
   const drainMs = Math.max(...rows.map((row) => Date.parse(row.finished_at!))) - instant.getTime();
-  removeAll(configDir, dataDir, engine.dir);
   return {
     figures: {
       workspaces: sizes.burst,

@@ -1,8 +1,8 @@
 /**
- * What every bench case shares: generated configuration directories, the daemon in this process, a
- * spawned `tide serve`, checked HTTP calls over keep-alive connections, event-loop delay and percentiles.
- * Anything that did not work (a non-2xx answer, a run that did not succeed) throws: a bench figure must
- * measure what it names.
+ * What every bench case shares: generated configuration directories, a spawned `tide serve` (dist/, as
+ * users run it) and, for the ratio case, the daemon in this process; checked HTTP calls over keep-alive
+ * connections, the server's event-loop delay and percentiles. Anything that did not work (a non-2xx
+ * answer, a run that did not succeed) throws: a bench figure must measure what it names.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -10,10 +10,11 @@ import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSy
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
+import Database from 'better-sqlite3';
 import { startDaemon, type Daemon, type DaemonSettings } from '../src/daemon/daemon.ts';
 import { createLogger } from '../src/log/logger.ts';
+import { SQLITE_FILE } from '../src/store/database.ts';
 import { systemClock } from '../src/time/clock.ts';
 import { INITIAL_ADMIN_FILE, INITIAL_ADMIN_USERNAME } from '../src/auth/bootstrap-admin.ts';
 import { freePort, TIDE_BIN } from '../test/helpers/serve-process.ts';
@@ -164,6 +165,38 @@ export function fakeEngine(): { bin: string; spawnsLog: string; dir: string } {
   return { bin, spawnsLog, dir };
 }
 
+export interface FakeEngineServe {
+  readonly serve: ServeProcess;
+  readonly engine: ReturnType<typeof fakeEngine>;
+  /** The server's own SQLite file, opened read-only alongside it (WAL: readers never block its writes). */
+  readonly store: Database.Database;
+  /** Stops the server and removes its data, the engine's folder and `configDir`. */
+  close(): Promise<void>;
+}
+
+/** `tide serve` on `configDir` with the fake engine and `slots` concurrent runs. */
+export async function serveWithFakeEngine(configDir: string, slots: number): Promise<FakeEngineServe> {
+  const engine = fakeEngine();
+  const serve = await spawnServe(configDir, {
+    TIDE_TOFU_BIN: engine.bin,
+    BENCH_SPAWNS_LOG: engine.spawnsLog,
+    // Runs see only allowlisted variables (never TIDE_*): the fake engine needs its spawn log's path.
+    TIDE_RUN_ENV_PASSTHROUGH: 'BENCH_SPAWNS_LOG',
+    TIDE_MAX_CONCURRENT_RUNS: String(slots),
+  });
+  const store = new Database(path.join(serve.dataDir, SQLITE_FILE), { readonly: true });
+  return {
+    serve,
+    engine,
+    store,
+    async close() {
+      store.close();
+      await serve.stop();
+      removeAll(configDir, engine.dir);
+    },
+  };
+}
+
 /** Run id → when its first engine process started (epoch ms), from the fake engine's log. */
 export function readSpawns(spawnsLog: string): Map<string, number> {
   const spawns = new Map<string, number>();
@@ -186,19 +219,28 @@ export function expectRunsSucceeded(states: ReadonlyMap<string, string>, what: s
   }
 }
 
-/** Event-loop delay of this process between start and stop: how long the loop was kept from turning. */
-export function loopDelay(): { stop(): { eld_max_ms: number; eld_p99_ms: number } } {
-  const histogram = monitorEventLoopDelay({ resolution: 5 });
-  histogram.enable();
-  return {
-    stop() {
-      histogram.disable();
-      return {
-        eld_max_ms: Math.round(histogram.max / 1e6),
-        eld_p99_ms: Math.round(histogram.percentile(99) / 1e6),
-      };
-    },
+/**
+ * The event-loop delay of a spawned `tide serve`, over a stretch of the bench: the server's own
+ * `monitorEventLoopDelay` (prom-client's `nodejs_eventloop_lag_*` gauges behind `GET /metrics`), which
+ * starts over at every scrape. So the figure is how long the server's loop was kept from turning, not the
+ * load generator's.
+ */
+export async function serverLoopDelay(
+  agent: http.Agent,
+  url: string,
+): Promise<{ stop(): Promise<{ eld_max_ms: number; eld_p99_ms: number }> }> {
+  const scrape = async () => {
+    const text = expect2xx(await httpRequest(agent, `${url}/metrics`), 'GET /metrics').body;
+    const gauge = (name: string) => {
+      const value = new RegExp(`^tide_process_nodejs_eventloop_lag_${name}_seconds (\\S+)$`, 'm').exec(text);
+      if (!value)
+        throw new Error(`bench: GET /metrics has no tide_process_nodejs_eventloop_lag_${name}_seconds`);
+      return Math.round(Number(value[1]) * 1000);
+    };
+    return { eld_max_ms: gauge('max'), eld_p99_ms: gauge('p99') };
   };
+  await scrape();
+  return { stop: scrape };
 }
 
 export interface HttpAnswer {
@@ -346,6 +388,7 @@ export async function spawnServe(configDir: string, env: Record<string, string> 
         TIDE_PORT: String(port),
         TIDE_HOST: '127.0.0.1',
         TIDE_LOG_LEVEL: 'error',
+        TIDE_TIMEZONE: 'UTC',
         ...env,
       },
       stdio: ['ignore', 'ignore', 'pipe'],
@@ -385,34 +428,35 @@ export async function spawnServe(configDir: string, env: Record<string, string> 
 }
 
 export interface LoadedTide {
-  readonly daemon: Daemon;
+  readonly serve: ServeProcess;
   readonly configDir: string;
   readonly api: CheckedHttp;
   readonly workspaces: number;
+  /** The server's event-loop delay from now until `stop` (serverLoopDelay). */
+  loopDelay(): ReturnType<typeof serverLoopDelay>;
   close(): Promise<void>;
 }
 
 /**
- * The daemon in this process with every role, `workspaces` quiet workspaces loaded and an admin logged
- * in over HTTP: the shared subject of the API throughput, list latency and hot reload cases.
+ * `tide serve` (dist/, as users run it) with every role, `workspaces` quiet workspaces loaded and an admin
+ * logged in over HTTP: the shared subject of the API throughput, list latency and hot reload cases. The
+ * load generator is this process, so it never takes the server's event loop.
  */
 export async function loadedTide(workspaces: number): Promise<LoadedTide> {
   const now = new Date();
   const configDir = writeConfigDir(workspaces, (i) => quietWorkspace(i, now));
-  const { daemon, dataDir } = await benchDaemon(configDir, {
-    maxConcurrentRuns: 4,
-    roles: new Set(['api', 'scheduler', 'runner']),
-  });
-  const api = await adminHttp(daemon.url!, dataDir);
+  const serve = await spawnServe(configDir, { TIDE_MAX_CONCURRENT_RUNS: '4' });
+  const api = await adminHttp(serve.url, serve.dataDir);
   return {
-    daemon,
+    serve,
     configDir,
     api,
     workspaces,
+    loopDelay: () => serverLoopDelay(api.agent, serve.url),
     async close() {
       api.close();
-      await daemon.close(1000);
-      removeAll(configDir, dataDir);
+      await serve.stop();
+      removeAll(configDir);
     },
   };
 }

@@ -1,13 +1,12 @@
 /**
  * Hot reload with every workspace loaded: one workspace's config.json gets a new description, and the time
  * until `GET /api/v1/workspaces/{name}` shows it is the reload's latency. Meanwhile a client asks
- * `GET /api/health/live` back to back (the longest answer: how long the API did not answer) and the event
- * loop's delay is recorded (how long anything at all waited). Median over `repeats` edits.
+ * `GET /api/health/live` back to back (the longest answer: how long the API did not answer) and the
+ * server's event-loop delay is recorded (how long anything at all waited). Median over `repeats` edits.
  */
 import http from 'node:http';
 import {
   longestAnswer,
-  loopDelay,
   median,
   ms,
   pollUntil,
@@ -28,7 +27,7 @@ export async function hotReload(tide: LoadedTide, sizes: Sizes): Promise<CaseRes
     const description = `reloaded by the bench, edit ${edit}`;
     let done!: () => void;
     const finished = new Promise<void>((resolve) => (done = resolve));
-    const delay = loopDelay();
+    const delay = await tide.loopDelay();
     const probe = longestAnswer(agent, `${tide.api.baseUrl}/api/health/live`, finished);
     const started = performance.now();
     writeWorkspace(tide.configDir, i, { ...quietWorkspace(i), description });
@@ -43,7 +42,7 @@ export async function hotReload(tide: LoadedTide, sizes: Sizes): Promise<CaseRes
     visible.push(performance.now() - started);
     done();
     longest = Math.max(longest, await probe);
-    eldMax = Math.max(eldMax, delay.stop().eld_max_ms);
+    eldMax = Math.max(eldMax, (await delay.stop()).eld_max_ms);
   }
   agent.destroy();
   const p50 = median(visible);

@@ -6,18 +6,16 @@
  * start-up (start-up is its own case). Every firing due in the window must have a run, and every run must
  * succeed.
  */
-import { sql } from 'kysely';
+import http from 'node:http';
 import {
-  benchDaemon,
   expectRunsSucceeded,
-  fakeEngine,
-  loopDelay,
   ms,
   percentile,
   pollUntil,
   quietWorkspace,
   readSpawns,
-  removeAll,
+  serveWithFakeEngine,
+  serverLoopDelay,
   writeConfigDir,
   type CaseResult,
   type Sizes,
@@ -42,23 +40,16 @@ export async function lag(sizes: Sizes): Promise<CaseResult> {
         }
       : quietWorkspace(i, now),
   );
-  const engine = fakeEngine();
-  process.env.BENCH_SPAWNS_LOG = engine.spawnsLog;
-  const started = performance.now();
-  const { daemon, dataDir } = await benchDaemon(configDir, {
-    tofuBin: engine.bin,
-    // Runs see only allowlisted variables (never TIDE_*): the fake engine needs its spawn log's path.
-    runEnvPassthrough: ['BENCH_SPAWNS_LOG'],
-    maxConcurrentRuns: sizes.slots,
-    roles: new Set(['api', 'scheduler', 'runner']),
-  });
-  const startupMs = performance.now() - started;
+  const tide = await serveWithFakeEngine(configDir, sizes.slots);
+  const { serve, engine } = tide;
   // Whole seconds strictly after start-up, up to one second before the end: firings there are all due.
   const from = Math.floor(Date.now() / 1000) * 1000 + 1000;
-  const delay = loopDelay();
+  const agent = new http.Agent({ keepAlive: true });
+  const delay = await serverLoopDelay(agent, serve.url);
   await new Promise((resolve) => setTimeout(resolve, sizes.seconds * 1000));
   const to = Math.floor(Date.now() / 1000) * 1000 - 1000;
-  const { eld_max_ms: eldMax, eld_p99_ms: eldP99 } = delay.stop();
+  const { eld_max_ms: eldMax, eld_p99_ms: eldP99 } = await delay.stop();
+  agent.destroy();
   let due = 0;
   for (let second = from; second <= to; second += 1000) {
     const s = new Date(second).getUTCSeconds() % period;
@@ -66,15 +57,18 @@ export async function lag(sizes: Sizes): Promise<CaseResult> {
   }
   type Row = { id: string | null; state: string | null; scheduled_at: string; outcome: string };
   let inWindow: Row[] = [];
+  const recorded = tide.store.prepare<[string], Row>(
+    `select r.id, r.state, f.scheduled_at, f.outcome from firings f left join runs r on f.run_id = r.id
+     where f.scheduled_at >= ?`,
+  );
   // Waits for the window's firings to be recorded and their runs to end, however late: a late scheduler
   // shows in the figures, not as firings cut off by the end of the bench.
   await pollUntil(
     'the lag window’s firings to be recorded and their runs to end',
     async () => {
-      const { rows } = await sql<Row>`
-        select r.id, r.state, f.scheduled_at, f.outcome from firings f left join runs r on f.run_id = r.id
-        where f.scheduled_at >= ${new Date(from).toISOString()}`.execute(daemon.store.db);
-      inWindow = rows.filter((row) => Date.parse(row.scheduled_at) <= to);
+      inWindow = recorded
+        .all(new Date(from).toISOString())
+        .filter((row) => Date.parse(row.scheduled_at) <= to);
       return (
         inWindow.length >= due &&
         inWindow.every((row) => row.id === null || (row.state !== 'queued' && row.state !== 'running'))
@@ -83,7 +77,8 @@ export async function lag(sizes: Sizes): Promise<CaseResult> {
     50,
     120_000,
   );
-  await daemon.close(1000);
+  const spawns = readSpawns(engine.spawnsLog);
+  await tide.close();
   // A firing that is recorded but not `fired` (a destroy of a workspace that is not up is `skipped`) has no
   // run to time; one that is `missed`, or not recorded at all, was lost.
   const fired = inWindow.filter((row) => row.outcome === 'fired');
@@ -97,14 +92,12 @@ export async function lag(sizes: Sizes): Promise<CaseResult> {
     );
   }
   expectRunsSucceeded(new Map(fired.map((row) => [row.id!, row.state!])), 'lag');
-  const spawns = readSpawns(engine.spawnsLog);
   const lags = fired.map((row) => {
     const spawned = spawns.get(row.id!);
     if (spawned === undefined)
       throw new Error(`bench: lag: run ${row.id} succeeded without spawning the engine`);
     return spawned - Date.parse(row.scheduled_at);
   });
-  removeAll(configDir, dataDir, engine.dir);
   const p99 = percentile(lags, 99);
   return {
     figures: {
@@ -114,7 +107,7 @@ export async function lag(sizes: Sizes): Promise<CaseResult> {
       period_seconds: period,
       slots: sizes.slots,
       seconds: sizes.seconds,
-      startup_ms: Math.round(startupMs),
+      startup_ms: Math.round(serve.readyMs),
       due: due,
       skipped: count('skipped'),
       superseded: count('superseded'),
