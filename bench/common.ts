@@ -1,7 +1,7 @@
 /**
  * What every bench case shares: generated configuration directories, a spawned `tide serve` (dist/, as
- * users run it) and, for the ratio case, the daemon in this process; checked HTTP calls over keep-alive
- * connections, the server's event-loop delay and percentiles. Anything that did not work (a non-2xx
+ * users run it), checked HTTP calls over keep-alive connections, the server's event-loop delay and
+ * percentiles. Anything that did not work (a non-2xx
  * answer, a run that did not succeed) throws: a bench figure must measure what it names.
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
@@ -12,10 +12,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
-import { startDaemon, type Daemon, type DaemonSettings } from '../src/daemon/daemon.ts';
-import { createLogger } from '../src/log/logger.ts';
 import { SQLITE_FILE } from '../src/store/database.ts';
-import { systemClock } from '../src/time/clock.ts';
 import { INITIAL_ADMIN_FILE, INITIAL_ADMIN_USERNAME } from '../src/auth/bootstrap-admin.ts';
 import { freePort, TIDE_BIN } from '../test/helpers/serve-process.ts';
 
@@ -125,33 +122,6 @@ export function quietWorkspace(i: number, now = new Date()): WorkspaceConfig {
     deploy_schedule: `${i % 60} ${hour} * * *`,
     destroy_schedule: `${(i + 30) % 60} ${(hour + 1) % 24} * * *`,
   };
-}
-
-/** The daemon in this process on `configDir`, with a fresh SQLite data directory and a real listener. */
-export async function benchDaemon(
-  configDir: string,
-  settings: Pick<DaemonSettings, 'roles' | 'maxConcurrentRuns'> & Partial<DaemonSettings>,
-): Promise<{ daemon: Daemon; dataDir: string }> {
-  const dataDir = scratch('data');
-  const daemon = await startDaemon({
-    configDir,
-    dataDir,
-    host: '127.0.0.1',
-    port: 0,
-    timezone: 'UTC',
-    clock: systemClock,
-    logger: createLogger('error'),
-    print: () => {},
-    ...settings,
-  });
-  const problems = daemon.watcher
-    .current()
-    .snapshot.problems.filter((problem) => problem.severity === 'error');
-  if (problems.length > 0) {
-    await daemon.close(1000);
-    throw new Error(`bench: the generated configuration has errors: ${JSON.stringify(problems.slice(0, 3))}`);
-  }
-  return { daemon, dataDir };
 }
 
 /** `bench/fake-engine.sh` as `terraform` in a fresh directory, and the file it logs spawns to. */

@@ -1,11 +1,13 @@
 /**
  * A Tide deploy against the same `init` + `plan -out` + `apply <plan>` by hand, with the real engine, on a
- * trivial `terraform_data` workspace. Tide's run goes through the API (queue, claim, fresh working
- * directory, the same commands against Tide's state backend, outputs read from the stored state, log
- * storage, status updates) and is timed from the request to the run's end. One by-hand run and one Tide
- * deploy alternate, so both see the same machine; a destroy run (not timed) between two deploys takes the
- * workspace down again. Every run must succeed. A third side, the same by hand but with its state in Tide's
- * http backend (a run claimed by the bench lends its credential), shows what the backend itself costs.
+ * trivial `terraform_data` workspace. Tide's run goes through the API of a spawned `tide serve` (queue,
+ * claim, fresh working directory, the same commands against Tide's state backend, outputs read from the
+ * stored state, log storage, status updates) and is timed from the request to the `run.updated` event
+ * that says it ended, as a client following it live sees it (no polling load on the server). One by-hand
+ * run and one Tide deploy alternate, so both see the same machine; a destroy run (not timed) between two
+ * deploys takes the workspace down again. Every run must succeed. A third side, the same by hand but with
+ * its state in Tide's http backend (a run claimed by the bench lends its credential), shows what the
+ * backend itself costs.
  */
 import { execFile, spawnSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -14,21 +16,23 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import {
   adminHttp,
-  benchDaemon,
   median,
   ms,
   removeAll,
   scratch,
+  spawnServe,
   trivialTf,
   writeConfigDir,
   type CaseResult,
   type CheckedHttp,
   type Sizes,
 } from './common.ts';
-import type { Daemon } from '../src/daemon/daemon.ts';
+import { connectEvents, type EventClient } from '../test/helpers/event-client.ts';
 import { claimNextQueued, insertRun } from '../src/run/run.repo.ts';
+import type { RunView } from '../src/run/run-view.ts';
 import { StateCredentials } from '../src/state/state-credential.ts';
 import { stateBackendPath, stateKeyOf } from '../src/state/state-key.ts';
+import { openDatabase } from '../src/store/database.ts';
 import { inTransaction } from '../src/store/dialect.ts';
 import { systemClock } from '../src/time/clock.ts';
 
@@ -68,7 +72,6 @@ async function byHand(engine: string, state?: HttpState): Promise<number> {
     ['plan', '-input=false', '-no-color', '-out=p'],
     ['apply', '-input=false', '-no-color', 'p'],
   ]) {
-    // Not execFileSync: the state backend answering the engine is this process's daemon.
     await execFileAsync(engine, args, { cwd: dir, env });
   }
   const elapsed = performance.now() - started;
@@ -77,14 +80,14 @@ async function byHand(engine: string, state?: HttpState): Promise<number> {
 }
 
 /** Queues `action` on ws-0 and waits for its end; returns request → end, throws unless it succeeded. */
-async function tideRun(api: CheckedHttp, action: 'deploy' | 'destroy'): Promise<number> {
+async function tideRun(api: CheckedHttp, events: EventClient, action: 'deploy' | 'destroy'): Promise<number> {
   const started = performance.now();
   const { id } = await api.json<{ id: string }>(`/api/v1/workspaces/ws-0/${action}`, { method: 'POST' });
-  let run: { state: string; reason?: string | null };
-  do {
-    await new Promise((resolve) => setTimeout(resolve, 5));
-    run = await api.json(`/api/v1/runs/${id}`);
-  } while (run.state === 'queued' || run.state === 'running');
+  const ended = await events.next((message) => {
+    const run = message.type === 'run.updated' ? (message.run as RunView) : null;
+    return run?.id === id && run.state !== 'queued' && run.state !== 'running';
+  }, 600_000);
+  const run = ended.run as RunView;
   if (run.state !== 'succeeded') {
     throw new Error(`bench: ratio: ${action} run ${id} ended ${run.state} (${run.reason ?? 'no reason'})`);
   }
@@ -96,11 +99,13 @@ async function tideRun(api: CheckedHttp, action: 'deploy' | 'destroy'): Promise<
  * the transaction that queues it, so the runner never sees it queued), and that claim's credential.
  */
 async function claimedState(
-  daemon: Daemon,
+  serve: { readonly url: string; readonly dataDir: string },
   credentials: StateCredentials,
   workspace: string,
 ): Promise<HttpState> {
-  const claim = await inTransaction(daemon.store.db, async (trx) => {
+  // The server's own SQLite file, as a second writer (WAL and its busy timeout keep both safe).
+  const store = await openDatabase({ dataDir: serve.dataDir });
+  const claim = await inTransaction(store.db, async (trx) => {
     await insertRun(trx, {
       id: randomUUID(),
       workspace,
@@ -110,9 +115,10 @@ async function claimedState(
     });
     return claimNextQueued(trx, { owner: 'bench-by-hand', leaseMs: 60 * 60_000, clock: systemClock });
   });
+  await store.close();
   if (claim?.workspace !== workspace) throw new Error(`bench: ratio: could not claim a run of ${workspace}`);
   const { username, password } = credentials.issue(claim);
-  return { address: `${daemon.url!}${stateBackendPath(stateKeyOf(claim))}`, username, password };
+  return { address: `${serve.url}${stateBackendPath(stateKeyOf(claim))}`, username, password };
 }
 
 export async function ratio(sizes: Sizes): Promise<CaseResult> {
@@ -123,29 +129,35 @@ export async function ratio(sizes: Sizes): Promise<CaseResult> {
     deploy_schedule: '0 0 1 1 *',
   }));
   const jwtSecret = randomBytes(48).toString('base64url');
-  const { daemon, dataDir } = await benchDaemon(configDir, {
-    tofuBin: engine,
-    maxConcurrentRuns: 1,
-    roles: new Set(['api', 'runner']),
-    jwtSecret,
+  const serve = await spawnServe(configDir, {
+    TIDE_TOFU_BIN: engine,
+    TIDE_MAX_CONCURRENT_RUNS: '1',
+    TIDE_JWT_SECRET: jwtSecret,
   });
-  // The daemon's own credential key (src/state/state-services.ts), as a runner of this cluster holds it.
+  // The server's own credential key (src/state/state-services.ts), as a runner of this cluster holds it.
   const credentials = new StateCredentials(new TextEncoder().encode(jwtSecret));
-  const api = await adminHttp(daemon.url!, dataDir);
+  const api = await adminHttp(serve.url, serve.dataDir);
+  const events = await connectEvents(`${serve.url.replace(/^http/, 'ws')}/api/v1/events`, {
+    headers: { authorization: `Bearer ${api.token}` },
+  });
   const hand: number[] = [];
   const handHttp: number[] = [];
   const tide: number[] = [];
   try {
+    await events.next((message) => message.type === 'hello');
+    events.send({ subscribe: { workspaces: ['ws-0'], types: ['run.updated'] } });
+    await events.next((message) => message.type === 'subscribed');
     for (let i = 0; i < sizes.repeats; i++) {
       hand.push(await byHand(engine));
-      handHttp.push(await byHand(engine, await claimedState(daemon, credentials, `ws-${i + 1}`)));
-      tide.push(await tideRun(api, 'deploy'));
-      await tideRun(api, 'destroy');
+      handHttp.push(await byHand(engine, await claimedState(serve, credentials, `ws-${i + 1}`)));
+      tide.push(await tideRun(api, events, 'deploy'));
+      await tideRun(api, events, 'destroy');
     }
   } finally {
+    events.socket.close();
     api.close();
-    await daemon.close(1000);
-    removeAll(configDir, dataDir);
+    await serve.stop();
+    removeAll(configDir);
   }
   const value = median(tide) / median(hand);
   return {

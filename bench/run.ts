@@ -125,11 +125,9 @@ const machine = {
   command: `npm run bench --${process.argv.slice(2).length > 0 ? ` ${process.argv.slice(2).join(' ')}` : ''}`,
 };
 
-if (cases.some((name) => name !== 'ratio')) {
-  // Every case but ratio spawns `tide serve` from dist/ as users run it: compiled from this checkout's src/
-  // first if it is older.
-  execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, stdio: 'inherit' });
-}
+// Every case spawns `tide serve` from dist/ as users run it: compiled from this checkout's src/ first if
+// it is older.
+execFileSync(process.execPath, ['scripts/build.mjs', '--if-stale'], { cwd: root, stdio: 'inherit' });
 
 const results: Partial<Record<CaseName, CaseResult>> = {};
 const started = performance.now();
