@@ -11,7 +11,7 @@ import type { Calendar, ScheduledWorkspace } from './schedule-model.ts';
 import type { DesiredState } from './desired-state.ts';
 import type { Firing } from './firings.ts';
 import { firingStream } from './firings.ts';
-import { runSteps, type Steps } from './steps.ts';
+import { runAtOnce, type Steps } from '../time/slices.ts';
 import { defaultTimelineLimits, timelineSteps, type TimelineSegment } from './timeline.ts';
 import { offsetAt, toWallClock } from './zoned-time.ts';
 import type { OverrideKind, OverridesTable } from '../store/schema.ts';
@@ -99,7 +99,7 @@ export function schedulePreview(
   calendars: ReadonlyMap<string, Calendar>,
   range: PreviewRange,
 ): SchedulePreview {
-  return runSteps(schedulePreviewSteps(definition, calendars, range));
+  return runAtOnce(schedulePreviewSteps(definition, calendars, range));
 }
 
 /** schedulePreview as steps (steps.ts): one per firing or segment computed or formatted. */

@@ -23,7 +23,7 @@ import {
   uptimeBoundaries,
   uptimeStateAt,
 } from './desired-state.ts';
-import { runSteps, type Steps } from './steps.ts';
+import { runAtOnce, type Steps } from '../time/slices.ts';
 
 export interface TimelineSegment {
   readonly start: Date;
@@ -70,7 +70,7 @@ export function desiredTimeline(
   range: TimelineRange,
   limits: TimelineLimits = defaultTimelineLimits,
 ): Timeline {
-  return runSteps(timelineSteps(definition, calendars, range, limits));
+  return runAtOnce(timelineSteps(definition, calendars, range, limits));
 }
 
 /** desiredTimeline as steps (steps.ts): one per instant examined. */

@@ -21,7 +21,6 @@ import { isActive, runStates } from '../run/run-state.ts';
 import { listFirings, type Firing } from '../schedule/firing.repo.ts';
 import { NextFiringsCache } from '../schedule/next-firings-cache.ts';
 import { schedulePreviewSteps, type SchedulePreview } from '../schedule/preview.ts';
-import { runStepsInSlices } from '../schedule/steps.ts';
 import { decodeCursor, encodeCursor, type Page } from '../store/page.ts';
 import type { Db, WorkspaceObservedStatus } from '../store/schema.ts';
 import type { Clock } from '../time/clock.ts';
@@ -253,7 +252,7 @@ export class WorkspaceService {
     const config = this.#deps.config();
     const definition = validDefinition(config, name);
     const now = this.#deps.clock.now();
-    const scheduled = await runStepsInSlices(
+    const scheduled = await runInSlices(
       schedulePreviewSteps(definition, config.snapshot.calendars, {
         from: range.from ?? now,
         days: range.days,
