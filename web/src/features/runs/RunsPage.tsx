@@ -1,7 +1,7 @@
 /** Every run the caller may read, newest first, filtered by workspace, state and trigger; kept live by the event stream. */
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
-import { ErrorView, Loading } from '../../components/Feedback';
+import { QueryView } from '../../components/QueryView';
 import { listRuns, type RunFilters } from './api/list-runs';
 import { RunsTable } from './RunsTable';
 
@@ -77,9 +77,9 @@ export function RunsPage() {
           ))}
         </select>
       </form>
-      {runs.isPending && <Loading what="runs" />}
-      {runs.isError && <ErrorView error={runs.error} what="the runs" />}
-      {runs.data && <RunsTable runs={runs.data.items} />}
+      <QueryView query={runs} what="runs">
+        {(page) => <RunsTable runs={page.items} />}
+      </QueryView>
     </section>
   );
 }
