@@ -8,25 +8,21 @@ export interface Column<Row> {
   readonly className?: string;
 }
 
+export interface DataTableProps<Row> {
+  readonly columns: ReadonlyArray<Column<Row> | false>;
+  readonly rows: readonly Row[];
+  readonly rowKey: (row: Row) => Key;
+  readonly empty?: ReactNode;
+  /** For screen readers only: the heading above the table usually says it already. */
+  readonly caption?: string;
+}
+
 /**
  * The dashboard's table: scrolls sideways in its own box on a narrow screen, headers scoped to their
  * columns. A column given as `false` is left out, so one shown only to some roles reads
  * `operator && { … }`. With `empty`, no rows show that sentence instead of an empty table.
  */
-export function DataTable<Row>({
-  columns,
-  rows,
-  rowKey,
-  empty,
-  caption,
-}: {
-  columns: ReadonlyArray<Column<Row> | false>;
-  rows: readonly Row[];
-  rowKey: (row: Row) => Key;
-  empty?: ReactNode;
-  /** For screen readers only: the heading above the table usually says it already. */
-  caption?: string;
-}) {
+export function DataTable<Row>({ columns, rows, rowKey, empty, caption }: DataTableProps<Row>) {
   if (rows.length === 0 && empty !== undefined) return <p className="muted">{empty}</p>;
   const shown = columns.filter((column): column is Column<Row> => column !== false);
   return (

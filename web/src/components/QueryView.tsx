@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { ErrorView, Loading } from './Feedback';
 
 /** What {@link QueryView} reads of a TanStack query result. */
-interface QueryState<T> {
+export interface QueryState<T> {
   readonly isPending: boolean;
   readonly isError: boolean;
   readonly error: unknown;

@@ -6,9 +6,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { ApiToken, CreatedToken, Role } from '../../api/types';
-import { DataTable, type Column } from '../../components/DataTable';
+import type { Column } from '../../components/DataTable';
 import { ErrorView } from '../../components/Feedback';
-import { QueryView } from '../../components/QueryView';
+import { QueryTable } from '../../components/QueryTable';
 import { Time } from '../../components/Time';
 import { useMe } from '../auth/session';
 import { createToken } from './api/create-token';
@@ -129,11 +129,13 @@ export function TokensPage() {
       {create.isError && <ErrorView error={create.error} />}
       {revoke.isError && <ErrorView error={revoke.error} />}
       <h2>Tokens</h2>
-      <QueryView query={tokens} what="tokens">
-        {(page) => (
-          <DataTable columns={columns} rows={page.items} rowKey={(token) => token.id} empty="No tokens." />
-        )}
-      </QueryView>
+      <QueryTable
+        query={tokens}
+        what="tokens"
+        columns={columns}
+        rowKey={(token) => token.id}
+        empty="No tokens."
+      />
     </section>
   );
 }

@@ -2,9 +2,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { Role, User } from '../../api/types';
-import { DataTable, type Column } from '../../components/DataTable';
+import type { Column } from '../../components/DataTable';
 import { ErrorView } from '../../components/Feedback';
-import { QueryView } from '../../components/QueryView';
+import { QueryTable } from '../../components/QueryTable';
 import { Time } from '../../components/Time';
 import { createUser } from './api/create-user';
 import { listUsers } from './api/list-users';
@@ -39,9 +39,7 @@ export function UsersPage() {
       <div className="page-head">
         <h1 id="users-title">Users</h1>
       </div>
-      <QueryView query={users} what="users">
-        {(page) => <DataTable columns={COLUMNS} rows={page.items} rowKey={(user) => user.username} />}
-      </QueryView>
+      <QueryTable query={users} what="users" columns={COLUMNS} rowKey={(user) => user.username} />
       <h2>Add a user</h2>
       <form
         className="inline"

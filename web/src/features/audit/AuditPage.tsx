@@ -5,9 +5,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { AuditEntry } from '../../api/types';
-import { DataTable, type Column } from '../../components/DataTable';
+import type { Column } from '../../components/DataTable';
 import { Pager } from '../../components/Pager';
-import { QueryView } from '../../components/QueryView';
+import { QueryTable } from '../../components/QueryTable';
 import { Time } from '../../components/Time';
 import { useCursorPages } from '../../lib/cursor-pages';
 import { listAudit, type AuditFilters } from './api/list-audit';
@@ -75,16 +75,14 @@ export function AuditPage() {
         <label htmlFor={`${id}-until`}>To</label>
         <input id={`${id}-until`} type="datetime-local" value={until} onChange={filter(setUntil)} />
       </form>
-      <QueryView query={audit} what="the audit log" errorWhat="the audit log">
-        {(page) => (
-          <DataTable
-            columns={COLUMNS}
-            rows={page.items}
-            rowKey={(entry) => entry.id}
-            empty="No entry matches."
-          />
-        )}
-      </QueryView>
+      <QueryTable
+        query={audit}
+        what="the audit log"
+        errorWhat="the audit log"
+        columns={COLUMNS}
+        rowKey={(entry) => entry.id}
+        empty="No entry matches."
+      />
       <Pager pages={pages} next={audit.data?.next_cursor} />
     </section>
   );

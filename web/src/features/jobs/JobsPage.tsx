@@ -5,8 +5,9 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import type { Job } from '../../api/types';
-import { DataTable, type Column } from '../../components/DataTable';
+import type { Column } from '../../components/DataTable';
 import { ErrorView } from '../../components/Feedback';
+import { QueryTable } from '../../components/QueryTable';
 import { QueryView } from '../../components/QueryView';
 import { RunStateBadge } from '../../components/Status';
 import { Relative } from '../../components/Time';
@@ -75,16 +76,13 @@ export function JobsPage() {
         <h1 id="jobs-title">Jobs</h1>
       </div>
       {run.isError && <ErrorView error={run.error} />}
-      <QueryView query={jobs} what="jobs">
-        {(page) => (
-          <DataTable
-            columns={columns}
-            rows={page.items}
-            rowKey={(job) => job.id}
-            empty="No jobs in the configuration."
-          />
-        )}
-      </QueryView>
+      <QueryTable
+        query={jobs}
+        what="jobs"
+        columns={columns}
+        rowKey={(job) => job.id}
+        empty="No jobs in the configuration."
+      />
       <h2>Latest job runs</h2>
       <QueryView query={runs} what="runs">
         {() => <RunsTable runs={jobRuns} />}

@@ -5,9 +5,9 @@
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { Delivery, DeliveryOutcome, NotificationEvent } from '../../api/types';
-import { DataTable, type Column } from '../../components/DataTable';
+import type { Column } from '../../components/DataTable';
 import { Pager } from '../../components/Pager';
-import { QueryView } from '../../components/QueryView';
+import { QueryTable } from '../../components/QueryTable';
 import { Time } from '../../components/Time';
 import { useCursorPages } from '../../lib/cursor-pages';
 import { listDeliveries, type DeliveryFilters } from './api/list-deliveries';
@@ -119,11 +119,13 @@ export function DeliveriesPage() {
           ))}
         </select>
       </form>
-      <QueryView query={deliveries} what="deliveries">
-        {(page) => (
-          <DataTable columns={COLUMNS} rows={page.items} rowKey={(d) => d.id} empty="No delivery matches." />
-        )}
-      </QueryView>
+      <QueryTable
+        query={deliveries}
+        what="deliveries"
+        columns={COLUMNS}
+        rowKey={(d) => d.id}
+        empty="No delivery matches."
+      />
       <Pager pages={pages} next={deliveries.data?.next_cursor} />
     </section>
   );

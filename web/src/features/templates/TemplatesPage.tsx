@@ -6,9 +6,9 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import type { Template } from '../../api/types';
-import { DataTable, type Column } from '../../components/DataTable';
+import type { Column } from '../../components/DataTable';
 import { ErrorView } from '../../components/Feedback';
-import { QueryView } from '../../components/QueryView';
+import { QueryTable } from '../../components/QueryTable';
 import { Time } from '../../components/Time';
 import { canAdminister } from '../../lib/permissions';
 import { useMe } from '../auth/session';
@@ -103,20 +103,17 @@ export function TemplatesPage() {
       </p>
       {refresh.isError && <ErrorView error={refresh.error} />}
       {remove.isError && <ErrorView error={remove.error} />}
-      <QueryView query={templates} what="templates">
-        {(page) => (
-          <DataTable
-            columns={columns}
-            rows={page.items}
-            rowKey={(template) => template.name}
-            empty={
-              <>
-                No template from git. Add one with <code>tide template add</code> (docs/templates.md).
-              </>
-            }
-          />
-        )}
-      </QueryView>
+      <QueryTable
+        query={templates}
+        what="templates"
+        columns={columns}
+        rowKey={(template) => template.name}
+        empty={
+          <>
+            No template from git. Add one with <code>tide template add</code> (docs/templates.md).
+          </>
+        }
+      />
       <ConfirmDialog
         open={deleting !== null}
         title={`Delete template ${deleting ?? ''}?`}
