@@ -8,10 +8,13 @@ export interface Column<Row> {
   readonly className?: string;
 }
 
+/** The fields of a row that can key it: its id, or its name where the name is the id. */
+export type KeyField<Row> = { [K in keyof Row]: Row[K] extends Key ? K : never }[keyof Row];
+
 export interface DataTableProps<Row> {
   readonly columns: ReadonlyArray<Column<Row> | false>;
   readonly rows: readonly Row[];
-  readonly rowKey: (row: Row) => Key;
+  readonly rowKey: KeyField<Row>;
   readonly empty?: ReactNode;
   /** For screen readers only: the heading above the table usually says it already. */
   readonly caption?: string;
@@ -40,7 +43,7 @@ export function DataTable<Row>({ columns, rows, rowKey, empty, caption }: DataTa
         </thead>
         <tbody>
           {rows.map((row) => (
-            <tr key={rowKey(row)}>
+            <tr key={row[rowKey] as Key}>
               {shown.map((column, index) => (
                 <td key={index} className={column.className}>
                   {column.cell(row)}

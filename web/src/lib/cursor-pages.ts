@@ -16,8 +16,11 @@ export interface CursorPages {
   readonly hasNewer: boolean;
   readonly newer: () => void;
   readonly older: (next: string) => void;
-  /** Back to the first page: a changed filter makes the cursors read so far meaningless. */
-  readonly reset: () => void;
+  /**
+   * A filter's setter that also goes back to the first page: a changed filter makes the cursors read so
+   * far meaningless.
+   */
+  readonly filter: <T>(set: (value: T) => void) => (value: T) => void;
 }
 
 /** Newer/Older paging of a newest-first list (the audit log, notification deliveries). */
@@ -28,6 +31,9 @@ export function useCursorPages(): CursorPages {
     hasNewer: stack.length > 1,
     newer: () => setStack(newerPage),
     older: (next) => setStack((previous) => olderPage(previous, next)),
-    reset: () => setStack(firstPage),
+    filter: (set) => (value) => {
+      set(value);
+      setStack(firstPage);
+    },
   };
 }

@@ -129,13 +129,7 @@ export function TokensPage() {
       {create.isError && <ErrorView error={create.error} />}
       {revoke.isError && <ErrorView error={revoke.error} />}
       <h2>Tokens</h2>
-      <QueryTable
-        query={tokens}
-        what="tokens"
-        columns={columns}
-        rowKey={(token) => token.id}
-        empty="No tokens."
-      />
+      <QueryTable query={tokens} what="tokens" columns={columns} rowKey="id" empty="No tokens." />
     </section>
   );
 }

@@ -39,7 +39,7 @@ export function UsersPage() {
       <div className="page-head">
         <h1 id="users-title">Users</h1>
       </div>
-      <QueryTable query={users} what="users" columns={COLUMNS} rowKey={(user) => user.username} />
+      <QueryTable query={users} what="users" columns={COLUMNS} rowKey="username" />
       <h2>Add a user</h2>
       <form
         className="inline"

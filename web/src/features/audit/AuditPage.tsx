@@ -49,10 +49,8 @@ export function AuditPage() {
     queryFn: () => listAudit(filters),
     placeholderData: keepPreviousData,
   });
-  const filter = (set: (value: string) => void) => (event: { target: { value: string } }) => {
-    set(event.target.value);
-    pages.reset();
-  };
+  const filter = (set: (value: string) => void) => (event: { target: { value: string } }) =>
+    pages.filter(set)(event.target.value);
   return (
     <section aria-labelledby="audit-title">
       <div className="page-head">
@@ -80,7 +78,7 @@ export function AuditPage() {
         what="the audit log"
         errorWhat="the audit log"
         columns={COLUMNS}
-        rowKey={(entry) => entry.id}
+        rowKey="id"
         empty="No entry matches."
       />
       <Pager pages={pages} next={audit.data?.next_cursor} />

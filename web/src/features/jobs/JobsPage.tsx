@@ -80,7 +80,7 @@ export function JobsPage() {
         query={jobs}
         what="jobs"
         columns={columns}
-        rowKey={(job) => job.id}
+        rowKey="id"
         empty="No jobs in the configuration."
       />
       <h2>Latest job runs</h2>

@@ -6,6 +6,7 @@ import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { Delivery, DeliveryOutcome, NotificationEvent } from '../../api/types';
 import type { Column } from '../../components/DataTable';
+import { FilterSelect } from '../../components/FilterSelect';
 import { Pager } from '../../components/Pager';
 import { QueryTable } from '../../components/QueryTable';
 import { Time } from '../../components/Time';
@@ -57,8 +58,8 @@ const COLUMNS: Column<Delivery>[] = [
 export function DeliveriesPage() {
   const id = useId();
   const [workspace, setWorkspace] = useState('');
-  const [event, setEvent] = useState<DeliveryFilters['event']>();
-  const [status, setStatus] = useState<DeliveryFilters['status']>();
+  const [event, setEvent] = useState<NotificationEvent>();
+  const [status, setStatus] = useState<DeliveryOutcome>();
   const pages = useCursorPages();
   const filters: DeliveryFilters = {
     ...(workspace.trim() && { workspace: workspace.trim() }),
@@ -81,49 +82,28 @@ export function DeliveriesPage() {
         <input
           id={`${id}-workspace`}
           value={workspace}
-          onChange={(e) => {
-            setWorkspace(e.target.value);
-            pages.reset();
-          }}
+          onChange={(e) => pages.filter(setWorkspace)(e.target.value)}
         />
-        <label htmlFor={`${id}-event`}>Event</label>
-        <select
+        <FilterSelect
           id={`${id}-event`}
-          value={event ?? ''}
-          onChange={(e) => {
-            setEvent((e.target.value || undefined) as DeliveryFilters['event']);
-            pages.reset();
-          }}
-        >
-          <option value="">Any</option>
-          {EVENTS.map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-        <label htmlFor={`${id}-status`}>Outcome</label>
-        <select
+          label="Event"
+          options={EVENTS}
+          value={event}
+          onChange={pages.filter(setEvent)}
+        />
+        <FilterSelect
           id={`${id}-status`}
-          value={status ?? ''}
-          onChange={(e) => {
-            setStatus((e.target.value || undefined) as DeliveryFilters['status']);
-            pages.reset();
-          }}
-        >
-          <option value="">Any</option>
-          {OUTCOMES.map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
+          label="Outcome"
+          options={OUTCOMES}
+          value={status}
+          onChange={pages.filter(setStatus)}
+        />
       </form>
       <QueryTable
         query={deliveries}
         what="deliveries"
         columns={COLUMNS}
-        rowKey={(d) => d.id}
+        rowKey="id"
         empty="No delivery matches."
       />
       <Pager pages={pages} next={deliveries.data?.next_cursor} />

@@ -16,7 +16,7 @@ export function RunsTable({
   return (
     <DataTable
       rows={runs}
-      rowKey={(run) => run.id}
+      rowKey="id"
       empty="No runs."
       columns={[
         {

@@ -107,7 +107,7 @@ export function TemplatesPage() {
         query={templates}
         what="templates"
         columns={columns}
-        rowKey={(template) => template.name}
+        rowKey="name"
         empty={
           <>
             No template from git. Add one with <code>tide template add</code> (docs/templates.md).

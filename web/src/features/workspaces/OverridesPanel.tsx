@@ -64,7 +64,7 @@ export function OverridesPanel({
       <DataTable
         caption="Overrides in force"
         rows={workspace.overrides}
-        rowKey={(override) => override.id}
+        rowKey="id"
         empty="No override in force: the schedule decides."
         columns={[
           { header: 'Override', cell: (override) => describeOverride(override) },
