@@ -3,7 +3,7 @@
  * routes' declared response schemas); the rest are still written by hand from docs/api.md until their
  * routes declare a response schema.
  */
-import type { components } from './schema';
+import type { components, operations } from './schema';
 
 type Schemas = components['schemas'];
 export type Workspace = Schemas['Workspace'];
@@ -75,3 +75,8 @@ export type EventMessage =
   | { type: 'error'; error: { code: string; message: string } };
 
 export type Delivery = Schemas['Delivery'];
+
+type DeliveriesQuery = NonNullable<operations['getNotificationsDeliveries']['parameters']['query']>;
+/** What Tide notifies about (src/notification/notification-event.ts), as the delivery log filters it. */
+export type NotificationEvent = NonNullable<DeliveriesQuery['event']>;
+export type DeliveryOutcome = NonNullable<DeliveriesQuery['status']>;

@@ -5,8 +5,10 @@
  */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import type { CreatedToken, Role } from '../../api/types';
-import { ErrorView, Loading } from '../../components/Feedback';
+import type { ApiToken, CreatedToken, Role } from '../../api/types';
+import type { Column } from '../../components/DataTable';
+import { ErrorView } from '../../components/Feedback';
+import { QueryTable } from '../../components/QueryTable';
 import { Time } from '../../components/Time';
 import { useMe } from '../auth/session';
 import { createToken } from './api/create-token';
@@ -56,6 +58,32 @@ export function TokensPage() {
   });
   const revoke = useMutation({ mutationFn: revokeToken, onSuccess: refresh });
   const mine = ROLES.slice(0, ROLES.indexOf(me.data?.role ?? 'viewer') + 1);
+  const columns: Column<ApiToken>[] = [
+    { header: 'Token', cell: (token) => token.name },
+    { header: 'Owner', cell: (token) => token.owner },
+    { header: 'Role', cell: (token) => token.role },
+    { header: 'Created', cell: (token) => <Time iso={token.created_at} /> },
+    { header: 'Expires', cell: (token) => <Time iso={token.expires_at} /> },
+    {
+      header: 'Revoke',
+      cell: (token) =>
+        token.revoked_at ? (
+          <>
+            revoked <Time iso={token.revoked_at} />
+          </>
+        ) : (
+          <button
+            type="button"
+            className="danger"
+            disabled={revoke.isPending}
+            aria-label={`Revoke ${token.name}`}
+            onClick={() => revoke.mutate(token.id)}
+          >
+            Revoke
+          </button>
+        ),
+    },
+  ];
   return (
     <section aria-labelledby="tokens-title">
       <div className="page-head">
@@ -101,59 +129,7 @@ export function TokensPage() {
       {create.isError && <ErrorView error={create.error} />}
       {revoke.isError && <ErrorView error={revoke.error} />}
       <h2>Tokens</h2>
-      {tokens.isPending && <Loading what="tokens" />}
-      {tokens.isError && <ErrorView error={tokens.error} what="the tokens" />}
-      {tokens.data &&
-        (tokens.data.items.length === 0 ? (
-          <p className="muted">No tokens.</p>
-        ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Token</th>
-                  <th scope="col">Owner</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Expires</th>
-                  <th scope="col">Revoke</th>
-                </tr>
-              </thead>
-              <tbody>
-                {tokens.data.items.map((token) => (
-                  <tr key={token.id}>
-                    <td>{token.name}</td>
-                    <td>{token.owner}</td>
-                    <td>{token.role}</td>
-                    <td>
-                      <Time iso={token.created_at} />
-                    </td>
-                    <td>
-                      <Time iso={token.expires_at} />
-                    </td>
-                    <td>
-                      {token.revoked_at ? (
-                        <>
-                          revoked <Time iso={token.revoked_at} />
-                        </>
-                      ) : (
-                        <button
-                          type="button"
-                          className="danger"
-                          disabled={revoke.isPending}
-                          aria-label={`Revoke ${token.name}`}
-                          onClick={() => revoke.mutate(token.id)}
-                        >
-                          Revoke
-                        </button>
-                      )}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ))}
+      <QueryTable query={tokens} what="tokens" columns={columns} rowKey="id" empty="No tokens." />
     </section>
   );
 }

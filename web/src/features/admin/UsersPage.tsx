@@ -1,13 +1,23 @@
 /** Users (admins): who may sign in, with which role and workspaces; an admin adds one with a role. */
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import type { Role } from '../../api/types';
-import { ErrorView, Loading } from '../../components/Feedback';
+import type { Role, User } from '../../api/types';
+import type { Column } from '../../components/DataTable';
+import { ErrorView } from '../../components/Feedback';
+import { QueryTable } from '../../components/QueryTable';
 import { Time } from '../../components/Time';
 import { createUser } from './api/create-user';
 import { listUsers } from './api/list-users';
 
 export const ROLES: Role[] = ['viewer', 'operator', 'admin'];
+
+const COLUMNS: Column<User>[] = [
+  { header: 'User', cell: (user) => user.username },
+  { header: 'Role', cell: (user) => user.role },
+  { header: 'Workspaces', cell: (user) => user.workspaces?.join(', ') ?? 'all' },
+  { header: 'State', cell: (user) => (user.disabled ? 'disabled' : user.locked_until ? 'locked' : 'active') },
+  { header: 'Created', cell: (user) => <Time iso={user.created_at} /> },
+];
 
 export function UsersPage() {
   const id = useId();
@@ -29,36 +39,7 @@ export function UsersPage() {
       <div className="page-head">
         <h1 id="users-title">Users</h1>
       </div>
-      {users.isPending && <Loading what="users" />}
-      {users.isError && <ErrorView error={users.error} what="the users" />}
-      {users.data && (
-        <div className="table-wrap">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">User</th>
-                <th scope="col">Role</th>
-                <th scope="col">Workspaces</th>
-                <th scope="col">State</th>
-                <th scope="col">Created</th>
-              </tr>
-            </thead>
-            <tbody>
-              {users.data.items.map((user) => (
-                <tr key={user.username}>
-                  <td>{user.username}</td>
-                  <td>{user.role}</td>
-                  <td>{user.workspaces?.join(', ') ?? 'all'}</td>
-                  <td>{user.disabled ? 'disabled' : user.locked_until ? 'locked' : 'active'}</td>
-                  <td>
-                    <Time iso={user.created_at} />
-                  </td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QueryTable query={users} what="users" columns={COLUMNS} rowKey="username" />
       <h2>Add a user</h2>
       <form
         className="inline"

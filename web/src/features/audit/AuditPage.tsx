@@ -4,12 +4,29 @@
  */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import { ErrorView, Loading } from '../../components/Feedback';
+import type { AuditEntry } from '../../api/types';
+import type { Column } from '../../components/DataTable';
+import { Pager } from '../../components/Pager';
+import { QueryTable } from '../../components/QueryTable';
 import { Time } from '../../components/Time';
+import { useCursorPages } from '../../lib/cursor-pages';
 import { listAudit, type AuditFilters } from './api/list-audit';
 
 /** A `datetime-local` value is a wall clock in the browser's zone; the API takes an instant. */
 const instant = (value: string) => (value ? new Date(value).toISOString() : undefined);
+
+const COLUMNS: Column<AuditEntry>[] = [
+  { header: 'When', cell: (entry) => <Time iso={entry.at} /> },
+  { header: 'Actor', cell: (entry) => entry.actor },
+  { header: 'Action', cell: (entry) => <code>{entry.action}</code> },
+  { header: 'Target', cell: (entry) => entry.target ?? '—' },
+  { header: 'Result', cell: (entry) => entry.result },
+  {
+    header: 'Details',
+    className: 'details',
+    cell: (entry) => (entry.details ? <code>{JSON.stringify(entry.details)}</code> : '—'),
+  },
+];
 
 export function AuditPage() {
   const id = useId();
@@ -18,25 +35,22 @@ export function AuditPage() {
   const [workspace, setWorkspace] = useState('');
   const [since, setSince] = useState('');
   const [until, setUntil] = useState('');
-  // The cursors of the pages before this one, to go back: the API pages forward only.
-  const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
+  const pages = useCursorPages();
   const filters: AuditFilters = {
     ...(actor.trim() && { actor: actor.trim() }),
     ...(action.trim() && { action: action.trim() }),
     ...(workspace.trim() && { target: `workspace:${workspace.trim()}` }),
     ...(since && { since: instant(since) }),
     ...(until && { until: instant(until) }),
-    ...(cursors.at(-1) && { cursor: cursors.at(-1) }),
+    ...(pages.cursor && { cursor: pages.cursor }),
   };
   const audit = useQuery({
     queryKey: ['audit', filters],
     queryFn: () => listAudit(filters),
     placeholderData: keepPreviousData,
   });
-  const filter = (set: (value: string) => void) => (event: { target: { value: string } }) => {
-    set(event.target.value);
-    setCursors([undefined]);
-  };
+  const filter = (set: (value: string) => void) => (event: { target: { value: string } }) =>
+    pages.filter(set)(event.target.value);
   return (
     <section aria-labelledby="audit-title">
       <div className="page-head">
@@ -59,61 +73,15 @@ export function AuditPage() {
         <label htmlFor={`${id}-until`}>To</label>
         <input id={`${id}-until`} type="datetime-local" value={until} onChange={filter(setUntil)} />
       </form>
-      {audit.isPending && <Loading what="the audit log" />}
-      {audit.isError && <ErrorView error={audit.error} what="the audit log" />}
-      {audit.data &&
-        (audit.data.items.length === 0 ? (
-          <p className="muted">No entry matches.</p>
-        ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Actor</th>
-                  <th scope="col">Action</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Result</th>
-                  <th scope="col">Details</th>
-                </tr>
-              </thead>
-              <tbody>
-                {audit.data.items.map((entry) => (
-                  <tr key={entry.id}>
-                    <td>
-                      <Time iso={entry.at} />
-                    </td>
-                    <td>{entry.actor}</td>
-                    <td>
-                      <code>{entry.action}</code>
-                    </td>
-                    <td>{entry.target ?? '—'}</td>
-                    <td>{entry.result}</td>
-                    <td className="details">
-                      {entry.details ? <code>{JSON.stringify(entry.details)}</code> : '—'}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ))}
-      <div className="actions">
-        <button
-          type="button"
-          disabled={cursors.length < 2}
-          onClick={() => setCursors((previous) => previous.slice(0, -1))}
-        >
-          Newer
-        </button>
-        <button
-          type="button"
-          disabled={!audit.data?.next_cursor}
-          onClick={() => setCursors((previous) => [...previous, audit.data?.next_cursor ?? undefined])}
-        >
-          Older
-        </button>
-      </div>
+      <QueryTable
+        query={audit}
+        what="the audit log"
+        errorWhat="the audit log"
+        columns={COLUMNS}
+        rowKey="id"
+        empty="No entry matches."
+      />
+      <Pager pages={pages} next={audit.data?.next_cursor} />
     </section>
   );
 }

@@ -9,6 +9,7 @@ import { ApiError } from '../../api/errors';
 import type { Environment, EnvironmentSwitch, HealthCheck } from '../../api/types';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
 import { ErrorView, Loading } from '../../components/Feedback';
+import { QueryView } from '../../components/QueryView';
 import { Time } from '../../components/Time';
 import { canOperate } from '../../lib/permissions';
 import { useMe } from '../auth/session';
@@ -130,14 +131,15 @@ function EnvironmentCard({ environment, operator }: { environment: Environment; 
           {run.isError && <ErrorView error={run.error} />}
           {failedSwitch && <SwitchResult result={failedSwitch} />}
           <h3>Latest switches</h3>
-          {detail.isPending && <Loading what="switches" />}
-          {detail.isError && <ErrorView error={detail.error} what="the switches" />}
-          {detail.data &&
-            (detail.data.switches.length === 0 ? (
-              <p className="muted">Never switched.</p>
-            ) : (
-              detail.data.switches.map((s) => <SwitchResult key={s.id} result={s} />)
-            ))}
+          <QueryView query={detail} what="switches">
+            {({ switches }) =>
+              switches.length === 0 ? (
+                <p className="muted">Never switched.</p>
+              ) : (
+                switches.map((s) => <SwitchResult key={s.id} result={s} />)
+              )
+            }
+          </QueryView>
         </>
       )}
       <ConfirmDialog
@@ -161,18 +163,21 @@ export function EnvironmentsPage() {
       <div className="page-head">
         <h1 id="environments-title">Environments</h1>
       </div>
-      {environments.isPending && <Loading what="environments" />}
-      {environments.isError && <ErrorView error={environments.error} what="the environments" />}
-      {environments.data?.items.length === 0 && (
-        <p className="muted">No environment configured (docs/environments.md).</p>
-      )}
-      {environments.data?.items.map((environment) => (
-        <EnvironmentCard
-          key={environment.name}
-          environment={environment}
-          operator={canOperate(me.data?.role)}
-        />
-      ))}
+      <QueryView query={environments} what="environments">
+        {({ items }) =>
+          items.length === 0 ? (
+            <p className="muted">No environment configured (docs/environments.md).</p>
+          ) : (
+            items.map((environment) => (
+              <EnvironmentCard
+                key={environment.name}
+                environment={environment}
+                operator={canOperate(me.data?.role)}
+              />
+            ))
+          )
+        }
+      </QueryView>
     </section>
   );
 }

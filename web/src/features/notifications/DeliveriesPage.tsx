@@ -4,35 +4,68 @@
  */
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import { ErrorView, Loading } from '../../components/Feedback';
+import type { Delivery, DeliveryOutcome, NotificationEvent } from '../../api/types';
+import type { Column } from '../../components/DataTable';
+import { FilterSelect } from '../../components/FilterSelect';
+import { Pager } from '../../components/Pager';
+import { QueryTable } from '../../components/QueryTable';
 import { Time } from '../../components/Time';
+import { useCursorPages } from '../../lib/cursor-pages';
 import { listDeliveries, type DeliveryFilters } from './api/list-deliveries';
 
-const EVENTS: NonNullable<DeliveryFilters['event']>[] = [
-  'run_succeeded',
-  'run_failed',
-  'firing_missed',
-  'firing_skipped',
-  'ttl_reminder',
-  'drift_detected',
-  'config_error',
-  'environment_switched',
-  'backup_failed',
-  'test',
+/**
+ * Every member of one of the API's unions (generated from the server's schemas), in the order written:
+ * a member the server adds or drops fails the type check instead of going missing from a filter.
+ */
+const everyOf = <T extends string>(members: Record<T, true>) => Object.keys(members) as T[];
+
+const EVENTS = everyOf<NotificationEvent>({
+  run_succeeded: true,
+  run_failed: true,
+  firing_missed: true,
+  firing_skipped: true,
+  ttl_reminder: true,
+  drift_detected: true,
+  config_error: true,
+  environment_switched: true,
+  backup_failed: true,
+  test: true,
+});
+const OUTCOMES = everyOf<DeliveryOutcome>({ delivered: true, retry: true, failed: true });
+
+const detail = (d: Delivery) =>
+  [d.status_code, d.error, d.duration_ms === null ? null : `${d.duration_ms} ms`]
+    .filter((part) => part !== null && part !== '')
+    .join(' · ') || '—';
+
+const COLUMNS: Column<Delivery>[] = [
+  { header: 'When', cell: (d) => <Time iso={d.created_at} /> },
+  { header: 'Event', cell: (d) => d.event },
+  { header: 'Workspace', cell: (d) => d.workspace ?? '—' },
+  {
+    header: 'Target',
+    cell: (d) => (
+      <>
+        {d.target} <span className="muted">({d.target_type})</span>
+      </>
+    ),
+  },
+  { header: 'Attempt', cell: (d) => d.attempt },
+  { header: 'Outcome', cell: (d) => d.outcome },
+  { header: 'Detail', cell: detail },
 ];
-const OUTCOMES: NonNullable<DeliveryFilters['status']>[] = ['delivered', 'retry', 'failed'];
 
 export function DeliveriesPage() {
   const id = useId();
   const [workspace, setWorkspace] = useState('');
-  const [event, setEvent] = useState<DeliveryFilters['event']>();
-  const [status, setStatus] = useState<DeliveryFilters['status']>();
-  const [cursors, setCursors] = useState<Array<string | undefined>>([undefined]);
+  const [event, setEvent] = useState<NotificationEvent>();
+  const [status, setStatus] = useState<DeliveryOutcome>();
+  const pages = useCursorPages();
   const filters: DeliveryFilters = {
     ...(workspace.trim() && { workspace: workspace.trim() }),
     ...(event && { event }),
     ...(status && { status }),
-    ...(cursors.at(-1) && { cursor: cursors.at(-1) }),
+    ...(pages.cursor && { cursor: pages.cursor }),
   };
   const deliveries = useQuery({
     queryKey: ['deliveries', filters],
@@ -49,99 +82,31 @@ export function DeliveriesPage() {
         <input
           id={`${id}-workspace`}
           value={workspace}
-          onChange={(e) => {
-            setWorkspace(e.target.value);
-            setCursors([undefined]);
-          }}
+          onChange={(e) => pages.filter(setWorkspace)(e.target.value)}
         />
-        <label htmlFor={`${id}-event`}>Event</label>
-        <select
+        <FilterSelect
           id={`${id}-event`}
-          value={event ?? ''}
-          onChange={(e) => {
-            setEvent((e.target.value || undefined) as DeliveryFilters['event']);
-            setCursors([undefined]);
-          }}
-        >
-          <option value="">Any</option>
-          {EVENTS.map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
-        <label htmlFor={`${id}-status`}>Outcome</label>
-        <select
+          label="Event"
+          options={EVENTS}
+          value={event}
+          onChange={pages.filter(setEvent)}
+        />
+        <FilterSelect
           id={`${id}-status`}
-          value={status ?? ''}
-          onChange={(e) => {
-            setStatus((e.target.value || undefined) as DeliveryFilters['status']);
-            setCursors([undefined]);
-          }}
-        >
-          <option value="">Any</option>
-          {OUTCOMES.map((name) => (
-            <option key={name} value={name}>
-              {name}
-            </option>
-          ))}
-        </select>
+          label="Outcome"
+          options={OUTCOMES}
+          value={status}
+          onChange={pages.filter(setStatus)}
+        />
       </form>
-      {deliveries.isPending && <Loading what="deliveries" />}
-      {deliveries.isError && <ErrorView error={deliveries.error} what="the deliveries" />}
-      {deliveries.data &&
-        (deliveries.data.items.length === 0 ? (
-          <p className="muted">No delivery matches.</p>
-        ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">When</th>
-                  <th scope="col">Event</th>
-                  <th scope="col">Workspace</th>
-                  <th scope="col">Target</th>
-                  <th scope="col">Attempt</th>
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Detail</th>
-                </tr>
-              </thead>
-              <tbody>
-                {deliveries.data.items.map((d) => (
-                  <tr key={d.id}>
-                    <td>
-                      <Time iso={d.created_at} />
-                    </td>
-                    <td>{d.event}</td>
-                    <td>{d.workspace ?? '—'}</td>
-                    <td>
-                      {d.target} <span className="muted">({d.target_type})</span>
-                    </td>
-                    <td>{d.attempt}</td>
-                    <td>{d.outcome}</td>
-                    <td>
-                      {[d.status_code, d.error, d.duration_ms === null ? null : `${d.duration_ms} ms`]
-                        .filter((part) => part !== null && part !== '')
-                        .join(' · ') || '—'}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ))}
-      <div className="actions">
-        <button type="button" disabled={cursors.length < 2} onClick={() => setCursors((p) => p.slice(0, -1))}>
-          Newer
-        </button>
-        <button
-          type="button"
-          disabled={!deliveries.data?.next_cursor}
-          onClick={() => setCursors((p) => [...p, deliveries.data?.next_cursor ?? undefined])}
-        >
-          Older
-        </button>
-      </div>
+      <QueryTable
+        query={deliveries}
+        what="deliveries"
+        columns={COLUMNS}
+        rowKey="id"
+        empty="No delivery matches."
+      />
+      <Pager pages={pages} next={deliveries.data?.next_cursor} />
     </section>
   );
 }

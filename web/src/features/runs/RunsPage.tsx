@@ -1,7 +1,8 @@
 /** Every run the caller may read, newest first, filtered by workspace, state and trigger; kept live by the event stream. */
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate, useSearch } from '@tanstack/react-router';
-import { ErrorView, Loading } from '../../components/Feedback';
+import { FilterSelect } from '../../components/FilterSelect';
+import { QueryView } from '../../components/QueryView';
 import { listRuns, type RunFilters } from './api/list-runs';
 import { RunsTable } from './RunsTable';
 
@@ -50,36 +51,25 @@ export function RunsPage() {
           value={search.workspace ?? ''}
           onChange={(event) => set({ workspace: event.target.value || undefined })}
         />
-        <label htmlFor="runs-state">State</label>
-        <select
+        <FilterSelect
           id="runs-state"
-          value={search.state ?? ''}
-          onChange={(event) => set({ state: event.target.value || undefined })}
-        >
-          <option value="">Any</option>
-          {STATES.map((state) => (
-            <option key={state} value={state}>
-              {state.replace(',', ' or ')}
-            </option>
-          ))}
-        </select>
-        <label htmlFor="runs-trigger">Trigger</label>
-        <select
+          label="State"
+          options={STATES}
+          value={search.state}
+          onChange={(state) => set({ state })}
+          optionLabel={(state) => state.replace(',', ' or ')}
+        />
+        <FilterSelect
           id="runs-trigger"
-          value={search.trigger ?? ''}
-          onChange={(event) => set({ trigger: (event.target.value || undefined) as RunsSearch['trigger'] })}
-        >
-          <option value="">Any</option>
-          {TRIGGERS.map((trigger) => (
-            <option key={trigger} value={trigger}>
-              {trigger}
-            </option>
-          ))}
-        </select>
+          label="Trigger"
+          options={TRIGGERS}
+          value={search.trigger}
+          onChange={(trigger) => set({ trigger })}
+        />
       </form>
-      {runs.isPending && <Loading what="runs" />}
-      {runs.isError && <ErrorView error={runs.error} what="the runs" />}
-      {runs.data && <RunsTable runs={runs.data.items} />}
+      <QueryView query={runs} what="runs">
+        {(page) => <RunsTable runs={page.items} />}
+      </QueryView>
     </section>
   );
 }

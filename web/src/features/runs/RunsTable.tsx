@@ -1,5 +1,6 @@
 import { Link } from '@tanstack/react-router';
 import type { Run } from '../../api/types';
+import { DataTable } from '../../components/DataTable';
 import { RunStateBadge } from '../../components/Status';
 import { Relative, Time } from '../../components/Time';
 
@@ -12,58 +13,51 @@ export function RunsTable({
   zone?: string | null;
   showWorkspace?: boolean;
 }) {
-  if (runs.length === 0) return <p className="muted">No runs.</p>;
   return (
-    <div className="table-wrap">
-      <table>
-        <thead>
-          <tr>
-            <th scope="col">Run</th>
-            {showWorkspace && <th scope="col">Workspace</th>}
-            <th scope="col">Action</th>
-            <th scope="col">State</th>
-            <th scope="col">Trigger</th>
-            <th scope="col">Created</th>
-            <th scope="col">Finished</th>
-          </tr>
-        </thead>
-        <tbody>
-          {runs.map((run) => (
-            <tr key={run.id}>
-              <td>
-                <Link to="/runs/$id" params={{ id: run.id }}>
-                  {run.id.slice(0, 8)}
-                </Link>
-              </td>
-              {showWorkspace && (
-                <td>
-                  <Link to="/workspaces/$name" params={{ name: run.workspace }}>
-                    {run.workspace}
-                  </Link>
-                </td>
-              )}
-              <td>
-                {run.action}
-                {run.mode ? ` (${run.mode})` : ''}
-                {run.job ? ` ${run.job}` : ''}
-              </td>
-              <td>
-                <RunStateBadge state={run.state} />
-              </td>
-              <td>
-                {run.trigger}
-                {run.actor ? <span className="muted"> by {run.actor}</span> : null}
-              </td>
-              <td>
-                <Time iso={run.created_at} zone={zone} />
-              </td>
-              <td>
-                <Relative iso={run.finished_at} />
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      rows={runs}
+      rowKey="id"
+      empty="No runs."
+      columns={[
+        {
+          header: 'Run',
+          cell: (run) => (
+            <Link to="/runs/$id" params={{ id: run.id }}>
+              {run.id.slice(0, 8)}
+            </Link>
+          ),
+        },
+        showWorkspace && {
+          header: 'Workspace',
+          cell: (run) => (
+            <Link to="/workspaces/$name" params={{ name: run.workspace }}>
+              {run.workspace}
+            </Link>
+          ),
+        },
+        {
+          header: 'Action',
+          cell: (run) => (
+            <>
+              {run.action}
+              {run.mode ? ` (${run.mode})` : ''}
+              {run.job ? ` ${run.job}` : ''}
+            </>
+          ),
+        },
+        { header: 'State', cell: (run) => <RunStateBadge state={run.state} /> },
+        {
+          header: 'Trigger',
+          cell: (run) => (
+            <>
+              {run.trigger}
+              {run.actor ? <span className="muted"> by {run.actor}</span> : null}
+            </>
+          ),
+        },
+        { header: 'Created', cell: (run) => <Time iso={run.created_at} zone={zone} /> },
+        { header: 'Finished', cell: (run) => <Relative iso={run.finished_at} /> },
+      ]}
+    />
   );
 }

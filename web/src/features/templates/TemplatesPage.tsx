@@ -5,7 +5,10 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { ConfirmDialog } from '../../components/ConfirmDialog';
-import { ErrorView, Loading } from '../../components/Feedback';
+import type { Template } from '../../api/types';
+import type { Column } from '../../components/DataTable';
+import { ErrorView } from '../../components/Feedback';
+import { QueryTable } from '../../components/QueryTable';
 import { Time } from '../../components/Time';
 import { canAdminister } from '../../lib/permissions';
 import { useMe } from '../auth/session';
@@ -41,6 +44,55 @@ export function TemplatesPage() {
     onError: () => setDeleting(null),
   });
   const admin = canAdminister(me.data?.role);
+  const columns: Array<Column<Template> | false> = [
+    {
+      header: 'Template',
+      cell: (template) => (
+        <>
+          <strong>{template.name}</strong>
+          {template.description && <div className="muted">{template.description}</div>}
+        </>
+      ),
+    },
+    {
+      header: 'Source',
+      cell: (template) => (
+        <>
+          <code>{template.url}</code> @ {template.ref}
+          {template.subdir && ` /${template.subdir}`}
+        </>
+      ),
+    },
+    {
+      header: 'Commit',
+      cell: (template) => <code title={template.commit}>{template.commit.slice(0, 12)}</code>,
+    },
+    { header: 'Refreshed', cell: (template) => <Time iso={template.refreshed_at ?? template.created_at} /> },
+    { header: 'Used by', cell: (template) => template.used_by.join(', ') || '—' },
+    admin && {
+      header: 'Actions',
+      cell: (template) => (
+        <>
+          <button
+            type="button"
+            disabled={refresh.isPending}
+            aria-label={`Refresh ${template.name}`}
+            onClick={() => refresh.mutate(template.name)}
+          >
+            Refresh
+          </button>{' '}
+          <button
+            type="button"
+            className="danger"
+            aria-label={`Delete ${template.name}`}
+            onClick={() => setDeleting(template.name)}
+          >
+            Delete
+          </button>
+        </>
+      ),
+    },
+  ];
   return (
     <section aria-labelledby="templates-title">
       <div className="page-head">
@@ -51,70 +103,17 @@ export function TemplatesPage() {
       </p>
       {refresh.isError && <ErrorView error={refresh.error} />}
       {remove.isError && <ErrorView error={remove.error} />}
-      {templates.isPending && <Loading what="templates" />}
-      {templates.isError && <ErrorView error={templates.error} what="the templates" />}
-      {templates.data &&
-        (templates.data.items.length === 0 ? (
-          <p className="muted">
+      <QueryTable
+        query={templates}
+        what="templates"
+        columns={columns}
+        rowKey="name"
+        empty={
+          <>
             No template from git. Add one with <code>tide template add</code> (docs/templates.md).
-          </p>
-        ) : (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th scope="col">Template</th>
-                  <th scope="col">Source</th>
-                  <th scope="col">Commit</th>
-                  <th scope="col">Refreshed</th>
-                  <th scope="col">Used by</th>
-                  {admin && <th scope="col">Actions</th>}
-                </tr>
-              </thead>
-              <tbody>
-                {templates.data.items.map((template) => (
-                  <tr key={template.name}>
-                    <td>
-                      <strong>{template.name}</strong>
-                      {template.description && <div className="muted">{template.description}</div>}
-                    </td>
-                    <td>
-                      <code>{template.url}</code> @ {template.ref}
-                      {template.subdir && ` /${template.subdir}`}
-                    </td>
-                    <td>
-                      <code title={template.commit}>{template.commit.slice(0, 12)}</code>
-                    </td>
-                    <td>
-                      <Time iso={template.refreshed_at ?? template.created_at} />
-                    </td>
-                    <td>{template.used_by.join(', ') || '—'}</td>
-                    {admin && (
-                      <td>
-                        <button
-                          type="button"
-                          disabled={refresh.isPending}
-                          aria-label={`Refresh ${template.name}`}
-                          onClick={() => refresh.mutate(template.name)}
-                        >
-                          Refresh
-                        </button>{' '}
-                        <button
-                          type="button"
-                          className="danger"
-                          aria-label={`Delete ${template.name}`}
-                          onClick={() => setDeleting(template.name)}
-                        >
-                          Delete
-                        </button>
-                      </td>
-                    )}
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ))}
+          </>
+        }
+      />
       <ConfirmDialog
         open={deleting !== null}
         title={`Delete template ${deleting ?? ''}?`}

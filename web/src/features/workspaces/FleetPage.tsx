@@ -8,6 +8,7 @@ import { useVirtualizer } from '@tanstack/react-virtual';
 import { useMemo, useRef } from 'react';
 import type { Workspace, WorkspaceStatus } from '../../api/types';
 import { ErrorView, Loading } from '../../components/Feedback';
+import { FilterSelect } from '../../components/FilterSelect';
 import { WorkspaceStatusBadge } from '../../components/Status';
 import { Relative } from '../../components/Time';
 import { useWorkspaces } from './use-workspaces';
@@ -92,27 +93,14 @@ export function FleetPage() {
             })
           }
         />
-        <label htmlFor="fleet-status">Status</label>
-        <select
+        <FilterSelect
           id="fleet-status"
-          value={search.status ?? ''}
-          onChange={(event) =>
-            void navigate({
-              search: (prev) => ({
-                ...prev,
-                status: (event.target.value || undefined) as WorkspaceStatus | undefined,
-              }),
-              replace: true,
-            })
-          }
-        >
-          <option value="">Any</option>
-          {STATUSES.map((status) => (
-            <option key={status} value={status}>
-              {status.replace('_', ' ')}
-            </option>
-          ))}
-        </select>
+          label="Status"
+          options={STATUSES}
+          value={search.status}
+          onChange={(status) => void navigate({ search: (prev) => ({ ...prev, status }), replace: true })}
+          optionLabel={(status) => status.replace('_', ' ')}
+        />
       </form>
       {workspaces.isPending && <Loading what="workspaces" />}
       {workspaces.isError && <ErrorView error={workspaces.error} what="the workspaces" />}

@@ -12,6 +12,7 @@ import { ErrorView, Loading } from '../../components/Feedback';
 import { runToneOf } from '../../components/Status';
 import { addDays, formatUtc } from '../../lib/time';
 import { DAYS, placeInstant, placeSpan, weekOf } from './timeline-geometry';
+import { TimelineLegend } from './TimelineLegend';
 import { useWeek } from './use-week';
 import { useWorkspaces } from './use-workspaces';
 
@@ -152,20 +153,7 @@ export function FleetTimelinePage() {
           })}
         </div>
       </div>
-      <p className="legend">
-        <span>
-          <i className="sw tl-window" /> desired up
-        </span>
-        <span>
-          <i className="sw tone-ok" /> run succeeded
-        </span>
-        <span>
-          <i className="sw tone-bad" /> run failed
-        </span>
-        <span>
-          <i className="sw tl-now-sw" /> now
-        </span>
-      </p>
+      <TimelineLegend entries={['desired up', 'run succeeded', 'run failed', 'now']} />
     </section>
   );
 }

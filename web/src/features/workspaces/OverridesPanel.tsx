@@ -7,6 +7,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useId, useState } from 'react';
 import type { OverrideKind, Workspace } from '../../api/types';
+import { DataTable } from '../../components/DataTable';
 import { ErrorView } from '../../components/Feedback';
 import { Time } from '../../components/Time';
 import { useNow } from '../../lib/time';
@@ -60,48 +61,31 @@ export function OverridesPanel({
   return (
     <section aria-labelledby={`${id}-title`}>
       <h2 id={`${id}-title`}>Overrides</h2>
-      {workspace.overrides.length === 0 ? (
-        <p className="muted">No override in force: the schedule decides.</p>
-      ) : (
-        <div className="table-wrap">
-          <table>
-            <caption className="sr-only">Overrides in force</caption>
-            <thead>
-              <tr>
-                <th scope="col">Override</th>
-                <th scope="col">Until ({zone})</th>
-                <th scope="col">Reason</th>
-                <th scope="col">By</th>
-                {canWrite && <th scope="col">Remove</th>}
-              </tr>
-            </thead>
-            <tbody>
-              {workspace.overrides.map((override) => (
-                <tr key={override.id}>
-                  <td>{describeOverride(override)}</td>
-                  <td>
-                    <Time iso={override.ends_at} zone={zone} />
-                  </td>
-                  <td>{override.reason ?? '—'}</td>
-                  <td>{override.actor ?? '—'}</td>
-                  {canWrite && (
-                    <td>
-                      <button
-                        type="button"
-                        disabled={busy}
-                        aria-label={`Remove ${describeOverride(override)} override`}
-                        onClick={() => remove.mutate(override.id)}
-                      >
-                        Remove
-                      </button>
-                    </td>
-                  )}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <DataTable
+        caption="Overrides in force"
+        rows={workspace.overrides}
+        rowKey="id"
+        empty="No override in force: the schedule decides."
+        columns={[
+          { header: 'Override', cell: (override) => describeOverride(override) },
+          { header: `Until (${zone})`, cell: (override) => <Time iso={override.ends_at} zone={zone} /> },
+          { header: 'Reason', cell: (override) => override.reason ?? '—' },
+          { header: 'By', cell: (override) => override.actor ?? '—' },
+          canWrite && {
+            header: 'Remove',
+            cell: (override) => (
+              <button
+                type="button"
+                disabled={busy}
+                aria-label={`Remove ${describeOverride(override)} override`}
+                onClick={() => remove.mutate(override.id)}
+              >
+                Remove
+              </button>
+            ),
+          },
+        ]}
+      />
       {remove.isError && <ErrorView error={remove.error} />}
       {canWrite && (
         <>

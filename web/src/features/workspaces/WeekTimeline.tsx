@@ -11,6 +11,7 @@ import { runToneOf } from '../../components/Status';
 import { addDays, formatInZone, formatUtc } from '../../lib/time';
 import { describeOverride } from './override-presets';
 import { DAYS, placeInstant, placeSpan, type Week } from './timeline-geometry';
+import { TimelineLegend } from './TimelineLegend';
 
 const LABEL = 92;
 const HOUR = 30;
@@ -183,33 +184,21 @@ export function WeekTimeline({ workspace, week, now, schedule, firings, runs }: 
           </line>
         )}
       </svg>
-      <figcaption className="legend">
-        <span>
-          <i className="sw tl-window" /> desired up
-        </span>
-        <span>
-          <i className="sw tone-ok" /> run succeeded
-        </span>
-        <span>
-          <i className="sw tone-bad" /> run failed
-        </span>
-        <span>
-          <i className="sw tone-busy" /> running
-        </span>
-        <span>
-          <i className="sw tl-override-sw" /> override
-        </span>
-        <span>● fired ▲ skipped ✕ missed ◇ planned</span>
-        <span>
-          <i className="sw tl-now-sw" /> now
-        </span>
-        {ttlEnd && (
-          <span>
-            <i className="sw tl-ttl-sw" /> TTL end
-          </span>
-        )}
+      <TimelineLegend
+        as="figcaption"
+        entries={[
+          'desired up',
+          'run succeeded',
+          'run failed',
+          'running',
+          'override',
+          '● fired ▲ skipped ✕ missed ◇ planned',
+          'now',
+          !!ttlEnd && 'TTL end',
+        ]}
+      >
         <span className="muted">Times in {zone}</span>
-      </figcaption>
+      </TimelineLegend>
     </figure>
   );
 }
