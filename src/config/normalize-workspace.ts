@@ -3,10 +3,12 @@ import type { JsonValue, WorkspaceDefinition, WorkspacePolicy } from './config-m
 import type { EdgeSchedule, UptimeWindow } from '../schedule/schedule-model.ts';
 import { defaultPolicy } from './config-model.ts';
 import { normalizeJob } from './normalize-job.ts';
+import { joined, NO_ENTRIES, NO_ITEMS, SharedValues } from './shared-values.ts';
 import { scheduleEntries } from './schedule-field.schema.ts';
 import type { WorkspaceConfig } from './workspace-config.schema.ts';
 
 function normalizePolicy(policy: WorkspaceConfig['policy']): WorkspacePolicy {
+  if (policy === undefined) return defaultPolicy;
   return Object.freeze({
     catchUp: policy?.catch_up ?? defaultPolicy.catchUp,
     startingDeadlineMs: durationOr(policy?.starting_deadline, defaultPolicy.startingDeadlineMs),
@@ -20,7 +22,13 @@ function normalizePolicy(policy: WorkspaceConfig['policy']): WorkspacePolicy {
   });
 }
 
-/** Cron edges of a workspace with ledger keys `<field>:<expression>` (stable while the entry is unchanged). */
+/** Edges of distinct schedules remembered: many workspaces share a schedule (`0 8 * * 1-5`) and a zone. */
+const sharedEdges = new SharedValues<EdgeSchedule>(5000);
+
+/**
+ * Cron edges of a workspace with ledger keys `<field>:<expression>` (stable while the entry is unchanged).
+ * An edge is frozen and shared by the workspaces with the same one (the field gives its action and mode).
+ */
 export function workspaceEdges(config: WorkspaceConfig, timezone: string): EdgeSchedule[] {
   const edges: EdgeSchedule[] = [];
   const add = (
@@ -28,8 +36,12 @@ export function workspaceEdges(config: WorkspaceConfig, timezone: string): EdgeS
     value: string | string[] | false | undefined,
     extra: Partial<EdgeSchedule> & Pick<EdgeSchedule, 'action'>,
   ) => {
-    for (const cron of new Set(scheduleEntries(value)))
-      edges.push({ key: `${field}:${cron}`, cron, timezone, ...extra });
+    for (const cron of new Set(scheduleEntries(value))) {
+      const key = joined(field, ':', cron);
+      edges.push(
+        sharedEdges.get(joined(key, '\0', timezone), () => Object.freeze({ key, cron, timezone, ...extra })),
+      );
+    }
   };
   add('deploy_schedule', config.deploy_schedule, { action: 'deploy' });
   for (const [mode, value] of Object.entries(config.mode_schedules ?? {})) {
@@ -43,14 +55,16 @@ export function workspaceEdges(config: WorkspaceConfig, timezone: string): EdgeS
 }
 
 /** Every mode the workspace mentions, with the variables `modes` gives it. */
-export function workspaceModes(config: WorkspaceConfig): Record<string, Record<string, JsonValue>> {
+export function workspaceModes(
+  config: WorkspaceConfig,
+): Readonly<Record<string, Readonly<Record<string, JsonValue>>>> {
   const modes: Record<string, Record<string, JsonValue>> = {};
   for (const mode of Object.keys(config.mode_schedules ?? {})) modes[mode] = {};
   for (const window of config.uptime ?? []) if (window.mode) modes[window.mode] = {};
   for (const [mode, settings] of Object.entries(config.modes ?? {})) {
     modes[mode] = (settings.variables ?? {}) as Record<string, JsonValue>;
   }
-  return modes;
+  return Object.keys(modes).length > 0 ? modes : NO_ENTRIES;
 }
 
 export function normalizeWorkspace(
@@ -65,26 +79,30 @@ export function normalizeWorkspace(
   },
 ): WorkspaceDefinition {
   const timezone = config.timezone ?? context.defaultTimeZone;
-  const jobs = (config.jobs ?? []).map((job) =>
-    normalizeJob(job, {
-      name: job.name,
-      scope: context.name,
-      workspace: context.name,
-      timezone,
-      file: context.file,
-      keyPrefix: `jobs.${job.name}`,
-    }),
-  );
-  const uptime: UptimeWindow[] = (config.uptime ?? []).map((window, index) => ({
-    key: `uptime[${index}]`,
-    days: window.days ?? '*',
-    from: window.from,
-    to: window.to,
-    mode: window.mode,
-  }));
+  const jobs = config.jobs
+    ? config.jobs.map((job) =>
+        normalizeJob(job, {
+          name: job.name,
+          scope: context.name,
+          workspace: context.name,
+          timezone,
+          file: context.file,
+          keyPrefix: `jobs.${job.name}`,
+        }),
+      )
+    : NO_ITEMS;
+  const uptime: readonly UptimeWindow[] = config.uptime
+    ? config.uptime.map((window, index) => ({
+        key: `uptime[${index}]`,
+        days: window.days ?? '*',
+        from: window.from,
+        to: window.to,
+        mode: window.mode,
+      }))
+    : NO_ITEMS;
   const calendars =
     config.calendar === undefined
-      ? []
+      ? NO_ITEMS
       : typeof config.calendar === 'string'
         ? [config.calendar]
         : config.calendar;
@@ -103,9 +121,9 @@ export function normalizeWorkspace(
     enforce: config.enforce ?? false,
     calendars,
     modes: workspaceModes(config),
-    variables: (config.variables ?? {}) as Record<string, JsonValue>,
-    sensitiveVariables: config.sensitive_variables ?? [],
-    dependsOn: config.depends_on ?? [],
+    variables: (config.variables ?? NO_ENTRIES) as Record<string, JsonValue>,
+    sensitiveVariables: config.sensitive_variables ?? NO_ITEMS,
+    dependsOn: config.depends_on ?? NO_ITEMS,
     ttlMs: config.ttl === undefined ? undefined : durationOr(config.ttl, 0),
     ...(config.pre_destroy_check
       ? {
@@ -121,19 +139,21 @@ export function normalizeWorkspace(
     protect: config.protect ?? false,
     driftRemediate: config.drift?.remediate ?? false,
     hourlyCost: config.hourly_cost,
-    labels: config.labels ?? {},
+    labels: config.labels ?? NO_ENTRIES,
     policy: normalizePolicy(config.policy),
-    notifications: (config.notifications ?? []).map((rule) => ({
-      on: rule.on,
-      actions: rule.actions ?? [],
-      email: rule.email ?? [],
-      webhook: rule.webhook,
-      webhookSecret: rule.webhook_secret,
-      slackUrlSecret: rule.slack?.url_secret,
-      teamsUrlSecret: rule.teams?.url_secret,
-      target: rule.target,
-      remindBeforeMs: (rule.remind_before ?? []).map((text) => durationOr(text, 0)),
-    })),
+    notifications: config.notifications
+      ? config.notifications.map((rule) => ({
+          on: rule.on,
+          actions: rule.actions ?? [],
+          email: rule.email ?? [],
+          webhook: rule.webhook,
+          webhookSecret: rule.webhook_secret,
+          slackUrlSecret: rule.slack?.url_secret,
+          teamsUrlSecret: rule.teams?.url_secret,
+          target: rule.target,
+          remindBeforeMs: (rule.remind_before ?? []).map((text) => durationOr(text, 0)),
+        }))
+      : NO_ITEMS,
     jobs,
     customDeploy: config.custom_deploy,
     customDestroy: config.custom_destroy,
