@@ -1,5 +1,5 @@
 import { durationOr } from '../time/duration.ts';
-import type { JsonValue, WorkspaceDefinition, WorkspacePolicy } from './config-model.ts';
+import type { JobDefinition, JsonValue, WorkspaceDefinition, WorkspacePolicy } from './config-model.ts';
 import type { EdgeSchedule, UptimeWindow } from '../schedule/schedule-model.ts';
 import { defaultPolicy } from './config-model.ts';
 import { normalizeJob } from './normalize-job.ts';
@@ -24,12 +24,15 @@ function normalizePolicy(policy: WorkspaceConfig['policy']): WorkspacePolicy {
 
 /** Edges of distinct schedules remembered: many workspaces share a schedule (`0 8 * * 1-5`) and a zone. */
 const sharedEdges = new SharedValues<EdgeSchedule>(5000);
+/** Lists of those edges remembered: many workspaces share the whole list (a deploy and a destroy). */
+const sharedEdgeLists = new SharedValues<readonly EdgeSchedule[]>(5000);
 
 /**
  * Cron edges of a workspace with ledger keys `<field>:<expression>` (stable while the entry is unchanged).
- * An edge is frozen and shared by the workspaces with the same one (the field gives its action and mode).
+ * Edges and the list are frozen and shared by the workspaces with the same ones (an edge's field gives its
+ * action and mode).
  */
-export function workspaceEdges(config: WorkspaceConfig, timezone: string): EdgeSchedule[] {
+export function workspaceEdges(config: WorkspaceConfig, timezone: string): readonly EdgeSchedule[] {
   const edges: EdgeSchedule[] = [];
   const add = (
     field: string,
@@ -51,7 +54,9 @@ export function workspaceEdges(config: WorkspaceConfig, timezone: string): EdgeS
   add('drift_schedule', config.drift_schedule, { action: 'plan' });
   // The deprecated alias keeps its own ledger key, so a renamed entry starts afresh like any edited one.
   add('plan_schedule', config.plan_schedule, { action: 'plan' });
-  return edges;
+  if (edges.length === 0) return NO_ITEMS;
+  const key = joined(timezone, '\0', edges.map((edge) => edge.key).join('\0'));
+  return sharedEdgeLists.get(key, () => Object.freeze(edges));
 }
 
 /** Every mode the workspace mentions, with the variables `modes` gives it. */
@@ -65,6 +70,13 @@ export function workspaceModes(
     modes[mode] = (settings.variables ?? {}) as Record<string, JsonValue>;
   }
   return Object.keys(modes).length > 0 ? modes : NO_ENTRIES;
+}
+
+/** The workspace's own edges, then its jobs'; only a workspace with scheduled jobs gets a list of its own. */
+function withJobEdges(own: readonly EdgeSchedule[], jobs: readonly JobDefinition[]): readonly EdgeSchedule[] {
+  // A disabled job's cron does not fire (it can still be run by hand: docs/jobs.md).
+  const jobEdges = jobs.filter((job) => job.enabled).flatMap((job) => job.schedules);
+  return jobEdges.length === 0 ? own : [...own, ...jobEdges];
 }
 
 export function normalizeWorkspace(
@@ -112,11 +124,7 @@ export function normalizeWorkspace(
     description: config.description ?? '',
     timezone,
     template: config.template,
-    // A disabled job's cron does not fire (it can still be run by hand: docs/jobs.md).
-    edges: [
-      ...workspaceEdges(config, timezone),
-      ...jobs.filter((job) => job.enabled).flatMap((job) => job.schedules),
-    ],
+    edges: withJobEdges(workspaceEdges(config, timezone), jobs),
     uptime,
     enforce: config.enforce ?? false,
     calendars,
