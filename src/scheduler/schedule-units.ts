@@ -33,7 +33,7 @@ const firingLimit = 10_000;
 
 /*
  * Units are classes, not object literals with arrow functions: at 10,000 workspaces two closures and
- * their context per unit were 1.6 MB of heap (decision 041, third pass).
+ * their context per unit were 1.6 MB of heap (decision 041, "the heap per workspace").
  */
 
 class WorkspaceUnit implements ScheduleUnit {
