@@ -3,7 +3,6 @@
  * workspaces the per-definition empty lists and records, edges, file lists and rope strings were about
  * 10 MB of heap (decision 041, "the heap per workspace").
  */
-import { LruMap } from '../store/lru-map.ts';
 
 /** The empty list of every definition that has no items: frozen, so no holder can change it. */
 export const NO_ITEMS: readonly never[] = Object.freeze([]);
@@ -21,14 +20,17 @@ export function joined(...parts: string[]): string {
 }
 
 /**
- * Frozen values by key, so that definitions holding equal values hold one: the most recently used `size`
- * are remembered, and a value no longer remembered only means equal ones are made again.
+ * Frozen values by key, so that definitions holding equal values hold one. At most `size` are remembered,
+ * the oldest dropped first; one no longer remembered is only made again. A hit changes nothing (unlike an
+ * LRU, which re-inserts the key it was asked with): a start or reload asks for every workspace's values,
+ * and each re-inserted key would outlive a few minor collections only to become garbage.
  */
 export class SharedValues<T> {
-  readonly #values: LruMap<string, T>;
+  readonly #size: number;
+  readonly #values = new Map<string, T>();
 
   constructor(size: number) {
-    this.#values = new LruMap(size);
+    this.#size = size;
   }
 
   /** The value remembered under `key`, or `make()`'s, remembered from now on. */
@@ -36,6 +38,7 @@ export class SharedValues<T> {
     const known = this.#values.get(key);
     if (known !== undefined) return known;
     const value = make();
+    if (this.#values.size >= this.#size) this.#values.delete(this.#values.keys().next().value!);
     this.#values.set(key, value);
     return value;
   }
