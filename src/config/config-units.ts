@@ -27,6 +27,7 @@ import { isValidName, nameRule, standaloneScope } from './names.ts';
 import { normalizeJob } from './normalize-job.ts';
 import { normalizeWorkspace } from './normalize-workspace.ts';
 import { parseConfigText } from './parse-config-file.ts';
+import { joined, NO_ITEMS } from './shared-values.ts';
 import { isDirectory, listDirectory, readUnitFiles, type Listing } from './unit-files.ts';
 import { provisionerJobValue, provisionerWorkspaceValue } from './provisioner-compat.ts';
 import { checkWorkspace, type Finding } from './workspace-checks.ts';
@@ -64,7 +65,7 @@ export interface Unit<K extends UnitKind = UnitKind> {
 
 export type AnyUnit = { [K in UnitKind]: Unit<K> }[UnitKind];
 
-export const unitKey = (kind: UnitKind, id: string): string => `${kind}:${id}`;
+export const unitKey = (kind: UnitKind, id: string): string => joined(kind, ':', id);
 
 const configFileNames = ['config.json', 'config.yaml', 'config.yml'];
 const jobFile = /\.(json|ya?ml)$/;
@@ -208,7 +209,7 @@ async function loadWorkspaceUnit(
     const text =
       unitFiles.texts.get(candidate) ??
       (unitFiles.skippedLinks.includes(candidate) ? await readIfExists(path.join(folder, candidate)) : null);
-    if (text !== null && text !== undefined) present.push({ file: `${folderFile}/${candidate}`, text });
+    if (text !== null && text !== undefined) present.push({ file: joined(folderFile, '/', candidate), text });
   }
   const fail = (file: string, pathText: string, message: string): Unit<'workspace'> => ({
     kind: 'workspace',
@@ -277,7 +278,7 @@ async function loadWorkspaceUnit(
         files: unitFiles.files,
         contentHash: unitFiles.contentHash,
       });
-  return { kind: 'workspace', id: name, file, problems, value };
+  return { kind: 'workspace', id: name, file, problems: problems.length > 0 ? problems : NO_ITEMS, value };
 }
 
 /**

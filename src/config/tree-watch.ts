@@ -41,10 +41,29 @@ export class TreeWatch {
   readonly #options: TreeWatchOptions;
   /** Directory path (as reached from the root, through links) → its watch. */
   readonly #watchers = new Map<string, FSWatcher>();
+  /** Watch → its directory, for the two listeners that every watch of the tree shares. */
+  readonly #directories = new Map<FSWatcher, string>();
+  /**
+   * The watches' listeners, one of each for the whole tree: a listener per watch (a closure over its
+   * directory) was 160 bytes per directory. An emitter calls a listener with `this` set to itself.
+   */
+  readonly #onChange: (this: FSWatcher, event: string, name: string | null) => void;
+  readonly #onError: (this: FSWatcher, error: Error) => void;
   #closed = false;
 
   private constructor(options: TreeWatchOptions) {
     this.#options = options;
+    const changed = (watcher: FSWatcher, event: string, name: string | null) => {
+      const dir = this.#directories.get(watcher);
+      if (dir !== undefined) this.#event(dir, event, name);
+    };
+    const failed = (watcher: FSWatcher, error: Error) => this.#failed(watcher, error);
+    this.#onChange = function (event, name) {
+      changed(this, event, name);
+    };
+    this.#onError = function (error) {
+      failed(this, error);
+    };
   }
 
   /** Resolves once every directory under `root` is watched: from then on no change goes unseen. */
@@ -79,6 +98,7 @@ export class TreeWatch {
     this.#closed = true;
     for (const watcher of this.#watchers.values()) watcher.close();
     this.#watchers.clear();
+    this.#directories.clear();
   }
 
   /** Watches `top` and every directory under it, one level at a time; `levelDone(0)` after `top`. */
@@ -96,14 +116,15 @@ export class TreeWatch {
     if (this.#closed || this.#watchers.has(dir)) return [];
     let watcher: FSWatcher;
     try {
-      watcher = watch(dir, { persistent: true }, (event, name) => this.#event(dir, event, name));
+      watcher = watch(dir, { persistent: true }, this.#onChange);
     } catch (error) {
       // Removed between its listing and now: its parent's watch reports the removal.
       if (gone(error)) return [];
       throw error;
     }
-    watcher.on('error', (error) => this.#failed(dir, error));
+    watcher.on('error', this.#onError);
     this.#watchers.set(dir, watcher);
+    this.#directories.set(watcher, dir);
     this.#options.watched?.(dir);
     // Listed synchronously, like the loader's reads (decision 041): the walk's turns come from
     // mapWithConcurrency, and a watch that keeps ahead of the reads spares re-reading units at start.
@@ -159,16 +180,20 @@ export class TreeWatch {
   #forget(target: string): void {
     const prefix = target + path.sep;
     for (const [dir, watcher] of this.#watchers) {
-      if (dir === target || dir.startsWith(prefix)) {
-        watcher.close();
-        this.#watchers.delete(dir);
-      }
+      if (dir === target || dir.startsWith(prefix)) this.#unwatch(dir, watcher);
     }
   }
 
-  #failed(dir: string, error: Error): void {
-    this.#watchers.get(dir)?.close();
+  #unwatch(dir: string, watcher: FSWatcher): void {
+    watcher.close();
     this.#watchers.delete(dir);
+    this.#directories.delete(watcher);
+  }
+
+  #failed(watcher: FSWatcher, error: Error): void {
+    const dir = this.#directories.get(watcher);
+    if (dir !== undefined) this.#unwatch(dir, watcher);
+    else watcher.close();
     // A directory removed under its watch is a change its parent reports, not a failure.
     if (!this.#closed && !gone(error)) this.#options.onError(error);
   }

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { lstatSync, readdir as readdirCallback, readdirSync, readFileSync, type Dirent } from 'node:fs';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { sharedFileList } from './shared-values.ts';
 
 // The callback form: fs/promises awaits each step on its own, 2 to 3 times the cost for small reads.
 const readdir = promisify(readdirCallback);
@@ -11,8 +12,8 @@ const ignoredDirectories = new Set(['.terraform', '.git']);
 const ignoredFile = /\.tfstate(\..*)?$|\.tfplan$|^\.DS_Store$/;
 
 export interface UnitFiles {
-  /** Relative paths (POSIX separators), sorted. */
-  readonly files: string[];
+  /** Relative paths (POSIX separators), sorted; shared by the units with the same list (frozen). */
+  readonly files: readonly string[];
   /** Relative paths of symbolic links that were not followed. */
   readonly skippedLinks: string[];
   /** The Provisioner's content hash: sha256 over the sorted `<path>:<sha256 of file>` strings. */
@@ -42,7 +43,12 @@ export async function readUnitFiles(
     if (texts.includes(file)) read.set(file, content.toString('utf8'));
     return `${file}:${createHash('sha256').update(content).digest('hex')}`;
   });
-  return { files, skippedLinks, contentHash: hashStrings(entries.sort()), texts: read };
+  return {
+    files: sharedFileList(files),
+    skippedLinks,
+    contentHash: hashStrings(entries.sort()),
+    texts: read,
+  };
 }
 
 export function hashStrings(parts: readonly string[]): string {

@@ -80,11 +80,8 @@ export class Scheduler implements Subsystem {
   readonly #timers: Timers;
   readonly #random: () => number;
   readonly #preDestroyCheck: PreDestroyChecker;
-  #units = new Map<string, ScheduleUnit>();
-  /** What each unit's schedule was built from (unitFingerprint), to tell which units a reload changed. */
-  #fingerprints = new Map<string, string>();
+  #units = new Map<string, UnitState>();
   #calendarsFingerprint: string | null = null;
-  #nextDue = new Map<string, Date | null>();
   #checkpoints = new Map<string, Date>();
   /** When the earliest running TTL ends; the scheduler wakes then. */
   #ttlDue: Date | null = null;
@@ -181,16 +178,8 @@ export class Scheduler implements Subsystem {
     const config = this.#deps.config();
     const calendars = fingerprint(config.snapshot.calendars);
     const sameCalendars = calendars === this.#calendarsFingerprint;
-    const { units, fingerprints, changed } = await runInSlices(
-      rebuildSteps(config, this.#fingerprints, sameCalendars ? this.#units : undefined),
-      this.#deps.slices,
-    );
-    // A calendar can move any workspace's firings; otherwise only units whose definition changed.
-    if (!sameCalendars) this.#nextDue.clear();
+    this.#units = await runInSlices(rebuildSteps(config, this.#units, sameCalendars), this.#deps.slices);
     this.#calendarsFingerprint = calendars;
-    for (const key of changed) this.#nextDue.delete(key);
-    this.#fingerprints = fingerprints;
-    this.#units = units;
   }
 
   async #tick(): Promise<void> {
@@ -198,9 +187,9 @@ export class Scheduler implements Subsystem {
     const now = this.#deps.clock.now();
     const quiet: string[] = [];
     let evaluated = 0;
-    for (const unit of this.#units.values()) {
-      if (this.#nextDue.has(unit.key) && (this.#nextDue.get(unit.key) ?? Infinity) > now) continue;
-      const fired = await this.#process(unit, now, quiet);
+    for (const state of this.#units.values()) {
+      if (state.nextDue !== undefined && state.nextDue > now.getTime()) continue;
+      const fired = await this.#process(state, now, quiet);
       if (quiet.length >= CHECKPOINT_BATCH) await this.#advanceQuiet(quiet, now);
       // A run just queued is claimed at once, but its preparation (file I/O) and spawn need turns of the
       // event loop; on SQLite a firing's transactions never yield, so without a turn per firing a burst
@@ -221,7 +210,8 @@ export class Scheduler implements Subsystem {
    * A unit that fired advances its checkpoint at once; one with nothing due joins `quiet`, written in
    * batches: losing such a write (a crash) only makes the next start re-evaluate an empty interval.
    */
-  async #process(unit: ScheduleUnit, now: Date, quiet: string[]): Promise<boolean> {
+  async #process(state: UnitState, now: Date, quiet: string[]): Promise<boolean> {
+    const { unit } = state;
     const from = this.#checkpoints.get(unit.key) ?? now;
     let fired = false;
     if (from < now) {
@@ -240,7 +230,7 @@ export class Scheduler implements Subsystem {
       quiet.push(unit.key);
       this.#checkpoints.set(unit.key, now);
     }
-    this.#nextDue.set(unit.key, unit.next(now));
+    state.nextDue = unit.next(now)?.getTime() ?? Infinity;
     return fired;
   }
 
@@ -328,7 +318,7 @@ export class Scheduler implements Subsystem {
     const since = this.#overridesCheckedUntil ?? new Date(now.getTime() - handbackLookBackMs);
     const overrides = await overridesEndingAfter(this.#deps.db, since);
     for (const ended of overrides.filter((override) => override.ends_at <= now)) {
-      const unit = this.#units.get(ended.workspace);
+      const unit = this.#units.get(ended.workspace)?.unit;
       if (!unit?.workspace) continue;
       if (unit.workspace.uptime.length > 0) await this.#heal(unit, now);
       else await this.#handBackEdge(unit, ended, now);
@@ -382,7 +372,7 @@ export class Scheduler implements Subsystem {
   }
 
   async #reconcileAll(now: Date): Promise<void> {
-    for (const unit of this.#units.values()) await this.#heal(unit, now);
+    for (const { unit } of this.#units.values()) await this.#heal(unit, now);
     for (const run of await failedRunsWithoutRetry(
       this.#deps.db,
       new Date(now.getTime() - retrySweepWindowMs),
@@ -392,14 +382,14 @@ export class Scheduler implements Subsystem {
   }
 
   async #fireTtls(now: Date): Promise<void> {
-    this.#ttlDue = await fireDueTtls(this.#context(now), this.#units);
+    this.#ttlDue = await fireDueTtls(this.#context(now), (name) => this.#units.get(name)?.unit);
   }
 
   async #afterRun(run: Run): Promise<void> {
     if (this.#stopped) return;
     const now = this.#deps.clock.now();
     if (run.state === 'failed') await retryFailedRun(run, this.#context(now));
-    await this.#heal(this.#units.get(run.workspace), now);
+    await this.#heal(this.#units.get(run.workspace)?.unit, now);
     // A deploy may have set a TTL, and a TTL held back by this run may be due.
     await this.#fireTtls(now);
     this.#arm(now);
@@ -409,7 +399,8 @@ export class Scheduler implements Subsystem {
     if (this.#timer !== null) this.#timers.clear(this.#timer);
     let next = this.#lastReconcile + (this.#deps.reconcileIntervalMs ?? 60_000);
     if (this.#ttlDue && this.#ttlDue.getTime() < next) next = this.#ttlDue.getTime();
-    for (const due of this.#nextDue.values()) if (due && due.getTime() < next) next = due.getTime();
+    for (const { nextDue } of this.#units.values())
+      if (nextDue !== undefined && nextDue < next) next = nextDue;
     if (this.#nextOverrideEnd && this.#nextOverrideEnd.getTime() < next)
       next = this.#nextOverrideEnd.getTime();
     const delay = Math.min(Math.max(next - now.getTime(), 0), MAX_DELAY_MS);
@@ -417,36 +408,46 @@ export class Scheduler implements Subsystem {
   }
 }
 
-interface Rebuilt {
-  readonly units: Map<string, ScheduleUnit>;
-  readonly fingerprints: Map<string, string>;
-  /** Keys of units added, removed or whose fingerprint changed: their next due instant is stale. */
-  readonly changed: string[];
+/** What the scheduler keeps of a unit: one record per unit, so one Map for all units. */
+interface UnitState {
+  readonly unit: ScheduleUnit;
+  /** What the unit's schedule was built from (unitFingerprint), to tell which units a reload changed. */
+  readonly fingerprint: string;
+  /**
+   * When the unit is next due (ms since the epoch; Infinity: never), or undefined until a pass evaluates
+   * it: a new unit, or one whose schedule a reload changed.
+   */
+  nextDue: number | undefined;
 }
 
+/**
+ * The states of the configuration's units. A unit keeps its next due instant while its fingerprint is
+ * unchanged, unless the calendars changed: a calendar can move any workspace's firings.
+ */
 function* rebuildSteps(
   config: EffectiveConfig,
-  previous: ReadonlyMap<string, string>,
-  reusable: ReadonlyMap<string, ScheduleUnit> | undefined,
-): Steps<Rebuilt> {
-  const units = new Map<string, ScheduleUnit>();
-  const fingerprints = new Map<string, string>();
-  const changed: string[] = [];
+  previous: ReadonlyMap<string, UnitState>,
+  sameCalendars: boolean,
+): Steps<Map<string, UnitState>> {
+  const states = new Map<string, UnitState>();
+  const reusable = sameCalendars ? (key: string) => previous.get(key)?.unit : undefined;
   yield* eachStep(yield* scheduleUnitSteps(config, reusable), (unit) => {
+    const old = previous.get(unit.key);
     const print = unitFingerprint(unit);
-    units.set(unit.key, unit);
-    fingerprints.set(unit.key, print);
-    if (previous.get(unit.key) !== print) changed.push(unit.key);
+    const kept = sameCalendars && old?.fingerprint === print;
+    // The very same unit, still due when it was: its state stays as it is (no garbage for a reload).
+    if (kept && old.unit === unit) states.set(unit.key, old);
+    else states.set(unit.key, { unit, fingerprint: print, nextDue: kept ? old.nextDue : undefined });
   });
-  yield* eachStep(previous.keys(), (key) => {
-    if (!fingerprints.has(key)) changed.push(key);
-  });
-  return { units, fingerprints, changed };
+  return states;
 }
 
-/** What a unit's firings depend on besides the calendars: the workspace's files, or the job definition. */
+/**
+ * What a unit's firings depend on besides the calendars: the workspace's files (their hash, held by the
+ * definition already), or the job definition. Compared only with the same key's, so the two never meet.
+ */
 function unitFingerprint(unit: ScheduleUnit): string {
-  return unit.workspace ? `workspace:${unit.workspace.contentHash}` : `job:${fingerprint(unit.job)}`;
+  return unit.workspace ? unit.workspace.contentHash : fingerprint(unit.job);
 }
 
 function fingerprint(value: unknown): string {

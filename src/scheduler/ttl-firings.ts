@@ -24,12 +24,12 @@ export const TTL_SCHEDULE_KEY = 'ttl';
  */
 export async function fireDueTtls(
   ctx: ReconcileContext,
-  units: ReadonlyMap<string, ScheduleUnit>,
+  unitOf: (workspace: string) => ScheduleUnit | undefined,
 ): Promise<Date | null> {
   const { db, now } = ctx;
   let next: Date | null = null;
   for (const ttl of await listTtls(db)) {
-    const unit = units.get(ttl.workspace);
+    const unit = unitOf(ttl.workspace);
     // A workspace no longer configured keeps its TTL until it is again (or destroyed by hand).
     if (!unit?.workspace) continue;
     const snapshot = ctx.config().snapshot;
