@@ -1,7 +1,9 @@
+import argon2 from 'argon2';
 import { SignJWT } from 'jose';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { apiFixture, forEachApiDialect, type ApiFixture } from '../../test/helpers/api-fixture.ts';
 import { createTestUser, FIXTURE_JWT_KEY, fixtureAuthSettings } from '../../test/helpers/auth-fixture.ts';
+import { getUserByName } from '../auth/user.repo.ts';
 import { createMetrics, type TideMetrics } from '../observability/metrics.ts';
 
 const PASSWORD = 'correct horse battery staple';
@@ -43,6 +45,22 @@ forEachApiDialect('authentication', (fixture, harness) => {
     (await metric.get()).values[0]?.value ?? 0;
 
   describe('login', () => {
+    it('re-hashes a password stored with older argon2 parameters at its next login, keeping its date', async () => {
+      const older = await argon2.hash(PASSWORD, { type: argon2.argon2id, memoryCost: 19_456, timeCost: 2 });
+      await harness.db
+        .updateTable('users')
+        .set({ password_hash: older })
+        .where('username', '=', 'alice')
+        .execute();
+      const before = await getUserByName(harness.db, 'alice');
+      expect((await login('alice', PASSWORD)).statusCode).toBe(200);
+      const after = await getUserByName(harness.db, 'alice');
+      expect(after?.passwordHash).toMatch(/^\$argon2id\$v=19\$m=7168,p=1,t=5\$/);
+      expect(after?.passwordChangedAt).toBe(before?.passwordChangedAt);
+      expect((await login('alice', PASSWORD)).statusCode).toBe(200);
+      expect((await getUserByName(harness.db, 'alice'))?.passwordHash).toBe(after?.passwordHash);
+    });
+
     it('answers a good password with an access token, a refresh token and their lifetime', async () => {
       const response = await login('alice', PASSWORD);
       expect(response.statusCode).toBe(200);

@@ -13,8 +13,8 @@ import { recordAuthEvent, type RequestContext } from './auth-audit.ts';
 import { invalidCredentials } from './auth-errors.ts';
 import type { AuthDeps } from './auth-settings.ts';
 import { recordLockouts, reservePasswordCheck } from './password-attempts.ts';
-import { spendVerifyTime, verifyPassword } from './password-hash.ts';
-import { getUserByName } from './user.repo.ts';
+import { hashPassword, passwordNeedsRehash, spendVerifyTime, verifyPassword } from './password-hash.ts';
+import { getUserByName, replacePasswordHash } from './user.repo.ts';
 import { usernameSchema, type User } from './user.ts';
 
 type FailureReason = 'unknown_user' | 'wrong_password' | 'disabled' | 'locked';
@@ -47,6 +47,15 @@ export class LoginService {
       return this.#fail(username, true, reason, context, await attempt.failed());
     }
     await attempt.succeeded();
+    if (passwordNeedsRehash(user.passwordHash)) {
+      // The only moment the password is at hand: its hash moves to the current parameters.
+      await replacePasswordHash(
+        this.#deps.db,
+        user.id,
+        user.passwordHash,
+        await hashPassword(credentials.password),
+      );
+    }
     await recordAuthEvent(this.#deps, context, {
       actor: user.username,
       action: 'auth.login',

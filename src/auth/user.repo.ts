@@ -100,6 +100,26 @@ export async function setPasswordHash(db: Db, id: string, passwordHash: string, 
   );
 }
 
+/**
+ * The same password hashed anew (other parameters): the hash changes, the password's date does not. Only
+ * while the stored hash is still `previous`, so a password changed meanwhile is never overwritten.
+ */
+export async function replacePasswordHash(
+  db: Db,
+  id: string,
+  previous: string,
+  passwordHash: string,
+): Promise<void> {
+  await storeCall('replacePasswordHash', () =>
+    db
+      .updateTable('users')
+      .set({ password_hash: passwordHash })
+      .where('id', '=', id)
+      .where('password_hash', '=', previous)
+      .execute(),
+  );
+}
+
 export interface UserChanges {
   readonly role?: Role;
   readonly workspaces?: readonly string[] | null;

@@ -59,4 +59,17 @@ describe('NextFiringsCache', () => {
     expect(first.length).toBeLessThan(20);
     expect(cache.next(definition, noCalendars, at('2027-03-15T00:00:00Z'), 20)).not.toBe(first);
   });
+
+  it('keeps at most its size of definitions, dropping the least recently asked for', () => {
+    const cache = new NextFiringsCache(2);
+    const now = at('2027-03-15T00:00:00Z');
+    const [a, b, c] = ['0 9 * * *', '0 10 * * *', '0 11 * * *'].map((deploy) => workspaceFixture({ deploy }));
+    const first = cache.next(a!, noCalendars, now, 3);
+    cache.next(b!, noCalendars, now, 3);
+    expect(cache.next(a!, noCalendars, now, 3)).toBe(first);
+    cache.next(c!, noCalendars, now, 3);
+    const bAgain = cache.next(b!, noCalendars, now, 3);
+    expect(cache.next(b!, noCalendars, now, 3)).toBe(bAgain);
+    expect(cache.next(a!, noCalendars, now, 3)).not.toBe(first);
+  });
 });

@@ -7,9 +7,16 @@
  * definition (or calendar) objects, which miss: nothing to invalidate by hand. An answer shorter than asked
  * (a schedule rarer than `count` firings in nextFirings' longest horizon) may grow as `now` moves, so it
  * is not kept.
+ *
+ * Bounded: an entry is twenty firings (≈ 4 KB), and a fleet page walked through 10,000 workspaces would
+ * otherwise keep one for each; the least recently asked for goes first.
  */
+import { LruMap } from '../store/lru-map.ts';
 import type { Calendar, ScheduledWorkspace } from './schedule-model.ts';
 import { nextFirings, type Firing } from './firings.ts';
+
+/** Definitions kept: two pages of the workspace list. */
+export const NEXT_FIRINGS_CACHE_SIZE = 1000;
 
 interface Entry {
   readonly calendars: ReadonlyMap<string, Calendar>;
@@ -19,8 +26,12 @@ interface Entry {
 }
 
 export class NextFiringsCache {
-  // Keyed by the definition object: a replaced definition (and its entry) is garbage with it.
-  readonly #entries = new WeakMap<ScheduledWorkspace, Entry>();
+  // Keyed by the definition object: a reload's new definition misses, and the replaced one's entry ages out.
+  readonly #entries: LruMap<ScheduledWorkspace, Entry>;
+
+  constructor(size = NEXT_FIRINGS_CACHE_SIZE) {
+    this.#entries = new LruMap(size);
+  }
 
   next(
     definition: ScheduledWorkspace,

@@ -12,3 +12,12 @@ it('drops the least recently used entry beyond its size; reading or writing an e
   lru.set('d', 4);
   expect([lru.get('a'), lru.get('c'), lru.get('d')]).toEqual([10, undefined, 4]);
 });
+
+it('forgets a deleted entry, which no longer counts toward its size', () => {
+  const lru = new LruMap<string, number>(2);
+  lru.set('a', 1);
+  lru.set('b', 2);
+  lru.delete('a');
+  lru.set('c', 3);
+  expect([lru.get('a'), lru.get('b'), lru.get('c')]).toEqual([undefined, 2, 3]);
+});

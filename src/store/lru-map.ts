@@ -1,6 +1,6 @@
 /**
- * A Map bounded to `size` entries that drops the least recently used one: the read caches keyed on the
- * store (prepared statements, principals, workspace views) all keep their entries this way.
+ * A Map bounded to `size` entries that drops the least recently used one: the read caches (prepared
+ * statements, principals, workspace views, next firings) all keep their entries this way.
  */
 export class LruMap<K, V> {
   readonly #size: number;
@@ -17,6 +17,10 @@ export class LruMap<K, V> {
     this.#entries.delete(key);
     this.#entries.set(key, value);
     return value;
+  }
+
+  delete(key: K): void {
+    this.#entries.delete(key);
   }
 
   set(key: K, value: V): void {
