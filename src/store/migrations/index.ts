@@ -17,6 +17,7 @@ import { overrides } from './0015_overrides.ts';
 import { ttl } from './0016_ttl.ts';
 import { notifications } from './0017_notifications.ts';
 import { drift } from './0018_drift.ts';
+import { claimIndexes } from './0019_claim_indexes.ts';
 
 /**
  * Every migration, in order. A static list rather than a folder scan: it survives bundling and cannot
@@ -41,4 +42,5 @@ export const migrations: ReadonlyArray<readonly [name: string, migration: Migrat
   ['0016_ttl', ttl],
   ['0017_notifications', notifications],
   ['0018_drift', drift],
+  ['0019_claim_indexes', claimIndexes],
 ];
