@@ -340,6 +340,9 @@ export interface ServeProcess {
   stop(): Promise<void>;
 }
 
+/** `--cpu-profile DIR`: every spawned server writes its CPU profile there when it stops (node --cpu-prof). */
+export const profiling: { dir: string | null } = { dir: null };
+
 /**
  * `node bin/tide.js serve` as users run it (compiled dist/), with SQLite in a fresh data directory; resolves
  * once `/api/health/ready` answers 200, polled every 10 ms.
@@ -349,9 +352,10 @@ export async function spawnServe(configDir: string, env: Record<string, string> 
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const started = performance.now();
+  const profile = profiling.dir ? ['--cpu-prof', '--cpu-prof-dir', profiling.dir] : [];
   const child = spawn(
     process.execPath,
-    [TIDE_BIN, 'serve', '--config-dir', configDir, '--data-dir', dataDir],
+    [...profile, TIDE_BIN, 'serve', '--config-dir', configDir, '--data-dir', dataDir],
     {
       env: {
         ...process.env,

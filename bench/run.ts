@@ -1,7 +1,7 @@
 /**
  * `npm run bench [-- <case>…] [--smoke] [--workspaces N] [--seconds S] [--repeats R] [--burst N]
  * [--slots N] [--reload-files N] [--connections N] [--duration-ms MS] [--firings-per-second F] [--lag-period S]
- * [--json FILE]`
+ * [--json FILE] [--cpu-profile DIR]`
  *
  * Cases (one file each): api-throughput, list-latency, hot-reload, startup, memory, lag, burst, ratio;
  * none named runs them all. Each prints one JSON line of figures as it ends; at the end a table: row, goal,
@@ -11,14 +11,27 @@
  * What is timed must have worked: API requests are authenticated as the first admin and must answer 2xx,
  * and every measured run must end `succeeded`; anything else stops the bench with an error (exit 1). A
  * figure that misses its goal is reported, not an error. docs/benchmarks.md holds a full run's output.
+ *
+ * `--cpu-profile DIR` has every spawned server write its CPU profile (node --cpu-prof) under DIR/<case>
+ * (DIR/shared for the server the first three cases share) and prints each profile's busiest functions.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import os from 'node:os';
 import { parseArgs } from 'node:util';
 import { apiThroughput } from './api-throughput.ts';
 import { burst } from './burst.ts';
-import { loadedTide, root, type CaseResult, type LoadedTide, type Row, type Sizes } from './common.ts';
+import {
+  loadedTide,
+  profiling,
+  root,
+  type CaseResult,
+  type LoadedTide,
+  type Row,
+  type Sizes,
+} from './common.ts';
+import { summarizeCpuProfile } from './cpu-profile-summary.ts';
 import { hotReload } from './hot-reload.ts';
 import { lag } from './lag.ts';
 import { listLatency } from './list-latency.ts';
@@ -86,6 +99,7 @@ const { values: options, positionals } = parseArgs({
   options: {
     smoke: { type: 'boolean', default: false },
     json: { type: 'string' },
+    'cpu-profile': { type: 'string' },
     ...Object.fromEntries(Object.keys(flags).map((flag) => [flag, { type: 'string' as const }])),
   },
   allowPositionals: true,
@@ -137,16 +151,25 @@ function report(name: CaseName, result: CaseResult): void {
 }
 
 // These cases share one `tide serve` with every workspace loaded: loading 10,000 is start-up's figure.
+const profileRoot = options['cpu-profile'] ? path.resolve(options['cpu-profile']) : null;
+function profileInto(folder: string): void {
+  if (!profileRoot) return;
+  profiling.dir = path.join(profileRoot, folder);
+  mkdirSync(profiling.dir, { recursive: true });
+}
 let tide: LoadedTide | null = null;
 for (const name of cases) {
   if (name in onLoadedTide) {
+    if (!tide) profileInto('shared');
     tide ??= await loadedTide(sizes.workspaces);
     report(name, await onLoadedTide[name as keyof typeof onLoadedTide](tide, sizes));
   }
 }
 await tide?.close();
 for (const name of cases) {
-  if (name in standalone) report(name, await standalone[name as keyof typeof standalone](sizes));
+  if (!(name in standalone)) continue;
+  profileInto(name);
+  report(name, await standalone[name as keyof typeof standalone](sizes));
 }
 
 const rows: Row[] = cases.flatMap((name) => results[name]!.rows);
@@ -183,6 +206,17 @@ console.log(
     ),
   ].join('\n'),
 );
+if (profileRoot) {
+  for (const folder of readdirSync(profileRoot)) {
+    for (const file of readdirSync(path.join(profileRoot, folder)).filter((f) => f.endsWith('.cpuprofile'))) {
+      const summary = summarizeCpuProfile(path.join(profileRoot, folder, file));
+      console.log(
+        `\n${folder}/${file}: main thread busy ${summary.busy_ms} ms; self time, share of busy samples:`,
+      );
+      for (const { share, at } of summary.top) console.log(`  ${share.toFixed(1).padStart(5)}%  ${at}`);
+    }
+  }
+}
 if (options.json) {
   writeFileSync(
     options.json,
