@@ -18,11 +18,20 @@ interface Report {
 // Only that every case still runs end to end and reports its figures: smoke sizes say nothing about speed,
 // so no figure is compared with its goal here.
 describe('npm run bench -- --smoke (real daemon, spawned tide serve, real engine; fake engine for lag and burst)', () => {
-  it('runs every case at tiny sizes, every request and run checked, and reports every row of the table', async () => {
+  it("runs every case at tiny sizes, every request and run checked, reports every row of the table, and summarizes each server's CPU profile", async () => {
     const json = path.join(dir, 'report.json');
     const { stdout } = await promisify(execFile)(
       process.execPath,
-      ['--import', 'tsx', 'bench/run.ts', '--smoke', '--json', json],
+      [
+        '--import',
+        'tsx',
+        'bench/run.ts',
+        '--smoke',
+        '--json',
+        json,
+        '--cpu-profile',
+        path.join(dir, 'profiles'),
+      ],
       { cwd: root, maxBuffer: 16 * 2 ** 20 },
     );
     const report = JSON.parse(readFileSync(json, 'utf8')) as Report;
@@ -55,5 +64,9 @@ describe('npm run bench -- --smoke (real daemon, spawned tide serve, real engine
     for (const row of report.rows) expect(row.measured).toMatch(/\d/);
     expect(report.machine).toMatchObject({ cpus: expect.any(Number), node: process.version });
     expect(stdout).toContain('| Measure | Goal | Measured | |');
+    // --cpu-profile: each spawned server's profile, summarized (the shared one and one per other case).
+    for (const folder of ['shared', 'startup', 'memory', 'lag', 'burst', 'ratio']) {
+      expect(stdout).toMatch(new RegExp(`\\n${folder}/[^\\n]+\\.cpuprofile: main thread busy \\d+ ms`));
+    }
   }, 300_000);
 });
