@@ -35,6 +35,29 @@ export interface AssembleOptions {
   readonly registeredTemplates?: () => ReadonlyMap<string, string>;
 }
 
+/** The definitions built on a template, by the unit's definition: the same pair gives the same object. */
+const builtOnTemplate = new WeakMap<
+  WorkspaceDefinition,
+  { templateHash: string; built: WorkspaceDefinition }
+>();
+
+/**
+ * A template edit (or a git template's refresh) changes every workspace built on it, so its hash is part of
+ * theirs. Unchanged (the reload kept the unit's definition, the template's hash is the same), the previous
+ * object is returned: a new one at every reload would make the scheduler rebuild each such unit and drop
+ * the caches keyed by definition (next firings), whatever the reload changed.
+ */
+function withTemplateHash(workspace: WorkspaceDefinition, templateHash: string): WorkspaceDefinition {
+  const kept = builtOnTemplate.get(workspace);
+  if (kept?.templateHash === templateHash) return kept.built;
+  const built = Object.freeze({
+    ...workspace,
+    contentHash: hashStrings([workspace.contentHash, templateHash]),
+  });
+  builtOnTemplate.set(workspace, { templateHash, built });
+  return built;
+}
+
 export function assembleSnapshot(
   directory: string,
   units: Iterable<AnyUnit>,
@@ -196,14 +219,7 @@ function* assembleSteps(
     const templateHash = workspace.template
       ? (templates.get(workspace.template)?.contentHash ?? registered.get(workspace.template))
       : undefined;
-    // A template edit (or a git template's refresh) changes every workspace built on it, so its hash is
-    // part of theirs.
-    workspaces.set(
-      workspace.name,
-      templateHash
-        ? Object.freeze({ ...workspace, contentHash: hashStrings([workspace.contentHash, templateHash]) })
-        : workspace,
-    );
+    workspaces.set(workspace.name, templateHash ? withTemplateHash(workspace, templateHash) : workspace);
   });
   return Object.freeze({
     directory,
