@@ -79,7 +79,7 @@ export async function apiThroughput(tide: LoadedTide, sizes: Sizes): Promise<Cas
   const totals = { tide: { requests: 0, seconds: 0 }, bare: { requests: 0, seconds: 0 } };
   let eldMax = 0;
   for (let round = 0; round < rounds; round++) {
-    const delay = await tide.loopDelay();
+    const delay = await tide.serve.loopDelay();
     const onTide = await load(tideUrl, auth, sizes.connections, roundMs);
     eldMax = Math.max(eldMax, (await delay.stop()).eld_max_ms);
     const onBare = await load(bareUrl, auth, sizes.connections, roundMs);

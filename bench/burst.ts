@@ -3,14 +3,12 @@
  * concurrent runs (TIDE_MAX_CONCURRENT_RUNS) and the fake engine. Every firing must become a run that
  * succeeds (none lost); measured are instant → first engine spawn and instant → last run finished.
  */
-import http from 'node:http';
 import {
   expectRunsSucceeded,
   ms,
   pollUntil,
   readSpawns,
   serveWithFakeEngine,
-  serverLoopDelay,
   writeConfigDir,
   type CaseResult,
   type Sizes,
@@ -30,8 +28,7 @@ export async function burst(sizes: Sizes, leadMs = 5000): Promise<CaseResult> {
     await tide.close();
     return burst(sizes, leadMs * 2);
   }
-  const agent = new http.Agent({ keepAlive: true });
-  const delay = await serverLoopDelay(agent, tide.serve.url);
+  const delay = await tide.serve.loopDelay();
   type Row = { id: string | null; state: string | null; outcome: string; finished_at: string | null };
   const recorded = tide.store.prepare<[], Row>(
     `select r.id, r.state, f.outcome, r.finished_at from firings f left join runs r on f.run_id = r.id`,
@@ -48,7 +45,6 @@ export async function burst(sizes: Sizes, leadMs = 5000): Promise<CaseResult> {
     50,
   );
   const { eld_max_ms: eldMax } = await delay.stop();
-  agent.destroy();
   const spawns = readSpawns(tide.engine.spawnsLog);
   await tide.close();
   const lost = rows.filter((row) => row.outcome !== 'fired' || row.id === null);

@@ -195,7 +195,7 @@ export function expectRunsSucceeded(states: ReadonlyMap<string, string>, what: s
  * starts over at every scrape. So the figure is how long the server's loop was kept from turning, not the
  * load generator's.
  */
-export async function serverLoopDelay(
+async function serverLoopDelay(
   agent: http.Agent,
   url: string,
 ): Promise<{ stop(): Promise<{ eld_max_ms: number; eld_p99_ms: number }> }> {
@@ -337,6 +337,8 @@ export interface ServeProcess {
   readonly readyMs: number;
   /** VmRSS and VmHWM of the process from /proc, in MiB. */
   memory(): { rss_mb: number; hwm_mb: number };
+  /** The server's event-loop delay from now until `stop` (serverLoopDelay). */
+  loopDelay(): ReturnType<typeof serverLoopDelay>;
   stop(): Promise<void>;
 }
 
@@ -381,12 +383,12 @@ export async function spawnServe(configDir: string, env: Record<string, string> 
     return answer?.status === 200;
   });
   const readyMs = performance.now() - started;
-  agent.destroy();
   return {
     child,
     url,
     dataDir,
     readyMs,
+    loopDelay: () => serverLoopDelay(agent, url),
     memory() {
       const status = readFileSync(`/proc/${child.pid}/status`, 'utf8');
       const kib = (field: string) => Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(status)?.[1]);
@@ -394,6 +396,7 @@ export async function spawnServe(configDir: string, env: Record<string, string> 
     },
     async stop() {
       process.off('exit', killOnExit);
+      agent.destroy();
       child.kill('SIGTERM');
       await exited;
       removeAll(dataDir);
@@ -406,8 +409,6 @@ export interface LoadedTide {
   readonly configDir: string;
   readonly api: CheckedHttp;
   readonly workspaces: number;
-  /** The server's event-loop delay from now until `stop` (serverLoopDelay). */
-  loopDelay(): ReturnType<typeof serverLoopDelay>;
   close(): Promise<void>;
 }
 
@@ -426,7 +427,6 @@ export async function loadedTide(workspaces: number): Promise<LoadedTide> {
     configDir,
     api,
     workspaces,
-    loopDelay: () => serverLoopDelay(api.agent, serve.url),
     async close() {
       api.close();
       await serve.stop();

@@ -27,7 +27,7 @@ export async function hotReload(tide: LoadedTide, sizes: Sizes): Promise<CaseRes
     const description = `reloaded by the bench, edit ${edit}`;
     let done!: () => void;
     const finished = new Promise<void>((resolve) => (done = resolve));
-    const delay = await tide.loopDelay();
+    const delay = await tide.serve.loopDelay();
     const probe = longestAnswer(agent, `${tide.api.baseUrl}/api/health/live`, finished);
     const started = performance.now();
     writeWorkspace(tide.configDir, i, { ...quietWorkspace(i), description });

@@ -6,7 +6,6 @@
  * start-up (start-up is its own case). Every firing due in the window must have a run, and every run must
  * succeed.
  */
-import http from 'node:http';
 import {
   expectRunsSucceeded,
   ms,
@@ -15,7 +14,6 @@ import {
   quietWorkspace,
   readSpawns,
   serveWithFakeEngine,
-  serverLoopDelay,
   writeConfigDir,
   type CaseResult,
   type Sizes,
@@ -44,12 +42,10 @@ export async function lag(sizes: Sizes): Promise<CaseResult> {
   const { serve, engine } = tide;
   // Whole seconds strictly after start-up, up to one second before the end: firings there are all due.
   const from = Math.floor(Date.now() / 1000) * 1000 + 1000;
-  const agent = new http.Agent({ keepAlive: true });
-  const delay = await serverLoopDelay(agent, serve.url);
+  const delay = await serve.loopDelay();
   await new Promise((resolve) => setTimeout(resolve, sizes.seconds * 1000));
   const to = Math.floor(Date.now() / 1000) * 1000 - 1000;
   const { eld_max_ms: eldMax, eld_p99_ms: eldP99 } = await delay.stop();
-  agent.destroy();
   let due = 0;
   for (let second = from; second <= to; second += 1000) {
     const s = new Date(second).getUTCSeconds() % period;

@@ -19,7 +19,7 @@ export async function listLatency(tide: LoadedTide, sizes: Sizes): Promise<CaseR
   };
   // The first page after start-up computes every listed schedule anew: not in the median, but its effect on
   // the server's event loop counts.
-  const delay = await tide.loopDelay();
+  const delay = await tide.serve.loopDelay();
   await list();
   const times: number[] = [];
   for (let i = 0; i < Math.max(3, sizes.repeats); i++) times.push(await list());

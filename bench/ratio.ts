@@ -32,7 +32,7 @@ import { claimNextQueued, insertRun } from '../src/run/run.repo.ts';
 import type { RunView } from '../src/run/run-view.ts';
 import { StateCredentials } from '../src/state/state-credential.ts';
 import { stateBackendPath, stateKeyOf } from '../src/state/state-key.ts';
-import { openDatabase } from '../src/store/database.ts';
+import { openDatabase, type Store } from '../src/store/database.ts';
 import { inTransaction } from '../src/store/dialect.ts';
 import { systemClock } from '../src/time/clock.ts';
 
@@ -99,12 +99,11 @@ async function tideRun(api: CheckedHttp, events: EventClient, action: 'deploy' |
  * the transaction that queues it, so the runner never sees it queued), and that claim's credential.
  */
 async function claimedState(
-  serve: { readonly url: string; readonly dataDir: string },
+  url: string,
+  store: Store,
   credentials: StateCredentials,
   workspace: string,
 ): Promise<HttpState> {
-  // The server's own SQLite file, as a second writer (WAL and its busy timeout keep both safe).
-  const store = await openDatabase({ dataDir: serve.dataDir });
   const claim = await inTransaction(store.db, async (trx) => {
     await insertRun(trx, {
       id: randomUUID(),
@@ -115,10 +114,9 @@ async function claimedState(
     });
     return claimNextQueued(trx, { owner: 'bench-by-hand', leaseMs: 60 * 60_000, clock: systemClock });
   });
-  await store.close();
   if (claim?.workspace !== workspace) throw new Error(`bench: ratio: could not claim a run of ${workspace}`);
   const { username, password } = credentials.issue(claim);
-  return { address: `${serve.url}${stateBackendPath(stateKeyOf(claim))}`, username, password };
+  return { address: `${url}${stateBackendPath(stateKeyOf(claim))}`, username, password };
 }
 
 export async function ratio(sizes: Sizes): Promise<CaseResult> {
@@ -136,6 +134,8 @@ export async function ratio(sizes: Sizes): Promise<CaseResult> {
   });
   // The server's own credential key (src/state/state-services.ts), as a runner of this cluster holds it.
   const credentials = new StateCredentials(new TextEncoder().encode(jwtSecret));
+  // The server's own SQLite file, as a second writer (WAL and its busy timeout keep both safe).
+  const store = await openDatabase({ dataDir: serve.dataDir });
   const api = await adminHttp(serve.url, serve.dataDir);
   const events = await connectEvents(`${serve.url.replace(/^http/, 'ws')}/api/v1/events`, {
     headers: { authorization: `Bearer ${api.token}` },
@@ -149,13 +149,14 @@ export async function ratio(sizes: Sizes): Promise<CaseResult> {
     await events.next((message) => message.type === 'subscribed');
     for (let i = 0; i < sizes.repeats; i++) {
       hand.push(await byHand(engine));
-      handHttp.push(await byHand(engine, await claimedState(serve, credentials, `ws-${i + 1}`)));
+      handHttp.push(await byHand(engine, await claimedState(serve.url, store, credentials, `ws-${i + 1}`)));
       tide.push(await tideRun(api, events, 'deploy'));
       await tideRun(api, events, 'destroy');
     }
   } finally {
     events.socket.close();
     api.close();
+    await store.close();
     await serve.stop();
     removeAll(configDir);
   }
